@@ -1,0 +1,793 @@
+//! Checks parsed policies against the schema and compiles them to the flat
+//! [`ir`](crate::ir) in the same pass: resolving a path to a slot is how we
+//! know it exists, and typing an expression is how we know what to emit.
+//! Every problem is collected; nothing is compiled when any is an error.
+
+use std::collections::BTreeMap;
+
+use crate::ast::{self, ArithOp, CompareOp, DecisionItem, DecisionKind, Effect, Expr, ExprKind};
+use crate::diagnostics::{Diagnostic, codes};
+use crate::ir::{Args, DecisionIr, Kind, Node, NodeId, Origin, Program, RowIr, RuleIr, Value};
+use crate::money::Currency;
+use crate::schema::{EnumId, EnumType, Schema, Type};
+use crate::source::{Sources, Span};
+use crate::suggest;
+
+/// Checks and compiles a policy set: the program when there is no error,
+/// and every diagnostic (warnings too) either way.
+pub fn check(sources: Sources, files: &[ast::File]) -> (Option<Program>, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let schemas: Vec<&ast::Schema> = files
+        .iter()
+        .flat_map(|f| &f.items)
+        .filter_map(|i| match i {
+            ast::Item::Schema(s) => Some(s),
+            ast::Item::Decision(_) => None,
+        })
+        .collect();
+    let schema = match schemas.as_slice() {
+        [] => {
+            diagnostics.push(
+                Diagnostic::error(codes::SCHEMA_COUNT, Span::default(), "the policy set has no schema")
+                    .help("declare the facts policies may read in a `schema { .. }` block, usually policies/schema.credo"),
+            );
+            Schema::default()
+        }
+        [first, rest @ ..] => {
+            for extra in rest {
+                diagnostics.push(
+                    Diagnostic::error(
+                        codes::SCHEMA_COUNT,
+                        head(extra.span),
+                        "a policy set has one schema",
+                    )
+                    .label("a second schema")
+                    .also(head(first.span), "the first schema"),
+                );
+            }
+            Schema::build(first, &mut diagnostics)
+        }
+    };
+    let mut checker = Checker {
+        schema,
+        nodes: Vec::new(),
+        args: Vec::new(),
+        diagnostics,
+        sources: &sources,
+    };
+    let decisions: Vec<&ast::Decision> = files
+        .iter()
+        .flat_map(|f| &f.items)
+        .filter_map(|i| match i {
+            ast::Item::Decision(d) => Some(d),
+            ast::Item::Schema(_) => None,
+        })
+        .collect();
+    checker.catalog(&decisions);
+    let mut compiled = Vec::new();
+    let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
+    for decision in decisions {
+        if let Some(first) = seen.get(decision.id.name.as_str()) {
+            checker.diagnostics.push(
+                Diagnostic::error(
+                    codes::DUPLICATE_DECISION,
+                    decision.id.span,
+                    format!("decision `{}` is defined twice", decision.id.name),
+                )
+                .label("defined again here")
+                .also(*first, "first defined here"),
+            );
+            continue;
+        }
+        seen.insert(&decision.id.name, decision.id.span);
+        compiled.extend(checker.decision(decision));
+    }
+    let Checker {
+        schema,
+        nodes,
+        args,
+        diagnostics,
+        ..
+    } = checker;
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return (None, diagnostics);
+    }
+    // Catalog order first (DOMAIN.md's order), then the rest in source order.
+    let rank = |id: &str| {
+        schema
+            .catalog
+            .iter()
+            .position(|e| e.id == id)
+            .unwrap_or(usize::MAX)
+    };
+    compiled.sort_by_key(|d| rank(&d.id));
+    let as_of = schema
+        .slot("as_of")
+        .filter(|s| schema.field(*s).is_some_and(|f| f.ty == Type::Date));
+    let program = Program {
+        schema,
+        sources,
+        decisions: compiled,
+        nodes,
+        args,
+        as_of,
+    };
+    (Some(program), diagnostics)
+}
+
+/// The first keyword of a block, so a diagnostic does not underline a whole file.
+fn head(span: Span) -> Span {
+    Span::new(span.file, span.start, span.start + 1)
+}
+
+struct Checker<'s> {
+    schema: Schema,
+    nodes: Vec<Node>,
+    args: Vec<NodeId>,
+    diagnostics: Vec<Diagnostic>,
+    sources: &'s Sources,
+}
+
+impl Checker<'_> {
+    fn error(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn origin(&self, span: Span) -> Origin {
+        Origin {
+            span,
+            at: self.sources.locate(span).to_string(),
+        }
+    }
+
+    /// Every decision the schema's catalog lists must exist, with its kind.
+    fn catalog(&mut self, decisions: &[&ast::Decision]) {
+        for entry in self.schema.catalog.clone() {
+            match decisions.iter().find(|d| d.id.name == entry.id) {
+                None => {
+                    let defined: Vec<&str> = decisions.iter().map(|d| d.id.name.as_str()).collect();
+                    let help = suggest::closest(&entry.id, defined)
+                        .map(|s| format!("did you mean `{s}`, defined elsewhere?"));
+                    self.error(
+                        Diagnostic::error(
+                            codes::MISSING_DECISION,
+                            entry.span,
+                            format!(
+                                "decision `{}` is required by the schema but no policy defines it",
+                                entry.id
+                            ),
+                        )
+                        .label("required here")
+                        .help(help.unwrap_or_else(|| {
+                            format!(
+                                "add `decision {}: {} {{ .. }}` to a policy file",
+                                entry.id,
+                                entry.kind.as_str()
+                            )
+                        })),
+                    );
+                }
+                Some(d) if d.kind.name() != entry.kind => self.error(
+                    Diagnostic::error(
+                        codes::KIND_MISMATCH,
+                        d.id.span,
+                        format!(
+                            "decision `{}` is {} but the schema requires {}",
+                            entry.id,
+                            d.kind.name().as_str(),
+                            entry.kind.as_str()
+                        ),
+                    )
+                    .label("defined with another kind")
+                    .also(entry.span, "required here"),
+                ),
+                Some(_) => {}
+            }
+        }
+    }
+
+    fn decision(&mut self, decision: &ast::Decision) -> Option<DecisionIr> {
+        let errors_before = self.diagnostics.iter().filter(|d| d.is_error()).count();
+        let kind = match &decision.kind {
+            DecisionKind::Eligibility => Kind::Eligibility,
+            DecisionKind::Action => Kind::Action,
+            DecisionKind::Classification(members) => {
+                Kind::Classification(self.classification(members))
+            }
+            DecisionKind::Amount(code) => match Currency::from_code(&code.name) {
+                Some(c) => Kind::Amount(c),
+                None => {
+                    self.error(crate::diagnostics::unknown_currency(&code.name, code.span));
+                    return None;
+                }
+            },
+        };
+        let mut ir = DecisionIr {
+            id: decision.id.name.clone(),
+            kind: kind.clone(),
+            applies: None,
+            notes: Vec::new(),
+            denies: Vec::new(),
+            allows: Vec::new(),
+            rows: Vec::new(),
+            origin: self.origin(decision.id.span),
+        };
+        let mut rule_ids: BTreeMap<&str, Span> = BTreeMap::new();
+        let mut tables = 0;
+        for item in &decision.items {
+            match item {
+                DecisionItem::Applies(condition) => {
+                    if kind != Kind::Action {
+                        self.misplaced(
+                            condition.span,
+                            "`applies when`",
+                            &kind,
+                            "only an action applies to some requests and not others",
+                        );
+                    } else if ir.applies.is_some() {
+                        self.misplaced(
+                            condition.span,
+                            "a second `applies when`",
+                            &kind,
+                            "combine the conditions with `and`",
+                        );
+                    } else {
+                        ir.applies = self.condition(condition);
+                    }
+                }
+                DecisionItem::Note(text) => ir.notes.push(text.value.clone()),
+                DecisionItem::Rule(rule) => {
+                    if let Some(first) = rule_ids.get(rule.id.name.as_str()) {
+                        self.error(
+                            Diagnostic::error(
+                                codes::DUPLICATE_RULE,
+                                rule.id.span,
+                                format!(
+                                    "rule `{}` is defined twice in decision `{}`",
+                                    rule.id.name, decision.id.name
+                                ),
+                            )
+                            .label("defined again here")
+                            .also(*first, "first defined here"),
+                        );
+                    }
+                    rule_ids.insert(&rule.id.name, rule.id.span);
+                    self.rule(rule, &kind, &mut ir);
+                }
+                DecisionItem::Table(table) => {
+                    tables += 1;
+                    match (&kind, tables) {
+                        (Kind::Eligibility | Kind::Action, _) => self.misplaced(
+                            head(table.span),
+                            "a table",
+                            &kind,
+                            "write `allow` and `deny` rules",
+                        ),
+                        (_, 1) => self.table(table, &kind, &mut ir),
+                        _ => self.misplaced(
+                            head(table.span),
+                            "a second table",
+                            &kind,
+                            "merge the rows into one table",
+                        ),
+                    }
+                }
+            }
+        }
+        if tables == 0 && matches!(kind, Kind::Classification(_) | Kind::Amount(_)) {
+            self.error(
+                Diagnostic::error(
+                    codes::MISSING_TABLE,
+                    decision.id.span,
+                    format!(
+                        "{} `{}` has no `first {{ .. }}` table",
+                        kind.name().as_str(),
+                        decision.id.name
+                    ),
+                )
+                .label("gives no answer")
+                .help("add `first { when CONDITION => VALUE because \"..\" otherwise => VALUE }`"),
+            );
+        }
+        let errors_after = self.diagnostics.iter().filter(|d| d.is_error()).count();
+        (errors_after == errors_before).then_some(ir)
+    }
+
+    fn misplaced(&mut self, span: Span, what: &str, kind: &Kind, help: &str) {
+        self.error(
+            Diagnostic::error(
+                codes::MISPLACED_ITEM,
+                span,
+                format!(
+                    "{what} does not belong in an {} decision",
+                    kind.name().as_str()
+                )
+                .replace("an classification", "a classification"),
+            )
+            .label("not allowed here")
+            .help(help),
+        );
+    }
+
+    /// Registers a classification's members as an enum of their own.
+    fn classification(&mut self, members: &[ast::Ident]) -> EnumId {
+        let mut names: Vec<String> = Vec::new();
+        for member in members {
+            if names.contains(&member.name) {
+                self.error(
+                    Diagnostic::error(
+                        codes::DUPLICATE_DECLARATION,
+                        member.span,
+                        format!("member `{}` is listed twice", member.name),
+                    )
+                    .label("listed again here"),
+                );
+            } else {
+                names.push(member.name.clone());
+            }
+        }
+        self.schema.enums.push(EnumType { members: names });
+        EnumId(self.schema.enums.len() as u32 - 1)
+    }
+
+    fn rule(&mut self, rule: &ast::Rule, kind: &Kind, ir: &mut DecisionIr) {
+        if rule.effect == Effect::Allow && !matches!(kind, Kind::Eligibility | Kind::Action) {
+            self.misplaced(
+                rule.span,
+                "an `allow` rule",
+                kind,
+                "an amount or classification answers with its table; `deny` rules may gate it",
+            );
+            return;
+        }
+        if matches!(kind, Kind::Classification(_)) {
+            self.misplaced(
+                rule.span,
+                "a `deny` rule",
+                kind,
+                "a classification answers with its table alone",
+            );
+            return;
+        }
+        let condition = match &rule.guard {
+            None => None,
+            Some(guard) => {
+                let Some(node) = self.condition(&guard.condition) else {
+                    return;
+                };
+                Some(if guard.unless {
+                    self.push(Node::Not(node))
+                } else {
+                    node
+                })
+            }
+        };
+        let compiled = RuleIr {
+            id: rule.id.name.clone(),
+            condition,
+            message: rule.because.value.clone(),
+            origin: self.origin(rule.span),
+        };
+        match rule.effect {
+            Effect::Allow => ir.allows.push(compiled),
+            Effect::Deny => ir.denies.push(compiled),
+        }
+    }
+
+    fn table(&mut self, table: &ast::Table, kind: &Kind, ir: &mut DecisionIr) {
+        let value_type = match kind {
+            Kind::Classification(id) => Type::Enum(*id),
+            Kind::Amount(currency) => Type::Money(*currency),
+            Kind::Eligibility | Kind::Action => return,
+        };
+        let mut otherwise: Option<Span> = None;
+        for (i, row) in table.rows.iter().enumerate() {
+            if let Some(at) = otherwise {
+                self.error(
+                    Diagnostic::error(
+                        codes::UNREACHABLE_ROW,
+                        head(row.span),
+                        "this row comes after `otherwise` and can never be chosen",
+                    )
+                    .label("unreachable")
+                    .also(head(at), "`otherwise` already matches everything"),
+                );
+                continue;
+            }
+            let condition = match &row.condition {
+                None => {
+                    otherwise = Some(row.span);
+                    None
+                }
+                Some(c) => match self.condition(c) {
+                    Some(node) => Some(node),
+                    None => continue,
+                },
+            };
+            let Some(value) = self.typed(&row.value, value_type) else {
+                continue;
+            };
+            let message = match (&row.because, &row.condition) {
+                (Some(text), _) => text.value.clone(),
+                (None, Some(c)) => c.to_string(),
+                (None, None) => "no earlier row matched".to_owned(),
+            };
+            ir.rows.push(RowIr {
+                label: if row.condition.is_some() {
+                    format!("row {}", i + 1)
+                } else {
+                    "otherwise".to_owned()
+                },
+                condition,
+                value,
+                message,
+                origin: self.origin(row.span),
+            });
+        }
+        if otherwise.is_none() {
+            self.error(
+                Diagnostic::error(
+                    codes::MISSING_OTHERWISE,
+                    head(table.span),
+                    "table has no `otherwise` row",
+                )
+                .label("some facts may match no row")
+                .help("end the table with `otherwise => VALUE because \"..\"`"),
+            );
+        }
+    }
+
+    /// An expression that must be a condition.
+    fn condition(&mut self, expr: &Expr) -> Option<NodeId> {
+        self.typed(expr, Type::Bool)
+    }
+
+    /// An expression that must have type `expected`.
+    fn typed(&mut self, expr: &Expr, expected: Type) -> Option<NodeId> {
+        let (node, ty) = self.expr(expr, Some(expected))?;
+        if ty == expected {
+            return Some(node);
+        }
+        self.mismatch(expr, expected, ty);
+        None
+    }
+
+    fn mismatch(&mut self, expr: &Expr, expected: Type, found: Type) {
+        let (code, help) = match (expected, found, &expr.kind) {
+            (Type::Money(a), Type::Money(b), _) => (
+                codes::CURRENCY_MISMATCH,
+                Some(format!(
+                    "write the amount in {a}; credo never converts {b} to {a}"
+                )),
+            ),
+            (Type::Money(c), Type::Int, ExprKind::Int(n)) => (
+                codes::TYPE_MISMATCH,
+                Some(format!("money needs a currency, such as `{n} {c}`")),
+            ),
+            (Type::Bool, _, _) => (
+                codes::TYPE_MISMATCH,
+                Some("a condition compares values, such as `account.status == active`".to_owned()),
+            ),
+            _ => (codes::TYPE_MISMATCH, None),
+        };
+        let message = format!(
+            "expected {}, found {}",
+            self.schema.describe(expected),
+            self.schema.describe(found)
+        );
+        self.error(
+            Diagnostic::error(code, expr.span, message)
+                .label(format!("this is {}", self.schema.describe(found)))
+                .help_opt(help),
+        );
+    }
+
+    fn push(&mut self, node: Node) -> NodeId {
+        self.nodes.push(node);
+        NodeId(self.nodes.len() as u32 - 1)
+    }
+
+    fn push_args(&mut self, nodes: Vec<NodeId>) -> Args {
+        let start = self.args.len() as u32;
+        let len = nodes.len() as u32;
+        self.args.extend(nodes);
+        Args { start, len }
+    }
+
+    /// A bare name that is not a fact: an enum member, typed by its context.
+    fn bare_member<'e>(&self, expr: &'e Expr) -> Option<&'e ast::Ident> {
+        match &expr.kind {
+            ExprKind::Path(parts) if parts.len() == 1 => parts
+                .first()
+                .filter(|p| self.schema.slot(&p.name).is_none()),
+            _ => None,
+        }
+    }
+
+    /// Types two operands that must agree, typing a bare member by the other side.
+    fn pair(&mut self, a: &Expr, b: &Expr) -> Option<(NodeId, NodeId, Type)> {
+        if self.bare_member(a).is_some() && self.bare_member(b).is_none() {
+            let (nb, tb) = self.expr(b, None)?;
+            let na = self.typed(a, tb)?;
+            return Some((na, nb, tb));
+        }
+        let (na, ta) = self.expr(a, None)?;
+        let nb = self.typed(b, ta)?;
+        Some((na, nb, ta))
+    }
+
+    fn expr(&mut self, expr: &Expr, expected: Option<Type>) -> Option<(NodeId, Type)> {
+        match &expr.kind {
+            ExprKind::Path(parts) => self.path(expr, parts, expected),
+            ExprKind::Int(n) => Some((self.push(Node::Const(Value::Int(*n))), Type::Int)),
+            ExprKind::Money(m) => Some((
+                self.push(Node::Const(Value::Money(*m))),
+                Type::Money(m.currency),
+            )),
+            ExprKind::Date(d) => Some((self.push(Node::Const(Value::Date(*d))), Type::Date)),
+            ExprKind::Bool(b) => Some((self.push(Node::Const(Value::Bool(*b))), Type::Bool)),
+            ExprKind::Text(t) => Some((
+                self.push(Node::Const(Value::Text(t.as_str().into()))),
+                Type::Text,
+            )),
+            ExprKind::Not(inner) => {
+                let node = self.condition(inner)?;
+                Some((self.push(Node::Not(node)), Type::Bool))
+            }
+            ExprKind::And(items) | ExprKind::Or(items) => {
+                let nodes: Vec<Option<NodeId>> = items.iter().map(|i| self.condition(i)).collect();
+                let nodes: Vec<NodeId> = nodes.into_iter().collect::<Option<_>>()?;
+                let args = self.push_args(nodes);
+                let node = if matches!(expr.kind, ExprKind::And(_)) {
+                    Node::And(args)
+                } else {
+                    Node::Or(args)
+                };
+                Some((self.push(node), Type::Bool))
+            }
+            ExprKind::Compare(op, a, b) => {
+                let (na, nb, ty) = self.pair(a, b)?;
+                if !matches!(op, CompareOp::Eq | CompareOp::Ne) && !ordered(ty) {
+                    self.error(
+                        Diagnostic::error(codes::TYPE_MISMATCH, expr.span, format!("`{}` needs ordered values, found {}", op.as_str(), self.schema.describe(ty)))
+                            .label("cannot be ordered")
+                            .help("only integers, money and dates are ordered; compare others with `==`, `!=` or `in`"),
+                    );
+                    return None;
+                }
+                Some((self.push(Node::Compare(*op, na, nb)), Type::Bool))
+            }
+            ExprKind::In {
+                value,
+                set,
+                negated,
+            } => {
+                let typed_first = set.iter().find(|e| self.bare_member(e).is_none());
+                let (nv, ty) = match (self.bare_member(value), typed_first) {
+                    (Some(_), Some(first)) => {
+                        let (_, ty) = self.expr(first, None)?;
+                        (self.typed(value, ty)?, ty)
+                    }
+                    _ => self.expr(value, None)?,
+                };
+                let nodes: Vec<Option<NodeId>> = set.iter().map(|e| self.typed(e, ty)).collect();
+                let nodes: Vec<NodeId> = nodes.into_iter().collect::<Option<_>>()?;
+                let set = self.push_args(nodes);
+                Some((
+                    self.push(Node::In {
+                        value: nv,
+                        set,
+                        negated: *negated,
+                    }),
+                    Type::Bool,
+                ))
+            }
+            ExprKind::InRange {
+                value,
+                low,
+                high,
+                negated,
+            } => {
+                let (nv, ty) = self.expr(value, None)?;
+                if !ordered(ty) {
+                    self.error(
+                        Diagnostic::error(
+                            codes::TYPE_MISMATCH,
+                            value.span,
+                            format!(
+                                "a range needs ordered values, found {}",
+                                self.schema.describe(ty)
+                            ),
+                        )
+                        .label("cannot be ordered")
+                        .help("ranges work on integers, money and dates"),
+                    );
+                    return None;
+                }
+                let nl = self.typed(low, ty)?;
+                let nh = self.typed(high, ty)?;
+                Some((
+                    self.push(Node::InRange {
+                        value: nv,
+                        low: nl,
+                        high: nh,
+                        negated: *negated,
+                    }),
+                    Type::Bool,
+                ))
+            }
+            ExprKind::Arith(op, a, b) => self.arith(expr, *op, a, b, expected),
+            ExprKind::Call(func, args) => {
+                let mut nodes = Vec::new();
+                let mut ty = expected.filter(|t| matches!(t, Type::Int | Type::Money(_)));
+                for arg in args {
+                    let node = match ty {
+                        Some(t) => self.typed(arg, t)?,
+                        None => {
+                            let (n, t) = self.expr(arg, None)?;
+                            ty = Some(t);
+                            n
+                        }
+                    };
+                    nodes.push(node);
+                }
+                let ty = ty?;
+                if !matches!(ty, Type::Int | Type::Money(_)) {
+                    self.error(
+                        Diagnostic::error(
+                            codes::TYPE_MISMATCH,
+                            expr.span,
+                            format!(
+                                "`{}` needs integers or money, found {}",
+                                func.as_str(),
+                                self.schema.describe(ty)
+                            ),
+                        )
+                        .label("not a number"),
+                    );
+                    return None;
+                }
+                let args = self.push_args(nodes);
+                Some((self.push(Node::Call(*func, args)), ty))
+            }
+        }
+    }
+
+    fn arith(
+        &mut self,
+        expr: &Expr,
+        op: ArithOp,
+        a: &Expr,
+        b: &Expr,
+        expected: Option<Type>,
+    ) -> Option<(NodeId, Type)> {
+        let (na, ta) = self.expr(a, expected.filter(|_| op != ArithOp::Mul))?;
+        let (nb, tb) = self.expr(b, None)?;
+        let ty = match (op, ta, tb) {
+            (ArithOp::Add | ArithOp::Sub, Type::Int, Type::Int) => Type::Int,
+            (ArithOp::Add | ArithOp::Sub, Type::Money(x), Type::Money(y)) if x == y => {
+                Type::Money(x)
+            }
+            (ArithOp::Mul, Type::Int, Type::Int) => Type::Int,
+            (ArithOp::Mul, Type::Money(c), Type::Int)
+            | (ArithOp::Mul, Type::Int, Type::Money(c)) => Type::Money(c),
+            (_, Type::Money(x), Type::Money(y)) if x != y => {
+                self.error(
+                    Diagnostic::error(
+                        codes::CURRENCY_MISMATCH,
+                        expr.span,
+                        format!("cannot combine {x} with {y}"),
+                    )
+                    .label("two currencies")
+                    .help("credo never converts currencies; write both amounts in one"),
+                );
+                return None;
+            }
+            _ => {
+                let help = match op {
+                    ArithOp::Mul => "money can be multiplied by an integer, not by money",
+                    _ => {
+                        "add or subtract integers with integers, or money with money of the same currency"
+                    }
+                };
+                self.error(
+                    Diagnostic::error(
+                        codes::TYPE_MISMATCH,
+                        expr.span,
+                        format!(
+                            "cannot apply `{}` to {} and {}",
+                            op.as_str(),
+                            self.schema.describe(ta),
+                            self.schema.describe(tb)
+                        ),
+                    )
+                    .label("unsupported operands")
+                    .help(help),
+                );
+                return None;
+            }
+        };
+        Some((self.push(Node::Arith(op, na, nb)), ty))
+    }
+
+    fn path(
+        &mut self,
+        expr: &Expr,
+        parts: &[ast::Ident],
+        expected: Option<Type>,
+    ) -> Option<(NodeId, Type)> {
+        let path = parts
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join(".");
+        if let Some(slot) = self.schema.slot(&path) {
+            let ty = self.schema.field(slot)?.ty;
+            return Some((self.push(Node::Fact(slot)), ty));
+        }
+        if let (Some(Type::Enum(id)), [member]) = (expected, parts) {
+            let members = self.schema.enum_type(id)?.members.clone();
+            if let Some(index) = members.iter().position(|m| *m == member.name) {
+                return Some((
+                    self.push(Node::Const(Value::Member(id, index as u32))),
+                    Type::Enum(id),
+                ));
+            }
+            let help = match suggest::closest(&member.name, members.iter().map(String::as_str)) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("the members are {}", members.join(", ")),
+            };
+            self.error(
+                Diagnostic::error(
+                    codes::UNKNOWN_MEMBER,
+                    expr.span,
+                    format!("`{}` is not one of {}", member.name, members.join(", ")),
+                )
+                .label("no such member")
+                .help(help),
+            );
+            return None;
+        }
+        let member_somewhere = matches!(parts, [single] if self.schema.enums.iter().any(|e| e.members.contains(&single.name)));
+        if !(member_somewhere && expected.is_none()) {
+            let help = match suggest::closest(&path, self.schema.paths()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => match parts.first().map(|p| p.name.as_str()) {
+                    Some(record) if self.schema.records.contains_key(record) => {
+                        let fields: Vec<&str> = self
+                            .schema
+                            .paths()
+                            .filter(|p| p.starts_with(&format!("{record}.")))
+                            .collect();
+                        format!("`{record}` has {}", fields.join(", "))
+                    }
+                    _ => "facts are declared in the schema".to_owned(),
+                },
+            };
+            self.error(
+                Diagnostic::error(
+                    codes::UNKNOWN_FIELD,
+                    expr.span,
+                    format!("unknown field `{path}`"),
+                )
+                .label("not in the schema")
+                .help(help),
+            );
+            return None;
+        }
+        self.error(
+            Diagnostic::error(
+                codes::TYPE_MISMATCH,
+                expr.span,
+                format!("cannot tell what `{path}` is here"),
+            )
+            .label("a member name needs a field to compare with")
+            .help("compare a field with it, such as `account.status == active`"),
+        );
+        None
+    }
+}
+
+fn ordered(ty: Type) -> bool {
+    matches!(ty, Type::Int | Type::Money(_) | Type::Date)
+}

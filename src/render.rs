@@ -1,0 +1,52 @@
+//! Renders evaluations for people (text) and programs (JSON, YAML).
+
+use std::fmt::Write as _;
+
+use crate::outcome::{AsOfSource, Evaluation, Outcome};
+
+/// The text form: each decision's outcome, then its reasons with `file:line:col`.
+pub fn text(evaluation: &Evaluation) -> String {
+    let source = match evaluation.as_of_source {
+        AsOfSource::Option => "from --as-of",
+        AsOfSource::Facts => "from the facts",
+        AsOfSource::Today => "today, as nothing else said",
+    };
+    let mut out = format!("as of {} ({source})\n", evaluation.as_of.format("%Y-%m-%d"));
+    for d in &evaluation.decisions {
+        let shown = match &d.outcome {
+            Outcome::Amount(m) => m.display_grouped(),
+            other => other.as_text(),
+        };
+        let _ = write!(out, "\n{}: {shown}\n", d.id);
+        let label = match d.outcome {
+            Outcome::Undetermined => "unsettled",
+            _ => "because",
+        };
+        if !d.missing.is_empty() {
+            let _ = writeln!(out, "  missing    {}", d.missing.join(", "));
+        }
+        for r in &d.reasons {
+            let _ = writeln!(out, "  {label:<9}  {}: {} ({})", r.rule, r.message, r.at);
+        }
+        for note in &d.notes {
+            let _ = writeln!(out, "  note       {note}");
+        }
+    }
+    out
+}
+
+/// The JSON contract: `{"as_of": .., "decisions": [..]}`.
+pub fn json(evaluation: &Evaluation) -> String {
+    match serde_json::to_string_pretty(evaluation) {
+        Ok(mut s) => {
+            s.push('\n');
+            s
+        }
+        Err(e) => format!("{{\"error\": \"{e}\"}}\n"),
+    }
+}
+
+/// The same document as [`json`], in YAML.
+pub fn yaml(evaluation: &Evaluation) -> String {
+    crate::doc::to_yaml(evaluation)
+}

@@ -1,0 +1,135 @@
+//! Source files and byte spans into them.
+//!
+//! Every AST node carries a [`Span`]; a [`Sources`] table turns spans into
+//! `file:line:column` for messages and reasons.
+
+use std::fmt;
+
+/// Index of a file in a [`Sources`] table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct FileId(pub u32);
+
+/// A byte range in one source file.
+///
+/// Spans never take part in equality: two AST nodes are equal when they mean
+/// the same, wherever they were written (what `credo fmt` relies on).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Span {
+    pub file: FileId,
+    pub start: usize,
+    pub end: usize,
+}
+
+impl PartialEq for Span {
+    fn eq(&self, _: &Span) -> bool {
+        true
+    }
+}
+
+impl Eq for Span {}
+
+impl Span {
+    pub fn new(file: FileId, start: usize, end: usize) -> Self {
+        Span { file, start, end }
+    }
+
+    /// The smallest span covering both.
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+}
+
+/// One loaded source file.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The name shown to users, e.g. `policies/track.credo`.
+    pub name: String,
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+impl Source {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        let text = text.into();
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Source {
+            name: name.into(),
+            text,
+            line_starts,
+        }
+    }
+
+    /// One-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let line = self.line_starts.partition_point(|&s| s <= offset).max(1) - 1;
+        let start = self.line_starts.get(line).copied().unwrap_or(0);
+        let column = self
+            .text
+            .get(start..offset.min(self.text.len()))
+            .map_or(1, |s| s.chars().count() + 1);
+        (line + 1, column)
+    }
+}
+
+/// Every file of a policy set, indexed by [`FileId`].
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    files: Vec<Source>,
+}
+
+impl Sources {
+    pub fn add(&mut self, source: Source) -> FileId {
+        self.files.push(source);
+        FileId(u32::try_from(self.files.len() - 1).unwrap_or(u32::MAX))
+    }
+
+    pub fn get(&self, id: FileId) -> Option<&Source> {
+        self.files.get(id.0 as usize)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &Source)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (FileId(i as u32), s))
+    }
+
+    /// `file:line:column` of a span's start.
+    pub fn locate(&self, span: Span) -> Location {
+        match self.get(span.file) {
+            Some(source) => {
+                let (line, column) = source.line_col(span.start);
+                Location {
+                    file: source.name.clone(),
+                    line,
+                    column,
+                }
+            }
+            None => Location {
+                file: String::from("<unknown>"),
+                line: 0,
+                column: 0,
+            },
+        }
+    }
+}
+
+/// A human-readable position: `policies/track.credo:12:3`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}

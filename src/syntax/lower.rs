@@ -1,0 +1,534 @@
+//! Lowers pest pairs into the typed AST, checking literals on the way and
+//! collecting every problem rather than stopping at the first.
+
+use chrono::NaiveDate;
+use pest::iterators::Pair;
+
+use super::Rule;
+use crate::ast::*;
+use crate::diagnostics::{Diagnostic, codes};
+use crate::money::{Currency, Money};
+use crate::source::{FileId, Span};
+
+/// Longest chain of `+`, `-` or `*` in one expression; each link nests the tree.
+const MAX_CHAIN: usize = 256;
+
+struct Lower {
+    file: FileId,
+    errors: Vec<Diagnostic>,
+}
+
+pub fn file(file: FileId, root: Pair<'_, Rule>) -> Result<File, Vec<Diagnostic>> {
+    let mut lower = Lower {
+        file,
+        errors: Vec::new(),
+    };
+    let mut items = Vec::new();
+    for pair in root.into_inner() {
+        match pair.as_rule() {
+            Rule::schema => items.push(Item::Schema(lower.schema(pair))),
+            Rule::decision => {
+                if let Some(d) = lower.decision(pair) {
+                    items.push(Item::Decision(d));
+                }
+            }
+            _ => {}
+        }
+    }
+    if lower.errors.is_empty() {
+        Ok(File { items })
+    } else {
+        Err(lower.errors)
+    }
+}
+
+impl Lower {
+    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
+        let s = pair.as_span();
+        Span::new(self.file, s.start(), s.end())
+    }
+
+    fn ident(&self, pair: &Pair<'_, Rule>) -> Ident {
+        Ident {
+            name: pair.as_str().to_owned(),
+            span: self.span(pair),
+        }
+    }
+
+    /// Records a parse tree that does not have the shape the grammar promises.
+    fn malformed(&mut self, span: Span) {
+        self.errors.push(Diagnostic::error(
+            codes::SYNTAX,
+            span,
+            "malformed syntax tree (a bug in credo)",
+        ));
+    }
+
+    fn schema(&mut self, pair: Pair<'_, Rule>) -> Schema {
+        let span = self.span(&pair);
+        let entries = self.schema_entries(pair);
+        Schema { entries, span }
+    }
+
+    fn schema_entries(&mut self, pair: Pair<'_, Rule>) -> Vec<SchemaEntry> {
+        let mut entries = Vec::new();
+        for inner in pair.into_inner() {
+            match inner.as_rule() {
+                Rule::record => entries.push(SchemaEntry::Record(self.record(inner))),
+                Rule::attribute => {
+                    if let Some(a) = self.attribute(inner) {
+                        entries.push(SchemaEntry::Attribute(a));
+                    }
+                }
+                Rule::decision_catalog => {
+                    let catalog = inner
+                        .into_inner()
+                        .filter_map(|e| self.catalog_entry(e))
+                        .collect();
+                    entries.push(SchemaEntry::Catalog(catalog));
+                }
+                _ => {}
+            }
+        }
+        entries
+    }
+
+    fn record(&mut self, pair: Pair<'_, Rule>) -> Record {
+        let span = self.span(&pair);
+        let mut optional = false;
+        let mut name = None;
+        let mut entries = Vec::new();
+        for inner in pair.into_inner() {
+            match inner.as_rule() {
+                Rule::optional => optional = true,
+                Rule::field_name => name = Some(self.ident(&inner)),
+                Rule::record => entries.push(SchemaEntry::Record(self.record(inner))),
+                Rule::attribute => {
+                    if let Some(a) = self.attribute(inner) {
+                        entries.push(SchemaEntry::Attribute(a));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let name = name.unwrap_or(Ident {
+            name: String::new(),
+            span,
+        });
+        Record {
+            optional,
+            name,
+            entries,
+            span,
+        }
+    }
+
+    fn attribute(&mut self, pair: Pair<'_, Rule>) -> Option<Attribute> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let name = self.ident(&inner.next()?);
+        let mut ty_pair = inner.next()?;
+        let mut optional = false;
+        if ty_pair.as_rule() == Rule::optional_type {
+            optional = true;
+            ty_pair = ty_pair.into_inner().nth(1)?;
+        }
+        let ty = self.type_expr(ty_pair)?;
+        let modifiers = inner.map(|m| self.ident(&m)).collect();
+        Some(Attribute {
+            name,
+            ty,
+            optional,
+            modifiers,
+            span,
+        })
+    }
+
+    fn type_expr(&mut self, pair: Pair<'_, Rule>) -> Option<TypeExpr> {
+        Some(match pair.as_rule() {
+            Rule::scalar_type => match pair.as_str() {
+                "text" => TypeExpr::Text,
+                "bool" => TypeExpr::Bool,
+                "int" => TypeExpr::Int,
+                _ => TypeExpr::Date,
+            },
+            Rule::money_type => {
+                let mut inner = pair.into_inner();
+                let currency = self.ident(&inner.next()?);
+                TypeExpr::Money {
+                    currency,
+                    default: inner.next().is_some(),
+                }
+            }
+            Rule::enum_type => TypeExpr::Enum(pair.into_inner().map(|m| self.ident(&m)).collect()),
+            _ => {
+                let span = self.span(&pair);
+                self.malformed(span);
+                return None;
+            }
+        })
+    }
+
+    fn catalog_entry(&mut self, pair: Pair<'_, Rule>) -> Option<CatalogEntry> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let id = self.ident(&inner.next()?);
+        let kind = match inner.next()?.as_str() {
+            "eligibility" => KindName::Eligibility,
+            "action" => KindName::Action,
+            "classification" => KindName::Classification,
+            _ => KindName::Amount,
+        };
+        Some(CatalogEntry { id, kind, span })
+    }
+
+    fn decision(&mut self, pair: Pair<'_, Rule>) -> Option<Decision> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let id = self.ident(&inner.next()?);
+        let kind_pair = inner.next()?;
+        let kind = match kind_pair.as_rule() {
+            Rule::eligibility_kind => DecisionKind::Eligibility,
+            Rule::action_kind => DecisionKind::Action,
+            Rule::classification_kind => DecisionKind::Classification(
+                kind_pair.into_inner().map(|m| self.ident(&m)).collect(),
+            ),
+            _ => DecisionKind::Amount(self.ident(&kind_pair.into_inner().next()?)),
+        };
+        let mut items = Vec::new();
+        for item in inner {
+            let lowered = match item.as_rule() {
+                Rule::applies => item
+                    .into_inner()
+                    .next()
+                    .and_then(|e| self.expr(e))
+                    .map(DecisionItem::Applies),
+                Rule::note => item
+                    .into_inner()
+                    .next()
+                    .map(|s| DecisionItem::Note(self.text(s))),
+                Rule::rule => self.rule(item).map(DecisionItem::Rule),
+                Rule::table => self.table(item).map(DecisionItem::Table),
+                _ => None,
+            };
+            items.extend(lowered);
+        }
+        Some(Decision {
+            id,
+            kind,
+            items,
+            span,
+        })
+    }
+
+    fn text(&mut self, pair: Pair<'_, Rule>) -> Text {
+        let span = self.span(&pair);
+        let raw = pair.into_inner().next().map_or("", |p| p.as_str());
+        let mut value = String::with_capacity(raw.len());
+        let mut chars = raw.chars();
+        while let Some(c) = chars.next() {
+            if c == '\\' {
+                match chars.next() {
+                    Some('n') => value.push('\n'),
+                    Some(other) => value.push(other),
+                    None => {}
+                }
+            } else {
+                value.push(c);
+            }
+        }
+        Text { value, span }
+    }
+
+    fn rule(&mut self, pair: Pair<'_, Rule>) -> Option<crate::ast::Rule> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let effect = match inner.next()?.as_str() {
+            "allow" => Effect::Allow,
+            _ => Effect::Deny,
+        };
+        let id = self.ident(&inner.next()?);
+        let mut guard = None;
+        let mut because = None;
+        for part in inner {
+            match part.as_rule() {
+                Rule::guard => {
+                    let mut g = part.into_inner();
+                    let unless = g.next()?.as_str() == "unless";
+                    let condition = self.expr(g.next()?)?;
+                    guard = Some(Guard { unless, condition });
+                }
+                Rule::because => because = Some(self.text(part.into_inner().next()?)),
+                _ => {}
+            }
+        }
+        Some(crate::ast::Rule {
+            effect,
+            id,
+            guard,
+            because: because?,
+            span,
+        })
+    }
+
+    fn table(&mut self, pair: Pair<'_, Rule>) -> Option<Table> {
+        let span = self.span(&pair);
+        let mut rows = Vec::new();
+        for row in pair.into_inner() {
+            let row_span = self.span(&row);
+            let mut inner = row.into_inner();
+            let head = inner.next()?;
+            let condition = match head.as_rule() {
+                Rule::otherwise => None,
+                _ => Some(self.expr(head)?),
+            };
+            let value = self.expr(inner.next()?)?;
+            let because = inner
+                .next()
+                .and_then(|b| b.into_inner().next())
+                .map(|s| self.text(s));
+            rows.push(Row {
+                condition,
+                value,
+                because,
+                span: row_span,
+            });
+        }
+        Some(Table { rows, span })
+    }
+
+    fn expr(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+        let span = self.span(&pair);
+        match pair.as_rule() {
+            Rule::expr => self.expr(pair.into_inner().next()?),
+            Rule::disjunction | Rule::conjunction => {
+                let is_or = pair.as_rule() == Rule::disjunction;
+                let mut parts: Vec<Expr> = pair.into_inner().filter_map(|p| self.expr(p)).collect();
+                if parts.len() == 1 {
+                    return parts.pop();
+                }
+                let kind = if is_or {
+                    ExprKind::Or(parts)
+                } else {
+                    ExprKind::And(parts)
+                };
+                Some(Expr { kind, span })
+            }
+            Rule::negation => {
+                let mut inner: Vec<Pair<'_, Rule>> = pair.into_inner().collect();
+                let mut expr = self.expr(inner.pop()?)?;
+                for not in inner.iter().rev() {
+                    let start = self.span(not);
+                    expr = Expr {
+                        span: start.to(expr.span),
+                        kind: ExprKind::Not(Box::new(expr)),
+                    };
+                }
+                Some(expr)
+            }
+            Rule::comparison => self.comparison(pair, span),
+            Rule::sum | Rule::product => self.chain(pair, span),
+            Rule::call => {
+                let mut inner = pair.into_inner();
+                let func = match inner.next()?.as_str() {
+                    "min" => Function::Min,
+                    _ => Function::Max,
+                };
+                let args = inner.filter_map(|a| self.expr(a)).collect();
+                Some(Expr {
+                    kind: ExprKind::Call(func, args),
+                    span,
+                })
+            }
+            Rule::path => {
+                let parts = pair.into_inner().map(|p| self.ident(&p)).collect();
+                Some(Expr {
+                    kind: ExprKind::Path(parts),
+                    span,
+                })
+            }
+            Rule::boolean => Some(Expr {
+                kind: ExprKind::Bool(pair.as_str() == "true"),
+                span,
+            }),
+            Rule::string => {
+                let text = self.text(pair);
+                Some(Expr {
+                    kind: ExprKind::Text(text.value),
+                    span,
+                })
+            }
+            Rule::date => self.date(pair.as_str(), span),
+            Rule::number => self.number(pair.as_str(), span),
+            Rule::money => self.money(pair, span),
+            _ => {
+                self.malformed(span);
+                None
+            }
+        }
+    }
+
+    fn comparison(&mut self, pair: Pair<'_, Rule>, span: Span) -> Option<Expr> {
+        let mut inner = pair.into_inner();
+        let left = self.expr(inner.next()?)?;
+        let Some(op) = inner.next() else {
+            return Some(left);
+        };
+        let right = inner.next()?;
+        let kind = match op.as_rule() {
+            Rule::compare_op => {
+                let op = match op.as_str() {
+                    "==" => CompareOp::Eq,
+                    "!=" => CompareOp::Ne,
+                    "<" => CompareOp::Lt,
+                    "<=" => CompareOp::Le,
+                    ">" => CompareOp::Gt,
+                    _ => CompareOp::Ge,
+                };
+                ExprKind::Compare(op, Box::new(left), Box::new(self.expr(right)?))
+            }
+            _ => {
+                let negated = op.as_str().starts_with("not");
+                if right.as_rule() == Rule::range {
+                    let mut bounds = right.into_inner();
+                    let low = self.expr(bounds.next()?)?;
+                    let high = self.expr(bounds.next()?)?;
+                    ExprKind::InRange {
+                        value: Box::new(left),
+                        low: Box::new(low),
+                        high: Box::new(high),
+                        negated,
+                    }
+                } else {
+                    let set = right.into_inner().filter_map(|e| self.expr(e)).collect();
+                    ExprKind::In {
+                        value: Box::new(left),
+                        set,
+                        negated,
+                    }
+                }
+            }
+        };
+        Some(Expr { kind, span })
+    }
+
+    /// `a + b - c` and `a * b`, left-associative.
+    fn chain(&mut self, pair: Pair<'_, Rule>, span: Span) -> Option<Expr> {
+        let mut inner = pair.into_inner();
+        let mut expr = self.expr(inner.next()?)?;
+        let mut links = 0;
+        let mut op = ArithOp::Mul;
+        for part in inner {
+            match part.as_rule() {
+                Rule::add_op => {
+                    op = if part.as_str() == "+" {
+                        ArithOp::Add
+                    } else {
+                        ArithOp::Sub
+                    };
+                    continue;
+                }
+                _ => {
+                    links += 1;
+                    if links > MAX_CHAIN {
+                        self.errors.push(
+                            Diagnostic::error(
+                                codes::TOO_DEEP,
+                                span,
+                                format!("more than {MAX_CHAIN} operations in a row"),
+                            )
+                            .label("this expression")
+                            .help("split the computation"),
+                        );
+                        return None;
+                    }
+                    let right = self.expr(part)?;
+                    expr = Expr {
+                        span: expr.span.to(right.span),
+                        kind: ExprKind::Arith(op, Box::new(expr), Box::new(right)),
+                    };
+                    op = ArithOp::Mul;
+                }
+            }
+        }
+        Some(expr)
+    }
+
+    fn date(&mut self, text: &str, span: Span) -> Option<Expr> {
+        match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            Ok(date) => Some(Expr {
+                kind: ExprKind::Date(date),
+                span,
+            }),
+            Err(_) => {
+                self.errors.push(
+                    Diagnostic::error(
+                        codes::BAD_LITERAL,
+                        span,
+                        format!("`{text}` is not a calendar date"),
+                    )
+                    .label("no such date")
+                    .help("dates are written YYYY-MM-DD, such as `2026-10-01`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn number(&mut self, text: &str, span: Span) -> Option<Expr> {
+        if text.contains('.') {
+            self.errors.push(
+                Diagnostic::error(
+                    codes::BAD_LITERAL,
+                    span,
+                    format!("`{text}` has a fraction but no currency"),
+                )
+                .label("a decimal without a currency")
+                .help(format!(
+                    "money needs a currency, such as `{text} USD`; whole numbers are integers"
+                )),
+            );
+            return None;
+        }
+        match text.parse::<i64>() {
+            Ok(n) => Some(Expr {
+                kind: ExprKind::Int(n),
+                span,
+            }),
+            Err(_) => {
+                self.errors.push(
+                    Diagnostic::error(codes::BAD_LITERAL, span, "integer out of range")
+                        .label("too large")
+                        .help(format!("integers range from {} to {}", i64::MIN, i64::MAX)),
+                );
+                None
+            }
+        }
+    }
+
+    fn money(&mut self, pair: Pair<'_, Rule>, span: Span) -> Option<Expr> {
+        let mut inner = pair.into_inner();
+        let amount = inner.next()?.as_str().to_owned();
+        let code_pair = inner.next()?;
+        let code = code_pair.as_str();
+        let Some(currency) = Currency::from_code(code) else {
+            let span = self.span(&code_pair);
+            self.errors
+                .push(crate::diagnostics::unknown_currency(code, span));
+            return None;
+        };
+        match Money::parse_amount(&amount, currency) {
+            Ok(money) => Some(Expr {
+                kind: ExprKind::Money(money),
+                span,
+            }),
+            Err(error) => {
+                self.errors.push(
+                    Diagnostic::error(codes::BAD_LITERAL, span, error.to_string())
+                        .label("invalid money"),
+                );
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! Text to syntax tree. The only module that knows about pest: its parse
+//! tree is lowered here into the span-carrying [`crate::ast`].
+
+mod lower;
+mod names;
+
+use pest::Parser as _;
+
+use crate::ast;
+use crate::diagnostics::{Diagnostic, codes};
+use crate::source::{FileId, Span};
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/credo.pest"]
+struct CredoParser;
+
+/// How deeply brackets and `not`s may nest. pest recurses once per level, so
+/// the text is measured before pest sees it.
+pub const MAX_NESTING: usize = 64;
+
+/// Parses one policy file; on failure returns every problem found.
+pub fn parse(file: FileId, text: &str) -> Result<ast::File, Vec<Diagnostic>> {
+    check_nesting(file, text)?;
+    let mut pairs =
+        CredoParser::parse(Rule::file, text).map_err(|e| vec![syntax_error(file, text, e)])?;
+    let root = pairs.next().ok_or_else(|| {
+        vec![Diagnostic::error(
+            codes::SYNTAX,
+            Span::new(file, 0, 0),
+            "empty parse",
+        )]
+    })?;
+    lower::file(file, root)
+}
+
+/// Rejects nesting beyond [`MAX_NESTING`] before it can exhaust the stack.
+fn check_nesting(file: FileId, text: &str) -> Result<(), Vec<Diagnostic>> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut in_comment = false;
+    let mut escaped = false;
+    let mut nots = 0usize;
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if in_comment {
+            in_comment = b != b'\n';
+            continue;
+        }
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"' | b'\n') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'#' => in_comment = true,
+            b'"' => in_string = true,
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        let word_start = i == 0 || !is_word(bytes[i - 1]);
+        if word_start
+            && bytes[i..].starts_with(b"not")
+            && bytes.get(i + 3).is_none_or(|c| !is_word(*c))
+        {
+            nots += 1;
+        } else if is_word(b) && word_start {
+            nots = 0;
+        }
+        if depth + nots > MAX_NESTING {
+            return Err(vec![
+                Diagnostic::error(
+                    codes::TOO_DEEP,
+                    Span::new(file, i, i + 1),
+                    format!("nesting deeper than {MAX_NESTING} levels"),
+                )
+                .label("too deep here")
+                .help("split the condition into several rules"),
+            ]);
+        }
+    }
+    Ok(())
+}
+
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Turns pest's error into a diagnostic that names what was expected in words.
+fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Diagnostic {
+    use pest::error::{ErrorVariant, InputLocation};
+    let start = match error.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    let found = found_at(text, start);
+    let end = (start + found.len().max(1)).min(text.len());
+    let expected = match &error.variant {
+        ErrorVariant::ParsingError { positives, .. } => names::expected(positives),
+        ErrorVariant::CustomError { message } => message.clone(),
+    };
+    let found_words = if found.is_empty() {
+        "the end of the file".to_owned()
+    } else {
+        format!("`{found}`")
+    };
+    Diagnostic::error(
+        codes::SYNTAX,
+        Span::new(file, start, end),
+        format!("expected {expected}, found {found_words}"),
+    )
+    .label(format!("expected {expected}"))
+    .help_opt(names::hint(&found))
+}
+
+/// The word or symbol at `offset`, for "found ...".
+fn found_at(text: &str, offset: usize) -> String {
+    let rest = text.get(offset..).unwrap_or("");
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    if word.is_empty() {
+        rest.chars()
+            .next()
+            .filter(|c| !c.is_whitespace())
+            .map(String::from)
+            .unwrap_or_default()
+    } else {
+        word
+    }
+}

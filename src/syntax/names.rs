@@ -1,0 +1,91 @@
+//! Human names for grammar rules, so parse errors speak the policy author's
+//! language ("a condition") rather than the grammar's (`disjunction`).
+
+use super::Rule;
+
+fn name(grammar_rule: &Rule) -> &'static str {
+    match grammar_rule {
+        Rule::file | Rule::EOI => "the end of the file",
+        Rule::schema => "`schema`",
+        Rule::decision => "`decision`",
+        Rule::keyword => "a keyword",
+        Rule::ident => "a name",
+        Rule::field_name => "a field name",
+        Rule::path => "a field path",
+        Rule::record => "a record",
+        Rule::attribute => "a field declaration",
+        Rule::optional | Rule::optional_type => "`optional`",
+        Rule::modifier => "`fixed` or `changeable`",
+        Rule::scalar_type => "a type (`text`, `bool`, `int`, `date`, `money USD`, `enum { .. }`)",
+        Rule::money_type => "`money`",
+        Rule::money_default => "`default`",
+        Rule::enum_type => "`enum { .. }`",
+        Rule::decision_catalog => "`decisions { .. }`",
+        Rule::catalog_entry => "a catalog entry (`id: kind`)",
+        Rule::kind_name => "a decision kind (`eligibility`, `action`, `classification`, `amount`)",
+        Rule::eligibility_kind
+        | Rule::action_kind
+        | Rule::classification_kind
+        | Rule::amount_kind => {
+            "a decision kind (`eligibility`, `action`, `classification { .. }`, `amount USD`)"
+        }
+        Rule::applies => "`applies when`",
+        Rule::note => "`note`",
+        Rule::rule => "a rule (`allow` or `deny`)",
+        Rule::effect => "`allow` or `deny`",
+        Rule::guard | Rule::guard_word => "`when` or `unless`",
+        Rule::because => "`because \"...\"`",
+        Rule::table => "`first { .. }`",
+        Rule::row => "a row (`when .. => ..` or `otherwise => ..`)",
+        Rule::otherwise => "`otherwise`",
+        Rule::expr | Rule::disjunction | Rule::conjunction | Rule::negation => "a condition",
+        Rule::not_op => "`not`",
+        Rule::comparison => "a comparison",
+        Rule::compare_op => "a comparison operator (`==`, `!=`, `<`, `<=`, `>`, `>=`)",
+        Rule::in_op => "`in`",
+        Rule::range => "a range (`low..high`)",
+        Rule::list => "a list (`[a, b]`)",
+        Rule::sum | Rule::product => "a value",
+        Rule::add_op => "`+` or `-`",
+        Rule::call | Rule::call_name => "`min(..)` or `max(..)`",
+        Rule::date => "a date (`2026-10-01`)",
+        Rule::money => "money (`1500 USD`)",
+        Rule::number => "a number",
+        Rule::currency => "a currency code (`USD`)",
+        Rule::boolean => "`true` or `false`",
+        Rule::string | Rule::string_inner => "a string (`\"...\"`)",
+        Rule::WHITESPACE | Rule::COMMENT => "a comment",
+        Rule::item => "`schema` or `decision`",
+        Rule::schema_entry => "a field, record or `decisions` block",
+        Rule::fact_type => "a type",
+        Rule::decision_kind => "a decision kind",
+        Rule::decision_item => "a rule, table, `note` or `applies when`",
+        Rule::atom | Rule::literal => "a value",
+        Rule::ident_char => "a letter, digit or `_`",
+    }
+}
+
+/// "a condition, `because` or `}`": each name once, in a stable order.
+pub fn expected(rules: &[Rule]) -> String {
+    let mut names: Vec<&str> = rules.iter().map(name).collect();
+    names.sort_unstable();
+    names.dedup();
+    match names.as_slice() {
+        [] => "something else".to_owned(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// A hint for common slips, by the token that was found.
+pub fn hint(found: &str) -> Option<String> {
+    match found {
+        "&&" | "&" => Some("write `and` instead of `&&`".into()),
+        "||" | "|" => Some("write `or` instead of `||`".into()),
+        "!" => Some("write `not` instead of `!`".into()),
+        "=" => Some("compare with `==`".into()),
+        "if" => Some("rules are written `deny ID when CONDITION because \"...\"`".into()),
+        "else" | "default" => Some("a table's last row is `otherwise => VALUE`".into()),
+        _ => None,
+    }
+}

@@ -1,0 +1,123 @@
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a failed expectation is the point of a test"
+)]
+
+//! Evaluates the shipped policies on every example fact file under
+//! `policies/examples/`, checks each outcome against the expectations written
+//! in the file's header (`# expect:` lines, or `NAME.expect.txt` beside a JSON
+//! file), and snapshots outcomes, reasons and missing facts.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use credo::eval::Request;
+use credo::facts::{self, Format};
+use credo::outcome::{AsOfSource, Evaluation};
+
+fn shipped() -> credo::Program {
+    let checked = credo::load_dir(Path::new("policies")).expect("policies/ is readable");
+    assert!(
+        checked.diagnostics.is_empty(),
+        "the shipped policies have diagnostics:\n{}",
+        credo::diagnostics::render(&checked.sources, &checked.diagnostics, false)
+    );
+    checked.program.expect("the shipped policies compile")
+}
+
+fn evaluate(program: &credo::Program, path: &Path) -> Evaluation {
+    let text = std::fs::read_to_string(path).expect("example is readable");
+    let format = Format::of_path(path).expect("example is YAML or JSON");
+    let loaded = facts::load_text(&program.schema, &text, format)
+        .unwrap_or_else(|p| panic!("{}: facts do not load: {p:?}", path.display()));
+    assert!(
+        loaded.warnings.is_empty(),
+        "{}: {:?}",
+        path.display(),
+        loaded.warnings
+    );
+    let as_of = loaded
+        .facts
+        .as_of(&program.schema)
+        .expect("every example sets as_of");
+    let request = Request {
+        as_of,
+        as_of_source: AsOfSource::Facts,
+        decisions: &[],
+    };
+    program
+        .evaluate(&loaded.facts, &request)
+        .expect("example evaluates")
+}
+
+/// `id: outcome` pairs from the `# expect:` header, or the `.expect.txt` file.
+fn expectations(path: &Path) -> Vec<(String, String)> {
+    let sidecar = path.with_extension("expect.txt");
+    let text =
+        std::fs::read_to_string(if sidecar.exists() { &sidecar } else { path }).expect("readable");
+    text.lines()
+        .skip_while(|l| !l.starts_with("# expect:"))
+        .skip(1)
+        .map_while(|l| l.strip_prefix("#   "))
+        .filter_map(|l| {
+            let (id, rest) = l.split_once(": ")?;
+            let outcome = rest.split(" (").next()?.trim().to_owned();
+            Some((id.to_owned(), outcome))
+        })
+        .collect()
+}
+
+/// A compact listing: outcome, then each reason and missing fact.
+fn compact(evaluation: &Evaluation) -> String {
+    let mut out = format!("as_of {}\n", evaluation.as_of);
+    for d in &evaluation.decisions {
+        let _ = writeln!(out, "{} = {}", d.id, d.outcome.as_text());
+        if !d.missing.is_empty() {
+            let _ = writeln!(out, "  missing {}", d.missing.join(", "));
+        }
+        for r in &d.reasons {
+            let _ = writeln!(out, "  {} @ {}: {}", r.rule, r.at, r.message);
+        }
+    }
+    out
+}
+
+#[test]
+fn examples_match_their_expectations_and_snapshots() {
+    let program = shipped();
+    let mut mismatches = Vec::new();
+    let mut count = 0;
+    insta::glob!("../policies/examples", "*.{yaml,json}", |path| {
+        count += 1;
+        let evaluation = evaluate(&program, path);
+        let expected = expectations(path);
+        assert_eq!(
+            expected.len(),
+            12,
+            "{}: expects all 12 decisions",
+            path.display()
+        );
+        for (id, outcome) in expected {
+            let actual = evaluation
+                .decisions
+                .iter()
+                .find(|d| d.id == id)
+                .map(|d| d.outcome.as_text());
+            if actual.as_deref() != Some(outcome.as_str()) {
+                mismatches.push(format!(
+                    "{}: {id}: expected {outcome}, got {actual:?}",
+                    path.display()
+                ));
+            }
+        }
+        insta::assert_snapshot!(compact(&evaluation));
+    });
+    assert!(count >= 25, "only {count} examples");
+    assert!(
+        mismatches.is_empty(),
+        "outcomes differ from the examples' expectations:\n{}",
+        mismatches.join("\n")
+    );
+}
