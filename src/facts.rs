@@ -10,6 +10,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
+use crate::diagnostics::Severity;
 use crate::doc::{self, Doc};
 use crate::ir::Value;
 use crate::money::{Money, MoneyError};
@@ -42,6 +43,8 @@ pub struct FactProblem {
     pub help: Option<String>,
     /// Line and column in the file, for documents that could not be parsed.
     pub position: Option<(usize, usize)>,
+    /// A warning leaves the facts usable; an error rejects them.
+    pub severity: Severity,
 }
 
 impl FactProblem {
@@ -51,11 +54,23 @@ impl FactProblem {
             message,
             help,
             position: None,
+            severity: Severity::Error,
+        }
+    }
+
+    fn warning(path: &str, message: String, help: Option<String>) -> FactProblem {
+        FactProblem {
+            severity: Severity::Warning,
+            ..FactProblem::new(path, message, help)
         }
     }
 
     /// `facts.yaml: account.segment: ... (help: ...)`, one line.
-    pub fn render(&self, file: &str, severity: &str) -> String {
+    pub fn render(&self, file: &str) -> String {
+        let severity = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
         let mut at = file.to_owned();
         if let Some((line, column)) = self.position {
             at.push_str(&format!(":{line}:{column}"));
@@ -117,6 +132,7 @@ pub fn load_text(schema: &Schema, text: &str, format: Format) -> Result<Loaded, 
             ),
             help: None,
             position: e.line.zip(e.column),
+            severity: Severity::Error,
         }]
     })?;
     load(schema, &doc)
@@ -151,7 +167,11 @@ pub fn load(schema: &Schema, doc: &Doc) -> Result<Loaded, Vec<FactProblem>> {
         )),
     }
     if !loader.errors.is_empty() {
-        return Err(loader.errors);
+        // Warnings still matter when the facts are rejected: a misspelt
+        // field often explains a missing one.
+        let mut problems = loader.errors;
+        problems.extend(loader.warnings);
+        return Err(problems);
     }
     let Loader {
         mut values,
@@ -221,7 +241,7 @@ impl Loader<'_> {
                     .filter(|p| !p.contains('.'));
                 let help =
                     suggest::closest(key, siblings).map(|s| format!("did you mean `{prefix}{s}`?"));
-                self.warnings.push(FactProblem::new(
+                self.warnings.push(FactProblem::warning(
                     &path,
                     "unknown field, ignored".into(),
                     help,

@@ -40,7 +40,7 @@ pub mod outcome;
 pub mod render;
 pub mod schema;
 pub mod source;
-mod suggest;
+pub mod suggest;
 pub mod syntax;
 
 use std::path::Path;

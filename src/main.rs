@@ -161,26 +161,35 @@ fn eval(
     for id in decisions {
         if program.decision(id).is_none() {
             let ids: Vec<&str> = program.decisions.iter().map(|d| d.id.as_str()).collect();
-            eprintln!(
-                "error: no decision `{id}`; the decisions are {}",
-                ids.join(", ")
-            );
+            match credo::suggest::closest(id, ids.iter().copied()) {
+                Some(near) => {
+                    eprintln!("error: no decision `{id}`\n  help: did you mean `{near}`?")
+                }
+                None => eprintln!(
+                    "error: no decision `{id}`; the decisions are {}",
+                    ids.join(", ")
+                ),
+            }
             return Err(Exit(2));
         }
     }
-    let name = path.display().to_string();
+    let name = if path == Path::new("-") {
+        "<stdin>".to_owned()
+    } else {
+        path.display().to_string()
+    };
     let (text, format_of_facts) = read_facts(path).map_err(|message| {
         eprintln!("error: {name}: {message}");
         Exit(2)
     })?;
     let loaded = facts::load_text(&program.schema, &text, format_of_facts).map_err(|problems| {
         for p in &problems {
-            eprintln!("{}", p.render(&name, "error"));
+            eprintln!("{}", p.render(&name));
         }
         Exit(2)
     })?;
     for w in &loaded.warnings {
-        eprintln!("{}", w.render(&name, "warning"));
+        eprintln!("{}", w.render(&name));
     }
     let (as_of, as_of_source) = match (as_of, loaded.facts.as_of(&program.schema)) {
         (Some(d), _) => (d, AsOfSource::Option),

@@ -10,8 +10,9 @@
 //! in the file's header (`# expect:` lines, or `NAME.expect.txt` beside a JSON
 //! file), and snapshots outcomes, reasons and missing facts.
 
-use std::fmt::Write as _;
 use std::path::Path;
+
+mod common;
 
 use credo::eval::Request;
 use credo::facts::{self, Format};
@@ -69,21 +70,6 @@ fn expectations(path: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
-/// A compact listing: outcome, then each reason and missing fact.
-fn compact(evaluation: &Evaluation) -> String {
-    let mut out = format!("as_of {}\n", evaluation.as_of);
-    for d in &evaluation.decisions {
-        let _ = writeln!(out, "{} = {}", d.id, d.outcome.as_text());
-        if !d.missing.is_empty() {
-            let _ = writeln!(out, "  missing {}", d.missing.join(", "));
-        }
-        for r in &d.reasons {
-            let _ = writeln!(out, "  {} @ {}: {}", r.rule, r.at, r.message);
-        }
-    }
-    out
-}
-
 #[test]
 fn examples_match_their_expectations_and_snapshots() {
     let program = shipped();
@@ -112,7 +98,7 @@ fn examples_match_their_expectations_and_snapshots() {
                 ));
             }
         }
-        insta::assert_snapshot!(compact(&evaluation));
+        insta::assert_snapshot!(common::compact(&evaluation));
     });
     assert!(count >= 25, "only {count} examples");
     assert!(
