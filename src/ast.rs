@@ -35,6 +35,27 @@ pub struct File {
 pub enum Item {
     Schema(Schema),
     Decision(Decision),
+    Assertion(Assertion),
+}
+
+/// `assert DECISION CLAIM [when CONDITION]`: a property `credo verify` checks
+/// for every fact combination that satisfies the condition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assertion {
+    pub decision: Ident,
+    pub claim: Claim,
+    pub condition: Option<Expr>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Claim {
+    /// `is deny`: the outcome, as `credo eval` writes it.
+    Outcome(Ident),
+    /// `is monotone in agency.client_spend`: raising the fact never lowers the amount.
+    Monotone(Expr),
+    /// `== account.unused_credit`: the amount equals this value.
+    Equals(Expr),
 }
 
 /// `schema { ... }`

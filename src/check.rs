@@ -7,7 +7,10 @@ use std::collections::BTreeMap;
 
 use crate::ast::{self, ArithOp, CompareOp, DecisionItem, DecisionKind, Effect, Expr, ExprKind};
 use crate::diagnostics::{Diagnostic, codes};
-use crate::ir::{Args, DecisionIr, Kind, Node, NodeId, Origin, Program, RowIr, RuleIr, Value};
+use crate::ir::{
+    Args, AssertionIr, ClaimIr, DecisionIr, Kind, Node, NodeId, Origin, Program, RowIr, RuleIr,
+    Value,
+};
 use crate::money::Currency;
 use crate::schema::{EnumId, EnumType, Schema, Type};
 use crate::source::{Sources, Span};
@@ -22,7 +25,7 @@ pub fn check(sources: Sources, files: &[ast::File]) -> (Option<Program>, Vec<Dia
         .flat_map(|f| &f.items)
         .filter_map(|i| match i {
             ast::Item::Schema(s) => Some(s),
-            ast::Item::Decision(_) => None,
+            ast::Item::Decision(_) | ast::Item::Assertion(_) => None,
         })
         .collect();
     let schema = match schemas.as_slice() {
@@ -60,7 +63,7 @@ pub fn check(sources: Sources, files: &[ast::File]) -> (Option<Program>, Vec<Dia
         .flat_map(|f| &f.items)
         .filter_map(|i| match i {
             ast::Item::Decision(d) => Some(d),
-            ast::Item::Schema(_) => None,
+            ast::Item::Schema(_) | ast::Item::Assertion(_) => None,
         })
         .collect();
     checker.catalog(&decisions);
@@ -82,6 +85,14 @@ pub fn check(sources: Sources, files: &[ast::File]) -> (Option<Program>, Vec<Dia
         seen.insert(&decision.id.name, decision.id.span);
         compiled.extend(checker.decision(decision));
     }
+    let assertions = files
+        .iter()
+        .flat_map(|f| &f.items)
+        .filter_map(|i| match i {
+            ast::Item::Assertion(a) => checker.assertion(a, &compiled),
+            _ => None,
+        })
+        .collect();
     let Checker {
         schema,
         nodes,
@@ -108,6 +119,7 @@ pub fn check(sources: Sources, files: &[ast::File]) -> (Option<Program>, Vec<Dia
         schema,
         sources,
         decisions: compiled,
+        assertions,
         nodes,
         args,
         as_of,
@@ -291,6 +303,147 @@ impl Checker<'_> {
         }
         let errors_after = self.diagnostics.iter().filter(|d| d.is_error()).count();
         (errors_after == errors_before).then_some(ir)
+    }
+
+    fn assertion(
+        &mut self,
+        assertion: &ast::Assertion,
+        decisions: &[DecisionIr],
+    ) -> Option<AssertionIr> {
+        let Some(decision) = decisions.iter().find(|d| d.id == assertion.decision.name) else {
+            let ids: Vec<&str> = decisions.iter().map(|d| d.id.as_str()).collect();
+            let help = suggest::closest(&assertion.decision.name, ids)
+                .map(|s| format!("did you mean `{s}`?"));
+            self.error(
+                Diagnostic::error(
+                    codes::BAD_ASSERTION,
+                    assertion.decision.span,
+                    format!("no decision `{}` to assert about", assertion.decision.name),
+                )
+                .label("not defined")
+                .help_opt(help),
+            );
+            return None;
+        };
+        let kind = decision.kind.clone();
+        let claim = match &assertion.claim {
+            ast::Claim::Outcome(word) => {
+                let mut outcomes: Vec<String> = match &kind {
+                    Kind::Eligibility => vec!["eligible".into(), "not_eligible".into()],
+                    Kind::Action => vec!["permit".into(), "deny".into(), "not_applicable".into()],
+                    Kind::Classification(id) => self
+                        .schema
+                        .enum_type(*id)
+                        .map(|e| e.members.clone())
+                        .unwrap_or_default(),
+                    Kind::Amount(_) => {
+                        self.error(
+                            Diagnostic::error(
+                                codes::BAD_ASSERTION,
+                                word.span,
+                                format!("`{}` is an amount", decision.id),
+                            )
+                            .label("an amount has no named outcome")
+                            .help(format!("compare it: `assert {} == 0 USD`", decision.id)),
+                        );
+                        return None;
+                    }
+                };
+                outcomes.push("undetermined".into());
+                if !outcomes.contains(&word.name) {
+                    let help = suggest::closest(&word.name, outcomes.iter().map(String::as_str))
+                        .map_or_else(
+                            || format!("the outcomes are {}", outcomes.join(", ")),
+                            |s| format!("did you mean `{s}`?"),
+                        );
+                    self.error(
+                        Diagnostic::error(
+                            codes::UNKNOWN_MEMBER,
+                            word.span,
+                            format!("`{}` is not an outcome of `{}`", word.name, decision.id),
+                        )
+                        .label("no such outcome")
+                        .help(help),
+                    );
+                    return None;
+                }
+                ClaimIr::Outcome(word.name.clone())
+            }
+            ast::Claim::Monotone(path) => {
+                let slot = match &path.kind {
+                    ExprKind::Path(parts) => self.schema.slot(
+                        &parts
+                            .iter()
+                            .map(|p| p.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join("."),
+                    ),
+                    _ => None,
+                };
+                let numeric = slot
+                    .and_then(|s| self.schema.field(s))
+                    .is_some_and(|f| matches!(f.ty, Type::Int | Type::Money(_)));
+                match (slot, numeric, &kind) {
+                    (Some(slot), true, Kind::Amount(_)) => ClaimIr::Monotone(slot),
+                    (_, _, Kind::Amount(_)) => {
+                        self.error(
+                            Diagnostic::error(
+                                codes::BAD_ASSERTION,
+                                path.span,
+                                format!("`{path}` is not an integer or money fact"),
+                            )
+                            .label("cannot be raised")
+                            .help("monotonicity is claimed in an integer or money fact"),
+                        );
+                        return None;
+                    }
+                    _ => {
+                        self.error(
+                            Diagnostic::error(
+                                codes::BAD_ASSERTION,
+                                assertion.decision.span,
+                                format!("`{}` is not an amount", decision.id),
+                            )
+                            .label("only amounts can be monotone")
+                            .help(format!("claim an outcome: `assert {} is ..`", decision.id)),
+                        );
+                        return None;
+                    }
+                }
+            }
+            ast::Claim::Equals(value) => {
+                let Kind::Amount(currency) = kind else {
+                    self.error(
+                        Diagnostic::error(
+                            codes::BAD_ASSERTION,
+                            value.span,
+                            format!("`{}` is not an amount", decision.id),
+                        )
+                        .label("only an amount equals a value")
+                        .help(format!("claim an outcome: `assert {} is ..`", decision.id)),
+                    );
+                    return None;
+                };
+                ClaimIr::Equals(self.typed(value, Type::Money(currency))?)
+            }
+        };
+        let condition = match &assertion.condition {
+            Some(c) => Some(self.condition(c)?),
+            None => None,
+        };
+        let text = self
+            .sources
+            .get(assertion.span.file)
+            .and_then(|s| s.text.get(assertion.span.start..assertion.span.end))
+            .unwrap_or("")
+            .to_owned();
+        Some(AssertionIr {
+            decision: decision.id.clone(),
+            claim,
+            condition,
+            text,
+            origin: self.origin(assertion.span),
+        })
     }
 
     fn misplaced(&mut self, span: Span, what: &str, kind: &Kind, help: &str) {

@@ -126,10 +126,10 @@ pub mod codes {
     pub const MISSING_TABLE: &str = "E0114";
     /// A currency code that is not ISO 4217.
     pub const UNKNOWN_CURRENCY: &str = "E0115";
-    /// An eligibility or action that no rule can allow.
-    pub const NO_ALLOW_RULE: &str = "W0116";
     /// An unknown modifier on a schema field.
     pub const UNKNOWN_MODIFIER: &str = "E0117";
+    /// An assertion about a decision that is not defined, or a claim that does not fit it.
+    pub const BAD_ASSERTION: &str = "E0118";
 }
 
 /// Renders diagnostics as rustc does: code, message, `file:line:col`, the

@@ -119,12 +119,35 @@ pub struct DecisionIr {
     pub origin: Origin,
 }
 
+/// An `assert` from the policies, resolved; `credo verify` proves or refutes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssertionIr {
+    pub decision: String,
+    pub claim: ClaimIr,
+    /// Only fact combinations where this holds are considered.
+    pub condition: Option<NodeId>,
+    /// The assertion as written, for reports.
+    pub text: String,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClaimIr {
+    /// The outcome as `credo eval` writes it: `deny`, `not_eligible`, `managed`.
+    Outcome(String),
+    /// Raising this fact never lowers the amount.
+    Monotone(Slot),
+    /// The amount equals this value.
+    Equals(NodeId),
+}
+
 /// A checked, compiled policy set, ready to evaluate.
 #[derive(Debug, Clone)]
 pub struct Program {
     pub schema: Schema,
     pub sources: Sources,
     pub decisions: Vec<DecisionIr>,
+    pub assertions: Vec<AssertionIr>,
     pub nodes: Vec<Node>,
     pub args: Vec<NodeId>,
     /// The slot of `as_of`, which the evaluation date fills.

@@ -32,6 +32,11 @@ pub fn file(file: FileId, root: Pair<'_, Rule>) -> Result<File, Vec<Diagnostic>>
                     items.push(Item::Decision(d));
                 }
             }
+            Rule::assertion => {
+                if let Some(a) = lower.assertion(pair) {
+                    items.push(Item::Assertion(a));
+                }
+            }
             _ => {}
         }
     }
@@ -217,6 +222,28 @@ impl Lower {
             id,
             kind,
             items,
+            span,
+        })
+    }
+
+    fn assertion(&mut self, pair: Pair<'_, Rule>) -> Option<Assertion> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let decision = self.ident(&inner.next()?);
+        let claim_pair = inner.next()?;
+        let claim = match claim_pair.as_rule() {
+            Rule::outcome_claim => Claim::Outcome(self.ident(&claim_pair.into_inner().next()?)),
+            Rule::monotone_claim => Claim::Monotone(self.expr(claim_pair.into_inner().next()?)?),
+            _ => Claim::Equals(self.expr(claim_pair.into_inner().next()?)?),
+        };
+        let condition = match inner.next() {
+            Some(c) => Some(self.expr(c)?),
+            None => None,
+        };
+        Some(Assertion {
+            decision,
+            claim,
+            condition,
             span,
         })
     }

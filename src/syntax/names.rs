@@ -55,7 +55,12 @@ fn name(grammar_rule: &Rule) -> &'static str {
         Rule::boolean => "`true` or `false`",
         Rule::string | Rule::string_inner => "a string (`\"...\"`)",
         Rule::WHITESPACE | Rule::COMMENT => "a comment",
-        Rule::item => "`schema` or `decision`",
+        Rule::item => "`schema`, `decision` or `assert`",
+        Rule::assertion => "`assert`",
+        Rule::claim | Rule::outcome_claim | Rule::monotone_claim | Rule::amount_claim => {
+            "a claim (`is OUTCOME`, `is monotone in FIELD`, `== VALUE`)"
+        }
+        Rule::outcome_word => "an outcome",
         Rule::schema_entry => "a field, record or `decisions` block",
         Rule::fact_type => "a type",
         Rule::decision_kind => "a decision kind",
