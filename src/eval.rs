@@ -13,8 +13,9 @@ use crate::ast::{ArithOp, CompareOp, Function};
 use crate::facts::Facts;
 use crate::ir::{DecisionIr, Kind, Node, NodeId, Program, RowIr, RuleIr, Value};
 use crate::money::{Money, MoneyError};
-use crate::outcome::{AsOfSource, DecisionOutcome, Evaluation, Outcome, Reason};
+use crate::outcome::{AsOfSource, Evaluation};
 use crate::schema::Slot;
+use crate::verdict::{Answer, Cause, Verdicts, Work};
 
 /// The facts an unknown result depends on, as a set of slots.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -118,250 +119,207 @@ impl Program {
         request: &Request<'_>,
         tracer: &mut T,
     ) -> Result<Evaluation, EvalError> {
-        let mut values = facts.values.clone();
-        if let Some(slot) = self.as_of
-            && let Some(v) = values.get_mut(slot.0 as usize)
-        {
-            *v = Some(Value::Date(request.as_of));
-        }
-        let chosen: Vec<&DecisionIr> = if request.decisions.is_empty() {
-            self.decisions.iter().collect()
-        } else {
-            request
-                .decisions
-                .iter()
-                .map(|id| {
-                    self.decision(id)
-                        .ok_or_else(|| EvalError::UnknownDecision(id.clone()))
-                })
-                .collect::<Result<_, _>>()?
-        };
+        let chosen = self.select(request.decisions)?;
+        let mut verdicts = Verdicts::default();
+        self.decide_into(facts, request.as_of, &chosen, &mut verdicts, tracer)?;
+        Ok(verdicts.to_evaluation(self, request.as_of_source))
+    }
+
+    /// The indices of decisions named by id, for [`Program::decide_into`].
+    pub fn select(&self, ids: &[String]) -> Result<Vec<u32>, EvalError> {
+        ids.iter()
+            .map(|id| {
+                self.decisions
+                    .iter()
+                    .position(|d| d.id == *id)
+                    .map(|i| i as u32)
+                    .ok_or_else(|| EvalError::UnknownDecision(id.clone()))
+            })
+            .collect()
+    }
+
+    /// The compiled hot path: evaluates the decisions at `chosen` (all when
+    /// empty, in policy order) into reusable verdicts, comparing no strings
+    /// and, once `out` has grown to fit, allocating nothing.
+    pub fn decide_into<T: Tracer>(
+        &self,
+        facts: &Facts,
+        as_of: NaiveDate,
+        chosen: &[u32],
+        out: &mut Verdicts,
+        tracer: &mut T,
+    ) -> Result<(), EvalError> {
+        out.clear(as_of);
+        let mut work = std::mem::take(&mut out.work);
         let mut run = Run {
             program: self,
-            values: &values,
+            values: &facts.values,
+            as_of_slot: self.as_of.map_or(usize::MAX, |s| s.0 as usize),
+            as_of,
             tracer,
             decision: "",
         };
-        let decisions = chosen
-            .into_iter()
-            .map(|d| run.decide(d))
-            .collect::<Result<_, _>>()?;
-        Ok(Evaluation {
-            as_of: request.as_of,
-            as_of_source: request.as_of_source,
-            decisions,
-        })
+        let result = if chosen.is_empty() {
+            self.decisions
+                .iter()
+                .enumerate()
+                .try_for_each(|(i, d)| run.decide(i as u32, d, out, &mut work))
+        } else {
+            chosen
+                .iter()
+                .try_for_each(|&i| match self.decisions.get(i as usize) {
+                    Some(d) => run.decide(i, d, out, &mut work),
+                    None => Err(EvalError::UnknownDecision(format!("#{i}"))),
+                })
+        };
+        out.work = work;
+        result
     }
 }
 
 struct Run<'p, 't, T> {
     program: &'p Program,
     values: &'p [Option<Value>],
+    /// `as_of` reads the evaluation date, whatever the facts say.
+    as_of_slot: usize,
+    as_of: NaiveDate,
     tracer: &'t mut T,
     decision: &'p str,
 }
 
-/// How a rule's condition came out.
-enum Fired<'r> {
-    Yes(&'r RuleIr),
-    Maybe(&'r RuleIr, Missing),
-}
-
 impl<'p, T: Tracer> Run<'p, '_, T> {
-    fn decide(&mut self, d: &'p DecisionIr) -> Result<DecisionOutcome, EvalError> {
+    fn decide(
+        &mut self,
+        index: u32,
+        d: &'p DecisionIr,
+        out: &mut Verdicts,
+        work: &mut Work,
+    ) -> Result<(), EvalError> {
         self.decision = &d.id;
         self.tracer.decision(d);
-        let mut result = DecisionOutcome {
-            id: d.id.clone(),
-            kind: d.kind.name(),
-            outcome: Outcome::Undetermined,
-            reasons: Vec::new(),
-            missing: Vec::new(),
-            notes: d.notes.clone(),
-        };
+        let start = out.mark();
         if let Some(applies) = d.applies {
             match self.eval(applies)? {
                 Tri::Known(v) if v != Value::Bool(true) => {
-                    result.outcome = Outcome::NotApplicable;
-                    result.notes.clear();
-                    result.reasons.push(Reason {
-                        rule: "applies".into(),
-                        message: "the facts hold no request this decision applies to".into(),
-                        at: d.origin.at.clone(),
-                    });
-                    return Ok(result);
+                    out.cause(Cause::NotApplicable);
+                    out.push(index, Answer::NotApplicable, Missing::default(), start);
+                    return Ok(());
                 }
                 Tri::Known(_) => {}
                 Tri::Unknown(missing) => {
-                    result.reasons.push(Reason {
-                        rule: "applies".into(),
-                        message: "cannot tell whether the request is one this decision applies to"
-                            .into(),
-                        at: d.origin.at.clone(),
-                    });
-                    result.missing = self.paths(&missing);
-                    return Ok(result);
+                    out.cause(Cause::AppliesUnknown);
+                    out.push(index, Answer::Undetermined, missing, start);
+                    return Ok(());
                 }
             }
         }
-        let denies = self.rules(&d.denies)?;
-        let fired_denies: Vec<&RuleIr> = denies
-            .iter()
-            .filter_map(|f| {
-                if let Fired::Yes(r) = f {
-                    Some(*r)
-                } else {
-                    None
-                }
-            })
-            .collect();
         let mut maybe_missing = Missing::default();
-        let maybe_denies: Vec<&RuleIr> = denies
-            .iter()
-            .filter_map(|f| match f {
-                Fired::Maybe(r, m) => {
-                    maybe_missing.union(m);
-                    Some(*r)
-                }
-                Fired::Yes(_) => None,
-            })
-            .collect();
+        self.rules(
+            &d.denies,
+            &mut work.fired,
+            &mut work.maybe_denies,
+            &mut maybe_missing,
+        )?;
         let (yes, no) = match &d.kind {
-            Kind::Action => (Outcome::Permit, Outcome::Deny),
-            _ => (Outcome::Eligible, Outcome::NotEligible),
+            Kind::Action => (Answer::Permit, Answer::Deny),
+            _ => (Answer::Eligible, Answer::NotEligible),
         };
-        if !fired_denies.is_empty() {
-            result.outcome = match &d.kind {
-                Kind::Amount(c) => Outcome::Amount(Money::zero(*c)),
+        if !work.fired.is_empty() {
+            let answer = match &d.kind {
+                Kind::Amount(c) => Answer::Amount(Money::zero(*c)),
                 _ => no,
             };
-            result.reasons = fired_denies
-                .iter()
-                .map(|r| reason(&r.id, &r.message, &r.origin.at))
-                .collect();
-            return Ok(result);
+            out.causes_from(&work.fired, Cause::Deny);
+            out.push(index, answer, Missing::default(), start);
+            return Ok(());
         }
-        match &d.kind {
+        let (answer, missing) = match &d.kind {
             Kind::Eligibility | Kind::Action => {
-                let allows = self.rules(&d.allows)?;
-                let granted: Vec<&RuleIr> = allows
-                    .iter()
-                    .filter_map(|f| {
-                        if let Fired::Yes(r) = f {
-                            Some(*r)
-                        } else {
-                            None
-                        }
-                    })
-                    .collect();
                 let mut allow_missing = Missing::default();
-                let maybe_allows: Vec<&RuleIr> = allows
-                    .iter()
-                    .filter_map(|f| match f {
-                        Fired::Maybe(r, m) => {
-                            allow_missing.union(m);
-                            Some(*r)
-                        }
-                        Fired::Yes(_) => None,
-                    })
-                    .collect();
-                if !granted.is_empty() && maybe_denies.is_empty() {
-                    result.outcome = yes;
-                    result.reasons = granted
-                        .iter()
-                        .map(|r| reason(&r.id, &r.message, &r.origin.at))
-                        .collect();
-                } else if granted.is_empty() && maybe_allows.is_empty() {
-                    result.outcome = no;
-                    let tried: Vec<&str> = d.allows.iter().map(|r| r.id.as_str()).collect();
-                    let message = if tried.is_empty() {
-                        "no rule allows it".to_owned()
-                    } else {
-                        format!("no rule allowed it ({} did not match)", tried.join(", "))
-                    };
-                    result
-                        .reasons
-                        .push(reason("no_rule_allowed", &message, &d.origin.at));
+                self.rules(
+                    &d.allows,
+                    &mut work.granted,
+                    &mut work.maybe_allows,
+                    &mut allow_missing,
+                )?;
+                if !work.granted.is_empty() && work.maybe_denies.is_empty() {
+                    out.causes_from(&work.granted, Cause::Allow);
+                    (yes, Missing::default())
+                } else if work.granted.is_empty() && work.maybe_allows.is_empty() {
+                    out.cause(Cause::NoRuleAllowed);
+                    (no, Missing::default())
                 } else {
                     // Undetermined: an unknown deny could block, or only an unknown allow could grant.
                     let mut missing = maybe_missing;
-                    let mut pending: Vec<&RuleIr> = maybe_denies;
-                    if granted.is_empty() {
+                    out.causes_from(&work.maybe_denies, Cause::Deny);
+                    if work.granted.is_empty() {
                         missing.union(&allow_missing);
-                        pending.extend(maybe_allows);
+                        out.causes_from(&work.maybe_allows, Cause::Allow);
                     }
-                    result.reasons = pending
-                        .iter()
-                        .map(|r| reason(&r.id, &r.message, &r.origin.at))
-                        .collect();
-                    result.missing = self.paths(&missing);
+                    (Answer::Undetermined, missing)
                 }
             }
             Kind::Classification(_) | Kind::Amount(_) => {
-                let (answer, reasons) = self.table(&d.rows)?;
-                match answer {
+                match self.table(&d.rows, &mut work.rows)? {
                     Tri::Known(value) => {
-                        let settled = maybe_denies.is_empty()
+                        let settled = work.maybe_denies.is_empty()
                             || matches!(&value, Value::Money(m) if m.amount.is_zero());
                         if settled {
-                            result.outcome = self.outcome_of(&d.kind, value);
-                            result.reasons = reasons;
+                            out.causes_from(&work.rows, Cause::Row);
+                            (answer_of(&d.kind, value), Missing::default())
                         } else {
-                            result.reasons = maybe_denies
-                                .iter()
-                                .map(|r| reason(&r.id, &r.message, &r.origin.at))
-                                .collect();
-                            result.missing = self.paths(&maybe_missing);
+                            out.causes_from(&work.maybe_denies, Cause::Deny);
+                            (Answer::Undetermined, maybe_missing)
                         }
                     }
                     Tri::Unknown(mut missing) => {
                         missing.union(&maybe_missing);
-                        result.reasons = maybe_denies
-                            .iter()
-                            .map(|r| reason(&r.id, &r.message, &r.origin.at))
-                            .chain(reasons)
-                            .collect();
-                        result.missing = self.paths(&missing);
+                        out.causes_from(&work.maybe_denies, Cause::Deny);
+                        out.causes_from(&work.rows, Cause::Row);
+                        (Answer::Undetermined, missing)
                     }
                 }
             }
-        }
-        Ok(result)
+        };
+        out.push(index, answer, missing, start);
+        Ok(())
     }
 
-    fn outcome_of(&self, kind: &Kind, value: Value) -> Outcome {
-        match (kind, value) {
-            (_, Value::Money(m)) => Outcome::Amount(m),
-            (Kind::Classification(id), Value::Member(_, i)) => {
-                Outcome::Member(self.program.schema.member_name(*id, i).to_owned())
-            }
-            (Kind::Amount(c), _) => Outcome::Amount(Money::zero(*c)),
-            _ => Outcome::Undetermined,
-        }
-    }
-
-    fn rules<'r>(&mut self, rules: &'r [RuleIr]) -> Result<Vec<Fired<'r>>, EvalError> {
-        let mut fired = Vec::new();
-        for rule in rules {
+    /// Evaluates rules in order: the indices of those that hold go to `yes`,
+    /// of those that are unknown to `maybe`, their missing facts to `missing`.
+    fn rules(
+        &mut self,
+        rules: &'p [RuleIr],
+        yes: &mut Vec<u32>,
+        maybe: &mut Vec<u32>,
+        missing: &mut Missing,
+    ) -> Result<(), EvalError> {
+        yes.clear();
+        maybe.clear();
+        for (i, rule) in rules.iter().enumerate() {
             let Some(condition) = rule.condition else {
-                fired.push(Fired::Yes(rule));
+                yes.push(i as u32);
                 continue;
             };
             match self.eval(condition)? {
-                Tri::Unknown(m) => fired.push(Fired::Maybe(rule, m)),
-                known if known.truth() == Some(true) => fired.push(Fired::Yes(rule)),
+                Tri::Unknown(m) => {
+                    missing.union(&m);
+                    maybe.push(i as u32);
+                }
+                known if known.truth() == Some(true) => yes.push(i as u32),
                 _ => {}
             }
         }
-        Ok(fired)
+        Ok(())
     }
 
     /// The first row whose condition holds. Rows before it that are unknown
     /// leave the answer unknown, unless every candidate gives the same value.
-    fn table(&mut self, rows: &'p [RowIr]) -> Result<(Tri, Vec<Reason>), EvalError> {
-        let mut pending: Vec<&RowIr> = Vec::new();
+    /// `reasons` receives the indices of the rows the answer rests on.
+    fn table(&mut self, rows: &'p [RowIr], reasons: &mut Vec<u32>) -> Result<Tri, EvalError> {
+        reasons.clear();
         let mut missing = Missing::default();
-        for row in rows {
+        for (i, row) in rows.iter().enumerate() {
             let holds = match row.condition {
                 None => Some(true),
                 Some(c) => match self.eval(c)? {
@@ -374,54 +332,38 @@ impl<'p, T: Tracer> Run<'p, '_, T> {
             };
             match holds {
                 Some(false) => continue,
-                None => pending.push(row),
+                None => reasons.push(i as u32),
                 Some(true) => {
                     let value = self.eval(row.value)?;
-                    if pending.is_empty() {
-                        let reasons = vec![reason(&row.label, &row.message, &row.origin.at)];
-                        return Ok((value, reasons));
+                    if reasons.is_empty() {
+                        reasons.push(i as u32);
+                        return Ok(value);
                     }
                     // Settled anyway when every row that might win gives this value.
                     if let Tri::Known(v) = &value {
                         let mut same = true;
-                        for p in &pending {
+                        for k in 0..reasons.len() {
+                            let Some(p) = reasons.get(k).and_then(|&p| rows.get(p as usize)) else {
+                                continue;
+                            };
                             same &= matches!(self.eval(p.value)?, Tri::Known(ref pv) if pv == v);
                         }
                         if same {
-                            return Ok((
-                                value,
-                                vec![reason(&row.label, &row.message, &row.origin.at)],
-                            ));
+                            reasons.clear();
+                            reasons.push(i as u32);
+                            return Ok(value);
                         }
                     }
                     if let Tri::Unknown(m) = &value {
                         missing.union(m);
                     }
-                    pending.push(row);
-                    let reasons = pending
-                        .iter()
-                        .map(|r| reason(&r.label, &r.message, &r.origin.at))
-                        .collect();
-                    return Ok((Tri::Unknown(missing), reasons));
+                    reasons.push(i as u32);
+                    return Ok(Tri::Unknown(missing));
                 }
             }
         }
         // The checker guarantees an `otherwise` row, so this is reached only by unknowns.
-        let reasons = pending
-            .iter()
-            .map(|r| reason(&r.label, &r.message, &r.origin.at))
-            .collect();
-        Ok((Tri::Unknown(missing), reasons))
-    }
-
-    fn paths(&self, missing: &Missing) -> Vec<String> {
-        let mut paths: Vec<String> = missing
-            .slots()
-            .filter_map(|s| self.program.schema.field(s).map(|f| f.path.clone()))
-            .collect();
-        paths.sort();
-        paths.dedup();
-        paths
+        Ok(Tri::Unknown(missing))
     }
 
     fn eval(&mut self, id: NodeId) -> Result<Tri, EvalError> {
@@ -436,6 +378,9 @@ impl<'p, T: Tracer> Run<'p, '_, T> {
             return Ok(Tri::Unknown(Missing::default()));
         };
         Ok(match node {
+            Node::Fact(slot) if slot.0 as usize == self.as_of_slot => {
+                Tri::Known(Value::Date(self.as_of))
+            }
             Node::Fact(slot) => match self.values.get(slot.0 as usize) {
                 Some(Some(v)) => Tri::Known(v.clone()),
                 _ => Tri::Unknown(Missing::one(*slot)),
@@ -625,10 +570,12 @@ fn unknown_of(parts: &[Tri]) -> Tri {
     Tri::Unknown(missing)
 }
 
-fn reason(rule: &str, message: &str, at: &str) -> Reason {
-    Reason {
-        rule: rule.to_owned(),
-        message: message.to_owned(),
-        at: at.to_owned(),
+/// The answer a table's value gives.
+fn answer_of(kind: &Kind, value: Value) -> Answer {
+    match (kind, value) {
+        (_, Value::Money(m)) => Answer::Amount(m),
+        (Kind::Classification(_), Value::Member(_, i)) => Answer::Member(i),
+        (Kind::Amount(c), _) => Answer::Amount(Money::zero(*c)),
+        _ => Answer::Undetermined,
     }
 }

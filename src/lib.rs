@@ -42,6 +42,7 @@ pub mod schema;
 pub mod source;
 pub mod suggest;
 pub mod syntax;
+pub mod verdict;
 
 use std::path::Path;
 

@@ -1,0 +1,214 @@
+//! The compact answer of an evaluation: outcomes as numbers, reasons as rule
+//! and row indices, missing facts as a slot set. The evaluator writes it into
+//! reusable buffers without allocating; it becomes words ([`Evaluation`])
+//! only when printed.
+
+use chrono::NaiveDate;
+
+use crate::eval::Missing;
+use crate::ir::{DecisionIr, Kind, Program};
+use crate::money::Money;
+use crate::outcome::{AsOfSource, DecisionOutcome, Evaluation, Outcome, Reason};
+
+/// A decision's outcome, without strings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Answer {
+    Eligible,
+    NotEligible,
+    Permit,
+    Deny,
+    NotApplicable,
+    /// A classification's member, by index in its enum.
+    Member(u32),
+    Amount(Money),
+    Undetermined,
+}
+
+/// One reason, by position in its decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// The `applies when` condition is false.
+    NotApplicable,
+    /// The `applies when` condition is unknown.
+    AppliesUnknown,
+    /// The deny rule at this index in [`DecisionIr::denies`].
+    Deny(u32),
+    /// The allow rule at this index in [`DecisionIr::allows`].
+    Allow(u32),
+    /// The table row at this index in [`DecisionIr::rows`].
+    Row(u32),
+    /// No allow rule holds.
+    NoRuleAllowed,
+}
+
+/// One decision's compact answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// Index in [`Program::decisions`].
+    pub decision: u32,
+    pub answer: Answer,
+    /// The facts whose absence left it undetermined.
+    pub missing: Missing,
+    causes: (u32, u32),
+}
+
+/// Reusable buffers for evaluations: keep one per thread and evaluate into it
+/// again and again; after the first accounts nothing is allocated.
+#[derive(Debug, Clone, Default)]
+pub struct Verdicts {
+    pub as_of: Option<NaiveDate>,
+    verdicts: Vec<Verdict>,
+    causes: Vec<Cause>,
+    pub(crate) work: Work,
+}
+
+/// Scratch lists for one decision, cleared and refilled for each.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Work {
+    pub fired: Vec<u32>,
+    pub maybe_denies: Vec<u32>,
+    pub granted: Vec<u32>,
+    pub maybe_allows: Vec<u32>,
+    pub rows: Vec<u32>,
+}
+
+impl Verdicts {
+    /// The verdicts of the last evaluation, in the order evaluated.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &Verdict> {
+        self.verdicts.iter()
+    }
+
+    /// Why a verdict came out as it did.
+    pub fn causes(&self, verdict: &Verdict) -> &[Cause] {
+        let (start, end) = verdict.causes;
+        self.causes.get(start as usize..end as usize).unwrap_or(&[])
+    }
+
+    pub(crate) fn clear(&mut self, as_of: NaiveDate) {
+        self.as_of = Some(as_of);
+        self.verdicts.clear();
+        self.causes.clear();
+    }
+
+    /// Records a decision's answer with the causes pushed since `start`.
+    pub(crate) fn push(&mut self, decision: u32, answer: Answer, missing: Missing, start: u32) {
+        self.verdicts.push(Verdict {
+            decision,
+            answer,
+            missing,
+            causes: (start, self.causes.len() as u32),
+        });
+    }
+
+    /// Where the next decision's causes start.
+    pub(crate) fn mark(&self) -> u32 {
+        self.causes.len() as u32
+    }
+
+    pub(crate) fn cause(&mut self, cause: Cause) {
+        self.causes.push(cause);
+    }
+
+    pub(crate) fn causes_from(&mut self, indices: &[u32], cause: fn(u32) -> Cause) {
+        self.causes.extend(indices.iter().map(|&i| cause(i)));
+    }
+
+    /// The answer in words, as `credo eval` prints it.
+    pub fn to_evaluation(&self, program: &Program, as_of_source: AsOfSource) -> Evaluation {
+        Evaluation {
+            as_of: self.as_of.unwrap_or_default(),
+            as_of_source,
+            decisions: self
+                .verdicts
+                .iter()
+                .filter_map(|v| {
+                    let d = program.decisions.get(v.decision as usize)?;
+                    Some(DecisionOutcome {
+                        id: d.id.clone(),
+                        kind: d.kind.name(),
+                        outcome: outcome(program, d, v.answer),
+                        reasons: self.causes(v).iter().map(|c| reason(d, *c)).collect(),
+                        missing: paths(program, &v.missing),
+                        notes: if v.answer == Answer::NotApplicable {
+                            Vec::new()
+                        } else {
+                            d.notes.clone()
+                        },
+                    })
+                })
+                .collect(),
+        }
+    }
+}
+
+fn outcome(program: &Program, d: &DecisionIr, answer: Answer) -> Outcome {
+    match answer {
+        Answer::Eligible => Outcome::Eligible,
+        Answer::NotEligible => Outcome::NotEligible,
+        Answer::Permit => Outcome::Permit,
+        Answer::Deny => Outcome::Deny,
+        Answer::NotApplicable => Outcome::NotApplicable,
+        Answer::Member(i) => match d.kind {
+            Kind::Classification(id) => Outcome::Member(program.schema.member_name(id, i).into()),
+            _ => Outcome::Undetermined,
+        },
+        Answer::Amount(m) => Outcome::Amount(m),
+        Answer::Undetermined => Outcome::Undetermined,
+    }
+}
+
+/// The fact paths of a missing set, sorted.
+pub fn paths(program: &Program, missing: &Missing) -> Vec<String> {
+    let mut paths: Vec<String> = missing
+        .slots()
+        .filter_map(|s| program.schema.field(s).map(|f| f.path.clone()))
+        .collect();
+    paths.sort();
+    paths.dedup();
+    paths
+}
+
+/// The rule, message and place of a cause.
+pub fn reason(d: &DecisionIr, cause: Cause) -> Reason {
+    let (rule, message, at): (&str, String, &str) = match cause {
+        Cause::NotApplicable => (
+            "applies",
+            "the facts hold no request this decision applies to".into(),
+            &d.origin.at,
+        ),
+        Cause::AppliesUnknown => (
+            "applies",
+            "cannot tell whether the request is one this decision applies to".into(),
+            &d.origin.at,
+        ),
+        Cause::Deny(i) | Cause::Allow(i) => {
+            let rules = if matches!(cause, Cause::Deny(_)) {
+                &d.denies
+            } else {
+                &d.allows
+            };
+            match rules.get(i as usize) {
+                Some(r) => (&r.id, r.message.clone(), &r.origin.at),
+                None => ("?", String::new(), ""),
+            }
+        }
+        Cause::Row(i) => match d.rows.get(i as usize) {
+            Some(r) => (&r.label, r.message.clone(), &r.origin.at),
+            None => ("?", String::new(), ""),
+        },
+        Cause::NoRuleAllowed => {
+            let tried: Vec<&str> = d.allows.iter().map(|r| r.id.as_str()).collect();
+            let message = if tried.is_empty() {
+                "no rule allows it".to_owned()
+            } else {
+                format!("no rule allowed it ({} did not match)", tried.join(", "))
+            };
+            ("no_rule_allowed", message, &d.origin.at)
+        }
+    };
+    Reason {
+        rule: rule.to_owned(),
+        message,
+        at: at.to_owned(),
+    }
+}
