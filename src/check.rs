@@ -115,7 +115,7 @@ pub fn check(sources: Sources, files: &[ast::File]) -> (Option<Program>, Vec<Dia
     let as_of = schema
         .slot("as_of")
         .filter(|s| schema.field(*s).is_some_and(|f| f.ty == Type::Date));
-    let program = Program {
+    let mut program = Program {
         schema,
         sources,
         decisions: compiled,
@@ -123,7 +123,9 @@ pub fn check(sources: Sources, files: &[ast::File]) -> (Option<Program>, Vec<Dia
         nodes,
         args,
         as_of,
+        hot: Default::default(),
     };
+    program.hot = crate::hot::Code::compile(&program);
     (Some(program), diagnostics)
 }
 

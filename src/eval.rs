@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 
 use crate::ast::{ArithOp, CompareOp, Function};
 use crate::facts::Facts;
+use crate::hot::Hot;
 use crate::ir::{DecisionIr, Kind, Node, NodeId, Program, RowIr, RuleIr, Value};
 use crate::money::{Money, MoneyError};
 use crate::outcome::{AsOfSource, Evaluation};
@@ -26,6 +27,14 @@ pub struct Missing {
 }
 
 impl Missing {
+    /// No missing fact.
+    pub const fn none() -> Missing {
+        Missing {
+            low: 0,
+            high: Vec::new(),
+        }
+    }
+
     fn one(slot: Slot) -> Missing {
         let mut m = Missing::default();
         if slot.0 < 128 {
@@ -110,9 +119,13 @@ pub struct Request<'a> {
 impl Program {
     /// Evaluates the requested decisions for one account.
     pub fn evaluate(&self, facts: &Facts, request: &Request<'_>) -> Result<Evaluation, EvalError> {
-        self.evaluate_traced(facts, request, &mut NoTrace)
+        let chosen = self.select(request.decisions)?;
+        let mut verdicts = Verdicts::default();
+        self.decide_into(facts, request.as_of, &chosen, &mut verdicts)?;
+        Ok(verdicts.to_evaluation(self, request.as_of_source))
     }
 
+    /// Evaluates the requested decisions, showing every step to `tracer`.
     pub fn evaluate_traced<T: Tracer>(
         &self,
         facts: &Facts,
@@ -121,7 +134,7 @@ impl Program {
     ) -> Result<Evaluation, EvalError> {
         let chosen = self.select(request.decisions)?;
         let mut verdicts = Verdicts::default();
-        self.decide_into(facts, request.as_of, &chosen, &mut verdicts, tracer)?;
+        self.decide_traced_into(facts, request.as_of, &chosen, &mut verdicts, tracer)?;
         Ok(verdicts.to_evaluation(self, request.as_of_source))
     }
 
@@ -140,8 +153,56 @@ impl Program {
 
     /// The compiled hot path: evaluates the decisions at `chosen` (all when
     /// empty, in policy order) into reusable verdicts, comparing no strings
-    /// and, once `out` has grown to fit, allocating nothing.
-    pub fn decide_into<T: Tracer>(
+    /// and, once `out` has grown to fit, allocating nothing. A decision the
+    /// hot path cannot settle (undetermined, or an error) is evaluated again
+    /// in full, which names its missing facts.
+    pub fn decide_into(
+        &self,
+        facts: &Facts,
+        as_of: NaiveDate,
+        chosen: &[u32],
+        out: &mut Verdicts,
+    ) -> Result<(), EvalError> {
+        out.clear(as_of);
+        let mut hot = Hot::new(self, &facts.values, as_of);
+        if chosen.is_empty() {
+            for i in 0..self.decisions.len() as u32 {
+                if !hot.decide(i, out) {
+                    self.decide_in_full(facts, as_of, i, out)?;
+                }
+            }
+        } else {
+            for &i in chosen {
+                if !hot.decide(i, out) {
+                    self.decide_in_full(facts, as_of, i, out)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A decision the hot path left: the full evaluator names its missing
+    /// facts or its error.
+    #[cold]
+    fn decide_in_full(
+        &self,
+        facts: &Facts,
+        as_of: NaiveDate,
+        i: u32,
+        out: &mut Verdicts,
+    ) -> Result<(), EvalError> {
+        self.each_decision(
+            facts,
+            as_of,
+            &[i],
+            out,
+            &mut NoTrace,
+            |run, i, d, out, work| run.decide(i, d, out, work),
+        )
+    }
+
+    /// [`Program::decide_into`] in full, showing every step to `tracer`.
+    pub fn decide_traced_into<T: Tracer>(
         &self,
         facts: &Facts,
         as_of: NaiveDate,
@@ -150,6 +211,26 @@ impl Program {
         tracer: &mut T,
     ) -> Result<(), EvalError> {
         out.clear(as_of);
+        self.each_decision(facts, as_of, chosen, out, tracer, |run, i, d, out, work| {
+            run.decide(i, d, out, work)
+        })
+    }
+
+    fn each_decision<'p, T: Tracer>(
+        &'p self,
+        facts: &'p Facts,
+        as_of: NaiveDate,
+        chosen: &[u32],
+        out: &mut Verdicts,
+        tracer: &mut T,
+        mut decide: impl FnMut(
+            &mut Run<'p, '_, T>,
+            u32,
+            &'p DecisionIr,
+            &mut Verdicts,
+            &mut Work,
+        ) -> Result<(), EvalError>,
+    ) -> Result<(), EvalError> {
         let mut work = std::mem::take(&mut out.work);
         let mut run = Run {
             program: self,
@@ -163,12 +244,12 @@ impl Program {
             self.decisions
                 .iter()
                 .enumerate()
-                .try_for_each(|(i, d)| run.decide(i as u32, d, out, &mut work))
+                .try_for_each(|(i, d)| decide(&mut run, i as u32, d, out, &mut work))
         } else {
             chosen
                 .iter()
                 .try_for_each(|&i| match self.decisions.get(i as usize) {
-                    Some(d) => run.decide(i, d, out, &mut work),
+                    Some(d) => decide(&mut run, i, d, out, &mut work),
                     None => Err(EvalError::UnknownDecision(format!("#{i}"))),
                 })
         };
@@ -202,13 +283,13 @@ impl<'p, T: Tracer> Run<'p, '_, T> {
             match self.eval(applies)? {
                 Tri::Known(v) if v != Value::Bool(true) => {
                     out.cause(Cause::NotApplicable);
-                    out.push(index, Answer::NotApplicable, Missing::default(), start);
+                    out.push(index, Answer::NotApplicable, start);
                     return Ok(());
                 }
                 Tri::Known(_) => {}
                 Tri::Unknown(missing) => {
                     out.cause(Cause::AppliesUnknown);
-                    out.push(index, Answer::Undetermined, missing, start);
+                    out.push_missing(index, Answer::Undetermined, missing, start);
                     return Ok(());
                 }
             }
@@ -230,7 +311,7 @@ impl<'p, T: Tracer> Run<'p, '_, T> {
                 _ => no,
             };
             out.causes_from(&work.fired, Cause::Deny);
-            out.push(index, answer, Missing::default(), start);
+            out.push(index, answer, start);
             return Ok(());
         }
         let (answer, missing) = match &d.kind {
@@ -281,7 +362,7 @@ impl<'p, T: Tracer> Run<'p, '_, T> {
                 }
             }
         };
-        out.push(index, answer, missing, start);
+        out.push_missing(index, answer, missing, start);
         Ok(())
     }
 

@@ -152,6 +152,8 @@ pub struct Program {
     pub args: Vec<NodeId>,
     /// The slot of `as_of`, which the evaluation date fills.
     pub as_of: Option<Slot>,
+    /// The conditions again, in the hot path's compiled form.
+    pub(crate) hot: crate::hot::Code,
 }
 
 impl Program {

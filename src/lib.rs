@@ -34,6 +34,7 @@ pub mod diagnostics;
 pub mod doc;
 pub mod eval;
 pub mod facts;
+mod hot;
 pub mod ir;
 pub mod money;
 pub mod outcome;
@@ -42,6 +43,7 @@ pub mod schema;
 pub mod source;
 pub mod suggest;
 pub mod syntax;
+pub mod synth;
 pub mod verdict;
 
 use std::path::Path;

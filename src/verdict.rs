@@ -47,9 +47,9 @@ pub struct Verdict {
     /// Index in [`Program::decisions`].
     pub decision: u32,
     pub answer: Answer,
-    /// The facts whose absence left it undetermined.
-    pub missing: Missing,
     causes: (u32, u32),
+    /// Index in [`Verdicts::missing`]'s table, when the answer is undetermined.
+    missing: Option<u32>,
 }
 
 /// Reusable buffers for evaluations: keep one per thread and evaluate into it
@@ -59,6 +59,7 @@ pub struct Verdicts {
     pub as_of: Option<NaiveDate>,
     verdicts: Vec<Verdict>,
     causes: Vec<Cause>,
+    missing: Vec<Missing>,
     pub(crate) work: Work,
 }
 
@@ -84,25 +85,61 @@ impl Verdicts {
         self.causes.get(start as usize..end as usize).unwrap_or(&[])
     }
 
+    /// The facts whose absence left a verdict undetermined.
+    pub fn missing(&self, verdict: &Verdict) -> &Missing {
+        static NONE: Missing = Missing::none();
+        verdict
+            .missing
+            .and_then(|i| self.missing.get(i as usize))
+            .unwrap_or(&NONE)
+    }
+
     pub(crate) fn clear(&mut self, as_of: NaiveDate) {
         self.as_of = Some(as_of);
         self.verdicts.clear();
         self.causes.clear();
+        self.missing.clear();
     }
 
     /// Records a decision's answer with the causes pushed since `start`.
-    pub(crate) fn push(&mut self, decision: u32, answer: Answer, missing: Missing, start: u32) {
+    pub(crate) fn push(&mut self, decision: u32, answer: Answer, start: u32) {
         self.verdicts.push(Verdict {
             decision,
             answer,
-            missing,
             causes: (start, self.causes.len() as u32),
+            missing: None,
+        });
+    }
+
+    /// Records an undetermined answer and the facts it misses.
+    pub(crate) fn push_missing(
+        &mut self,
+        decision: u32,
+        answer: Answer,
+        missing: Missing,
+        start: u32,
+    ) {
+        if missing == Missing::none() {
+            return self.push(decision, answer, start);
+        }
+        let index = self.missing.len() as u32;
+        self.missing.push(missing);
+        self.verdicts.push(Verdict {
+            decision,
+            answer,
+            causes: (start, self.causes.len() as u32),
+            missing: Some(index),
         });
     }
 
     /// Where the next decision's causes start.
     pub(crate) fn mark(&self) -> u32 {
         self.causes.len() as u32
+    }
+
+    /// Drops the causes pushed since `mark`.
+    pub(crate) fn truncate(&mut self, mark: u32) {
+        self.causes.truncate(mark as usize);
     }
 
     pub(crate) fn cause(&mut self, cause: Cause) {
@@ -128,7 +165,7 @@ impl Verdicts {
                         kind: d.kind.name(),
                         outcome: outcome(program, d, v.answer),
                         reasons: self.causes(v).iter().map(|c| reason(d, *c)).collect(),
-                        missing: paths(program, &v.missing),
+                        missing: paths(program, self.missing(v)),
                         notes: if v.answer == Answer::NotApplicable {
                             Vec::new()
                         } else {

@@ -1,0 +1,109 @@
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a failed expectation is the point of a test"
+)]
+//! The hot path (`decide_into`) must answer exactly as the full evaluator
+//! (`decide_traced_into`): same answers, same reasons, same missing facts, on
+//! every shipped example and on thousands of generated accounts, for the
+//! shipped policies and for generated policy sets that use every condition
+//! shape the hot path compiles.
+
+use std::path::Path;
+
+use credo::eval::NoTrace;
+use credo::facts::{self, Facts, Format};
+use credo::synth::{self, FactOptions, Rng};
+use credo::verdict::Verdicts;
+use credo::{Program, Source, Sources};
+
+fn shipped() -> Program {
+    credo::load_dir(Path::new("policies"))
+        .expect("policies/ is readable")
+        .program
+        .expect("the shipped policies compile")
+}
+
+fn generated_policies() -> Program {
+    let mut sources = Sources::default();
+    for (name, text) in synth::policy_set(40, 8, 3) {
+        sources.add(Source::new(name, text));
+    }
+    let checked = credo::check_sources(sources);
+    assert!(
+        checked.diagnostics.is_empty(),
+        "{}",
+        credo::diagnostics::render(&checked.sources, &checked.diagnostics, false)
+    );
+    checked.program.expect("the generated policies compile")
+}
+
+/// Both paths on one account; a readable difference when they disagree.
+fn same_answers(program: &Program, facts: &Facts, what: &str) -> usize {
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    let as_of = facts.as_of(&program.schema).unwrap_or(date);
+    let (mut hot, mut full) = (Verdicts::default(), Verdicts::default());
+    let hot_result = program.decide_into(facts, as_of, &[], &mut hot);
+    let full_result = program.decide_traced_into(facts, as_of, &[], &mut full, &mut NoTrace);
+    assert_eq!(hot_result, full_result, "{what}");
+    let mut undetermined = 0;
+    for (h, f) in hot.iter().zip(full.iter()) {
+        let id = &program.decisions[f.decision as usize].id;
+        assert_eq!(h.decision, f.decision, "{what}");
+        assert_eq!(h.answer, f.answer, "{what}: {id}");
+        assert_eq!(hot.causes(h), full.causes(f), "{what}: {id}");
+        assert_eq!(hot.missing(h), full.missing(f), "{what}: {id}");
+        undetermined += usize::from(f.answer == credo::verdict::Answer::Undetermined);
+    }
+    assert_eq!(hot.iter().len(), full.iter().len(), "{what}");
+    undetermined
+}
+
+#[test]
+fn hot_path_agrees_on_every_shipped_example() {
+    let program = shipped();
+    let mut count = 0;
+    for entry in std::fs::read_dir("policies/examples").unwrap() {
+        let path = entry.unwrap().path();
+        let Some(format) = Format::of_path(&path) else {
+            continue;
+        };
+        let text = std::fs::read_to_string(&path).unwrap();
+        let loaded = facts::load_text(&program.schema, &text, format).unwrap();
+        same_answers(&program, &loaded.facts, &path.display().to_string());
+        count += 1;
+    }
+    assert!(count >= 50, "only {count} examples");
+}
+
+fn agrees_on_generated_accounts(program: &Program, schema_of_facts: &Program) {
+    let mut rng = Rng::new(11);
+    let options = FactOptions {
+        unknown_permille: 150,
+        bad_permille: 0,
+    };
+    let mut undetermined = 0;
+    for n in 0..3000 {
+        let line = synth::fact_line(&schema_of_facts.schema, &mut rng, options);
+        let loaded = facts::load_text(&program.schema, &line, Format::Json).unwrap();
+        undetermined += same_answers(program, &loaded.facts, &format!("account {n}: {line}"));
+    }
+    // Unknown facts must have sent a fair share down the full evaluator.
+    assert!(
+        undetermined > 100,
+        "only {undetermined} undetermined answers"
+    );
+}
+
+#[test]
+fn hot_path_agrees_on_generated_accounts() {
+    let program = shipped();
+    agrees_on_generated_accounts(&program, &program);
+}
+
+#[test]
+fn hot_path_agrees_on_generated_policies() {
+    let program = generated_policies();
+    agrees_on_generated_accounts(&program, &program);
+}
