@@ -54,6 +54,14 @@ impl Missing {
         }
     }
 
+    pub fn contains(&self, slot: Slot) -> bool {
+        if slot.0 < 128 {
+            self.low & (1 << slot.0) != 0
+        } else {
+            self.high.contains(&slot.0)
+        }
+    }
+
     pub fn slots(&self) -> impl Iterator<Item = Slot> + '_ {
         (0..128u32)
             .filter(|i| self.low & (1 << i) != 0)

@@ -29,6 +29,7 @@
 #![forbid(unsafe_code)]
 
 pub mod ast;
+pub mod batch;
 pub mod check;
 pub mod diagnostics;
 pub mod doc;

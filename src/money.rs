@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Currency([u8; 3]);
 
-/// Active ISO 4217 codes with their number of minor digits.
+/// Active ISO 4217 codes with their number of minor digits, sorted by code.
 #[rustfmt::skip]
 const CURRENCIES: &[(&str, u32)] = &[
     ("AED", 2), ("AFN", 2), ("ALL", 2), ("AMD", 2), ("ANG", 2), ("AOA", 2), ("ARS", 2),
@@ -43,7 +43,7 @@ const CURRENCIES: &[(&str, u32)] = &[
 impl Currency {
     /// The currency for an ISO 4217 code; `None` for anything else.
     pub fn from_code(code: &str) -> Option<Currency> {
-        let known = CURRENCIES.iter().any(|(c, _)| *c == code);
+        let known = CURRENCIES.binary_search_by(|(c, _)| (*c).cmp(code)).is_ok();
         let bytes: [u8; 3] = code.as_bytes().try_into().ok()?;
         known.then_some(Currency(bytes))
     }
@@ -60,8 +60,9 @@ impl Currency {
     /// Digits after the decimal point: 2 for USD, 0 for JPY.
     pub fn minor_digits(&self) -> u32 {
         CURRENCIES
-            .iter()
-            .find(|(c, _)| *c == self.code())
+            .binary_search_by(|(c, _)| (*c).cmp(self.code()))
+            .ok()
+            .and_then(|i| CURRENCIES.get(i))
             .map_or(2, |(_, d)| *d)
     }
 }
@@ -249,6 +250,11 @@ mod tests {
         format!("{text} USD")
             .parse()
             .unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    #[test]
+    fn currency_table_is_sorted_for_binary_search() {
+        assert!(CURRENCIES.windows(2).all(|w| w[0].0 < w[1].0));
     }
 
     #[test]

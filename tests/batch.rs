@@ -1,0 +1,195 @@
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a failed expectation is the point of a test"
+)]
+//! `credo batch`: its records carry exactly `eval --format json`'s decisions,
+//! its fast reader reads exactly what the fact loader reads, its output is
+//! the same bytes whatever `--jobs` says, and its runs on the cases under
+//! `tests/cases/batch/` (arguments, then `--- stdin`) are snapshotted.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use credo::batch::{ReadState, RecordWriter, SlotReader};
+use credo::eval::Request;
+use credo::facts::{self, Format};
+use credo::outcome::AsOfSource;
+use credo::synth::{self, FactOptions, Rng};
+use credo::verdict::Verdicts;
+
+fn shipped() -> credo::Program {
+    credo::load_dir(Path::new("policies"))
+        .expect("policies/ is readable")
+        .program
+        .expect("the shipped policies compile")
+}
+
+#[test]
+fn records_carry_eval_json_decisions_for_every_example() {
+    let program = shipped();
+    let writer = RecordWriter::new(&program);
+    let mut verdicts = Verdicts::default();
+    let mut count = 0;
+    for entry in std::fs::read_dir("policies/examples").unwrap() {
+        let path = entry.unwrap().path();
+        let Some(format) = Format::of_path(&path) else {
+            continue;
+        };
+        let text = std::fs::read_to_string(&path).unwrap();
+        let loaded = facts::load_text(&program.schema, &text, format).unwrap();
+        let as_of = loaded.facts.as_of(&program.schema).unwrap();
+        let request = Request {
+            as_of,
+            as_of_source: AsOfSource::Facts,
+            decisions: &[],
+        };
+        let evaluation = program.evaluate(&loaded.facts, &request).unwrap();
+        let expected: serde_json::Value =
+            serde_json::from_str(&credo::render::json(&evaluation)).unwrap();
+
+        program
+            .decide_into(&loaded.facts, as_of, &[], &mut verdicts)
+            .unwrap();
+        let mut line = Vec::new();
+        writer.record(7, &verdicts, as_of, &[], &mut line);
+        assert_eq!(line.last(), Some(&b'\n'));
+        assert_eq!(line.iter().filter(|b| **b == b'\n').count(), 1);
+        let mut record: serde_json::Value = serde_json::from_slice(&line).unwrap();
+        let object = record.as_object_mut().unwrap();
+        assert_eq!(object.remove("line"), Some(serde_json::json!(7)));
+        assert_eq!(record, expected, "{}", path.display());
+        count += 1;
+    }
+    assert!(count >= 50, "only {count} examples");
+}
+
+/// What the fast reader makes of a line, next to what the loader makes of it.
+fn agree(reader: &SlotReader, schema: &credo::schema::Schema, line: &str) -> bool {
+    let mut state = ReadState::default();
+    let mut values = Vec::new();
+    let fast = reader.read(line, &mut state, &mut values);
+    let careful = facts::load_text(schema, line, Format::Json);
+    if fast {
+        let loaded = careful.unwrap_or_else(|p| panic!("{line}: fast read a bad line: {p:?}"));
+        assert!(
+            loaded.warnings.is_empty(),
+            "{line}: fast read a line with warnings"
+        );
+        assert_eq!(values, loaded.facts.values, "{line}");
+    }
+    fast
+}
+
+#[test]
+fn fast_reader_reads_what_the_loader_reads() {
+    let program = shipped();
+    let reader = SlotReader::new(&program.schema);
+    let mut rng = Rng::new(5);
+    let options = FactOptions {
+        unknown_permille: 100,
+        bad_permille: 50,
+    };
+    let mut fast = 0;
+    for _ in 0..3000 {
+        let line = synth::fact_line(&program.schema, &mut rng, options);
+        fast += usize::from(agree(&reader, &program.schema, &line));
+    }
+    // Good lines must not all take the slow road, or batch is slow.
+    assert!(fast > 2700, "only {fast} of 3000 lines read fast");
+    let tricky = [
+        r#"{"account":{"segment":"smb","segment":"enterprise"}}"#,
+        r#"{"account":{"segment":"smb"},"account":{"status":"active"}}"#,
+        r#"{"account":{"segment":"smbb"}}"#,
+        r#"{"account":{"segmnt":"smb"}}"#,
+        r#"{"account":{"linked_business_center":null}}"#,
+        r#"{"account":{"status":null}}"#,
+        r#"{"request":null}"#,
+        r#"{"request":{}}"#,
+        r#"{"request":{"amount":"12.5 USD"}}"#,
+        r#"{"request":{"amount":"12.500 USD"}}"#,
+        r#"{"request":{"amount":"12.505 USD"}}"#,
+        r#"{"request":{"amount":"12 EUR"}}"#,
+        r#"{"request":{"amount":12}}"#,
+        r#"{"request":{"amount":12.5}}"#,
+        r#"{"request":[1]}"#,
+        r#"{"as_of":"2026-2-3"}"#,
+        r#"{"as_of":"2026-02-30"}"#,
+        r#"{"as_of":"2026-02-03"}"#,
+        r#"{"agency":{"new_client_accounts":9223372036854775807}}"#,
+        r#"{"agency":{"new_client_accounts":9223372036854775808}}"#,
+        r#"{"agency":{"new_client_accounts":-3}}"#,
+        r#"{"agency":{"new_client_accounts":"3"}}"#,
+        r#"{"account":{"id":5}}"#,
+        r#"{"account":{"id":"a\"b\u00e9"}}"#,
+        r#"{"acc\u006funt":{"segment":"smb"}}"#,
+        r#"{"account":{"policy_violation":"true"}}"#,
+        r#"{} trailing"#,
+        r#"[]"#,
+        r#"null"#,
+        r#""#,
+    ];
+    for line in tricky {
+        agree(&reader, &program.schema, line);
+    }
+}
+
+fn credo(args: &[&str], stdin: &[u8]) -> (i32, Vec<u8>, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_credo"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("credo runs");
+    let mut input = child.stdin.take().expect("stdin");
+    let stdin = stdin.to_vec();
+    let feeder = std::thread::spawn(move || input.write_all(&stdin));
+    let output = child.wait_with_output().expect("credo finishes");
+    feeder.join().unwrap().unwrap();
+    (
+        output.status.code().expect("exit code"),
+        output.stdout,
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn output_is_the_same_bytes_whatever_the_jobs() {
+    let program = shipped();
+    let mut input = Vec::new();
+    let options = FactOptions {
+        unknown_permille: 50,
+        bad_permille: 20,
+    };
+    synth::write_fact_lines(&program.schema, 3000, 9, options, &mut input).unwrap();
+    input.extend_from_slice(b"\n  \nnot json\n");
+    let one = credo(&["batch", "--jobs", "1", "-"], &input);
+    let four = credo(&["batch", "--jobs", "4", "-"], &input);
+    let again = credo(&["batch", "--jobs", "4", "-"], &input);
+    assert_eq!(one.0, 1, "{}", one.2);
+    assert!(one.2.contains("3003 lines read"), "{}", one.2);
+    assert_eq!(String::from_utf8_lossy(&one.1).lines().count(), 3001);
+    assert!(one.1 == four.1, "--jobs 1 and --jobs 4 differ");
+    assert!(four.1 == again.1, "two runs with --jobs 4 differ");
+    assert_eq!((one.0, &one.2), (four.0, &four.2));
+}
+
+#[test]
+fn batch_cases() {
+    insta::glob!("cases/batch", "*.args", |path| {
+        let spec = std::fs::read_to_string(path).expect("case is readable");
+        let (args, stdin) = spec.split_once("--- stdin\n").unwrap_or((&spec, ""));
+        let args: Vec<&str> = args.split_whitespace().collect();
+        let (code, stdout, stderr) = credo(&args, stdin.as_bytes());
+        insta::assert_snapshot!(format!(
+            "$ credo {}\nexit code: {code}\n--- stdout\n{}--- stderr\n{stderr}",
+            args.join(" "),
+            String::from_utf8_lossy(&stdout)
+        ));
+    });
+}
