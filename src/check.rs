@@ -85,11 +85,12 @@ pub fn check(sources: Sources, files: &[ast::File]) -> (Option<Program>, Vec<Dia
         seen.insert(&decision.id.name, decision.id.span);
         compiled.extend(checker.decision(decision));
     }
+    let by_id: BTreeMap<&str, &DecisionIr> = compiled.iter().map(|d| (d.id.as_str(), d)).collect();
     let assertions = files
         .iter()
         .flat_map(|f| &f.items)
         .filter_map(|i| match i {
-            ast::Item::Assertion(a) => checker.assertion(a, &compiled),
+            ast::Item::Assertion(a) => checker.assertion(a, &compiled, &by_id),
             _ => None,
         })
         .collect();
@@ -104,14 +105,11 @@ pub fn check(sources: Sources, files: &[ast::File]) -> (Option<Program>, Vec<Dia
         return (None, diagnostics);
     }
     // Catalog order first (DOMAIN.md's order), then the rest in source order.
-    let rank = |id: &str| {
-        schema
-            .catalog
-            .iter()
-            .position(|e| e.id == id)
-            .unwrap_or(usize::MAX)
-    };
-    compiled.sort_by_key(|d| rank(&d.id));
+    let mut rank: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, entry) in schema.catalog.iter().enumerate() {
+        rank.entry(entry.id.as_str()).or_insert(i);
+    }
+    compiled.sort_by_cached_key(|d| rank.get(d.id.as_str()).copied().unwrap_or(usize::MAX));
     let as_of = schema
         .slot("as_of")
         .filter(|s| schema.field(*s).is_some_and(|f| f.ty == Type::Date));
@@ -156,8 +154,13 @@ impl Checker<'_> {
 
     /// Every decision the schema's catalog lists must exist, with its kind.
     fn catalog(&mut self, decisions: &[&ast::Decision]) {
+        // By id, the first definition of each: one lookup per catalog entry.
+        let mut by_id: BTreeMap<&str, &ast::Decision> = BTreeMap::new();
+        for d in decisions {
+            by_id.entry(d.id.name.as_str()).or_insert(d);
+        }
         for entry in self.schema.catalog.clone() {
-            match decisions.iter().find(|d| d.id.name == entry.id) {
+            match by_id.get(entry.id.as_str()) {
                 None => {
                     let defined: Vec<&str> = decisions.iter().map(|d| d.id.name.as_str()).collect();
                     let help = suggest::closest(&entry.id, defined)
@@ -311,8 +314,9 @@ impl Checker<'_> {
         &mut self,
         assertion: &ast::Assertion,
         decisions: &[DecisionIr],
+        by_id: &BTreeMap<&str, &DecisionIr>,
     ) -> Option<AssertionIr> {
-        let Some(decision) = decisions.iter().find(|d| d.id == assertion.decision.name) else {
+        let Some(decision) = by_id.get(assertion.decision.name.as_str()).copied() else {
             let ids: Vec<&str> = decisions.iter().map(|d| d.id.as_str()).collect();
             let help = suggest::closest(&assertion.decision.name, ids)
                 .map(|s| format!("did you mean `{s}`?"));

@@ -54,6 +54,10 @@ impl Missing {
         }
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.low == 0 && self.high.is_empty()
+    }
+
     pub fn contains(&self, slot: Slot) -> bool {
         if slot.0 < 128 {
             self.low & (1 << slot.0) != 0

@@ -9,9 +9,13 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
-/// An ISO 4217 currency code, such as `USD`.
+/// An ISO 4217 currency code, such as `USD`, with its minor digits at hand
+/// (they follow from the code, so they take no part in comparisons' meaning).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Currency([u8; 3]);
+pub struct Currency {
+    code: [u8; 3],
+    digits: u8,
+}
 
 /// Active ISO 4217 codes with their number of minor digits, sorted by code.
 #[rustfmt::skip]
@@ -43,9 +47,15 @@ const CURRENCIES: &[(&str, u32)] = &[
 impl Currency {
     /// The currency for an ISO 4217 code; `None` for anything else.
     pub fn from_code(code: &str) -> Option<Currency> {
-        let known = CURRENCIES.binary_search_by(|(c, _)| (*c).cmp(code)).is_ok();
         let bytes: [u8; 3] = code.as_bytes().try_into().ok()?;
-        known.then_some(Currency(bytes))
+        let i = CURRENCIES
+            .binary_search_by_key(&key(&bytes), |(c, _)| key(c.as_bytes()))
+            .ok()?;
+        let (_, digits) = CURRENCIES.get(i)?;
+        Some(Currency {
+            code: bytes,
+            digits: u8::try_from(*digits).unwrap_or(2),
+        })
     }
 
     /// The known code closest to a mistyped one, for "did you mean".
@@ -54,17 +64,18 @@ impl Currency {
     }
 
     pub fn code(&self) -> &str {
-        std::str::from_utf8(&self.0).unwrap_or("???")
+        std::str::from_utf8(&self.code).unwrap_or("???")
     }
 
     /// Digits after the decimal point: 2 for USD, 0 for JPY.
     pub fn minor_digits(&self) -> u32 {
-        CURRENCIES
-            .binary_search_by(|(c, _)| (*c).cmp(self.code()))
-            .ok()
-            .and_then(|i| CURRENCIES.get(i))
-            .map_or(2, |(_, d)| *d)
+        u32::from(self.digits)
     }
+}
+
+/// A code as one number, so that looking it up compares integers.
+fn key(code: &[u8]) -> u32 {
+    code.iter().fold(0, |k, b| (k << 8) | u32::from(*b))
 }
 
 impl fmt::Display for Currency {

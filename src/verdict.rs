@@ -119,7 +119,7 @@ impl Verdicts {
         missing: Missing,
         start: u32,
     ) {
-        if missing == Missing::none() {
+        if missing.is_empty() {
             return self.push(decision, answer, start);
         }
         let index = self.missing.len() as u32;

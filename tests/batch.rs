@@ -70,7 +70,7 @@ fn records_carry_eval_json_decisions_for_every_example() {
 fn agree(reader: &SlotReader, schema: &credo::schema::Schema, line: &str) -> bool {
     let mut state = ReadState::default();
     let mut values = Vec::new();
-    let fast = reader.read(line, &mut state, &mut values);
+    let fast = reader.read(line.as_bytes(), &mut state, &mut values);
     let careful = facts::load_text(schema, line, Format::Json);
     if fast {
         let loaded = careful.unwrap_or_else(|p| panic!("{line}: fast read a bad line: {p:?}"));

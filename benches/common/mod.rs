@@ -28,19 +28,31 @@ impl Clock {
     }
 }
 
-/// Times each piece of work in interleaved rounds (so a noisy neighbour
-/// slows all of them alike), on this thread's CPU clock, and prints each
-/// one's median time as a ratio to the baseline's, measured in this same run.
-pub fn ratios(title: &str, baseline: &str, works: &mut [Work<'_>]) {
-    const ROUNDS: usize = 11;
-    const SLICE: Duration = Duration::from_millis(40);
+/// Each piece of work's median time per call, over interleaved rounds (so
+/// a noisy neighbour slows all of them alike), on this thread's CPU clock.
+pub fn medians(works: &mut [Work<'_>], rounds: usize, slice: Duration) -> Vec<f64> {
+    medians_by(Clock::now, works, rounds, slice)
+}
+
+/// [`medians`] on wall time, for work that runs on other threads too.
+pub fn wall_medians(works: &mut [Work<'_>], rounds: usize, slice: Duration) -> Vec<f64> {
+    let start = std::time::Instant::now();
+    medians_by(move || start.elapsed(), works, rounds, slice)
+}
+
+fn medians_by(
+    now: impl Fn() -> Duration,
+    works: &mut [Work<'_>],
+    rounds: usize,
+    slice: Duration,
+) -> Vec<f64> {
     // How many calls fill a slice, for each piece of work.
     let counts: Vec<u32> = works
         .iter_mut()
         .map(|(_, work)| {
-            let start = Clock::now();
+            let start = now();
             let mut n = 0u32;
-            while Clock::now() - start < SLICE / 4 {
+            while n == 0 || now() - start < slice / 4 {
                 work();
                 n += 1;
             }
@@ -48,31 +60,46 @@ pub fn ratios(title: &str, baseline: &str, works: &mut [Work<'_>]) {
         })
         .collect();
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); works.len()];
-    for _ in 0..ROUNDS {
+    for _ in 0..rounds {
         for ((_, work), (n, t)) in works.iter_mut().zip(counts.iter().zip(&mut times)) {
-            let start = Clock::now();
+            let start = now();
             for _ in 0..*n {
                 work();
             }
-            t.push((Clock::now() - start).as_secs_f64() / f64::from(*n));
-            if std::env::var_os("RATIO_DEBUG").is_some() {
-                eprintln!("n={n} t={:?}", Clock::now() - start);
-            }
+            t.push((now() - start).as_secs_f64() / f64::from(*n));
         }
     }
-    let medians: Vec<f64> = times
+    times
         .iter_mut()
         .map(|t| {
             t.sort_by(f64::total_cmp);
             t[t.len() / 2]
         })
-        .collect();
+        .collect()
+}
+
+/// Prints each piece of work's median time as a ratio to the baseline's,
+/// measured in this same run.
+pub fn ratios(title: &str, baseline: &str, works: &mut [Work<'_>]) {
+    let medians = medians(works, ROUNDS, Duration::from_millis(40));
+    print_ratios(title, baseline, works, &medians);
+}
+
+/// [`ratios`] on wall time, for work that runs on other threads too.
+pub fn wall_ratios(title: &str, baseline: &str, works: &mut [Work<'_>]) {
+    let medians = wall_medians(works, ROUNDS, Duration::from_millis(40));
+    print_ratios(title, baseline, works, &medians);
+}
+
+const ROUNDS: usize = 11;
+
+fn print_ratios(title: &str, baseline: &str, works: &[Work<'_>], medians: &[f64]) {
     let base = works
         .iter()
         .position(|(name, _)| *name == baseline)
         .map_or(medians[0], |i| medians[i]);
     println!("\n{title}: median of {ROUNDS} interleaved rounds, as a ratio to `{baseline}`");
-    for ((name, _), m) in works.iter().zip(&medians) {
+    for ((name, _), m) in works.iter().zip(medians) {
         println!("  {name:<28} {:>8.2}x   ({})", m / base, human(*m));
     }
     println!();

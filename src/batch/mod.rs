@@ -166,25 +166,25 @@ impl<'p> Worker<'p> {
 
     /// Evaluates one line into its record; false when it gets an error record.
     fn line(&mut self, number: u64, line: &[u8], out: &mut Vec<u8>) -> bool {
-        let text = match std::str::from_utf8(line) {
-            Ok(text) => text,
-            Err(e) => {
-                let problem = whole(format!(
-                    "not UTF-8 text (invalid byte at offset {})",
-                    e.valid_up_to()
-                ));
-                self.writer.error(number, &[problem], out);
-                return false;
-            }
-        };
         let loaded;
         let (facts, warnings): (&Facts, &[FactProblem]) =
             if self
                 .reader
-                .read(text, &mut self.state, &mut self.facts.values)
+                .read(line, &mut self.state, &mut self.facts.values)
             {
                 (&self.facts, &[])
             } else {
+                let text = match std::str::from_utf8(line) {
+                    Ok(text) => text,
+                    Err(e) => {
+                        let problem = whole(format!(
+                            "not UTF-8 text (invalid byte at offset {})",
+                            e.valid_up_to()
+                        ));
+                        self.writer.error(number, &[problem], out);
+                        return false;
+                    }
+                };
                 match facts::load_text(&self.program.schema, text, Format::Json) {
                     Ok(l) => {
                         loaded = l;

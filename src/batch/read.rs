@@ -18,7 +18,7 @@ use crate::schema::{Schema, Type};
 #[derive(Debug, Clone)]
 pub struct SlotReader {
     /// Level 0 is the document; each record has its own.
-    levels: Vec<Vec<(Box<str>, Entry)>>,
+    levels: Vec<Vec<Name<Entry>>>,
     fields: Vec<FieldInfo>,
     records: usize,
 }
@@ -37,7 +37,40 @@ struct FieldInfo {
     default_currency: bool,
     /// The record whose absence makes this field absent.
     optional_record: Option<u32>,
-    members: Vec<Box<str>>,
+    members: Vec<Name<u32>>,
+}
+
+/// A name with a cheap fingerprint (length, first and last byte), so that a
+/// lookup compares whole strings only when the fingerprints agree.
+#[derive(Debug, Clone)]
+struct Name<T> {
+    print: u32,
+    text: Box<str>,
+    what: T,
+}
+
+fn fingerprint(s: &str) -> u32 {
+    let b = s.as_bytes();
+    let (first, last) = (b.first().copied(), b.last().copied());
+    (b.len() as u32) << 16 | u32::from(first.unwrap_or(0)) << 8 | u32::from(last.unwrap_or(0))
+}
+
+impl<T: Copy> Name<T> {
+    fn new(text: &str, what: T) -> Self {
+        Name {
+            print: fingerprint(text),
+            text: text.into(),
+            what,
+        }
+    }
+
+    fn find(names: &[Name<T>], text: &str) -> Option<T> {
+        let print = fingerprint(text);
+        names
+            .iter()
+            .find(|n| n.print == print && *n.text == *text)
+            .map(|n| n.what)
+    }
 }
 
 /// Scratch for one document: which keys were seen, which records present.
@@ -67,7 +100,7 @@ impl de::Error for GiveUp {
 
 impl SlotReader {
     pub fn new(schema: &Schema) -> SlotReader {
-        let mut levels: Vec<Vec<(Box<str>, Entry)>> = vec![Vec::new()];
+        let mut levels: Vec<Vec<Name<Entry>>> = vec![Vec::new()];
         let mut record_level = std::collections::BTreeMap::new();
         let mut record_index = std::collections::BTreeMap::new();
         // Parents sort before their children (`a` < `a.b`).
@@ -79,7 +112,7 @@ impl SlotReader {
             let level = levels.len() as u32;
             levels.push(Vec::new());
             if let Some(entries) = levels.get_mut(parent as usize) {
-                entries.push((name.into(), Entry::Record(level, i as u32)));
+                entries.push(Name::new(name, Entry::Record(level, i as u32)));
             }
             record_level.insert(path.as_str(), level);
             record_index.insert(path.as_str(), i as u32);
@@ -91,12 +124,17 @@ impl SlotReader {
                 None => (0, field.path.as_str()),
             };
             if let Some(entries) = levels.get_mut(parent as usize) {
-                entries.push((name.into(), Entry::Field(slot as u32)));
+                entries.push(Name::new(name, Entry::Field(slot as u32)));
             }
             let members = match field.ty {
                 Type::Enum(id) => schema
                     .enum_type(id)
-                    .map(|e| e.members.iter().map(|m| m.as_str().into()).collect())
+                    .map(|e| {
+                        (0u32..)
+                            .zip(&e.members)
+                            .map(|(i, m)| Name::new(m, i))
+                            .collect()
+                    })
                     .unwrap_or_default(),
                 _ => Vec::new(),
             };
@@ -120,7 +158,12 @@ impl SlotReader {
 
     /// Reads `line` into `values` (one per slot). False when the line needs
     /// the careful loader; `values` then holds nothing worth keeping.
-    pub fn read(&self, line: &str, state: &mut ReadState, values: &mut Vec<Option<Value>>) -> bool {
+    pub fn read(
+        &self,
+        line: &[u8],
+        state: &mut ReadState,
+        values: &mut Vec<Option<Value>>,
+    ) -> bool {
         values.clear();
         values.resize(self.fields.len(), None);
         state.seen_fields.clear();
@@ -129,7 +172,9 @@ impl SlotReader {
             .resize(self.fields.len() + self.records, false);
         state.present_records.clear();
         state.present_records.resize(self.records, false);
-        let mut de = serde_json::Deserializer::from_str(line);
+        // From bytes: only strings are checked to be UTF-8, and the careful
+        // loader reports a line that is not.
+        let mut de = serde_json::Deserializer::from_slice(line);
         let read = Level {
             reader: self,
             level: 0,
@@ -266,7 +311,7 @@ impl<'de> Visitor<'de> for Record<'_> {
 }
 
 /// A key, resolved to the schema entry it names.
-struct Key<'a>(&'a [(Box<str>, Entry)]);
+struct Key<'a>(&'a [Name<Entry>]);
 
 impl<'de> DeserializeSeed<'de> for Key<'_> {
     type Value = Entry;
@@ -284,11 +329,7 @@ impl<'de> Visitor<'de> for Key<'_> {
     }
 
     fn visit_str<E: de::Error>(self, key: &str) -> Result<Entry, E> {
-        self.0
-            .iter()
-            .find(|(name, _)| **name == *key)
-            .map(|(_, entry)| *entry)
-            .ok_or_else(|| E::custom(GiveUp))
+        Name::find(self.0, key).ok_or_else(|| E::custom(GiveUp))
     }
 }
 
@@ -342,23 +383,24 @@ impl<'de> Visitor<'de> for Fact<'_> {
         let value = match self.0.ty {
             Type::Text => Value::Text(Arc::from(s)),
             Type::Date => Value::Date(date(s).ok_or_else(|| E::custom(GiveUp))?),
-            Type::Money(currency) => match s.parse::<Money>() {
-                Ok(m) if m.currency == currency => Value::Money(m),
+            // `Money::from_str`, knowing which currency must follow.
+            Type::Money(currency) => match s.trim().split_once(' ') {
+                Some((amount, code)) if code.trim() == currency.code() => {
+                    match Money::parse_amount(amount.trim(), currency) {
+                        Ok(m) => Value::Money(m),
+                        Err(_) => return Err(E::custom(GiveUp)),
+                    }
+                }
                 _ => return Err(E::custom(GiveUp)),
             },
-            Type::Enum(id) => Value::Member(id, member(&self.0.members, s)?),
+            Type::Enum(id) => Value::Member(
+                id,
+                Name::find(&self.0.members, s).ok_or_else(|| E::custom(GiveUp))?,
+            ),
             Type::Bool | Type::Int => return Err(E::custom(GiveUp)),
         };
         Ok(Some(value))
     }
-}
-
-fn member<E: de::Error>(members: &[Box<str>], s: &str) -> Result<u32, E> {
-    members
-        .iter()
-        .position(|m| **m == *s)
-        .map(|i| i as u32)
-        .ok_or_else(|| E::custom(GiveUp))
 }
 
 /// `YYYY-MM-DD`, read directly when written so, else as the loader reads it.

@@ -164,7 +164,7 @@ impl RecordWriter {
             }
             out.extend_from_slice(b"],\"missing\":[");
             let missing = verdicts.missing(v);
-            if missing.slots().next().is_some() {
+            if !missing.is_empty() {
                 let mut first = true;
                 for &slot in &self.by_path {
                     if missing.contains(crate::schema::Slot(slot))
