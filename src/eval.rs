@@ -203,14 +203,7 @@ impl Program {
         i: u32,
         out: &mut Verdicts,
     ) -> Result<(), EvalError> {
-        self.each_decision(
-            facts,
-            as_of,
-            &[i],
-            out,
-            &mut NoTrace,
-            |run, i, d, out, work| run.decide(i, d, out, work),
-        )
+        self.full(facts, as_of, &[i], out, &mut NoTrace)
     }
 
     /// [`Program::decide_into`] in full, showing every step to `tracer`.
@@ -223,25 +216,17 @@ impl Program {
         tracer: &mut T,
     ) -> Result<(), EvalError> {
         out.clear(as_of);
-        self.each_decision(facts, as_of, chosen, out, tracer, |run, i, d, out, work| {
-            run.decide(i, d, out, work)
-        })
+        self.full(facts, as_of, chosen, out, tracer)
     }
 
-    fn each_decision<'p, T: Tracer>(
-        &'p self,
-        facts: &'p Facts,
+    /// The full evaluator over the decisions at `chosen` (all when empty).
+    fn full<T: Tracer>(
+        &self,
+        facts: &Facts,
         as_of: NaiveDate,
         chosen: &[u32],
         out: &mut Verdicts,
         tracer: &mut T,
-        mut decide: impl FnMut(
-            &mut Run<'p, '_, T>,
-            u32,
-            &'p DecisionIr,
-            &mut Verdicts,
-            &mut Work,
-        ) -> Result<(), EvalError>,
     ) -> Result<(), EvalError> {
         let mut work = std::mem::take(&mut out.work);
         let mut run = Run {
@@ -256,12 +241,12 @@ impl Program {
             self.decisions
                 .iter()
                 .enumerate()
-                .try_for_each(|(i, d)| decide(&mut run, i as u32, d, out, &mut work))
+                .try_for_each(|(i, d)| run.decide(i as u32, d, out, &mut work))
         } else {
             chosen
                 .iter()
                 .try_for_each(|&i| match self.decisions.get(i as usize) {
-                    Some(d) => decide(&mut run, i, d, out, &mut work),
+                    Some(d) => run.decide(i, d, out, &mut work),
                     None => Err(EvalError::UnknownDecision(format!("#{i}"))),
                 })
         };

@@ -180,6 +180,22 @@ fn output_is_the_same_bytes_whatever_the_jobs() {
 }
 
 #[test]
+fn eval_prints_the_same_bytes_run_after_run() {
+    let example = "policies/examples/unknown_partner_status_with_low_spend_settles_amounts.yaml";
+    for format in ["json", "yaml", "text"] {
+        let args = ["eval", "--format", format, example];
+        let first = credo(&args, b"");
+        assert_eq!(first.0, 0, "{}", first.2);
+        for _ in 0..3 {
+            assert!(
+                credo(&args, b"") == first,
+                "{format} output changed between runs"
+            );
+        }
+    }
+}
+
+#[test]
 fn batch_cases() {
     insta::glob!("cases/batch", "*.args", |path| {
         let spec = std::fs::read_to_string(path).expect("case is readable");
