@@ -56,6 +56,9 @@ fn name(grammar_rule: &Rule) -> &'static str {
         Rule::string | Rule::string_inner => "a string (`\"...\"`)",
         Rule::WHITESPACE | Rule::COMMENT => "a comment",
         Rule::item => "`schema`, `decision` or `assert`",
+        Rule::decision_rest => "a rule, table, `note` or `applies when`",
+        Rule::schema_rest => "a field, record or `decisions` block",
+        Rule::catalog_rest => "a catalog entry (`id: kind`)",
         Rule::assertion => "`assert`",
         Rule::claim | Rule::outcome_claim | Rule::monotone_claim | Rule::amount_claim => {
             "a claim (`is OUTCOME`, `is monotone in FIELD`, `== VALUE`)"
