@@ -45,11 +45,17 @@ pub fn errors(file: FileId, text: &str, first: pest::error::Error<Rule>) -> Vec<
         };
         let mut failed_at = start + super::error_offset(&error);
         let mut segment = start;
-        while let Some((next, rest_rule)) = lines
-            .iter()
-            .filter(|&&at| at >= failed_at.max(segment + 1) && at < end)
-            .find_map(|&at| Some((at, resume(rest(text, at))?)))
-        {
+        loop {
+            let from = lines.partition_point(|&at| at < failed_at.max(segment + 1));
+            let Some((next, rest_rule)) = lines
+                .get(from..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(|&&at| at < end)
+                .find_map(|&at| Some((at, resume(rest(text, at))?)))
+            else {
+                break;
+            };
             segment = next;
             let Some(piece) = text.get(next..end) else {
                 break;
