@@ -34,6 +34,7 @@ pub mod diagnostics;
 pub mod doc;
 pub mod eval;
 pub mod facts;
+pub mod fmt;
 pub mod ir;
 pub mod money;
 pub mod outcome;

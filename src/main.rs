@@ -52,6 +52,17 @@ enum Command {
         #[arg(long, value_enum, default_value_t = DiagnosticFormat::Text)]
         format: DiagnosticFormat,
     },
+    /// Give policy files their canonical layout, keeping every comment.
+    Fmt {
+        /// Change nothing: print a diff of each file that would change, and exit 1 if any would.
+        #[arg(long)]
+        check: bool,
+        /// The policy directory, when no paths are given.
+        #[arg(long, default_value = "policies", conflicts_with = "paths")]
+        policies: PathBuf,
+        /// Policy files, or directories whose `*.credo` files to format.
+        paths: Vec<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -86,6 +97,16 @@ fn main() -> ExitCode {
             facts,
         } => eval(&policies, format, as_of, &decisions, &facts),
         Command::Check { policies, format } => check(&policies, format),
+        Command::Fmt {
+            check,
+            policies,
+            mut paths,
+        } => {
+            if paths.is_empty() {
+                paths.push(policies);
+            }
+            fmt(&paths, check)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -143,6 +164,72 @@ fn check(dir: &Path, format: DiagnosticFormat) -> Result<(), Exit> {
             eprintln!("error: {errors} errors, {warnings} warnings");
             Err(Exit(1))
         }
+    }
+}
+
+/// Formats each policy file; a file that does not parse is reported and left as it is.
+fn fmt(paths: &[PathBuf], check_only: bool) -> Result<(), Exit> {
+    let files = credo::fmt::policy_files(paths).map_err(|e| {
+        eprintln!("error: cannot read {e}");
+        Exit(2)
+    })?;
+    let (mut changed, mut broken) = (0, 0);
+    for path in &files {
+        let name = path.display().to_string();
+        let mut sources = credo::Sources::default();
+        let (text, result) = match std::fs::read(path).map(String::from_utf8) {
+            Ok(Ok(text)) => {
+                let file = sources.add(credo::Source::new(name.clone(), text.clone()));
+                let result = credo::fmt::format(file, &text);
+                (text, result)
+            }
+            failure => {
+                let reason = match failure {
+                    Err(e) => e.to_string(),
+                    Ok(_) => "it is not UTF-8 text".to_owned(),
+                };
+                let file = sources.add(credo::Source::new(name.clone(), ""));
+                let problem = credo::Diagnostic::error(
+                    diagnostics::codes::UNREADABLE,
+                    credo::source::Span::new(file, 0, 0),
+                    format!("cannot read `{name}`: {reason}"),
+                );
+                (String::new(), Err(vec![problem]))
+            }
+        };
+        let formatted = match result {
+            Ok(formatted) => formatted,
+            Err(problems) => {
+                eprint!("{}", diagnostics::render(&sources, &problems, color()));
+                broken += 1;
+                continue;
+            }
+        };
+        if formatted == text {
+            continue;
+        }
+        changed += 1;
+        if check_only {
+            print!("{}", credo::fmt::diff(&name, &text, &formatted));
+        } else if let Err(e) = credo::fmt::write_atomically(path, &formatted) {
+            eprintln!("error: cannot write `{name}`: {e}");
+            broken += 1;
+        }
+    }
+    let verb = if check_only {
+        "would reformat"
+    } else {
+        "reformatted"
+    };
+    let mut summary = format!("{} files: {verb} {changed}", files.len());
+    if broken > 0 {
+        summary.push_str(&format!(", {broken} not formatted (errors above)"));
+    }
+    eprintln!("{summary}");
+    if broken > 0 || (check_only && changed > 0) {
+        Err(Exit(1))
+    } else {
+        Ok(())
     }
 }
 
