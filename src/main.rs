@@ -221,7 +221,8 @@ fn fmt(paths: &[PathBuf], check_only: bool) -> Result<(), Exit> {
     } else {
         "reformatted"
     };
-    let mut summary = format!("{} files: {verb} {changed}", files.len());
+    let noun = if files.len() == 1 { "file" } else { "files" };
+    let mut summary = format!("{verb} {changed} of {} {noun}", files.len());
     if broken > 0 {
         summary.push_str(&format!(", {broken} not formatted (errors above)"));
     }
