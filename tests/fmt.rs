@@ -76,7 +76,8 @@ fn credo_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// A run rewrites only the files that change, each by renaming a finished
-/// temporary file over it (so its inode changes), and leaves nothing behind.
+/// temporary file over it (so its inode changes), leaves nothing behind, and
+/// formats the file a link points to rather than replacing the link.
 #[cfg(unix)]
 #[test]
 fn files_are_replaced_whole_and_only_when_they_change() {
@@ -94,6 +95,15 @@ fn files_are_replaced_whole_and_only_when_they_change() {
     .unwrap();
     std::fs::copy(root.join("policies/track.credo"), &tidy).unwrap();
     std::fs::write(&broken, "decision x: action { deny y because }\n").unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let target = elsewhere.path().join("linked.credo");
+    std::fs::copy(
+        root.join("tests/cases/fmt/rules_written_on_one_line.credo"),
+        &target,
+    )
+    .unwrap();
+    let link = dir.path().join("link.credo");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
     let inode = |path: &Path| std::fs::metadata(path).unwrap().ino();
     let (untidy_before, tidy_before, broken_before) =
         (inode(&untidy), inode(&tidy), inode(&broken));
@@ -125,7 +135,17 @@ fn files_are_replaced_whole_and_only_when_they_change() {
     names.sort();
     assert_eq!(
         names,
-        ["broken.credo", "tidy.credo", "untidy.credo"],
+        ["broken.credo", "link.credo", "tidy.credo", "untidy.credo"],
         "no temporary file is left"
+    );
+    assert!(
+        std::fs::symlink_metadata(&link).unwrap().is_symlink(),
+        "a link stays a link"
+    );
+    let linked = std::fs::read_to_string(&target).unwrap();
+    assert_eq!(
+        fmt::format(FileId(0), &linked).unwrap(),
+        linked,
+        "the file it points to is formatted"
     );
 }

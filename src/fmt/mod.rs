@@ -63,11 +63,10 @@ pub fn policy_files(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
 /// Replaces the file at `path` with `text` so that a reader, or a run that
 /// is interrupted, sees either the old file or the new one, never a part:
 /// the text goes to a temporary file beside it, which is then renamed over it.
+/// A symbolic link stays a link: the file it points to is the one replaced.
 pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
+    let path = &std::fs::canonicalize(path)?;
+    let dir = path.parent().unwrap_or(Path::new("."));
     let permissions = std::fs::metadata(path).map(|m| m.permissions());
     let mut temporary = tempfile::Builder::new()
         .prefix(".credo-fmt-")
