@@ -3,12 +3,13 @@
 //!
 //! The file is cut into chunks at lines that start a top-level item
 //! (`decision ID`, `schema {`, `assert ID`, or a misspelling of one) and each
-//! chunk is parsed alone.
-//! In a decision or schema that does not parse, parsing resumes at the first
-//! line after the error that starts a rule (`allow`, `deny`, `note`,
-//! `applies`, `first`) or a schema entry (`name:`, `name {`), and the rest of
-//! the chunk is parsed with `decision_rest`, `schema_rest` or `catalog_rest`. Pieces that do
-//! parse are lowered too, for the problems lowering finds (a bad date).
+//! chunk is parsed alone. In a decision or schema that does not parse,
+//! parsing resumes at the first line after the error that starts a rule
+//! (`allow`, `deny`, `note`, `applies`, `first`) or a schema entry (`name:`,
+//! `name {`), and the rest of the chunk is parsed with `decision_rest`,
+//! `schema_rest` or `catalog_rest`. Pieces that do parse are lowered too, for
+//! the problems lowering finds (a bad date). A line inside a table is never a
+//! place to resume, so an error in a row hides the rest of its table.
 
 use pest::Parser as _;
 
