@@ -48,9 +48,11 @@ pub fn file(file: FileId, root: Pair<'_, Rule>) -> Result<File, Vec<Diagnostic>>
 }
 
 impl Lower {
+    /// The pair's span without the whitespace and comments pest lets a
+    /// non-atomic rule swallow at its end, so underlines stop at the code.
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
-        Span::new(self.file, s.start(), s.end())
+        Span::new(self.file, s.start(), s.start() + code_len(s.as_str()))
     }
 
     fn ident(&self, pair: &Pair<'_, Rule>) -> Ident {
@@ -461,10 +463,10 @@ impl Lower {
                         self.errors.push(
                             Diagnostic::error(
                                 codes::TOO_DEEP,
-                                span,
+                                self.span(&part),
                                 format!("more than {MAX_CHAIN} operations in a row"),
                             )
-                            .label("this expression")
+                            .label("one operation too many")
                             .help("split the computation"),
                         );
                         return None;
@@ -558,4 +560,33 @@ impl Lower {
             }
         }
     }
+}
+
+/// Length of `text` once trailing whitespace and trailing comments are cut.
+fn code_len(text: &str) -> usize {
+    let mut end = text.trim_end().len();
+    loop {
+        let line_start = text[..end].rfind('\n').map_or(0, |i| i + 1);
+        match comment_start(&text[line_start..end]) {
+            Some(at) => end = text[..line_start + at].trim_end().len(),
+            None => return end,
+        }
+    }
+}
+
+/// Where a `#` comment starts in one line, outside string literals.
+fn comment_start(line: &str) -> Option<usize> {
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match (in_string, escaped, c) {
+            (true, true, _) => escaped = false,
+            (true, false, '\\') => escaped = true,
+            (true, false, '"') => in_string = false,
+            (false, _, '"') => in_string = true,
+            (false, _, '#') => return Some(i),
+            _ => {}
+        }
+    }
+    None
 }

@@ -99,6 +99,10 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
     };
     let found = found_at(text, start);
     let end = (start + found.len().max(1)).min(text.len());
+    let positives: &[Rule] = match &error.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives,
+        ErrorVariant::CustomError { .. } => &[],
+    };
     let expected = match &error.variant {
         ErrorVariant::ParsingError { positives, .. } => names::expected(positives),
         ErrorVariant::CustomError { message } => message.clone(),
@@ -114,7 +118,7 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
         format!("expected {expected}, found {found_words}"),
     )
     .label(format!("expected {expected}"))
-    .help_opt(names::hint(&found))
+    .help_opt(names::hint(&found, positives))
 }
 
 /// The word or symbol at `offset`, for "found ...".
@@ -124,6 +128,9 @@ fn found_at(text: &str, offset: usize) -> String {
         .chars()
         .take_while(|c| c.is_alphanumeric() || *c == '_')
         .collect();
+    if let Some(op) = ["&&", "||"].iter().find(|op| rest.starts_with(**op)) {
+        return (*op).to_owned();
+    }
     if word.is_empty() {
         rest.chars()
             .next()
