@@ -356,7 +356,7 @@ impl Lower {
                 Some(expr)
             }
             Rule::comparison => self.comparison(pair, span),
-            Rule::sum | Rule::product => self.chain(pair, span),
+            Rule::sum | Rule::product => self.chain(pair),
             Rule::call => {
                 let mut inner = pair.into_inner();
                 let func = match inner.next()?.as_str() {
@@ -442,7 +442,7 @@ impl Lower {
     }
 
     /// `a + b - c` and `a * b`, left-associative.
-    fn chain(&mut self, pair: Pair<'_, Rule>, span: Span) -> Option<Expr> {
+    fn chain(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
         let mut inner = pair.into_inner();
         let mut expr = self.expr(inner.next()?)?;
         let mut links = 0;
