@@ -526,6 +526,7 @@ impl Checker<'_> {
         let compiled = RuleIr {
             id: rule.id.name.clone(),
             condition,
+            unless: rule.guard.as_ref().is_some_and(|g| g.unless),
             message: rule.because.value.clone(),
             origin: self.origin(rule.span),
         };
