@@ -33,6 +33,7 @@ pub mod check;
 pub mod diagnostics;
 pub mod doc;
 pub mod eval;
+pub mod explain;
 pub mod facts;
 pub mod ir;
 pub mod money;

@@ -45,6 +45,21 @@ enum Command {
         /// A `.yaml`, `.yml` or `.json` fact file, or `-` for stdin.
         facts: PathBuf,
     },
+    /// Trace decisions: every rule and row, each condition with the facts it read, and why not.
+    Explain {
+        #[arg(long, default_value = "policies")]
+        policies: PathBuf,
+        #[arg(long, value_enum, default_value_t = DiagnosticFormat::Text)]
+        format: DiagnosticFormat,
+        /// The evaluation date (YYYY-MM-DD); else the facts' `as_of`; else today.
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<NaiveDate>,
+        /// Explain only this decision (repeatable).
+        #[arg(long = "decision", value_name = "ID")]
+        decisions: Vec<String>,
+        /// A `.yaml`, `.yml` or `.json` fact file, or `-` for stdin.
+        facts: PathBuf,
+    },
     /// Check a policy set and report every problem.
     Check {
         #[arg(long, default_value = "policies")]
@@ -85,6 +100,13 @@ fn main() -> ExitCode {
             decisions,
             facts,
         } => eval(&policies, format, as_of, &decisions, &facts),
+        Command::Explain {
+            policies,
+            format,
+            as_of,
+            decisions,
+            facts,
+        } => explain(&policies, format, as_of, &decisions, &facts),
         Command::Check { policies, format } => check(&policies, format),
     };
     match result {
@@ -153,6 +175,68 @@ fn eval(
     decisions: &[String],
     path: &Path,
 ) -> Result<(), Exit> {
+    let (program, input) = prepare(dir, as_of, decisions, path)?;
+    let request = input.request(decisions);
+    let evaluation = program.evaluate(&input.facts, &request).map_err(|e| {
+        eprintln!("error: {}: {e}", input.name);
+        Exit(2)
+    })?;
+    let out = match format {
+        OutputFormat::Text => render::text(&evaluation),
+        OutputFormat::Json => render::json(&evaluation),
+        OutputFormat::Yaml => render::yaml(&evaluation),
+    };
+    print!("{out}");
+    Ok(())
+}
+
+fn explain(
+    dir: &Path,
+    format: DiagnosticFormat,
+    as_of: Option<NaiveDate>,
+    decisions: &[String],
+    path: &Path,
+) -> Result<(), Exit> {
+    let (program, input) = prepare(dir, as_of, decisions, path)?;
+    let request = input.request(decisions);
+    let explanation = credo::explain::explain(&program, &input.facts, &request).map_err(|e| {
+        eprintln!("error: {}: {e}", input.name);
+        Exit(2)
+    })?;
+    let out = match format {
+        DiagnosticFormat::Text => credo::explain::text(&explanation),
+        DiagnosticFormat::Json => credo::explain::json(&explanation),
+    };
+    print!("{out}");
+    Ok(())
+}
+
+/// One account's facts, loaded and dated.
+struct Input {
+    /// The fact file as named in messages.
+    name: String,
+    facts: facts::Facts,
+    as_of: NaiveDate,
+    as_of_source: AsOfSource,
+}
+
+impl Input {
+    fn request<'a>(&self, decisions: &'a [String]) -> Request<'a> {
+        Request {
+            as_of: self.as_of,
+            as_of_source: self.as_of_source,
+            decisions,
+        }
+    }
+}
+
+/// Checks the policies and the requested decision ids, then loads the facts.
+fn prepare(
+    dir: &Path,
+    as_of: Option<NaiveDate>,
+    decisions: &[String],
+    path: &Path,
+) -> Result<(Program, Input), Exit> {
     let (checked, program) = load(dir, DiagnosticFormat::Text)?;
     let Some(program) = program.filter(|_| !checked.has_errors()) else {
         eprintln!("error: the policies have errors; nothing was evaluated");
@@ -196,22 +280,13 @@ fn eval(
         (None, Some(d)) => (d, AsOfSource::Facts),
         (None, None) => (chrono::Utc::now().date_naive(), AsOfSource::Today),
     };
-    let request = Request {
+    let input = Input {
+        name,
+        facts: loaded.facts,
         as_of,
         as_of_source,
-        decisions,
     };
-    let evaluation = program.evaluate(&loaded.facts, &request).map_err(|e| {
-        eprintln!("error: {name}: {e}");
-        Exit(2)
-    })?;
-    let out = match format {
-        OutputFormat::Text => render::text(&evaluation),
-        OutputFormat::Json => render::json(&evaluation),
-        OutputFormat::Yaml => render::yaml(&evaluation),
-    };
-    print!("{out}");
-    Ok(())
+    Ok((program, input))
 }
 
 /// The fact text and its format: by extension, or by content for stdin.
