@@ -41,6 +41,36 @@ impl Doc {
             Doc::Map(_) => "a mapping".into(),
         }
     }
+
+    /// The value under `key`, when this is a mapping that has it.
+    pub fn get(&self, key: &str) -> Option<&Doc> {
+        self.entries()?
+            .iter()
+            .find_map(|(k, v)| (k == key).then_some(v))
+    }
+
+    /// A mapping's entries, in document order.
+    pub fn entries(&self) -> Option<&[(String, Doc)]> {
+        match self {
+            Doc::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    /// A list's items.
+    pub fn items(&self) -> Option<&[Doc]> {
+        match self {
+            Doc::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Doc::String(s) => Some(s),
+            _ => None,
+        }
+    }
 }
 
 /// Why a document could not be read.

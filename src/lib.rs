@@ -30,6 +30,7 @@
 
 pub mod ast;
 pub mod check;
+pub mod coverage;
 pub mod diagnostics;
 pub mod doc;
 pub mod eval;
@@ -38,6 +39,7 @@ pub mod facts;
 pub mod ir;
 pub mod money;
 pub mod outcome;
+pub mod policy_tests;
 pub mod render;
 pub mod schema;
 pub mod source;

@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use credo::eval::Request;
 use credo::facts::{self, Format};
 use credo::outcome::AsOfSource;
-use credo::{Checked, Program, diagnostics, render};
+use credo::{Checked, Program, diagnostics, policy_tests, render};
 
 #[derive(Parser)]
 #[command(
@@ -60,6 +60,19 @@ enum Command {
         /// A `.yaml`, `.yml` or `.json` fact file, or `-` for stdin.
         facts: PathBuf,
     },
+    /// Run the policy tests in `POLICIES/tests/*.yaml`.
+    Test {
+        #[arg(long, default_value = "policies")]
+        policies: PathBuf,
+        /// List every rule and row with the number of cases that fired it.
+        #[arg(long)]
+        coverage: bool,
+        /// Exit 1 when fewer than this percentage of rules and rows fired.
+        #[arg(long, value_name = "PERCENT", value_parser = parse_percent)]
+        min_coverage: Option<f64>,
+        /// Run only the cases whose name (`FILE::CASE`) contains this.
+        filter: Option<String>,
+    },
     /// Check a policy set and report every problem.
     Check {
         #[arg(long, default_value = "policies")]
@@ -87,6 +100,13 @@ fn parse_date(text: &str) -> Result<NaiveDate, String> {
         .map_err(|_| format!("`{text}` is not a date; write YYYY-MM-DD"))
 }
 
+fn parse_percent(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
+        _ => Err(format!("`{text}` is not a percentage from 0 to 100")),
+    }
+}
+
 /// A failure already reported on stderr, with its exit code.
 struct Exit(u8);
 
@@ -107,6 +127,12 @@ fn main() -> ExitCode {
             decisions,
             facts,
         } => explain(&policies, format, as_of, &decisions, &facts),
+        Command::Test {
+            policies,
+            coverage,
+            min_coverage,
+            filter,
+        } => test(&policies, coverage, min_coverage, filter.as_deref()),
         Command::Check { policies, format } => check(&policies, format),
     };
     match result {
@@ -208,6 +234,44 @@ fn explain(
         DiagnosticFormat::Json => credo::explain::json(&explanation),
     };
     print!("{out}");
+    Ok(())
+}
+
+fn test(
+    dir: &Path,
+    coverage: bool,
+    min_coverage: Option<f64>,
+    filter: Option<&str>,
+) -> Result<(), Exit> {
+    let (checked, program) = load(dir, DiagnosticFormat::Text)?;
+    let Some(program) = program.filter(|_| !checked.has_errors()) else {
+        eprintln!("error: the policies have errors; no test was run");
+        return Err(Exit(1));
+    };
+    let files = policy_tests::load(&program, dir).map_err(|problems| {
+        for p in &problems {
+            eprintln!("{}", p.render());
+        }
+        eprintln!(
+            "error: {} problems in the test files; no test was run",
+            problems.len()
+        );
+        Exit(2)
+    })?;
+    let report = policy_tests::run(&program, &files, filter);
+    print!("{}", policy_tests::render(&report, coverage));
+    if report.failed() > 0 {
+        return Err(Exit(1));
+    }
+    if let Some(min) = min_coverage
+        && report.coverage.percent() < min
+    {
+        eprintln!(
+            "error: the cases fire {:.1}% of the rules and rows, below --min-coverage {min}",
+            report.coverage.percent()
+        );
+        return Err(Exit(1));
+    }
     Ok(())
 }
 
