@@ -28,8 +28,11 @@ pub struct Coverage {
     items: Vec<Item>,
     /// (decision id, rule id or row label) to its item.
     index: BTreeMap<(String, String), usize>,
-    /// Rules of the current decision whose condition held.
-    held: Vec<(String, bool)>,
+    /// By decision, the rules whose condition held (and whether they have
+    /// none), until the decision's outcome is known.
+    held: BTreeMap<String, Vec<(String, bool)>>,
+    /// The decision whose rules are being evaluated.
+    current: String,
 }
 
 impl Coverage {
@@ -127,19 +130,23 @@ impl Coverage {
 }
 
 impl Tracer for Coverage {
-    fn decision(&mut self, _decision: &DecisionIr) {
-        self.held.clear();
+    fn decision(&mut self, decision: &DecisionIr) {
+        self.current.clone_from(&decision.id);
+        self.held.insert(decision.id.clone(), Vec::new());
     }
 
     fn rule(&mut self, rule: &RuleIr, holds: Option<bool>) {
-        if holds == Some(true) {
-            self.held.push((rule.id.clone(), rule.condition.is_none()));
+        if holds == Some(true)
+            && let Some(held) = self.held.get_mut(&self.current)
+        {
+            held.push((rule.id.clone(), rule.condition.is_none()));
         }
     }
 
     fn outcome(&mut self, decision: &DecisionIr, outcome: &DecisionOutcome) {
         let grants = matches!(outcome.outcome, Outcome::Eligible | Outcome::Permit);
-        for (id, unconditional) in std::mem::take(&mut self.held) {
+        let held = self.held.remove(&decision.id).unwrap_or_default();
+        for (id, unconditional) in held {
             let allow = decision.allows.iter().any(|r| r.id == id);
             // An allow that always holds fires only when nothing stops it.
             if !(allow && unconditional && !grants) {

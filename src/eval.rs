@@ -97,7 +97,7 @@ pub trait Tracer {
     /// A table row's condition came out (`otherwise` always holds). Rows
     /// after the one chosen are not seen.
     fn row(&mut self, _row: &RowIr, _holds: Option<bool>) {}
-    /// A decision's outcome, after all of its other events.
+    /// A decision's outcome, once per decision, after its other events.
     fn outcome(&mut self, _decision: &DecisionIr, _outcome: &DecisionOutcome) {}
 }
 

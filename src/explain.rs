@@ -58,8 +58,13 @@ impl Tracer for Recorder {
         }
     }
 
-    fn outcome(&mut self, _decision: &DecisionIr, outcome: &DecisionOutcome) {
-        if let Some(d) = self.decisions.last_mut() {
+    fn outcome(&mut self, decision: &DecisionIr, outcome: &DecisionOutcome) {
+        // Matched by id: an evaluator may report outcomes after later decisions' events.
+        if let Some(d) = self
+            .decisions
+            .iter_mut()
+            .find(|d| d.id == decision.id && d.outcome.is_none())
+        {
             d.outcome = Some(outcome.clone());
         }
     }
