@@ -4,7 +4,9 @@
 //! The phases, each a module: [`syntax`] (text to [`ast`]), [`check`]
 //! (against the [`schema`], compiling to the flat [`ir`]), [`facts`]
 //! (documents to slot values), [`eval`] (three-valued evaluation) and
-//! [`render`] (text, JSON and YAML output).
+//! [`render`] (text, JSON and YAML output). Around them, for authors:
+//! [`explain`] records an evaluation through the evaluator's tracer, and
+//! [`policy_tests`] runs policy test files, counting [`coverage`].
 //!
 //! ```
 //! use credo::{Sources, Source, check_sources, facts, eval::Request, outcome::AsOfSource};
