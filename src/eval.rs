@@ -61,7 +61,7 @@ pub enum Tri {
 
 impl Tri {
     /// A condition's truth: `Absent` (no such optional fact) counts as false.
-    fn truth(&self) -> Option<bool> {
+    pub fn truth(&self) -> Option<bool> {
         match self {
             Tri::Known(Value::Bool(b)) => Some(*b),
             Tri::Known(_) => Some(false),
@@ -84,12 +84,21 @@ pub enum EvalError {
     UnknownDecision(String),
 }
 
-/// Sees every step of an evaluation; explanations are built from this.
+/// Sees every step of an evaluation; explanations and coverage are built
+/// from this. Every hook does nothing by default, so [`NoTrace`] compiles away.
 pub trait Tracer {
     /// A node was evaluated.
     fn node(&mut self, _id: NodeId, _result: &Tri) {}
     /// A decision is about to be evaluated.
     fn decision(&mut self, _decision: &DecisionIr) {}
+    /// A rule's condition came out: `Some(true)` when it fires (always, for a
+    /// rule without one), `None` when unknown. Rules not evaluated are not seen.
+    fn rule(&mut self, _rule: &RuleIr, _holds: Option<bool>) {}
+    /// A table row's condition came out (`otherwise` always holds). Rows
+    /// after the one chosen are not seen.
+    fn row(&mut self, _row: &RowIr, _holds: Option<bool>) {}
+    /// A decision's outcome, once per decision, after its other events.
+    fn outcome(&mut self, _decision: &DecisionIr, _outcome: &DecisionOutcome) {}
 }
 
 /// The tracer that records nothing.
@@ -144,7 +153,11 @@ impl Program {
         };
         let decisions = chosen
             .into_iter()
-            .map(|d| run.decide(d))
+            .map(|d| {
+                let outcome = run.decide(d)?;
+                run.tracer.outcome(d, &outcome);
+                Ok(outcome)
+            })
             .collect::<Result<_, _>>()?;
         Ok(Evaluation {
             as_of: request.as_of,
@@ -344,13 +357,20 @@ impl<'p, T: Tracer> Run<'p, '_, T> {
         let mut fired = Vec::new();
         for rule in rules {
             let Some(condition) = rule.condition else {
+                self.tracer.rule(rule, Some(true));
                 fired.push(Fired::Yes(rule));
                 continue;
             };
             match self.eval(condition)? {
-                Tri::Unknown(m) => fired.push(Fired::Maybe(rule, m)),
-                known if known.truth() == Some(true) => fired.push(Fired::Yes(rule)),
-                _ => {}
+                Tri::Unknown(m) => {
+                    self.tracer.rule(rule, None);
+                    fired.push(Fired::Maybe(rule, m));
+                }
+                known if known.truth() == Some(true) => {
+                    self.tracer.rule(rule, Some(true));
+                    fired.push(Fired::Yes(rule));
+                }
+                _ => self.tracer.rule(rule, Some(false)),
             }
         }
         Ok(fired)
@@ -372,6 +392,7 @@ impl<'p, T: Tracer> Run<'p, '_, T> {
                     known => known.truth(),
                 },
             };
+            self.tracer.row(row, holds);
             match holds {
                 Some(false) => continue,
                 None => pending.push(row),

@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use credo::eval::Request;
 use credo::facts::{self, Format};
 use credo::outcome::AsOfSource;
-use credo::{Checked, Program, diagnostics, render};
+use credo::{Checked, Program, diagnostics, policy_tests, render};
 
 #[derive(Parser)]
 #[command(
@@ -44,6 +44,34 @@ enum Command {
         decisions: Vec<String>,
         /// A `.yaml`, `.yml` or `.json` fact file, or `-` for stdin.
         facts: PathBuf,
+    },
+    /// Trace decisions: every rule and row, each condition with the facts it read, and why not.
+    Explain {
+        #[arg(long, default_value = "policies")]
+        policies: PathBuf,
+        #[arg(long, value_enum, default_value_t = DiagnosticFormat::Text)]
+        format: DiagnosticFormat,
+        /// The evaluation date (YYYY-MM-DD); else the facts' `as_of`; else today.
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<NaiveDate>,
+        /// Explain only this decision (repeatable).
+        #[arg(long = "decision", value_name = "ID")]
+        decisions: Vec<String>,
+        /// A `.yaml`, `.yml` or `.json` fact file, or `-` for stdin.
+        facts: PathBuf,
+    },
+    /// Run the policy tests in `POLICIES/tests/*.yaml`.
+    Test {
+        #[arg(long, default_value = "policies")]
+        policies: PathBuf,
+        /// List every rule and row with the number of cases that fired it.
+        #[arg(long)]
+        coverage: bool,
+        /// Exit 1 when fewer than this percentage of rules and rows fired.
+        #[arg(long, value_name = "PERCENT", value_parser = parse_percent)]
+        min_coverage: Option<f64>,
+        /// Run only the cases whose name (`FILE::CASE`) contains this.
+        filter: Option<String>,
     },
     /// Check a policy set and report every problem.
     Check {
@@ -83,6 +111,13 @@ fn parse_date(text: &str) -> Result<NaiveDate, String> {
         .map_err(|_| format!("`{text}` is not a date; write YYYY-MM-DD"))
 }
 
+fn parse_percent(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
+        _ => Err(format!("`{text}` is not a percentage from 0 to 100")),
+    }
+}
+
 /// A failure already reported on stderr, with its exit code.
 struct Exit(u8);
 
@@ -96,6 +131,19 @@ fn main() -> ExitCode {
             decisions,
             facts,
         } => eval(&policies, format, as_of, &decisions, &facts),
+        Command::Explain {
+            policies,
+            format,
+            as_of,
+            decisions,
+            facts,
+        } => explain(&policies, format, as_of, &decisions, &facts),
+        Command::Test {
+            policies,
+            coverage,
+            min_coverage,
+            filter,
+        } => test(&policies, coverage, min_coverage, filter.as_deref()),
         Command::Check { policies, format } => check(&policies, format),
         Command::Fmt {
             check,
@@ -241,6 +289,106 @@ fn eval(
     decisions: &[String],
     path: &Path,
 ) -> Result<(), Exit> {
+    let (program, input) = prepare(dir, as_of, decisions, path)?;
+    let request = input.request(decisions);
+    let evaluation = program.evaluate(&input.facts, &request).map_err(|e| {
+        eprintln!("error: {}: {e}", input.name);
+        Exit(2)
+    })?;
+    let out = match format {
+        OutputFormat::Text => render::text(&evaluation),
+        OutputFormat::Json => render::json(&evaluation),
+        OutputFormat::Yaml => render::yaml(&evaluation),
+    };
+    print!("{out}");
+    Ok(())
+}
+
+fn explain(
+    dir: &Path,
+    format: DiagnosticFormat,
+    as_of: Option<NaiveDate>,
+    decisions: &[String],
+    path: &Path,
+) -> Result<(), Exit> {
+    let (program, input) = prepare(dir, as_of, decisions, path)?;
+    let request = input.request(decisions);
+    let explanation = credo::explain::explain(&program, &input.facts, &request).map_err(|e| {
+        eprintln!("error: {}: {e}", input.name);
+        Exit(2)
+    })?;
+    let out = match format {
+        DiagnosticFormat::Text => credo::explain::text(&explanation),
+        DiagnosticFormat::Json => credo::explain::json(&explanation),
+    };
+    print!("{out}");
+    Ok(())
+}
+
+fn test(
+    dir: &Path,
+    coverage: bool,
+    min_coverage: Option<f64>,
+    filter: Option<&str>,
+) -> Result<(), Exit> {
+    let (checked, program) = load(dir, DiagnosticFormat::Text)?;
+    let Some(program) = program.filter(|_| !checked.has_errors()) else {
+        eprintln!("error: the policies have errors; no test was run");
+        return Err(Exit(1));
+    };
+    let files = policy_tests::load(&program, dir).map_err(|problems| {
+        for p in &problems {
+            eprintln!("{}", p.render());
+        }
+        eprintln!(
+            "error: {} problems in the test files; no test was run",
+            problems.len()
+        );
+        Exit(2)
+    })?;
+    let report = policy_tests::run(&program, &files, filter);
+    print!("{}", policy_tests::render(&report, coverage));
+    if report.failed() > 0 {
+        return Err(Exit(1));
+    }
+    if let Some(min) = min_coverage
+        && report.coverage.percent() < min
+    {
+        eprintln!(
+            "error: the cases fire {:.1}% of the rules and rows, below --min-coverage {min}",
+            report.coverage.percent()
+        );
+        return Err(Exit(1));
+    }
+    Ok(())
+}
+
+/// One account's facts, loaded and dated.
+struct Input {
+    /// The fact file as named in messages.
+    name: String,
+    facts: facts::Facts,
+    as_of: NaiveDate,
+    as_of_source: AsOfSource,
+}
+
+impl Input {
+    fn request<'a>(&self, decisions: &'a [String]) -> Request<'a> {
+        Request {
+            as_of: self.as_of,
+            as_of_source: self.as_of_source,
+            decisions,
+        }
+    }
+}
+
+/// Checks the policies and the requested decision ids, then loads the facts.
+fn prepare(
+    dir: &Path,
+    as_of: Option<NaiveDate>,
+    decisions: &[String],
+    path: &Path,
+) -> Result<(Program, Input), Exit> {
     let (checked, program) = load(dir, DiagnosticFormat::Text)?;
     let Some(program) = program.filter(|_| !checked.has_errors()) else {
         eprintln!("error: the policies have errors; nothing was evaluated");
@@ -284,22 +432,13 @@ fn eval(
         (None, Some(d)) => (d, AsOfSource::Facts),
         (None, None) => (chrono::Utc::now().date_naive(), AsOfSource::Today),
     };
-    let request = Request {
+    let input = Input {
+        name,
+        facts: loaded.facts,
         as_of,
         as_of_source,
-        decisions,
     };
-    let evaluation = program.evaluate(&loaded.facts, &request).map_err(|e| {
-        eprintln!("error: {name}: {e}");
-        Exit(2)
-    })?;
-    let out = match format {
-        OutputFormat::Text => render::text(&evaluation),
-        OutputFormat::Json => render::json(&evaluation),
-        OutputFormat::Yaml => render::yaml(&evaluation),
-    };
-    print!("{out}");
-    Ok(())
+    Ok((program, input))
 }
 
 /// The fact text and its format: by extension, or by content for stdin.

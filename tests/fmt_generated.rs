@@ -396,8 +396,9 @@ fn starts_with_currency(token: &str) -> bool {
             .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'))
 }
 
-/// Canonical text with random separators: between the parts of `1500 USD`
-/// only blanks fit, between `not` and `in` only blanks and line breaks.
+/// Canonical text with random separators: between the parts of `1500 USD`,
+/// and between a schema entry's name and its `:` or `{`, only blanks fit;
+/// between `not` and `in` only blanks and line breaks.
 fn untidy(canonical: &str, separators: &[String]) -> String {
     let tokens = tokens(canonical);
     let mut out = separators.last().cloned().unwrap_or_default();
@@ -407,6 +408,18 @@ fn untidy(canonical: &str, separators: &[String]) -> String {
         match tokens.get(i + 1) {
             Some(next) if ends_with_amount(token) && starts_with_currency(next) => {
                 out.push_str(&" ".repeat(1 + i % 3));
+            }
+            // After a schema type, a word followed on its line by `:` or `{`
+            // starts the next entry; any other word is read as a modifier.
+            Some(next)
+                if (next.starts_with(':') || next == "{")
+                    && token.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_') =>
+            {
+                out.push_str(if separator.starts_with('\t') {
+                    "\t"
+                } else {
+                    " "
+                });
             }
             Some(next) if token == "not" && next == "in" => {
                 out.push_str(if separator.contains('#') {

@@ -62,9 +62,12 @@ pub fn piece(file: FileId, offset: usize, root: Pair<'_, Rule>) -> (File, Vec<Di
 }
 
 impl Lower {
+    /// The pair's span without the whitespace and comments pest lets a
+    /// non-atomic rule swallow at its end, so underlines stop at the code.
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
-        Span::new(self.file, self.offset + s.start(), self.offset + s.end())
+        let start = self.offset + s.start();
+        Span::new(self.file, start, start + code_len(s.as_str()))
     }
 
     fn ident(&self, pair: &Pair<'_, Rule>) -> Ident {
@@ -364,7 +367,7 @@ impl Lower {
                 Some(expr)
             }
             Rule::comparison => self.comparison(pair, span),
-            Rule::sum | Rule::product => self.chain(pair, span),
+            Rule::sum | Rule::product => self.chain(pair),
             Rule::call => {
                 let mut inner = pair.into_inner();
                 let func = match inner.next()?.as_str() {
@@ -450,7 +453,7 @@ impl Lower {
     }
 
     /// `a + b - c` and `a * b`, left-associative.
-    fn chain(&mut self, pair: Pair<'_, Rule>, span: Span) -> Option<Expr> {
+    fn chain(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
         let mut inner = pair.into_inner();
         let mut expr = self.expr(inner.next()?)?;
         let mut links = 0;
@@ -471,10 +474,10 @@ impl Lower {
                         self.errors.push(
                             Diagnostic::error(
                                 codes::TOO_DEEP,
-                                span,
+                                self.span(&part),
                                 format!("more than {MAX_CHAIN} operations in a row"),
                             )
-                            .label("this expression")
+                            .label("one operation too many")
                             .help("split the computation"),
                         );
                         return None;
@@ -568,4 +571,33 @@ impl Lower {
             }
         }
     }
+}
+
+/// Length of `text` once trailing whitespace and trailing comments are cut.
+fn code_len(text: &str) -> usize {
+    let mut end = text.trim_end().len();
+    loop {
+        let line_start = text[..end].rfind('\n').map_or(0, |i| i + 1);
+        match comment_start(&text[line_start..end]) {
+            Some(at) => end = text[..line_start + at].trim_end().len(),
+            None => return end,
+        }
+    }
+}
+
+/// Where a `#` comment starts in one line, outside string literals.
+fn comment_start(line: &str) -> Option<usize> {
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match (in_string, escaped, c) {
+            (true, true, _) => escaped = false,
+            (true, false, '\\') => escaped = true,
+            (true, false, '"') => in_string = false,
+            (false, _, '"') => in_string = true,
+            (false, _, '#') => return Some(i),
+            _ => {}
+        }
+    }
+    None
 }

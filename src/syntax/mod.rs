@@ -109,6 +109,10 @@ fn syntax_error(
     let start = offset + error_offset(error);
     let found = found_at(text, start);
     let end = (start + found.len().max(1)).min(text.len());
+    let positives: &[Rule] = match &error.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives,
+        ErrorVariant::CustomError { .. } => &[],
+    };
     let expected = match &error.variant {
         ErrorVariant::ParsingError { positives, .. } => names::expected(positives),
         ErrorVariant::CustomError { message } => message.clone(),
@@ -124,7 +128,7 @@ fn syntax_error(
         format!("expected {expected}, found {found_words}"),
     )
     .label(format!("expected {expected}"))
-    .help_opt(names::hint(&found))
+    .help_opt(names::hint(&found, positives))
 }
 
 /// Where pest stopped, in the text it was given.
@@ -142,6 +146,9 @@ fn found_at(text: &str, offset: usize) -> String {
         .chars()
         .take_while(|c| c.is_alphanumeric() || *c == '_')
         .collect();
+    if let Some(op) = ["&&", "||"].iter().find(|op| rest.starts_with(**op)) {
+        return (*op).to_owned();
+    }
     if word.is_empty() {
         rest.chars()
             .next()
