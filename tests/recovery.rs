@@ -4,40 +4,31 @@
     clippy::panic,
     reason = "a failed expectation is the point of a test"
 )]
-//! Parse-error recovery: each `tests/cases/recovery/NAME.credo` holds several
-//! syntax slips, and its snapshot is every diagnostic exactly as `credo check`
-//! renders them, so a run that stopped at the first slip would fail.
+//! Parse-error recovery: each `tests/cases/check/recovery_*.credo` holds
+//! several syntax slips, and a run must report more than the first, in file
+//! order. Their rendered diagnostics are snapshot by `tests/check.rs`.
 
 mod common;
 
 #[test]
-fn every_syntax_error_is_reported() {
-    insta::glob!("cases/recovery", "*.credo", |path| {
-        let checked = common::check_files(&[path]);
+fn several_syntax_errors_are_reported_in_one_run() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/check");
+    let mut cases = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.starts_with("recovery_") {
+            continue;
+        }
+        cases += 1;
+        let checked = common::check_files(&[&path]);
         assert!(
             checked.diagnostics.len() >= 2,
-            "{} should report several problems",
-            path.display()
+            "{name}: only {} problem reported",
+            checked.diagnostics.len()
         );
-        assert!(checked.program.is_none(), "nothing compiles with errors");
-        let text = &checked
-            .sources
-            .get(credo::source::FileId(0))
-            .expect("source")
-            .text;
-        let mut previous = 0;
-        for d in &checked.diagnostics {
-            assert!(
-                d.span.start <= d.span.end && d.span.end <= text.len(),
-                "span inside its file: {d:?}"
-            );
-            assert!(d.span.start >= previous, "diagnostics in file order");
-            previous = d.span.start;
-        }
-        insta::assert_snapshot!(credo::diagnostics::render(
-            &checked.sources,
-            &checked.diagnostics,
-            false
-        ));
-    });
+        let starts: Vec<usize> = checked.diagnostics.iter().map(|d| d.span.start).collect();
+        assert!(starts.is_sorted(), "{name}: diagnostics in file order");
+    }
+    assert!(cases >= 8, "the recovery cases are found");
 }
