@@ -167,6 +167,31 @@ impl Program {
     }
 }
 
+impl Program {
+    /// Evaluates one node, such as a rule's condition, on `as_of`: `credo verify`
+    /// and `credo whatif` ask about conditions a decision did not need to reach.
+    pub fn evaluate_node(
+        &self,
+        node: NodeId,
+        facts: &Facts,
+        as_of: NaiveDate,
+    ) -> Result<Tri, EvalError> {
+        let mut values = facts.values.clone();
+        if let Some(slot) = self.as_of
+            && let Some(v) = values.get_mut(slot.0 as usize)
+        {
+            *v = Some(Value::Date(as_of));
+        }
+        let mut run = Run {
+            program: self,
+            values: &values,
+            tracer: &mut NoTrace,
+            decision: "",
+        };
+        run.eval(node)
+    }
+}
+
 struct Run<'p, 't, T> {
     program: &'p Program,
     values: &'p [Option<Value>],

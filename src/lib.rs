@@ -48,6 +48,7 @@ pub mod schema;
 pub mod source;
 pub mod suggest;
 pub mod syntax;
+pub mod verify;
 
 use std::path::Path;
 

@@ -91,6 +91,13 @@ enum Command {
         /// Policy files, or directories whose `*.credo` files to format.
         paths: Vec<PathBuf>,
     },
+    /// Decide every decision and assertion over all fact combinations.
+    Verify {
+        #[arg(long, default_value = "policies")]
+        policies: PathBuf,
+        #[arg(long, value_enum, default_value_t = DiagnosticFormat::Text)]
+        format: DiagnosticFormat,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -145,6 +152,7 @@ fn main() -> ExitCode {
             filter,
         } => test(&policies, coverage, min_coverage, filter.as_deref()),
         Command::Check { policies, format } => check(&policies, format),
+        Command::Verify { policies, format } => verify(&policies, format),
         Command::Fmt {
             check,
             policies,
@@ -280,6 +288,29 @@ fn fmt(paths: &[PathBuf], check_only: bool) -> Result<(), Exit> {
     } else {
         Ok(())
     }
+}
+
+fn verify(dir: &Path, format: DiagnosticFormat) -> Result<(), Exit> {
+    let (checked, program) = load(dir, format)?;
+    let Some(program) = program.filter(|_| !checked.has_errors()) else {
+        eprintln!("error: the policies have errors; nothing was verified");
+        return Err(Exit(1));
+    };
+    let report = credo::verify::verify(&program).map_err(|e| {
+        eprintln!("error: internal: {e}");
+        Exit(1)
+    })?;
+    match format {
+        DiagnosticFormat::Text => print!(
+            "{}",
+            credo::verify::render::text(&report, &dir.display().to_string())
+        ),
+        DiagnosticFormat::Json => print!("{}", credo::verify::render::json(&report)),
+    }
+    if report.failed() {
+        return Err(Exit(1));
+    }
+    Ok(())
 }
 
 fn eval(

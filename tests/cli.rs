@@ -40,8 +40,11 @@ fn cli_cases() {
         // `credo test` reports failing cases (exit 1) on stdout; bad input (exit 2) never.
         if code == 2 || (code != 0 && !args.starts_with("test")) {
             assert!(
-                stdout.is_empty() || args.starts_with("check") || args.starts_with("fmt --check"),
-                "failed runs write nothing to stdout, but for check's results"
+                stdout.is_empty()
+                    || args.starts_with("check")
+                    || args.starts_with("fmt --check")
+                    || args.starts_with("verify"),
+                "failed runs write nothing to stdout, but for check's, fmt's and verify's results"
             );
         }
         insta::assert_snapshot!(format!(
