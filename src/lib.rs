@@ -49,6 +49,7 @@ pub mod source;
 pub mod suggest;
 pub mod syntax;
 pub mod verify;
+pub mod whatif;
 
 use std::path::Path;
 

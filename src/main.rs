@@ -91,6 +91,23 @@ enum Command {
         /// Policy files, or directories whose `*.credo` files to format.
         paths: Vec<PathBuf>,
     },
+    /// The smallest changes to facts the account can change that give an outcome.
+    Whatif {
+        #[arg(long, default_value = "policies")]
+        policies: PathBuf,
+        /// The evaluation date (YYYY-MM-DD); else the facts' `as_of`; else today.
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<NaiveDate>,
+        /// The decision to change.
+        #[arg(long, value_name = "ID")]
+        decision: String,
+        /// The outcome wanted (`eligible`, a member, `1500 USD`); for an amount,
+        /// leaving it out asks for the next tier.
+        #[arg(long, value_name = "OUTCOME")]
+        to: Option<String>,
+        /// A `.yaml`, `.yml` or `.json` fact file, or `-` for stdin.
+        facts: PathBuf,
+    },
     /// Decide every decision and assertion over all fact combinations.
     Verify {
         #[arg(long, default_value = "policies")]
@@ -153,6 +170,13 @@ fn main() -> ExitCode {
         } => test(&policies, coverage, min_coverage, filter.as_deref()),
         Command::Check { policies, format } => check(&policies, format),
         Command::Verify { policies, format } => verify(&policies, format),
+        Command::Whatif {
+            policies,
+            as_of,
+            decision,
+            to,
+            facts,
+        } => whatif(&policies, as_of, &decision, to.as_deref(), &facts),
         Command::Fmt {
             check,
             policies,
@@ -311,6 +335,74 @@ fn verify(dir: &Path, format: DiagnosticFormat) -> Result<(), Exit> {
         return Err(Exit(1));
     }
     Ok(())
+}
+
+fn whatif(
+    dir: &Path,
+    as_of: Option<NaiveDate>,
+    decision: &str,
+    to: Option<&str>,
+    path: &Path,
+) -> Result<(), Exit> {
+    let (checked, program) = load(dir, DiagnosticFormat::Text)?;
+    let Some(program) = program.filter(|_| !checked.has_errors()) else {
+        eprintln!("error: the policies have errors; nothing was evaluated");
+        return Err(Exit(1));
+    };
+    if program.decision(decision).is_none() {
+        let ids: Vec<&str> = program.decisions.iter().map(|d| d.id.as_str()).collect();
+        match credo::suggest::closest(decision, ids.iter().copied()) {
+            Some(near) => {
+                eprintln!("error: no decision `{decision}`\n  help: did you mean `{near}`?")
+            }
+            None => eprintln!(
+                "error: no decision `{decision}`; the decisions are {}",
+                ids.join(", ")
+            ),
+        }
+        return Err(Exit(2));
+    }
+    let target = credo::whatif::target(&program, decision, to).map_err(|e| {
+        eprintln!("error: {e}");
+        Exit(2)
+    })?;
+    let (facts, as_of) = load_facts(&program, path, as_of)?;
+    let answer = credo::whatif::whatif(&program, &facts, as_of, decision, target).map_err(|e| {
+        eprintln!("error: {e}");
+        Exit(2)
+    })?;
+    print!("{}", credo::whatif::render(&program, &answer));
+    Ok(())
+}
+
+/// Reads and loads a fact file, printing its problems; with the evaluation date.
+fn load_facts(
+    program: &Program,
+    path: &Path,
+    as_of: Option<NaiveDate>,
+) -> Result<(facts::Facts, NaiveDate), Exit> {
+    let name = if path == Path::new("-") {
+        "<stdin>".to_owned()
+    } else {
+        path.display().to_string()
+    };
+    let (text, format) = read_facts(path).map_err(|message| {
+        eprintln!("error: {name}: {message}");
+        Exit(2)
+    })?;
+    let loaded = facts::load_text(&program.schema, &text, format).map_err(|problems| {
+        for p in &problems {
+            eprintln!("{}", p.render(&name));
+        }
+        Exit(2)
+    })?;
+    for w in &loaded.warnings {
+        eprintln!("{}", w.render(&name));
+    }
+    let as_of = as_of
+        .or_else(|| loaded.facts.as_of(&program.schema))
+        .unwrap_or_else(|| chrono::Utc::now().date_naive());
+    Ok((loaded.facts, as_of))
 }
 
 fn eval(
