@@ -34,6 +34,7 @@ pub mod ast;
 pub mod check;
 pub mod coverage;
 pub mod diagnostics;
+pub mod diff;
 pub mod doc;
 pub mod eval;
 pub mod explain;

@@ -108,6 +108,22 @@ enum Command {
         /// A `.yaml`, `.yml` or `.json` fact file, or `-` for stdin.
         facts: PathBuf,
     },
+    /// Evaluate a corpus of accounts under two policy sets and show what changes.
+    Diff {
+        /// The policy directory before the change.
+        #[arg(long)]
+        old: PathBuf,
+        /// The policy directory after the change.
+        #[arg(long)]
+        new: PathBuf,
+        /// The date for accounts that give no `as_of` (YYYY-MM-DD); else today.
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<NaiveDate>,
+        #[arg(long, value_enum, default_value_t = DiagnosticFormat::Text)]
+        format: DiagnosticFormat,
+        /// One JSON fact document per line.
+        corpus: PathBuf,
+    },
     /// Decide every decision and assertion over all fact combinations.
     Verify {
         #[arg(long, default_value = "policies")]
@@ -170,6 +186,13 @@ fn main() -> ExitCode {
         } => test(&policies, coverage, min_coverage, filter.as_deref()),
         Command::Check { policies, format } => check(&policies, format),
         Command::Verify { policies, format } => verify(&policies, format),
+        Command::Diff {
+            old,
+            new,
+            as_of,
+            format,
+            corpus,
+        } => diff(&old, &new, as_of, format, &corpus),
         Command::Whatif {
             policies,
             as_of,
@@ -333,6 +356,59 @@ fn verify(dir: &Path, format: DiagnosticFormat) -> Result<(), Exit> {
     }
     if report.failed() {
         return Err(Exit(1));
+    }
+    Ok(())
+}
+
+fn diff(
+    old_dir: &Path,
+    new_dir: &Path,
+    as_of: Option<NaiveDate>,
+    format: DiagnosticFormat,
+    corpus: &Path,
+) -> Result<(), Exit> {
+    let mut programs = Vec::new();
+    for dir in [old_dir, new_dir] {
+        let (checked, program) = load(dir, DiagnosticFormat::Text)?;
+        let Some(program) = program.filter(|_| !checked.has_errors()) else {
+            eprintln!(
+                "error: the policies in `{}` have errors; nothing was compared",
+                dir.display()
+            );
+            return Err(Exit(1));
+        };
+        programs.push(program);
+    }
+    let [old, new] = <[Program; 2]>::try_from(programs).map_err(|_| Exit(1))?;
+    let name = corpus.display().to_string();
+    let text = std::fs::read(corpus)
+        .map_err(|e| format!("cannot read: {e}"))
+        .and_then(|b| String::from_utf8(b).map_err(|_| "not UTF-8 text".to_owned()))
+        .map_err(|message| {
+            eprintln!("error: {name}: {message}");
+            Exit(2)
+        })?;
+    let default = as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let result = credo::diff::diff(&old, &new, &text, &name, default).map_err(|problems| {
+        for p in problems {
+            eprintln!("{}", p.message);
+        }
+        Exit(2)
+    })?;
+    for w in &result.warnings {
+        eprintln!("{w}");
+    }
+    match format {
+        DiagnosticFormat::Text => print!(
+            "{}",
+            credo::diff::render(
+                &result,
+                &name,
+                &old_dir.display().to_string(),
+                &new_dir.display().to_string()
+            )
+        ),
+        DiagnosticFormat::Json => print!("{}", credo::diff::json(&result)),
     }
     Ok(())
 }
