@@ -16,7 +16,7 @@ use crate::outcome::Outcome;
 use crate::schema::Slot;
 
 use super::domain::{Context, Outside, Reads};
-use super::enumerate::{Cursor, Snapshot, Space};
+use super::enumerate::{Cursor, MAX_COMBINATIONS, Snapshot, Space};
 use super::examples::{Example, decide, example, holds};
 use super::expr::{show, show_value};
 use super::values::{self, Candidate, Widen};
@@ -87,6 +87,15 @@ pub fn assertion(program: &Program, a: &AssertionIr) -> AssertionReport {
         }
     }
     let domains = values::domains(program, &reads, &widen);
+    let size = Space::new(program, domains.clone(), &BTreeSet::new()).size();
+    if size > MAX_COMBINATIONS {
+        report.not_analysed = reads.outside;
+        report
+            .not_analysed
+            .push(Outside::too_many("the assertion", &a.origin.at, size));
+        report.detail = "not every case was tried".into();
+        return report;
+    }
     let ids = vec![d.id.clone()];
     let conditions: Vec<NodeId> = a.condition.into_iter().collect();
     let when = |c: &Cursor| a.condition.is_none_or(|n| holds(program, n, c));

@@ -39,6 +39,26 @@ pub struct Outside {
     pub reason: &'static str,
 }
 
+impl Outside {
+    /// A check with more combinations than `credo verify` enumerates.
+    pub fn too_many(what: &str, at: &str, combinations: u128) -> Outside {
+        Outside {
+            what: format!(
+                "{what}, with {} fact combinations (verify enumerates up to {}),",
+                grouped(combinations),
+                grouped(super::enumerate::MAX_COMBINATIONS)
+            ),
+            at: at.to_owned(),
+            expression: String::new(),
+            reason: "is too large to enumerate",
+        }
+    }
+}
+
+fn grouped(n: u128) -> String {
+    super::render::grouped(u64::try_from(n).unwrap_or(u64::MAX))
+}
+
 /// A number's value on its own line: money amounts, integers, days since 1 CE.
 #[derive(Debug, Clone, PartialEq)]
 struct Affine {

@@ -96,7 +96,21 @@ impl Cursor {
     }
 }
 
+/// More combinations than this are not enumerated: that check is not analysed.
+pub const MAX_COMBINATIONS: u128 = 4_000_000;
+
 impl Space {
+    /// At most how many combinations [`Space::walk`] visits.
+    pub fn size(&self) -> u128 {
+        self.dims.iter().fold(1, |n: u128, d| {
+            let choices = match d {
+                Dim::Record { .. } => 2,
+                Dim::Fact { domain, .. } => domain.candidates.len().max(1) as u128,
+            };
+            n.saturating_mul(choices)
+        })
+    }
+
     /// The space of the given domains; facts in `first` are enumerated first,
     /// so that [`Space::walk`] can stop after them.
     pub fn new(program: &Program, domains: Vec<FactDomain>, first: &BTreeSet<Slot>) -> Space {

@@ -14,7 +14,7 @@ use crate::ir::{DecisionIr, Kind, NodeId, Program};
 use crate::outcome::{DecisionOutcome, Outcome};
 
 use super::domain::{Outside, Reads};
-use super::enumerate::{Cursor, Snapshot, Space};
+use super::enumerate::{Cursor, MAX_COMBINATIONS, Snapshot, Space};
 use super::examples::{Example, Expect, Truth, decide, example, holds};
 use super::expr::collect_facts;
 use super::values::{self, Widen};
@@ -175,6 +175,20 @@ pub fn decision(program: &Program, d: &DecisionIr) -> DecisionReport {
         collect_facts(program, applies, &mut first);
     }
     let space = Space::new(program, domains, &first);
+    if space.size() > MAX_COMBINATIONS {
+        let mut not_analysed = reads.outside;
+        not_analysed.push(Outside::too_many(
+            "the decision",
+            &d.origin.at,
+            space.size(),
+        ));
+        return DecisionReport {
+            id: d.id.clone(),
+            evaluated: 0,
+            findings: Vec::new(),
+            not_analysed,
+        };
+    }
     let ids = vec![d.id.clone()];
     let parts = parts(d);
     let by_at: BTreeMap<&str, usize> = parts

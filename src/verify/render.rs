@@ -38,6 +38,15 @@ pub fn without_comments(text: &str) -> String {
     words.join(" ")
 }
 
+/// ``row 1 `a + b > c` compares .. (at)``, or without an expression.
+fn outside_text(o: &super::domain::Outside) -> String {
+    if o.expression.is_empty() {
+        format!("{} {} ({})", o.what, o.reason, o.at)
+    } else {
+        format!("{} `{}` {} ({})", o.what, o.expression, o.reason, o.at)
+    }
+}
+
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
@@ -118,14 +127,10 @@ pub fn text(report: &Report, policies: &str) -> String {
         .collect();
     if !outside.is_empty() {
         out.push_str(
-            "\nnot analysed (outside the decidable fragment, so no rule is said never to fire and no gap is ruled out):\n",
+            "\nnot analysed (so no rule is said never to fire and no gap is ruled out):\n",
         );
         for (id, o) in outside {
-            let _ = writeln!(
-                out,
-                "  {id}: {} `{}` {} ({})",
-                o.what, o.expression, o.reason, o.at
-            );
+            let _ = writeln!(out, "  {id}: {}", outside_text(o));
         }
     }
     if !report.assertions.is_empty() {
@@ -141,11 +146,7 @@ pub fn text(report: &Report, policies: &str) -> String {
             let _ = writeln!(out, "  {:<12}  --> {}", "", a.at);
             let _ = writeln!(out, "  {:<12}  {}", "", a.detail);
             for o in &a.not_analysed {
-                let _ = writeln!(
-                    out,
-                    "  {:<12}  not analysed: {} `{}` {} ({})",
-                    "", o.what, o.expression, o.reason, o.at
-                );
+                let _ = writeln!(out, "  {:<12}  not analysed: {}", "", outside_text(o));
             }
             examples(&mut out, &a.examples, "    ");
         }
