@@ -613,20 +613,35 @@ pub fn render(program: &Program, w: &Whatif) -> String {
                 })
                 .collect();
             let mut seen = BTreeSet::new();
-            for c in &fixed {
-                if !seen.insert(c.slot) {
-                    continue;
+            let decided: Vec<String> = fixed
+                .iter()
+                .filter(|c| seen.insert(c.slot))
+                .map(|c| {
+                    format!(
+                        "{} {} ({})",
+                        name(program, &c.path),
+                        shown(program, c.from.as_ref()),
+                        c.path
+                    )
+                })
+                .collect();
+            match decided.as_slice() {
+                [] => {}
+                [one] => {
+                    let _ = writeln!(
+                        out,
+                        "It is decided by a fact the account cannot change: {one}."
+                    );
                 }
-                let _ = writeln!(
-                    out,
-                    "It is decided by {} {}, which the account cannot change ({} is fixed).",
-                    name(program, &c.path),
-                    shown(program, c.from.as_ref()),
-                    c.path
-                );
+                many => {
+                    let _ = writeln!(out, "It is decided by facts the account cannot change:");
+                    for one in many {
+                        let _ = writeln!(out, "  {one}");
+                    }
+                }
             }
             for r in deciding {
-                let _ = writeln!(out, "  {}: {} ({})", r.rule, r.message, r.at);
+                let _ = writeln!(out, "  because {}: {} ({})", r.rule, r.message, r.at);
             }
             let word = match &w.target {
                 Target::Outcome(t) if t == "eligible" || t == "permit" => "qualify".to_owned(),
