@@ -21,7 +21,7 @@ use crate::money::Money;
 use crate::outcome::{AsOfSource, DecisionOutcome, Outcome, Reason};
 use crate::schema::{Slot, Type};
 use crate::verify::domain::{Context, Reads};
-use crate::verify::expr::{collect_facts, show_value};
+use crate::verify::expr::collect_facts;
 use crate::verify::values::{self, Candidate, Widen};
 
 /// The outcome wanted.
@@ -511,7 +511,7 @@ fn shown(program: &Program, value: Option<&Value>) -> String {
         Some(Value::Money(m)) => m.display_grouped(),
         Some(Value::Absent) => "(none)".into(),
         Some(Value::Text(t)) => format!("\"{t}\""),
-        Some(v) => show_value(program, v),
+        Some(v) => program.show_value(v),
     }
 }
 

@@ -18,7 +18,6 @@ use crate::schema::Slot;
 use super::domain::{Context, Outside, Reads};
 use super::enumerate::{Cursor, MAX_COMBINATIONS, Snapshot, Space};
 use super::examples::{Example, decide, example, holds};
-use super::expr::{show, show_value};
 use super::values::{self, Candidate, Widen};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -144,7 +143,7 @@ pub fn assertion(program: &Program, a: &AssertionIr) -> AssertionReport {
             });
             if let Some(snapshot) = refuted {
                 let claimed = match program.evaluate_node(*value, &snapshot.facts, snapshot.as_of) {
-                    Ok(Tri::Known(v)) => show_value(program, &v),
+                    Ok(Tri::Known(v)) => program.show_value(&v),
                     Ok(Tri::Unknown(_)) => "not known".into(),
                     Err(e) => format!("an error ({e})"),
                 };
@@ -153,7 +152,7 @@ pub fn assertion(program: &Program, a: &AssertionIr) -> AssertionReport {
                     "here {} is {}, but {} is {claimed}",
                     d.id,
                     ex.expect.outcome,
-                    show(program, *value)
+                    program.show(*value)
                 );
                 report.examples.push(ex);
             }
@@ -191,7 +190,7 @@ pub fn assertion(program: &Program, a: &AssertionIr) -> AssertionReport {
                         .get(slot.0 as usize)
                         .cloned()
                         .flatten()
-                        .map_or_else(|| "?".into(), |v| show_value(program, &v))
+                        .map_or_else(|| "?".into(), |v| program.show_value(&v))
                 };
                 let (low, high) = (value_of(&before), value_of(&after));
                 let b = example(program, before, &d.id, "before", &conditions);

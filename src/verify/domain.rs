@@ -18,7 +18,7 @@ use crate::ast::ArithOp;
 use crate::ir::{Node, NodeId, Program, Value};
 use crate::schema::{Slot, Type};
 
-use super::expr::{collect_facts, show, type_of};
+use super::expr::{collect_facts, type_of};
 use super::values::{grid_digits, number, numeric};
 
 /// Where an expression is written, for reports: `rule \`x\``, `row 2`.
@@ -244,7 +244,7 @@ impl Reads {
         let outside = Outside {
             what: ctx.what.clone(),
             at: ctx.at.clone(),
-            expression: show(program, node),
+            expression: program.show(node).to_string(),
             reason,
         };
         if !self.outside.contains(&outside) {
@@ -300,7 +300,7 @@ impl Reads {
 
     fn compare(&mut self, program: &Program, a: NodeId, b: NodeId, ctx: &Context) {
         if let Err(reason) = self.compare_inner(program, a, b) {
-            let text = format!("{} == {}", show(program, a), show(program, b));
+            let text = format!("{} == {}", program.show(a), program.show(b));
             let outside = Outside {
                 what: ctx.what.clone(),
                 at: ctx.at.clone(),
