@@ -30,22 +30,28 @@ pub fn check(sources: Sources, files: &[ast::File]) -> (Option<Program>, Vec<Dia
         .collect();
     let schema = match schemas.as_slice() {
         [] => {
+            // Without a schema every field is unknown: one error says it all.
+            let at = files.iter().flat_map(|f| &f.items).find_map(|i| match i {
+                ast::Item::Decision(d) => Some(head(&sources, d.span)),
+                _ => None,
+            });
             diagnostics.push(
-                Diagnostic::error(codes::SCHEMA_COUNT, Span::default(), "the policy set has no schema")
+                Diagnostic::error(codes::SCHEMA_COUNT, at.unwrap_or_default(), "the policy set has no schema")
+                    .label("this decision has no facts to read")
                     .help("declare the facts policies may read in a `schema { .. }` block, usually policies/schema.credo"),
             );
-            Schema::default()
+            return (None, diagnostics);
         }
         [first, rest @ ..] => {
             for extra in rest {
                 diagnostics.push(
                     Diagnostic::error(
                         codes::SCHEMA_COUNT,
-                        head(extra.span),
+                        head(&sources, extra.span),
                         "a policy set has one schema",
                     )
                     .label("a second schema")
-                    .also(head(first.span), "the first schema"),
+                    .also(head(&sources, first.span), "the first schema"),
                 );
             }
             Schema::build(first, &mut diagnostics)
@@ -80,6 +86,8 @@ pub fn check(sources: Sources, files: &[ast::File]) -> (Option<Program>, Vec<Dia
                 .label("defined again here")
                 .also(*first, "first defined here"),
             );
+            // Still check its body, so its own mistakes are reported too.
+            checker.decision(decision);
             continue;
         }
         seen.insert(&decision.id.name, decision.id.span);
@@ -90,7 +98,7 @@ pub fn check(sources: Sources, files: &[ast::File]) -> (Option<Program>, Vec<Dia
         .iter()
         .flat_map(|f| &f.items)
         .filter_map(|i| match i {
-            ast::Item::Assertion(a) => checker.assertion(a, &compiled, &by_id),
+            ast::Item::Assertion(a) => checker.assertion(a, &compiled, &by_id, &seen),
             _ => None,
         })
         .collect();
@@ -127,9 +135,18 @@ pub fn check(sources: Sources, files: &[ast::File]) -> (Option<Program>, Vec<Dia
     (Some(program), diagnostics)
 }
 
-/// The first keyword of a block, so a diagnostic does not underline a whole file.
-fn head(span: Span) -> Span {
-    Span::new(span.file, span.start, span.start + 1)
+/// The first word of a block (`first`, `schema`, `otherwise`), so a
+/// diagnostic does not underline a whole block.
+fn head(sources: &Sources, span: Span) -> Span {
+    let len = sources
+        .get(span.file)
+        .and_then(|s| s.text.get(span.start..span.end))
+        .map_or(1, |t| {
+            t.find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(t.len())
+                .max(1)
+        });
+    Span::new(span.file, span.start, span.start + len)
 }
 
 struct Checker<'s> {
@@ -275,14 +292,14 @@ impl Checker<'_> {
                     tables += 1;
                     match (&kind, tables) {
                         (Kind::Eligibility | Kind::Action, _) => self.misplaced(
-                            head(table.span),
+                            head(self.sources, table.span),
                             "a table",
                             &kind,
                             "write `allow` and `deny` rules",
                         ),
                         (_, 1) => self.table(table, &kind, &mut ir),
                         _ => self.misplaced(
-                            head(table.span),
+                            head(self.sources, table.span),
                             "a second table",
                             &kind,
                             "merge the rows into one table",
@@ -315,8 +332,13 @@ impl Checker<'_> {
         assertion: &ast::Assertion,
         decisions: &[DecisionIr],
         by_id: &BTreeMap<&str, &DecisionIr>,
+        defined: &BTreeMap<&str, Span>,
     ) -> Option<AssertionIr> {
         let Some(decision) = by_id.get(assertion.decision.name.as_str()).copied() else {
+            if defined.contains_key(assertion.decision.name.as_str()) {
+                // Defined but broken: its own errors are already reported.
+                return None;
+            }
             let ids: Vec<&str> = decisions.iter().map(|d| d.id.as_str()).collect();
             let help = suggest::closest(&assertion.decision.name, ids)
                 .map(|s| format!("did you mean `{s}`?"));
@@ -470,21 +492,7 @@ impl Checker<'_> {
 
     /// Registers a classification's members as an enum of their own.
     fn classification(&mut self, members: &[ast::Ident]) -> EnumId {
-        let mut names: Vec<String> = Vec::new();
-        for member in members {
-            if names.contains(&member.name) {
-                self.error(
-                    Diagnostic::error(
-                        codes::DUPLICATE_DECLARATION,
-                        member.span,
-                        format!("member `{}` is listed twice", member.name),
-                    )
-                    .label("listed again here"),
-                );
-            } else {
-                names.push(member.name.clone());
-            }
-        }
+        let names = crate::schema::member_names(members, &mut self.diagnostics);
         self.schema.enums.push(EnumType { members: names });
         EnumId(self.schema.enums.len() as u32 - 1)
     }
@@ -524,6 +532,7 @@ impl Checker<'_> {
         let compiled = RuleIr {
             id: rule.id.name.clone(),
             condition,
+            unless: rule.guard.as_ref().is_some_and(|g| g.unless),
             message: rule.because.value.clone(),
             origin: self.origin(rule.span),
         };
@@ -545,11 +554,14 @@ impl Checker<'_> {
                 self.error(
                     Diagnostic::error(
                         codes::UNREACHABLE_ROW,
-                        head(row.span),
+                        head(self.sources, row.span),
                         "this row comes after `otherwise` and can never be chosen",
                     )
                     .label("unreachable")
-                    .also(head(at), "`otherwise` already matches everything"),
+                    .also(
+                        head(self.sources, at),
+                        "`otherwise` already matches everything",
+                    ),
                 );
                 continue;
             }
@@ -587,7 +599,7 @@ impl Checker<'_> {
             self.error(
                 Diagnostic::error(
                     codes::MISSING_OTHERWISE,
-                    head(table.span),
+                    head(self.sources, table.span),
                     "table has no `otherwise` row",
                 )
                 .label("some facts may match no row")
@@ -671,8 +683,39 @@ impl Checker<'_> {
             return Some((na, nb, tb));
         }
         let (na, ta) = self.expr(a, None)?;
-        let nb = self.typed(b, ta)?;
+        let (nb, tb) = self.expr(b, Some(ta))?;
+        if tb != ta {
+            self.compare_mismatch(a, ta, b, tb);
+            return None;
+        }
         Some((na, nb, ta))
+    }
+
+    /// Two sides of a comparison that cannot be compared.
+    fn compare_mismatch(&mut self, a: &Expr, ta: Type, b: &Expr, tb: Type) {
+        let code = match (ta, tb) {
+            (Type::Money(_), Type::Money(_)) => codes::CURRENCY_MISMATCH,
+            _ => codes::TYPE_MISMATCH,
+        };
+        let help = match (ta, tb, &b.kind) {
+            (Type::Money(c), Type::Int, ExprKind::Int(n)) => {
+                Some(format!("money needs a currency, such as `{n} {c}`"))
+            }
+            (Type::Money(x), Type::Money(y), _) => Some(format!(
+                "credo never converts {y} to {x}; write the amount in {x}"
+            )),
+            (Type::Text, Type::Int, ExprKind::Int(n)) => {
+                Some(format!("text is written in quotes: `\"{n}\"`"))
+            }
+            _ => None,
+        };
+        let (da, db) = (self.schema.describe(ta), self.schema.describe(tb));
+        self.error(
+            Diagnostic::error(code, b.span, format!("cannot compare {da} with {db}"))
+                .label(format!("this is {db}"))
+                .also(a.span, format!("this is {da}"))
+                .help_opt(help),
+        );
     }
 
     fn expr(&mut self, expr: &Expr, expected: Option<Type>) -> Option<(NodeId, Type)> {
@@ -907,41 +950,72 @@ impl Checker<'_> {
             );
             return None;
         }
-        let member_somewhere = matches!(parts, [single] if self.schema.enums.iter().any(|e| e.members.contains(&single.name)));
-        if !(member_somewhere && expected.is_none()) {
-            let help = match suggest::closest(&path, self.schema.paths()) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => match parts.first().map(|p| p.name.as_str()) {
-                    Some(record) if self.schema.records.contains_key(record) => {
-                        let fields: Vec<&str> = self
-                            .schema
-                            .paths()
-                            .filter(|p| p.starts_with(&format!("{record}.")))
-                            .collect();
-                        format!("`{record}` has {}", fields.join(", "))
-                    }
-                    _ => "facts are declared in the schema".to_owned(),
-                },
+        if self.schema.poisoned.contains(&path) {
+            // Declared with an error that is already reported.
+            return None;
+        }
+        let owner = match parts {
+            [single] => self.schema.fields.iter().find(|f| {
+                matches!(f.ty, Type::Enum(id) if self.schema.enum_type(id).is_some_and(|e| e.members.contains(&single.name)))
+            }),
+            _ => None,
+        };
+        if let Some(owner) = owner {
+            let (message, help) = match expected {
+                Some(ty) => (
+                    format!(
+                        "expected {}, found `{path}`, a member of `{}`",
+                        self.schema.describe(ty),
+                        owner.path
+                    ),
+                    format!("compare the field with it: `{} == {path}`", owner.path),
+                ),
+                None => (
+                    format!("cannot tell what `{path}` is here"),
+                    format!(
+                        "`{path}` is a member of `{}`; compare a field with it, such as `{} == {path}`",
+                        owner.path, owner.path
+                    ),
+                ),
             };
             self.error(
-                Diagnostic::error(
-                    codes::UNKNOWN_FIELD,
-                    expr.span,
-                    format!("unknown field `{path}`"),
-                )
-                .label("not in the schema")
-                .help(help),
+                Diagnostic::error(codes::TYPE_MISMATCH, expr.span, message)
+                    .label("a member needs a field to compare with")
+                    .help(help),
             );
             return None;
         }
+        let last = parts.last().map_or("", |p| p.name.as_str());
+        let same_name: Vec<&str> = self
+            .schema
+            .paths()
+            .filter(|p| p.rsplit('.').next() == Some(last))
+            .collect();
+        let help = match suggest::closest(&path, self.schema.paths()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None if !same_name.is_empty() => {
+                format!("did you mean `{}`?", same_name.join("` or `"))
+            }
+            None => match parts.first().map(|p| p.name.as_str()) {
+                Some(record) if self.schema.records.contains_key(record) => {
+                    let fields: Vec<&str> = self
+                        .schema
+                        .paths()
+                        .filter(|p| p.starts_with(&format!("{record}.")))
+                        .collect();
+                    format!("`{record}` has {}", fields.join(", "))
+                }
+                _ => "facts are declared in the schema".to_owned(),
+            },
+        };
         self.error(
             Diagnostic::error(
-                codes::TYPE_MISMATCH,
+                codes::UNKNOWN_FIELD,
                 expr.span,
-                format!("cannot tell what `{path}` is here"),
+                format!("unknown field `{path}`"),
             )
-            .label("a member name needs a field to compare with")
-            .help("compare a field with it, such as `account.status == active`"),
+            .label("not in the schema")
+            .help(help),
         );
         None
     }

@@ -41,6 +41,36 @@ impl Doc {
             Doc::Map(_) => "a mapping".into(),
         }
     }
+
+    /// The value under `key`, when this is a mapping that has it.
+    pub fn get(&self, key: &str) -> Option<&Doc> {
+        self.entries()?
+            .iter()
+            .find_map(|(k, v)| (k == key).then_some(v))
+    }
+
+    /// A mapping's entries, in document order.
+    pub fn entries(&self) -> Option<&[(String, Doc)]> {
+        match self {
+            Doc::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    /// A list's items.
+    pub fn items(&self) -> Option<&[Doc]> {
+        match self {
+            Doc::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Doc::String(s) => Some(s),
+            _ => None,
+        }
+    }
 }
 
 /// Why a document could not be read.
@@ -126,6 +156,11 @@ impl<'de> Visitor<'de> for DocVisitor {
 
     fn visit_i128<E>(self, n: i128) -> Result<Doc, E> {
         Ok(Doc::Int(n))
+    }
+
+    fn visit_u128<E>(self, n: u128) -> Result<Doc, E> {
+        // Beyond i128 no field can hold it; keep the digits for the message.
+        Ok(i128::try_from(n).map_or_else(|_| Doc::Float(n.to_string()), Doc::Int))
     }
 
     fn visit_f64<E>(self, n: f64) -> Result<Doc, E> {

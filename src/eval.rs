@@ -14,7 +14,7 @@ use crate::facts::Facts;
 use crate::hot::Hot;
 use crate::ir::{DecisionIr, Kind, Node, NodeId, Program, RowIr, RuleIr, Value};
 use crate::money::{Money, MoneyError};
-use crate::outcome::{AsOfSource, Evaluation};
+use crate::outcome::{AsOfSource, DecisionOutcome, Evaluation};
 use crate::schema::Slot;
 use crate::verdict::{Answer, Cause, Verdicts, Work};
 
@@ -83,7 +83,7 @@ pub enum Tri {
 
 impl Tri {
     /// A condition's truth: `Absent` (no such optional fact) counts as false.
-    fn truth(&self) -> Option<bool> {
+    pub fn truth(&self) -> Option<bool> {
         match self {
             Tri::Known(Value::Bool(b)) => Some(*b),
             Tri::Known(_) => Some(false),
@@ -106,12 +106,21 @@ pub enum EvalError {
     UnknownDecision(String),
 }
 
-/// Sees every step of an evaluation; explanations are built from this.
+/// Sees every step of an evaluation; explanations and coverage are built
+/// from this. Every hook does nothing by default, so [`NoTrace`] compiles away.
 pub trait Tracer {
     /// A node was evaluated.
     fn node(&mut self, _id: NodeId, _result: &Tri) {}
     /// A decision is about to be evaluated.
     fn decision(&mut self, _decision: &DecisionIr) {}
+    /// A rule's condition came out: `Some(true)` when it fires (always, for a
+    /// rule without one), `None` when unknown. Rules not evaluated are not seen.
+    fn rule(&mut self, _rule: &RuleIr, _holds: Option<bool>) {}
+    /// A table row's condition came out (`otherwise` always holds). Rows
+    /// after the one chosen are not seen.
+    fn row(&mut self, _row: &RowIr, _holds: Option<bool>) {}
+    /// A decision's outcome, once per decision, after its other events.
+    fn outcome(&mut self, _decision: &DecisionIr, _outcome: &DecisionOutcome) {}
 }
 
 /// The tracer that records nothing.
@@ -147,7 +156,14 @@ impl Program {
         let chosen = self.select(request.decisions)?;
         let mut verdicts = Verdicts::default();
         self.decide_traced_into(facts, request.as_of, &chosen, &mut verdicts, tracer)?;
-        Ok(verdicts.to_evaluation(self, request.as_of_source))
+        let evaluation = verdicts.to_evaluation(self, request.as_of_source);
+        // Outcomes in words exist only now, after every decision's events.
+        for (v, outcome) in verdicts.iter().zip(&evaluation.decisions) {
+            if let Some(d) = self.decisions.get(v.decision as usize) {
+                tracer.outcome(d, outcome);
+            }
+        }
+        Ok(evaluation)
     }
 
     /// The indices of decisions named by id, for [`Program::decide_into`].
@@ -252,6 +268,27 @@ impl Program {
         };
         out.work = work;
         result
+    }
+}
+
+impl Program {
+    /// Evaluates one node, such as a rule's condition, on `as_of`: `credo verify`
+    /// and `credo whatif` ask about conditions a decision did not need to reach.
+    pub fn evaluate_node(
+        &self,
+        node: NodeId,
+        facts: &Facts,
+        as_of: NaiveDate,
+    ) -> Result<Tri, EvalError> {
+        let mut run = Run {
+            program: self,
+            values: &facts.values,
+            as_of_slot: self.as_of.map_or(usize::MAX, |s| s.0 as usize),
+            as_of,
+            tracer: &mut NoTrace,
+            decision: "",
+        };
+        run.eval(node)
     }
 }
 
@@ -376,16 +413,21 @@ impl<'p, T: Tracer> Run<'p, '_, T> {
         maybe.clear();
         for (i, rule) in rules.iter().enumerate() {
             let Some(condition) = rule.condition else {
+                self.tracer.rule(rule, Some(true));
                 yes.push(i as u32);
                 continue;
             };
             match self.eval(condition)? {
                 Tri::Unknown(m) => {
+                    self.tracer.rule(rule, None);
                     missing.union(&m);
                     maybe.push(i as u32);
                 }
-                known if known.truth() == Some(true) => yes.push(i as u32),
-                _ => {}
+                known if known.truth() == Some(true) => {
+                    self.tracer.rule(rule, Some(true));
+                    yes.push(i as u32);
+                }
+                _ => self.tracer.rule(rule, Some(false)),
             }
         }
         Ok(())
@@ -408,6 +450,7 @@ impl<'p, T: Tracer> Run<'p, '_, T> {
                     known => known.truth(),
                 },
             };
+            self.tracer.row(row, holds);
             match holds {
                 Some(false) => continue,
                 None => reasons.push(i as u32),

@@ -114,6 +114,16 @@ impl Format {
 
 /// Parses and loads a fact document.
 pub fn load_text(schema: &Schema, text: &str, format: Format) -> Result<Loaded, Vec<FactProblem>> {
+    if text.trim().is_empty() {
+        return Err(vec![FactProblem::new(
+            "",
+            "the fact document is empty".into(),
+            Some(
+                "write the facts as a mapping, such as `account: {created_via: ads_manager}`"
+                    .into(),
+            ),
+        )]);
+    }
     let parsed = match format {
         Format::Yaml => doc::from_yaml(text),
         Format::Json => doc::from_json(text),
@@ -276,8 +286,21 @@ fn convert(schema: &Schema, field: &Field, doc: &Doc) -> Result<Option<Value>, F
         (Type::Bool, Doc::Bool(b)) => Value::Bool(*b),
         (Type::Bool, Doc::String(s)) if matches!(s.as_str(), "true" | "false" | "yes" | "no") => {
             return Err(wrong(Some(format!(
-                "write `true` or `false` without quotes, not \"{s}\""
+                "write `true` or `false` unquoted; \"{s}\" is text (YAML 1.2 reads `yes` and `no` as text too)"
             ))));
+        }
+        (Type::Int, Doc::String(s)) if s.trim().parse::<i64>().is_ok() => {
+            return Err(wrong(Some(format!(
+                "write the number without quotes: {}",
+                s.trim()
+            ))));
+        }
+        (Type::Int, Doc::Float(f)) if f.bytes().all(|b| b.is_ascii_digit() || b == b'-') => {
+            return Err(FactProblem::new(
+                path,
+                "the number is too large for an integer".into(),
+                Some(format!("integers range from {} to {}", i64::MIN, i64::MAX)),
+            ));
         }
         (Type::Int, Doc::Int(n)) => match i64::try_from(*n) {
             Ok(n) => Value::Int(n),
@@ -302,9 +325,21 @@ fn convert(schema: &Schema, field: &Field, doc: &Doc) -> Result<Option<Value>, F
         (Type::Money(currency), Doc::String(s)) => {
             let money: Money = s.parse().map_err(|e: MoneyError| {
                 let help = match &e {
+                    MoneyError::UnknownCurrency(_) | MoneyError::Amount(_)
+                        if s.trim().starts_with(currency.code()) =>
+                    {
+                        let amount = s.trim().trim_start_matches(currency.code()).trim();
+                        Some(format!("the amount comes first: \"{amount} {currency}\""))
+                    }
                     MoneyError::UnknownCurrency(code) => crate::money::Currency::suggest(code)
                         .map(|c| format!("did you mean `{c}`?")),
                     MoneyError::Shape => Some(format!("write it as \"{} {currency}\"", s.trim())),
+                    MoneyError::Amount(a) if a.contains(',') => {
+                        Some(format!("write the amount with a decimal point and no separators, such as \"2500.00 {currency}\""))
+                    }
+                    MoneyError::TooPrecise { digits, .. } => {
+                        Some(format!("{currency} has {digits} decimal places; round the amount"))
+                    }
                     _ => Some(format!("write money as \"2500.00 {currency}\"")),
                 };
                 FactProblem::new(path, format!("`{s}` is not money: {e}"), help)

@@ -2,6 +2,7 @@
 //! paths resolved to slots and enum members to numbers. The evaluator runs
 //! on this and never sees the AST.
 
+use std::fmt;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -92,6 +93,8 @@ pub struct Origin {
 pub struct RuleIr {
     pub id: String,
     pub condition: Option<NodeId>,
+    /// Written `unless C`: `condition` is the `Not` of C.
+    pub unless: bool,
     pub message: String,
     pub origin: Origin,
 }
@@ -170,5 +173,137 @@ impl Program {
 
     pub fn decision(&self, id: &str) -> Option<&DecisionIr> {
         self.decisions.iter().find(|d| d.id == id)
+    }
+}
+
+/// A node printed back as policy text, canonically (as [`crate::ast::Expr`]'s
+/// `Display` prints it): only the parentheses that are needed.
+pub struct Shown<'p> {
+    program: &'p Program,
+    node: NodeId,
+    /// Parenthesise when the node binds looser than this.
+    min: u8,
+}
+
+impl Program {
+    /// Prints a node as the source expression it was compiled from.
+    pub fn show(&self, node: NodeId) -> Shown<'_> {
+        Shown {
+            program: self,
+            node,
+            min: 0,
+        }
+    }
+
+    /// A value as policy text: `smb`, `"bc-77"`, `1500.00 USD`, `absent`.
+    pub fn show_value(&self, value: &Value) -> String {
+        match value {
+            Value::Bool(b) => b.to_string(),
+            Value::Int(n) => n.to_string(),
+            Value::Money(m) => m.to_string(),
+            Value::Date(d) => d.format("%Y-%m-%d").to_string(),
+            Value::Text(t) => format!("\"{}\"", crate::ast::escape(t)),
+            Value::Member(e, i) => self.schema.member_name(*e, *i).to_owned(),
+            Value::Absent => "absent".to_owned(),
+        }
+    }
+
+    /// Binding strength, as in the AST printer.
+    fn precedence(&self, node: NodeId) -> u8 {
+        match self.node(node) {
+            Some(Node::Or(_)) => 1,
+            Some(Node::And(_)) => 2,
+            Some(Node::Not(_)) => 3,
+            Some(Node::Compare(..) | Node::In { .. } | Node::InRange { .. }) => 4,
+            Some(Node::Arith(ArithOp::Add | ArithOp::Sub, ..)) => 5,
+            Some(Node::Arith(ArithOp::Mul, ..)) => 6,
+            _ => 7,
+        }
+    }
+}
+
+impl Shown<'_> {
+    fn operand(&self, node: NodeId, min: u8) -> Shown<'_> {
+        Shown {
+            program: self.program,
+            node,
+            min,
+        }
+    }
+
+    fn join(&self, f: &mut fmt::Formatter<'_>, args: Args, sep: &str, min: u8) -> fmt::Result {
+        for (i, arg) in self.program.args(args).iter().enumerate() {
+            if i > 0 {
+                f.write_str(sep)?;
+            }
+            write!(f, "{}", self.operand(*arg, min))?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.program.precedence(self.node) < self.min {
+            return write!(f, "({})", self.operand(self.node, 0));
+        }
+        let not = |negated: bool| if negated { "not " } else { "" };
+        match self.program.node(self.node) {
+            None => f.write_str("?"),
+            Some(Node::Fact(slot)) => match self.program.schema.field(*slot) {
+                Some(field) => f.write_str(&field.path),
+                None => f.write_str("?"),
+            },
+            // Literals as written: `150000 USD`, not the rescaled `150000.00 USD`.
+            Some(Node::Const(Value::Money(m))) => write!(f, "{} {}", m.amount, m.currency),
+            Some(Node::Const(v)) => f.write_str(&self.program.show_value(v)),
+            Some(Node::Not(inner)) => write!(f, "not {}", self.operand(*inner, 3)),
+            Some(Node::And(args)) => self.join(f, *args, " and ", 3),
+            Some(Node::Or(args)) => self.join(f, *args, " or ", 2),
+            Some(Node::Compare(op, a, b)) => write!(
+                f,
+                "{} {} {}",
+                self.operand(*a, 5),
+                op.as_str(),
+                self.operand(*b, 5)
+            ),
+            Some(Node::In {
+                value,
+                set,
+                negated,
+            }) => {
+                write!(f, "{} {}in [", self.operand(*value, 5), not(*negated))?;
+                self.join(f, *set, ", ", 5)?;
+                f.write_str("]")
+            }
+            Some(Node::InRange {
+                value,
+                low,
+                high,
+                negated,
+            }) => write!(
+                f,
+                "{} {}in {}..{}",
+                self.operand(*value, 5),
+                not(*negated),
+                self.operand(*low, 5),
+                self.operand(*high, 5)
+            ),
+            Some(Node::Arith(op, a, b)) => {
+                let min = if *op == ArithOp::Mul { 6 } else { 5 };
+                write!(
+                    f,
+                    "{} {} {}",
+                    self.operand(*a, min),
+                    op.as_str(),
+                    self.operand(*b, min + 1)
+                )
+            }
+            Some(Node::Call(func, args)) => {
+                write!(f, "{}(", func.as_str())?;
+                self.join(f, *args, ", ", 0)?;
+                f.write_str(")")
+            }
+        }
     }
 }

@@ -4,7 +4,9 @@
 //! The phases, each a module: [`syntax`] (text to [`ast`]), [`check`]
 //! (against the [`schema`], compiling to the flat [`ir`]), [`facts`]
 //! (documents to slot values), [`eval`] (three-valued evaluation) and
-//! [`render`] (text, JSON and YAML output).
+//! [`render`] (text, JSON and YAML output). Around them, for authors:
+//! [`explain`] records an evaluation through the evaluator's tracer, and
+//! [`policy_tests`] runs policy test files, counting [`coverage`].
 //!
 //! ```
 //! use credo::{Sources, Source, check_sources, facts, eval::Request, outcome::AsOfSource};
@@ -31,14 +33,19 @@
 pub mod ast;
 pub mod batch;
 pub mod check;
+pub mod coverage;
 pub mod diagnostics;
+pub mod diff;
 pub mod doc;
 pub mod eval;
+pub mod explain;
 pub mod facts;
+pub mod fmt;
 mod hot;
 pub mod ir;
 pub mod money;
 pub mod outcome;
+pub mod policy_tests;
 pub mod render;
 pub mod schema;
 pub mod source;
@@ -46,6 +53,8 @@ pub mod suggest;
 pub mod syntax;
 pub mod synth;
 pub mod verdict;
+pub mod verify;
+pub mod whatif;
 
 use std::path::Path;
 
@@ -76,35 +85,63 @@ pub fn load_dir(dir: &Path) -> std::io::Result<Checked> {
         .filter(|p| p.extension().is_some_and(|e| e == "credo") && p.is_file())
         .collect();
     paths.sort();
+    if paths.is_empty() {
+        let mut sources = Sources::default();
+        let name = dir.display().to_string();
+        let file = sources.add(Source::new(name.clone(), ""));
+        let diagnostics = vec![Diagnostic::error(
+            diagnostics::codes::UNREADABLE,
+            source::Span::new(file, 0, 0),
+            format!("`{name}` holds no `.credo` files"),
+        )];
+        return Ok(Checked {
+            program: None,
+            sources,
+            diagnostics,
+        });
+    }
+    Ok(load_files(&paths))
+}
+
+/// Reads and checks the given policy files as one set. A file that cannot
+/// be read is reported alone: checking the rest would report decisions it
+/// defines as missing.
+pub fn load_files(paths: &[std::path::PathBuf]) -> Checked {
     let mut sources = Sources::default();
     let mut unreadable = Vec::new();
     for path in paths {
         let name = path.display().to_string();
-        match std::fs::read(&path).map(String::from_utf8) {
+        match std::fs::read(path).map(String::from_utf8) {
             Ok(Ok(text)) => {
                 sources.add(Source::new(name, text));
             }
-            Ok(Err(_)) => unreadable.push((name, "it is not UTF-8 text".to_owned())),
+            Ok(Err(e)) => {
+                let at = e.utf8_error().valid_up_to();
+                unreadable.push((
+                    name,
+                    format!("it is not UTF-8 text (invalid byte at offset {at})"),
+                ));
+            }
             Err(e) => unreadable.push((name, e.to_string())),
         }
     }
-    if sources.iter().next().is_none() && unreadable.is_empty() {
-        unreadable.push((
-            dir.display().to_string(),
-            "it holds no `.credo` files".to_owned(),
-        ));
+    if unreadable.is_empty() {
+        return check_sources(sources);
     }
-    let mut checked = check_sources(sources);
+    let mut diagnostics = Vec::new();
     for (name, reason) in unreadable {
-        let file = checked.sources.add(Source::new(name.clone(), ""));
-        checked.diagnostics.push(Diagnostic::error(
+        let file = sources.add(Source::new(name.clone(), ""));
+        diagnostics.push(Diagnostic::error(
             diagnostics::codes::UNREADABLE,
             source::Span::new(file, 0, 0),
             format!("cannot read `{name}`: {reason}"),
         ));
-        checked.program = None;
     }
-    Ok(checked)
+    Checked {
+        program: None,
+        sources,
+        diagnostics,
+    }
 }
 
 /// Parses and checks a set of policy sources.

@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use credo::eval::Request;
 use credo::facts::{self, Format};
 use credo::outcome::AsOfSource;
-use credo::{Checked, Program, diagnostics, render};
+use credo::{Checked, Program, diagnostics, policy_tests, render};
 
 #[derive(Parser)]
 #[command(
@@ -63,8 +63,87 @@ enum Command {
         /// A JSON Lines file, or `-` for stdin.
         input: PathBuf,
     },
+    /// Trace decisions: every rule and row, each condition with the facts it read, and why not.
+    Explain {
+        #[arg(long, default_value = "policies")]
+        policies: PathBuf,
+        #[arg(long, value_enum, default_value_t = DiagnosticFormat::Text)]
+        format: DiagnosticFormat,
+        /// The evaluation date (YYYY-MM-DD); else the facts' `as_of`; else today.
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<NaiveDate>,
+        /// Explain only this decision (repeatable).
+        #[arg(long = "decision", value_name = "ID")]
+        decisions: Vec<String>,
+        /// A `.yaml`, `.yml` or `.json` fact file, or `-` for stdin.
+        facts: PathBuf,
+    },
+    /// Run the policy tests in `POLICIES/tests/*.yaml`.
+    Test {
+        #[arg(long, default_value = "policies")]
+        policies: PathBuf,
+        /// List every rule and row with the number of cases that fired it.
+        #[arg(long)]
+        coverage: bool,
+        /// Exit 1 when fewer than this percentage of rules and rows fired.
+        #[arg(long, value_name = "PERCENT", value_parser = parse_percent)]
+        min_coverage: Option<f64>,
+        /// Run only the cases whose name (`FILE::CASE`) contains this.
+        filter: Option<String>,
+    },
     /// Check a policy set and report every problem.
     Check {
+        #[arg(long, default_value = "policies")]
+        policies: PathBuf,
+        #[arg(long, value_enum, default_value_t = DiagnosticFormat::Text)]
+        format: DiagnosticFormat,
+    },
+    /// Give policy files their canonical layout, keeping every comment.
+    Fmt {
+        /// Change nothing: print a diff of each file that would change, and exit 1 if any would.
+        #[arg(long)]
+        check: bool,
+        /// The policy directory, when no paths are given.
+        #[arg(long, default_value = "policies", conflicts_with = "paths")]
+        policies: PathBuf,
+        /// Policy files, or directories whose `*.credo` files to format.
+        paths: Vec<PathBuf>,
+    },
+    /// The smallest changes to facts the account can change that give an outcome.
+    Whatif {
+        #[arg(long, default_value = "policies")]
+        policies: PathBuf,
+        /// The evaluation date (YYYY-MM-DD); else the facts' `as_of`; else today.
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<NaiveDate>,
+        /// The decision to change.
+        #[arg(long, value_name = "ID")]
+        decision: String,
+        /// The outcome wanted (`eligible`, a member, `1500 USD`); for an amount,
+        /// leaving it out asks for the next tier.
+        #[arg(long, value_name = "OUTCOME")]
+        to: Option<String>,
+        /// A `.yaml`, `.yml` or `.json` fact file, or `-` for stdin.
+        facts: PathBuf,
+    },
+    /// Evaluate a corpus of accounts under two policy sets and show what changes.
+    Diff {
+        /// The policy directory before the change.
+        #[arg(long)]
+        old: PathBuf,
+        /// The policy directory after the change.
+        #[arg(long)]
+        new: PathBuf,
+        /// The date for accounts that give no `as_of` (YYYY-MM-DD); else today.
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<NaiveDate>,
+        #[arg(long, value_enum, default_value_t = DiagnosticFormat::Text)]
+        format: DiagnosticFormat,
+        /// One JSON fact document per line.
+        corpus: PathBuf,
+    },
+    /// Decide every decision and assertion over all fact combinations.
+    Verify {
         #[arg(long, default_value = "policies")]
         policies: PathBuf,
         #[arg(long, value_enum, default_value_t = DiagnosticFormat::Text)]
@@ -90,6 +169,13 @@ fn parse_date(text: &str) -> Result<NaiveDate, String> {
         .map_err(|_| format!("`{text}` is not a date; write YYYY-MM-DD"))
 }
 
+fn parse_percent(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
+        _ => Err(format!("`{text}` is not a percentage from 0 to 100")),
+    }
+}
+
 /// A failure already reported on stderr, with its exit code.
 struct Exit(u8);
 
@@ -110,7 +196,45 @@ fn main() -> ExitCode {
             as_of,
             input,
         } => batch(&policies, output.as_deref(), jobs, as_of, &input),
+        Command::Explain {
+            policies,
+            format,
+            as_of,
+            decisions,
+            facts,
+        } => explain(&policies, format, as_of, &decisions, &facts),
+        Command::Test {
+            policies,
+            coverage,
+            min_coverage,
+            filter,
+        } => test(&policies, coverage, min_coverage, filter.as_deref()),
         Command::Check { policies, format } => check(&policies, format),
+        Command::Verify { policies, format } => verify(&policies, format),
+        Command::Diff {
+            old,
+            new,
+            as_of,
+            format,
+            corpus,
+        } => diff(&old, &new, as_of, format, &corpus),
+        Command::Whatif {
+            policies,
+            as_of,
+            decision,
+            to,
+            facts,
+        } => whatif(&policies, as_of, &decision, to.as_deref(), &facts),
+        Command::Fmt {
+            check,
+            policies,
+            mut paths,
+        } => {
+            if paths.is_empty() {
+                paths.push(policies);
+            }
+            fmt(&paths, check)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -171,6 +295,217 @@ fn check(dir: &Path, format: DiagnosticFormat) -> Result<(), Exit> {
     }
 }
 
+/// Formats each policy file; a file that does not parse is reported and left as it is.
+fn fmt(paths: &[PathBuf], check_only: bool) -> Result<(), Exit> {
+    let files = credo::fmt::policy_files(paths).map_err(|e| {
+        eprintln!("error: cannot read {e}");
+        Exit(2)
+    })?;
+    let (mut changed, mut broken) = (0, 0);
+    for path in &files {
+        let name = path.display().to_string();
+        let mut sources = credo::Sources::default();
+        let (text, result) = match std::fs::read(path).map(String::from_utf8) {
+            Ok(Ok(text)) => {
+                let file = sources.add(credo::Source::new(name.clone(), text.clone()));
+                let result = credo::fmt::format(file, &text);
+                (text, result)
+            }
+            failure => {
+                let reason = match failure {
+                    Err(e) => e.to_string(),
+                    Ok(_) => "it is not UTF-8 text".to_owned(),
+                };
+                let file = sources.add(credo::Source::new(name.clone(), ""));
+                let problem = credo::Diagnostic::error(
+                    diagnostics::codes::UNREADABLE,
+                    credo::source::Span::new(file, 0, 0),
+                    format!("cannot read `{name}`: {reason}"),
+                );
+                (String::new(), Err(vec![problem]))
+            }
+        };
+        let formatted = match result {
+            Ok(formatted) => formatted,
+            Err(problems) => {
+                eprint!("{}", diagnostics::render(&sources, &problems, color()));
+                broken += 1;
+                continue;
+            }
+        };
+        if formatted == text {
+            continue;
+        }
+        changed += 1;
+        if check_only {
+            print!("{}", credo::fmt::diff(&name, &text, &formatted));
+        } else if let Err(e) = credo::fmt::write_atomically(path, &formatted) {
+            eprintln!("error: cannot write `{name}`: {e}");
+            broken += 1;
+        }
+    }
+    let verb = if check_only {
+        "would reformat"
+    } else {
+        "reformatted"
+    };
+    let noun = if files.len() == 1 { "file" } else { "files" };
+    let mut summary = format!("{verb} {changed} of {} {noun}", files.len());
+    if broken > 0 {
+        summary.push_str(&format!(", {broken} not formatted (errors above)"));
+    }
+    eprintln!("{summary}");
+    if broken > 0 || (check_only && changed > 0) {
+        Err(Exit(1))
+    } else {
+        Ok(())
+    }
+}
+
+fn verify(dir: &Path, format: DiagnosticFormat) -> Result<(), Exit> {
+    let (checked, program) = load(dir, format)?;
+    let Some(program) = program.filter(|_| !checked.has_errors()) else {
+        eprintln!("error: the policies have errors; nothing was verified");
+        return Err(Exit(1));
+    };
+    let report = credo::verify::verify(&program).map_err(|e| {
+        eprintln!("error: internal: {e}");
+        Exit(1)
+    })?;
+    match format {
+        DiagnosticFormat::Text => print!(
+            "{}",
+            credo::verify::render::text(&report, &dir.display().to_string())
+        ),
+        DiagnosticFormat::Json => print!("{}", credo::verify::render::json(&report)),
+    }
+    if report.failed() {
+        return Err(Exit(1));
+    }
+    Ok(())
+}
+
+fn diff(
+    old_dir: &Path,
+    new_dir: &Path,
+    as_of: Option<NaiveDate>,
+    format: DiagnosticFormat,
+    corpus: &Path,
+) -> Result<(), Exit> {
+    let mut programs = Vec::new();
+    for dir in [old_dir, new_dir] {
+        let (checked, program) = load(dir, DiagnosticFormat::Text)?;
+        let Some(program) = program.filter(|_| !checked.has_errors()) else {
+            eprintln!(
+                "error: the policies in `{}` have errors; nothing was compared",
+                dir.display()
+            );
+            return Err(Exit(1));
+        };
+        programs.push(program);
+    }
+    let [old, new] = <[Program; 2]>::try_from(programs).map_err(|_| Exit(1))?;
+    let name = corpus.display().to_string();
+    let text = std::fs::read(corpus)
+        .map_err(|e| format!("cannot read: {e}"))
+        .and_then(|b| String::from_utf8(b).map_err(|_| "not UTF-8 text".to_owned()))
+        .map_err(|message| {
+            eprintln!("error: {name}: {message}");
+            Exit(2)
+        })?;
+    let default = as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let result = credo::diff::diff(&old, &new, &text, &name, default).map_err(|problems| {
+        for p in problems {
+            eprintln!("{}", p.message);
+        }
+        Exit(2)
+    })?;
+    for w in &result.warnings {
+        eprintln!("{w}");
+    }
+    match format {
+        DiagnosticFormat::Text => print!(
+            "{}",
+            credo::diff::render(
+                &result,
+                &name,
+                &old_dir.display().to_string(),
+                &new_dir.display().to_string()
+            )
+        ),
+        DiagnosticFormat::Json => print!("{}", credo::diff::json(&result)),
+    }
+    Ok(())
+}
+
+fn whatif(
+    dir: &Path,
+    as_of: Option<NaiveDate>,
+    decision: &str,
+    to: Option<&str>,
+    path: &Path,
+) -> Result<(), Exit> {
+    let (checked, program) = load(dir, DiagnosticFormat::Text)?;
+    let Some(program) = program.filter(|_| !checked.has_errors()) else {
+        eprintln!("error: the policies have errors; nothing was evaluated");
+        return Err(Exit(1));
+    };
+    if program.decision(decision).is_none() {
+        let ids: Vec<&str> = program.decisions.iter().map(|d| d.id.as_str()).collect();
+        match credo::suggest::closest(decision, ids.iter().copied()) {
+            Some(near) => {
+                eprintln!("error: no decision `{decision}`\n  help: did you mean `{near}`?")
+            }
+            None => eprintln!(
+                "error: no decision `{decision}`; the decisions are {}",
+                ids.join(", ")
+            ),
+        }
+        return Err(Exit(2));
+    }
+    let target = credo::whatif::target(&program, decision, to).map_err(|e| {
+        eprintln!("error: {e}");
+        Exit(2)
+    })?;
+    let (facts, as_of) = load_facts(&program, path, as_of)?;
+    let answer = credo::whatif::whatif(&program, &facts, as_of, decision, target).map_err(|e| {
+        eprintln!("error: {e}");
+        Exit(2)
+    })?;
+    print!("{}", credo::whatif::render(&program, &answer));
+    Ok(())
+}
+
+/// Reads and loads a fact file, printing its problems; with the evaluation date.
+fn load_facts(
+    program: &Program,
+    path: &Path,
+    as_of: Option<NaiveDate>,
+) -> Result<(facts::Facts, NaiveDate), Exit> {
+    let name = if path == Path::new("-") {
+        "<stdin>".to_owned()
+    } else {
+        path.display().to_string()
+    };
+    let (text, format) = read_facts(path).map_err(|message| {
+        eprintln!("error: {name}: {message}");
+        Exit(2)
+    })?;
+    let loaded = facts::load_text(&program.schema, &text, format).map_err(|problems| {
+        for p in &problems {
+            eprintln!("{}", p.render(&name));
+        }
+        Exit(2)
+    })?;
+    for w in &loaded.warnings {
+        eprintln!("{}", w.render(&name));
+    }
+    let as_of = as_of
+        .or_else(|| loaded.facts.as_of(&program.schema))
+        .unwrap_or_else(|| chrono::Utc::now().date_naive());
+    Ok((loaded.facts, as_of))
+}
+
 fn eval(
     dir: &Path,
     format: OutputFormat,
@@ -178,6 +513,106 @@ fn eval(
     decisions: &[String],
     path: &Path,
 ) -> Result<(), Exit> {
+    let (program, input) = prepare(dir, as_of, decisions, path)?;
+    let request = input.request(decisions);
+    let evaluation = program.evaluate(&input.facts, &request).map_err(|e| {
+        eprintln!("error: {}: {e}", input.name);
+        Exit(2)
+    })?;
+    let out = match format {
+        OutputFormat::Text => render::text(&evaluation),
+        OutputFormat::Json => render::json(&evaluation),
+        OutputFormat::Yaml => render::yaml(&evaluation),
+    };
+    print!("{out}");
+    Ok(())
+}
+
+fn explain(
+    dir: &Path,
+    format: DiagnosticFormat,
+    as_of: Option<NaiveDate>,
+    decisions: &[String],
+    path: &Path,
+) -> Result<(), Exit> {
+    let (program, input) = prepare(dir, as_of, decisions, path)?;
+    let request = input.request(decisions);
+    let explanation = credo::explain::explain(&program, &input.facts, &request).map_err(|e| {
+        eprintln!("error: {}: {e}", input.name);
+        Exit(2)
+    })?;
+    let out = match format {
+        DiagnosticFormat::Text => credo::explain::text(&explanation),
+        DiagnosticFormat::Json => credo::explain::json(&explanation),
+    };
+    print!("{out}");
+    Ok(())
+}
+
+fn test(
+    dir: &Path,
+    coverage: bool,
+    min_coverage: Option<f64>,
+    filter: Option<&str>,
+) -> Result<(), Exit> {
+    let (checked, program) = load(dir, DiagnosticFormat::Text)?;
+    let Some(program) = program.filter(|_| !checked.has_errors()) else {
+        eprintln!("error: the policies have errors; no test was run");
+        return Err(Exit(1));
+    };
+    let files = policy_tests::load(&program, dir).map_err(|problems| {
+        for p in &problems {
+            eprintln!("{}", p.render());
+        }
+        eprintln!(
+            "error: {} problems in the test files; no test was run",
+            problems.len()
+        );
+        Exit(2)
+    })?;
+    let report = policy_tests::run(&program, &files, filter);
+    print!("{}", policy_tests::render(&report, coverage));
+    if report.failed() > 0 {
+        return Err(Exit(1));
+    }
+    if let Some(min) = min_coverage
+        && report.coverage.percent() < min
+    {
+        eprintln!(
+            "error: the cases fire {:.1}% of the rules and rows, below --min-coverage {min}",
+            report.coverage.percent()
+        );
+        return Err(Exit(1));
+    }
+    Ok(())
+}
+
+/// One account's facts, loaded and dated.
+struct Input {
+    /// The fact file as named in messages.
+    name: String,
+    facts: facts::Facts,
+    as_of: NaiveDate,
+    as_of_source: AsOfSource,
+}
+
+impl Input {
+    fn request<'a>(&self, decisions: &'a [String]) -> Request<'a> {
+        Request {
+            as_of: self.as_of,
+            as_of_source: self.as_of_source,
+            decisions,
+        }
+    }
+}
+
+/// Checks the policies and the requested decision ids, then loads the facts.
+fn prepare(
+    dir: &Path,
+    as_of: Option<NaiveDate>,
+    decisions: &[String],
+    path: &Path,
+) -> Result<(Program, Input), Exit> {
     let (checked, program) = load(dir, DiagnosticFormat::Text)?;
     let Some(program) = program.filter(|_| !checked.has_errors()) else {
         eprintln!("error: the policies have errors; nothing was evaluated");
@@ -221,22 +656,13 @@ fn eval(
         (None, Some(d)) => (d, AsOfSource::Facts),
         (None, None) => (chrono::Utc::now().date_naive(), AsOfSource::Today),
     };
-    let request = Request {
+    let input = Input {
+        name,
+        facts: loaded.facts,
         as_of,
         as_of_source,
-        decisions,
     };
-    let evaluation = program.evaluate(&loaded.facts, &request).map_err(|e| {
-        eprintln!("error: {name}: {e}");
-        Exit(2)
-    })?;
-    let out = match format {
-        OutputFormat::Text => render::text(&evaluation),
-        OutputFormat::Json => render::json(&evaluation),
-        OutputFormat::Yaml => render::yaml(&evaluation),
-    };
-    print!("{out}");
-    Ok(())
+    Ok((program, input))
 }
 
 fn batch(

@@ -2,35 +2,49 @@
 
 use std::fmt::Write as _;
 
-use crate::outcome::{AsOfSource, Evaluation, Outcome};
+use chrono::NaiveDate;
+
+use crate::outcome::{AsOfSource, DecisionOutcome, Evaluation, Outcome};
 
 /// The text form: each decision's outcome, then its reasons with `file:line:col`.
 pub fn text(evaluation: &Evaluation) -> String {
-    let source = match evaluation.as_of_source {
+    let mut out = as_of_line(evaluation.as_of, evaluation.as_of_source);
+    for d in &evaluation.decisions {
+        out.push('\n');
+        out.push_str(&decision_text(d));
+    }
+    out
+}
+
+/// `as of 2026-11-25 (from the facts)`, with its newline.
+pub fn as_of_line(as_of: NaiveDate, source: AsOfSource) -> String {
+    let source = match source {
         AsOfSource::Option => "from --as-of",
         AsOfSource::Facts => "from the facts",
         AsOfSource::Today => "today, as nothing else said",
     };
-    let mut out = format!("as of {} ({source})\n", evaluation.as_of.format("%Y-%m-%d"));
-    for d in &evaluation.decisions {
-        let shown = match &d.outcome {
-            Outcome::Amount(m) => m.display_grouped(),
-            other => other.as_text(),
-        };
-        let _ = write!(out, "\n{}: {shown}\n", d.id);
-        let label = match d.outcome {
-            Outcome::Undetermined => "unsettled",
-            _ => "because",
-        };
-        if !d.missing.is_empty() {
-            let _ = writeln!(out, "  missing    {}", d.missing.join(", "));
-        }
-        for r in &d.reasons {
-            let _ = writeln!(out, "  {label:<9}  {}: {} ({})", r.rule, r.message, r.at);
-        }
-        for note in &d.notes {
-            let _ = writeln!(out, "  note       {note}");
-        }
+    format!("as of {} ({source})\n", as_of.format("%Y-%m-%d"))
+}
+
+/// One decision's outcome line, then its missing facts, reasons and notes.
+pub fn decision_text(d: &DecisionOutcome) -> String {
+    let shown = match &d.outcome {
+        Outcome::Amount(m) => m.display_grouped(),
+        other => other.as_text(),
+    };
+    let mut out = format!("{}: {shown}\n", d.id);
+    let label = match d.outcome {
+        Outcome::Undetermined => "unsettled",
+        _ => "because",
+    };
+    if !d.missing.is_empty() {
+        let _ = writeln!(out, "  missing    {}", d.missing.join(", "));
+    }
+    for r in &d.reasons {
+        let _ = writeln!(out, "  {label:<9}  {}: {} ({})", r.rule, r.message, r.at);
+    }
+    for note in &d.notes {
+        let _ = writeln!(out, "  note       {note}");
     }
     out
 }

@@ -76,6 +76,8 @@ pub struct Schema {
     by_path: BTreeMap<String, Slot>,
     /// Record paths (`account`, `request`), and whether each may be absent.
     pub records: BTreeMap<String, bool>,
+    /// Fields whose declaration has an error: uses of them are not reported again.
+    pub poisoned: std::collections::BTreeSet<String>,
 }
 
 impl Schema {
@@ -137,7 +139,7 @@ impl Schema {
             match entry {
                 SchemaEntry::Record(record) => {
                     let path = format!("{prefix}{}", record.name.name);
-                    if !declare(seen, &path, record.name.span, diagnostics) {
+                    if !declare(seen, &format!("`{path}`"), record.name.span, diagnostics) {
                         continue;
                     }
                     self.records.insert(path.clone(), record.optional);
@@ -156,13 +158,13 @@ impl Schema {
                 }
                 SchemaEntry::Attribute(attribute) => {
                     let path = format!("{prefix}{}", attribute.name.name);
-                    if declare(seen, &path, attribute.name.span, diagnostics) {
+                    if declare(seen, &format!("`{path}`"), attribute.name.span, diagnostics) {
                         self.attribute(path, attribute, optional_record, diagnostics);
                     }
                 }
                 SchemaEntry::Catalog(entries) => {
                     for entry in entries {
-                        let key = format!("decision {}", entry.id.name);
+                        let key = format!("decision `{}` in the catalog", entry.id.name);
                         if declare(seen, &key, entry.id.span, diagnostics) {
                             self.catalog.push(CatalogEntry {
                                 id: entry.id.name.clone(),
@@ -194,6 +196,7 @@ impl Schema {
                 match Currency::from_code(&currency.name) {
                     Some(c) => Type::Money(c),
                     None => {
+                        self.poisoned.insert(path);
                         diagnostics.push(crate::diagnostics::unknown_currency(
                             &currency.name,
                             currency.span,
@@ -203,21 +206,7 @@ impl Schema {
                 }
             }
             TypeExpr::Enum(members) => {
-                let mut names: Vec<String> = Vec::new();
-                for member in members {
-                    if names.contains(&member.name) {
-                        diagnostics.push(
-                            Diagnostic::error(
-                                codes::DUPLICATE_DECLARATION,
-                                member.span,
-                                format!("member `{}` is listed twice", member.name),
-                            )
-                            .label("listed again here"),
-                        );
-                    } else {
-                        names.push(member.name.clone());
-                    }
-                }
+                let names = member_names(members, diagnostics);
                 self.enums.push(EnumType { members: names });
                 Type::Enum(EnumId(self.enums.len() as u32 - 1))
             }
@@ -233,7 +222,13 @@ impl Schema {
                         modifier.span,
                         format!("unknown modifier `{other}`"),
                     )
-                    .help("a field may be marked `fixed` or `changeable`"),
+                    .label("not a modifier")
+                    .help(
+                        match crate::suggest::closest(other, ["fixed", "changeable"]) {
+                            Some(s) => format!("did you mean `{s}`?"),
+                            None => "a field may be marked `fixed` or `changeable`".to_owned(),
+                        },
+                    ),
                 ),
             }
         }
@@ -263,7 +258,7 @@ fn declare(
             Diagnostic::error(
                 codes::DUPLICATE_DECLARATION,
                 span,
-                format!("`{key}` is declared twice"),
+                format!("{key} is declared twice"),
             )
             .label("declared again here")
             .also(*first, "first declared here"),
@@ -272,4 +267,24 @@ fn declare(
     }
     seen.insert(key.to_owned(), span);
     true
+}
+
+/// The names of an enum's or classification's members, reporting repeats.
+pub fn member_names(members: &[ast::Ident], diagnostics: &mut Vec<Diagnostic>) -> Vec<String> {
+    let mut names: Vec<&ast::Ident> = Vec::new();
+    for member in members {
+        match names.iter().find(|m| m.name == member.name) {
+            Some(first) => diagnostics.push(
+                Diagnostic::error(
+                    codes::DUPLICATE_DECLARATION,
+                    member.span,
+                    format!("member `{}` is listed twice", member.name),
+                )
+                .label("listed again here")
+                .also(first.span, "first listed here"),
+            ),
+            None => names.push(member),
+        }
+    }
+    names.into_iter().map(|m| m.name.clone()).collect()
 }

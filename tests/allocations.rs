@@ -19,7 +19,10 @@ static ALLOCATOR: dhat::Alloc = dhat::Alloc;
 
 #[test]
 fn evaluating_allocates_nothing_once_warm() {
-    let profiler = dhat::Profiler::builder().testing().build();
+    let profiler = dhat::Profiler::builder()
+        .testing()
+        .file_name(std::env::temp_dir().join("credo-allocations-dhat.json"))
+        .build();
     let program = credo::load_dir(Path::new("policies"))
         .unwrap()
         .program

@@ -15,42 +15,59 @@ const MAX_CHAIN: usize = 256;
 
 struct Lower {
     file: FileId,
+    /// Where the parsed text starts in the file: error recovery parses pieces of it.
+    offset: usize,
     errors: Vec<Diagnostic>,
 }
 
+/// Lowers a whole parsed file.
 pub fn file(file: FileId, root: Pair<'_, Rule>) -> Result<File, Vec<Diagnostic>> {
+    let (file, errors) = piece(file, 0, root);
+    if errors.is_empty() {
+        Ok(file)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Lowers a piece parsed at `offset` of the file (a whole file, or the rest
+/// of a decision or schema after a syntax error): the top-level items it
+/// holds, and every problem found in it. Rules and schema entries outside
+/// any item are lowered only for their problems.
+pub fn piece(file: FileId, offset: usize, root: Pair<'_, Rule>) -> (File, Vec<Diagnostic>) {
     let mut lower = Lower {
         file,
+        offset,
         errors: Vec::new(),
     };
     let mut items = Vec::new();
     for pair in root.into_inner() {
         match pair.as_rule() {
             Rule::schema => items.push(Item::Schema(lower.schema(pair))),
-            Rule::decision => {
-                if let Some(d) = lower.decision(pair) {
-                    items.push(Item::Decision(d));
-                }
+            Rule::decision => items.extend(lower.decision(pair).map(Item::Decision)),
+            Rule::assertion => items.extend(lower.assertion(pair).map(Item::Assertion)),
+            Rule::applies | Rule::note | Rule::rule | Rule::table => {
+                lower.decision_item(pair);
             }
-            Rule::assertion => {
-                if let Some(a) = lower.assertion(pair) {
-                    items.push(Item::Assertion(a));
-                }
+            Rule::record | Rule::attribute | Rule::decision_catalog => {
+                lower.schema_entry(pair);
+            }
+            Rule::catalog_entry => {
+                lower.catalog_entry(pair);
             }
             _ => {}
         }
     }
-    if lower.errors.is_empty() {
-        Ok(File { items })
-    } else {
-        Err(lower.errors)
-    }
+    (File { items }, lower.errors)
 }
 
 impl Lower {
+    /// The pair's span without the whitespace and comments pest lets a
+    /// non-atomic rule swallow at its end, so underlines stop at the code.
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
-        Span::new(self.file, s.start(), s.end())
+        let start = self.offset + s.start();
+        Span::new(self.file, start, start + code_len(s.as_str()))
     }
 
     fn ident(&self, pair: &Pair<'_, Rule>) -> Ident {
@@ -76,26 +93,22 @@ impl Lower {
     }
 
     fn schema_entries(&mut self, pair: Pair<'_, Rule>) -> Vec<SchemaEntry> {
-        let mut entries = Vec::new();
-        for inner in pair.into_inner() {
-            match inner.as_rule() {
-                Rule::record => entries.push(SchemaEntry::Record(self.record(inner))),
-                Rule::attribute => {
-                    if let Some(a) = self.attribute(inner) {
-                        entries.push(SchemaEntry::Attribute(a));
-                    }
-                }
-                Rule::decision_catalog => {
-                    let catalog = inner
-                        .into_inner()
-                        .filter_map(|e| self.catalog_entry(e))
-                        .collect();
-                    entries.push(SchemaEntry::Catalog(catalog));
-                }
-                _ => {}
-            }
+        pair.into_inner()
+            .filter_map(|inner| self.schema_entry(inner))
+            .collect()
+    }
+
+    fn schema_entry(&mut self, pair: Pair<'_, Rule>) -> Option<SchemaEntry> {
+        match pair.as_rule() {
+            Rule::record => Some(SchemaEntry::Record(self.record(pair))),
+            Rule::attribute => self.attribute(pair).map(SchemaEntry::Attribute),
+            Rule::decision_catalog => Some(SchemaEntry::Catalog(
+                pair.into_inner()
+                    .filter_map(|e| self.catalog_entry(e))
+                    .collect(),
+            )),
+            _ => None,
         }
-        entries
     }
 
     fn record(&mut self, pair: Pair<'_, Rule>) -> Record {
@@ -200,30 +213,30 @@ impl Lower {
             ),
             _ => DecisionKind::Amount(self.ident(&kind_pair.into_inner().next()?)),
         };
-        let mut items = Vec::new();
-        for item in inner {
-            let lowered = match item.as_rule() {
-                Rule::applies => item
-                    .into_inner()
-                    .next()
-                    .and_then(|e| self.expr(e))
-                    .map(DecisionItem::Applies),
-                Rule::note => item
-                    .into_inner()
-                    .next()
-                    .map(|s| DecisionItem::Note(self.text(s))),
-                Rule::rule => self.rule(item).map(DecisionItem::Rule),
-                Rule::table => self.table(item).map(DecisionItem::Table),
-                _ => None,
-            };
-            items.extend(lowered);
-        }
+        let items = inner.filter_map(|item| self.decision_item(item)).collect();
         Some(Decision {
             id,
             kind,
             items,
             span,
         })
+    }
+
+    fn decision_item(&mut self, item: Pair<'_, Rule>) -> Option<DecisionItem> {
+        match item.as_rule() {
+            Rule::applies => item
+                .into_inner()
+                .next()
+                .and_then(|e| self.expr(e))
+                .map(DecisionItem::Applies),
+            Rule::note => item
+                .into_inner()
+                .next()
+                .map(|s| DecisionItem::Note(self.text(s))),
+            Rule::rule => self.rule(item).map(DecisionItem::Rule),
+            Rule::table => self.table(item).map(DecisionItem::Table),
+            _ => None,
+        }
     }
 
     fn assertion(&mut self, pair: Pair<'_, Rule>) -> Option<Assertion> {
@@ -354,7 +367,7 @@ impl Lower {
                 Some(expr)
             }
             Rule::comparison => self.comparison(pair, span),
-            Rule::sum | Rule::product => self.chain(pair, span),
+            Rule::sum | Rule::product => self.chain(pair),
             Rule::call => {
                 let mut inner = pair.into_inner();
                 let func = match inner.next()?.as_str() {
@@ -440,7 +453,7 @@ impl Lower {
     }
 
     /// `a + b - c` and `a * b`, left-associative.
-    fn chain(&mut self, pair: Pair<'_, Rule>, span: Span) -> Option<Expr> {
+    fn chain(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
         let mut inner = pair.into_inner();
         let mut expr = self.expr(inner.next()?)?;
         let mut links = 0;
@@ -461,10 +474,10 @@ impl Lower {
                         self.errors.push(
                             Diagnostic::error(
                                 codes::TOO_DEEP,
-                                span,
+                                self.span(&part),
                                 format!("more than {MAX_CHAIN} operations in a row"),
                             )
-                            .label("this expression")
+                            .label("one operation too many")
                             .help("split the computation"),
                         );
                         return None;
@@ -558,4 +571,33 @@ impl Lower {
             }
         }
     }
+}
+
+/// Length of `text` once trailing whitespace and trailing comments are cut.
+fn code_len(text: &str) -> usize {
+    let mut end = text.trim_end().len();
+    loop {
+        let line_start = text[..end].rfind('\n').map_or(0, |i| i + 1);
+        match comment_start(&text[line_start..end]) {
+            Some(at) => end = text[..line_start + at].trim_end().len(),
+            None => return end,
+        }
+    }
+}
+
+/// Where a `#` comment starts in one line, outside string literals.
+fn comment_start(line: &str) -> Option<usize> {
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match (in_string, escaped, c) {
+            (true, true, _) => escaped = false,
+            (true, false, '\\') => escaped = true,
+            (true, false, '"') => in_string = false,
+            (false, _, '"') => in_string = true,
+            (false, _, '#') => return Some(i),
+            _ => {}
+        }
+    }
+    None
 }

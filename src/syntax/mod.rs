@@ -3,6 +3,7 @@
 
 mod lower;
 mod names;
+mod recover;
 
 use pest::Parser as _;
 
@@ -19,18 +20,24 @@ struct CredoParser;
 pub const MAX_NESTING: usize = 64;
 
 /// Parses one policy file; on failure returns every problem found.
+///
+/// A file that does not parse is parsed again piece by piece (see
+/// [`recover`]), so one slip does not hide the others.
 pub fn parse(file: FileId, text: &str) -> Result<ast::File, Vec<Diagnostic>> {
     check_nesting(file, text)?;
-    let mut pairs =
-        CredoParser::parse(Rule::file, text).map_err(|e| vec![syntax_error(file, text, e)])?;
-    let root = pairs.next().ok_or_else(|| {
-        vec![Diagnostic::error(
-            codes::SYNTAX,
-            Span::new(file, 0, 0),
-            "empty parse",
-        )]
-    })?;
-    lower::file(file, root)
+    match CredoParser::parse(Rule::file, text) {
+        Ok(mut pairs) => {
+            let root = pairs.next().ok_or_else(|| {
+                vec![Diagnostic::error(
+                    codes::SYNTAX,
+                    Span::new(file, 0, 0),
+                    "empty parse",
+                )]
+            })?;
+            lower::file(file, root)
+        }
+        Err(error) => Err(recover::errors(file, text, error)),
+    }
 }
 
 /// Rejects nesting beyond [`MAX_NESTING`] before it can exhaust the stack.
@@ -90,15 +97,22 @@ fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
-/// Turns pest's error into a diagnostic that names what was expected in words.
-fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Diagnostic {
-    use pest::error::{ErrorVariant, InputLocation};
-    let start = match error.location {
-        InputLocation::Pos(p) => p,
-        InputLocation::Span((s, _)) => s,
-    };
+/// Turns pest's error, for text parsed at `offset` of the file, into a
+/// diagnostic that names what was expected in words.
+fn syntax_error(
+    file: FileId,
+    text: &str,
+    offset: usize,
+    error: &pest::error::Error<Rule>,
+) -> Diagnostic {
+    use pest::error::ErrorVariant;
+    let start = offset + error_offset(error);
     let found = found_at(text, start);
     let end = (start + found.len().max(1)).min(text.len());
+    let positives: &[Rule] = match &error.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives,
+        ErrorVariant::CustomError { .. } => &[],
+    };
     let expected = match &error.variant {
         ErrorVariant::ParsingError { positives, .. } => names::expected(positives),
         ErrorVariant::CustomError { message } => message.clone(),
@@ -114,7 +128,15 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
         format!("expected {expected}, found {found_words}"),
     )
     .label(format!("expected {expected}"))
-    .help_opt(names::hint(&found))
+    .help_opt(names::hint(&found, positives))
+}
+
+/// Where pest stopped, in the text it was given.
+fn error_offset(error: &pest::error::Error<Rule>) -> usize {
+    match error.location {
+        pest::error::InputLocation::Pos(p) => p,
+        pest::error::InputLocation::Span((s, _)) => s,
+    }
 }
 
 /// The word or symbol at `offset`, for "found ...".
@@ -124,6 +146,9 @@ fn found_at(text: &str, offset: usize) -> String {
         .chars()
         .take_while(|c| c.is_alphanumeric() || *c == '_')
         .collect();
+    if let Some(op) = ["&&", "||"].iter().find(|op| rest.starts_with(**op)) {
+        return (*op).to_owned();
+    }
     if word.is_empty() {
         rest.chars()
             .next()

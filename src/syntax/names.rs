@@ -1,6 +1,8 @@
 //! Human names for grammar rules, so parse errors speak the policy author's
 //! language ("a condition") rather than the grammar's (`disjunction`).
 
+use pest::Parser as _;
+
 use super::Rule;
 
 fn name(grammar_rule: &Rule) -> &'static str {
@@ -15,7 +17,7 @@ fn name(grammar_rule: &Rule) -> &'static str {
         Rule::record => "a record",
         Rule::attribute => "a field declaration",
         Rule::optional | Rule::optional_type => "`optional`",
-        Rule::modifier => "`fixed` or `changeable`",
+        Rule::modifier => "`fixed`/`changeable`",
         Rule::scalar_type => "a type (`text`, `bool`, `int`, `date`, `money USD`, `enum { .. }`)",
         Rule::money_type => "`money`",
         Rule::money_default => "`default`",
@@ -31,12 +33,12 @@ fn name(grammar_rule: &Rule) -> &'static str {
         }
         Rule::applies => "`applies when`",
         Rule::note => "`note`",
-        Rule::rule => "a rule (`allow` or `deny`)",
-        Rule::effect => "`allow` or `deny`",
-        Rule::guard | Rule::guard_word => "`when` or `unless`",
+        Rule::rule => "a rule (`allow`/`deny`)",
+        Rule::effect => "`allow`/`deny`",
+        Rule::guard | Rule::guard_word => "`when`/`unless`",
         Rule::because => "`because \"...\"`",
         Rule::table => "`first { .. }`",
-        Rule::row => "a row (`when .. => ..` or `otherwise => ..`)",
+        Rule::row => "a row (`when .. => ..`, `otherwise => ..`)",
         Rule::otherwise => "`otherwise`",
         Rule::expr | Rule::disjunction | Rule::conjunction | Rule::negation => "a condition",
         Rule::not_op => "`not`",
@@ -46,16 +48,19 @@ fn name(grammar_rule: &Rule) -> &'static str {
         Rule::range => "a range (`low..high`)",
         Rule::list => "a list (`[a, b]`)",
         Rule::sum | Rule::product => "a value",
-        Rule::add_op => "`+` or `-`",
-        Rule::call | Rule::call_name => "`min(..)` or `max(..)`",
+        Rule::add_op => "`+`/`-`",
+        Rule::call | Rule::call_name => "`min(..)`/`max(..)`",
         Rule::date => "a date (`2026-10-01`)",
         Rule::money => "money (`1500 USD`)",
         Rule::number => "a number",
         Rule::currency => "a currency code (`USD`)",
-        Rule::boolean => "`true` or `false`",
+        Rule::boolean => "`true`/`false`",
         Rule::string | Rule::string_inner => "a string (`\"...\"`)",
         Rule::WHITESPACE | Rule::COMMENT => "a comment",
-        Rule::item => "`schema`, `decision` or `assert`",
+        Rule::item => "`schema`, `decision`, `assert`",
+        Rule::decision_rest => "a rule, table, `note`, `applies when`",
+        Rule::schema_rest => "a field, record or `decisions` block",
+        Rule::catalog_rest => "a catalog entry (`id: kind`)",
         Rule::assertion => "`assert`",
         Rule::claim | Rule::outcome_claim | Rule::monotone_claim | Rule::amount_claim => {
             "a claim (`is OUTCOME`, `is monotone in FIELD`, `== VALUE`)"
@@ -83,8 +88,29 @@ pub fn expected(rules: &[Rule]) -> String {
 }
 
 /// A hint for common slips, by the token that was found.
-pub fn hint(found: &str) -> Option<String> {
+pub fn hint(found: &str, expected: &[Rule]) -> Option<String> {
+    let wants_name = expected
+        .iter()
+        .any(|r| matches!(r, Rule::ident | Rule::field_name | Rule::outcome_word));
+    let reserved =
+        super::CredoParser::parse(Rule::keyword, found).is_ok_and(|p| p.as_str() == found);
+    if wants_name && reserved {
+        return Some(format!("`{found}` is a reserved word; choose another name"));
+    }
+    if found.len() == 3
+        && found.chars().all(|c| c.is_ascii_lowercase())
+        && expected.contains(&Rule::currency)
+    {
+        return Some(format!(
+            "currency codes are upper case: `{}`",
+            found.to_uppercase()
+        ));
+    }
     match found {
+        "\"" => Some("a string is closed with `\"` on the same line".into()),
+        "$" | "€" | "£" => {
+            Some("write money as an amount and a currency code, such as `500 USD`".into())
+        }
         "&&" | "&" => Some("write `and` instead of `&&`".into()),
         "||" | "|" => Some("write `or` instead of `||`".into()),
         "!" => Some("write `not` instead of `!`".into()),

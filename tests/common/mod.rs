@@ -4,20 +4,17 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use credo::Checked;
 use credo::outcome::Evaluation;
-use credo::{Checked, Source, Sources};
 
-/// Checks the given policy files as one set.
+/// Checks the given policy files as one set, named relative to the crate root.
 pub fn check_files(paths: &[&Path]) -> Checked {
-    let mut sources = Sources::default();
-    for path in paths {
-        let text = std::fs::read_to_string(path).expect("policy file is readable");
-        let name = path
-            .strip_prefix(env!("CARGO_MANIFEST_DIR"))
-            .unwrap_or(path);
-        sources.add(Source::new(name.display().to_string(), text));
-    }
-    credo::check_sources(sources)
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let relative: Vec<_> = paths
+        .iter()
+        .map(|p| p.strip_prefix(root).unwrap_or(p).to_path_buf())
+        .collect();
+    credo::load_files(&relative)
 }
 
 /// A compact listing of an evaluation: outcome, then missing facts and reasons.
