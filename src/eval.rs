@@ -301,8 +301,8 @@ impl<'p, T: Tracer> Run<'p, '_, T> {
                 let (answer, reasons) = self.table(&d.rows)?;
                 match answer {
                     Tri::Known(value) => {
-                        let settled = maybe_denies.is_empty()
-                            || matches!(&value, Value::Money(m) if m.amount.is_zero());
+                        let settled =
+                            maybe_denies.is_empty() || same_answer(&value, &Value::Absent);
                         if settled {
                             result.outcome = self.outcome_of(&d.kind, value);
                             result.reasons = reasons;
@@ -381,18 +381,24 @@ impl<'p, T: Tracer> Run<'p, '_, T> {
                         let reasons = vec![reason(&row.label, &row.message, &row.origin.at)];
                         return Ok((value, reasons));
                     }
-                    // Settled anyway when every row that might win gives this value.
-                    if let Tri::Known(v) = &value {
-                        let mut same = true;
-                        for p in &pending {
-                            same &= matches!(self.eval(p.value)?, Tri::Known(ref pv) if pv == v);
+                    // Settled anyway when every row that might win gives this value;
+                    // otherwise each of their values is a fact that could change it.
+                    let mut same = matches!(value, Tri::Known(_));
+                    for p in &pending {
+                        match (self.eval(p.value)?, &value) {
+                            (Tri::Known(pv), Tri::Known(v)) => same &= same_answer(&pv, v),
+                            (Tri::Known(_), Tri::Unknown(_)) => {}
+                            (Tri::Unknown(m), _) => {
+                                same = false;
+                                missing.union(&m);
+                            }
                         }
-                        if same {
-                            return Ok((
-                                value,
-                                vec![reason(&row.label, &row.message, &row.origin.at)],
-                            ));
-                        }
+                    }
+                    if same {
+                        return Ok((
+                            value,
+                            vec![reason(&row.label, &row.message, &row.origin.at)],
+                        ));
                     }
                     if let Tri::Unknown(m) = &value {
                         missing.union(m);
@@ -509,11 +515,12 @@ impl<'p, T: Tracer> Run<'p, '_, T> {
                 negated,
             } => {
                 let parts = [self.eval(*value)?, self.eval(*low)?, self.eval(*high)?];
+                // Absent is in no range, whatever the other parts are.
+                if parts.contains(&Tri::Known(Value::Absent)) {
+                    return Ok(Tri::Known(Value::Bool(*negated)));
+                }
                 match &parts {
                     [Tri::Known(v), Tri::Known(l), Tri::Known(h)] => {
-                        if [v, l, h].contains(&&Value::Absent) {
-                            return Ok(Tri::Known(Value::Bool(*negated)));
-                        }
                         let inside = self.compare(l, v)?.is_some_and(|o| o != Ordering::Greater)
                             && self.compare(v, h)?.is_some_and(|o| o != Ordering::Greater);
                         Tri::Known(Value::Bool(inside != *negated))
@@ -524,6 +531,10 @@ impl<'p, T: Tracer> Run<'p, '_, T> {
             Node::Arith(op, a, b) => {
                 let (a, b) = (self.eval(*a)?, self.eval(*b)?);
                 match (a, b) {
+                    // Arithmetic on an absent value stays absent, even with an unknown.
+                    (Tri::Known(Value::Absent), _) | (_, Tri::Known(Value::Absent)) => {
+                        Tri::Known(Value::Absent)
+                    }
                     (Tri::Known(a), Tri::Known(b)) => Tri::Known(self.arith(*op, a, b)?),
                     (a, b) => unknown_of(&[a, b]),
                 }
@@ -612,6 +623,16 @@ impl<'p, T: Tracer> Run<'p, '_, T> {
             source,
         }
     }
+}
+
+/// Two table values that give the same outcome: an absent amount is zero.
+fn same_answer(a: &Value, b: &Value) -> bool {
+    let nothing = |v: &Value| match v {
+        Value::Absent => true,
+        Value::Money(m) => m.amount.is_zero(),
+        _ => false,
+    };
+    a == b || (nothing(a) && nothing(b))
 }
 
 /// The union of the unknowns among some results.

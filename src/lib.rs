@@ -37,6 +37,7 @@ pub mod facts;
 pub mod ir;
 pub mod money;
 pub mod outcome;
+pub mod reference;
 pub mod render;
 pub mod schema;
 pub mod source;
