@@ -96,6 +96,8 @@ pub mod codes {
     pub const BAD_LITERAL: &str = "E0003";
     /// A policy file could not be read.
     pub const UNREADABLE: &str = "E0004";
+    /// A policy file or set larger than its [`crate::limits::Limits`].
+    pub const TOO_LARGE: &str = "E0005";
     /// A field path the schema does not declare.
     pub const UNKNOWN_FIELD: &str = "E0101";
     /// An enum or classification member that does not exist.

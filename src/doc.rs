@@ -77,11 +77,22 @@ pub fn from_json(text: &str) -> Result<Doc, DocError> {
     })
 }
 
-/// Parsers append " at line X column Y"; we report the position separately.
+/// Parsers append " at line X column Y"; we report the position separately,
+/// and say in words what their limits mean.
 fn strip_location(message: &str) -> String {
-    match message.find(" at line ") {
-        Some(i) => message[..i].to_owned(),
-        None => message.to_owned(),
+    let message = match message.find(" at line ") {
+        Some(i) => message.get(..i).unwrap_or(message),
+        None => message,
+    };
+    match message {
+        "recursion limit exceeded" => format!(
+            "nested deeper than {} levels",
+            crate::limits::MAX_FACT_DEPTH
+        ),
+        "repetition limit exceeded" => {
+            "aliases expand to too many values (an alias bomb?)".to_owned()
+        }
+        other => other.to_owned(),
     }
 }
 
@@ -151,9 +162,14 @@ impl<'de> Visitor<'de> for DocVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Doc, A::Error> {
         let mut entries: Vec<(String, Doc)> = Vec::new();
+        // A set, not a scan of `entries`: a mapping may have many keys.
+        let mut seen = std::collections::BTreeSet::new();
         while let Some(key) = map.next_key::<Key>()? {
-            if entries.iter().any(|(k, _)| *k == key.0) {
-                return Err(de::Error::custom(format!("duplicate key `{}`", key.0)));
+            if !seen.insert(key.0.clone()) {
+                return Err(de::Error::custom(format!(
+                    "duplicate key `{}`",
+                    crate::limits::clip(&key.0)
+                )));
             }
             let value = map.next_value()?;
             entries.push((key.0, value));

@@ -13,6 +13,7 @@ use chrono::NaiveDate;
 use crate::diagnostics::Severity;
 use crate::doc::{self, Doc};
 use crate::ir::Value;
+use crate::limits::{self, Limits, clip};
 use crate::money::{Money, MoneyError};
 use crate::schema::{Field, Schema, Type};
 use crate::suggest;
@@ -112,8 +113,96 @@ impl Format {
     }
 }
 
+/// Reads a fact document: a file by its extension, or `-` (stdin) by its
+/// first character. More than `limits.max_fact_bytes`, or bytes that are not
+/// UTF-8, are refused before parsing.
+pub fn read(path: &Path, limits: &Limits) -> Result<(String, Format), FactProblem> {
+    use std::io::Read as _;
+    let problem = |message: String, help: Option<&str>| {
+        FactProblem::new("", message, help.map(str::to_owned))
+    };
+    let stdin = path == Path::new("-");
+    let format = match Format::of_path(path) {
+        _ if stdin => None,
+        Some(f) => Some(f),
+        None => {
+            return Err(problem(
+                "facts must be a .yaml, .yml or .json file, or - for stdin".into(),
+                None,
+            ));
+        }
+    };
+    let reader: Box<dyn std::io::Read> = if stdin {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(path).map_err(|e| problem(format!("cannot read: {e}"), None))?)
+    };
+    let mut bytes = Vec::new();
+    reader
+        .take(limits.max_fact_bytes as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| problem(format!("cannot read: {e}"), None))?;
+    if bytes.len() > limits.max_fact_bytes {
+        return Err(problem(
+            format!(
+                "the fact document is larger than the limit of {}",
+                limits::bytes(limits.max_fact_bytes)
+            ),
+            Some("one document holds one account's facts; raise the limit with `--max-fact-bytes`"),
+        ));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let before = e.as_bytes().get(..valid).unwrap_or_default();
+        let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+        let column = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+        let byte = e.as_bytes().get(valid).copied().unwrap_or_default();
+        FactProblem {
+            position: Some((line, column)),
+            ..problem(
+                format!("not UTF-8 text: byte 0x{byte:02X} is not valid here"),
+                Some("save the file as UTF-8"),
+            )
+        }
+    })?;
+    let format = format.unwrap_or_else(|| {
+        if text
+            .trim_start_matches('\u{feff}')
+            .trim_start()
+            .starts_with(['{', '['])
+        {
+            Format::Json
+        } else {
+            Format::Yaml
+        }
+    });
+    Ok((text, format))
+}
+
 /// Parses and loads a fact document.
 pub fn load_text(schema: &Schema, text: &str, format: Format) -> Result<Loaded, Vec<FactProblem>> {
+    load_text_with(schema, text, format, &Limits::default())
+}
+
+/// [`load_text`] within explicit [`Limits`]. A leading byte order mark is
+/// ignored: editors write one, and it is not part of the facts.
+pub fn load_text_with(
+    schema: &Schema,
+    text: &str,
+    format: Format,
+    limits: &Limits,
+) -> Result<Loaded, Vec<FactProblem>> {
+    if text.len() > limits.max_fact_bytes {
+        return Err(vec![FactProblem::new(
+            "",
+            format!(
+                "the fact document is larger than the limit of {}",
+                limits::bytes(limits.max_fact_bytes)
+            ),
+            None,
+        )]);
+    }
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let parsed = match format {
         Format::Yaml => doc::from_yaml(text),
         Format::Json => doc::from_json(text),
@@ -130,12 +219,28 @@ pub fn load_text(schema: &Schema, text: &str, format: Format) -> Result<Loaded, 
                 },
                 e.message
             ),
-            help: None,
+            help: parse_help(&e.message),
             position: e.line.zip(e.column),
             severity: Severity::Error,
         }]
     })?;
     load(schema, &doc)
+}
+
+/// What to do about a document the parser rejected, when we can tell.
+fn parse_help(message: &str) -> Option<String> {
+    let help = if message.contains("tab") {
+        "indent YAML with spaces, not tabs"
+    } else if message == "number out of range" {
+        "numbers in facts must fit in 64 bits; write money as a string such as \"2500.00 USD\""
+    } else if message.starts_with("nested deeper") {
+        "fact documents are a few levels deep: records of fields"
+    } else if message.starts_with("duplicate key") {
+        "each field may be given once"
+    } else {
+        return None;
+    };
+    Some(help.to_owned())
 }
 
 /// Checks a parsed document against the schema.
@@ -280,6 +385,7 @@ fn convert(schema: &Schema, field: &Field, doc: &Doc) -> Result<Option<Value>, F
             ))));
         }
         (Type::Int, Doc::Int(n)) => match i64::try_from(*n) {
+            Ok(n) if n < 0 && !field.signed => return Err(negative(field, &n.to_string())),
             Ok(n) => Value::Int(n),
             Err(_) => {
                 return Err(wrong(Some(format!(
@@ -289,12 +395,25 @@ fn convert(schema: &Schema, field: &Field, doc: &Doc) -> Result<Option<Value>, F
                 ))));
             }
         },
+        // YAML reads an integer too large for any type as a string.
+        (Type::Int, Doc::String(s))
+            if !s.is_empty()
+                && s.trim_start_matches('-')
+                    .bytes()
+                    .all(|b| b.is_ascii_digit()) =>
+        {
+            return Err(FactProblem::new(
+                path,
+                format!("`{}` is too large for an integer", clip(s)),
+                Some(format!("integers range from {} to {}", i64::MIN, i64::MAX)),
+            ));
+        }
         (Type::Date, Doc::String(s)) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
             Ok(d) => Value::Date(d),
             Err(_) => {
                 return Err(FactProblem::new(
                     path,
-                    format!("`{s}` is not a calendar date"),
+                    format!("`{}` is not a calendar date", clip(s)),
                     Some("write dates as YYYY-MM-DD, such as 2026-11-25".into()),
                 ));
             }
@@ -304,21 +423,29 @@ fn convert(schema: &Schema, field: &Field, doc: &Doc) -> Result<Option<Value>, F
                 let help = match &e {
                     MoneyError::UnknownCurrency(code) => crate::money::Currency::suggest(code)
                         .map(|c| format!("did you mean `{c}`?")),
-                    MoneyError::Shape => Some(format!("write it as \"{} {currency}\"", s.trim())),
+                    MoneyError::Shape => {
+                        Some(format!("write it as \"{} {currency}\"", clip(s.trim())))
+                    }
                     _ => Some(format!("write money as \"2500.00 {currency}\"")),
                 };
-                FactProblem::new(path, format!("`{s}` is not money: {e}"), help)
+                FactProblem::new(path, format!("`{}` is not money: {e}", clip(s)), help)
             })?;
             if money.currency != currency {
                 return Err(FactProblem::new(
                     path,
-                    format!("expected money in {currency}, found `{s}`"),
+                    format!("expected money in {currency}, found `{}`", clip(s)),
                     Some(format!(
                         "credo never converts currencies; give the amount in {currency}"
                     )),
                 ));
             }
+            if money.is_negative() && !field.signed {
+                return Err(negative(field, s));
+            }
             Value::Money(money)
+        }
+        (Type::Money(_), Doc::Int(n)) if field.default_currency && *n < 0 && !field.signed => {
+            return Err(negative(field, &n.to_string()));
         }
         (Type::Money(currency), Doc::Int(n)) if field.default_currency => Value::Money(
             Money::parse_amount(&n.to_string(), currency)
@@ -348,7 +475,7 @@ fn convert(schema: &Schema, field: &Field, doc: &Doc) -> Result<Option<Value>, F
                     };
                     return Err(FactProblem::new(
                         path,
-                        format!("`{s}` is not one of {}", members.members.join(", ")),
+                        format!("`{}` is not one of {}", clip(s), members.members.join(", ")),
                         Some(help),
                     ));
                 }
@@ -357,4 +484,16 @@ fn convert(schema: &Schema, field: &Field, doc: &Doc) -> Result<Option<Value>, F
         _ => return Err(wrong(None)),
     };
     Ok(Some(value))
+}
+
+/// A negative amount or count in a field that is not `signed`.
+fn negative(field: &Field, value: &str) -> FactProblem {
+    FactProblem::new(
+        &field.path,
+        format!("`{}` is negative", clip(value)),
+        Some(format!(
+            "`{}` cannot be below zero; if it can, mark it `signed` in the schema",
+            field.path
+        )),
+    )
 }

@@ -35,6 +35,7 @@ pub mod doc;
 pub mod eval;
 pub mod facts;
 pub mod ir;
+pub mod limits;
 pub mod money;
 pub mod outcome;
 pub mod reference;
@@ -48,6 +49,7 @@ use std::path::Path;
 
 pub use diagnostics::Diagnostic;
 pub use ir::Program;
+pub use limits::Limits;
 pub use source::{Source, Sources};
 
 /// A policy set after checking: the program if it has no errors, and every
@@ -67,6 +69,12 @@ impl Checked {
 
 /// Reads every `*.credo` file directly in `dir`, in name order, and checks them.
 pub fn load_dir(dir: &Path) -> std::io::Result<Checked> {
+    load_dir_with(dir, &Limits::default())
+}
+
+/// [`load_dir`] within explicit [`Limits`]: a set with too many files, or a
+/// file too large, is reported as an error before it is read.
+pub fn load_dir_with(dir: &Path, limits: &Limits) -> std::io::Result<Checked> {
     let mut paths: Vec<_> = std::fs::read_dir(dir)?
         .filter_map(Result::ok)
         .map(|e| e.path())
@@ -75,40 +83,120 @@ pub fn load_dir(dir: &Path) -> std::io::Result<Checked> {
     paths.sort();
     let mut sources = Sources::default();
     let mut unreadable = Vec::new();
+    if paths.len() > limits.max_policy_files {
+        let mut checked = Checked {
+            program: None,
+            sources,
+            diagnostics: Vec::new(),
+        };
+        let file = checked
+            .sources
+            .add(Source::new(dir.display().to_string(), ""));
+        checked.diagnostics.push(
+            Diagnostic::error(
+                diagnostics::codes::TOO_LARGE,
+                source::Span::new(file, 0, 0),
+                format!(
+                    "the policy set has {} `.credo` files, more than the limit of {}",
+                    paths.len(),
+                    limits.max_policy_files
+                ),
+            )
+            .help("merge policy files, or raise the limit with `--max-policy-files`"),
+        );
+        return Ok(checked);
+    }
     for path in paths {
         let name = path.display().to_string();
-        match std::fs::read(&path).map(String::from_utf8) {
-            Ok(Ok(text)) => {
-                sources.add(Source::new(name, text));
-            }
-            Ok(Err(_)) => unreadable.push((name, "it is not UTF-8 text".to_owned())),
-            Err(e) => unreadable.push((name, e.to_string())),
+        match read_limited(&path, limits.max_policy_bytes) {
+            Ok(Some(bytes)) => match String::from_utf8(bytes) {
+                Ok(text) => {
+                    sources.add(Source::new(name, text));
+                }
+                Err(e) => unreadable.push((
+                    name,
+                    format!(
+                        "it is not UTF-8 text (invalid byte at offset {})",
+                        e.utf8_error().valid_up_to()
+                    ),
+                    None,
+                )),
+            },
+            Ok(None) => unreadable.push((
+                name,
+                format!(
+                    "it is larger than the limit of {}",
+                    limits::bytes(limits.max_policy_bytes)
+                ),
+                Some("split the file, or raise the limit with `--max-policy-bytes`"),
+            )),
+            Err(e) => unreadable.push((name, e.to_string(), None)),
         }
     }
     if sources.iter().next().is_none() && unreadable.is_empty() {
         unreadable.push((
             dir.display().to_string(),
             "it holds no `.credo` files".to_owned(),
+            None,
         ));
     }
-    let mut checked = check_sources(sources);
-    for (name, reason) in unreadable {
+    let mut checked = check_sources_with(sources, limits);
+    for (name, reason, help) in unreadable {
         let file = checked.sources.add(Source::new(name.clone(), ""));
-        checked.diagnostics.push(Diagnostic::error(
-            diagnostics::codes::UNREADABLE,
-            source::Span::new(file, 0, 0),
-            format!("cannot read `{name}`: {reason}"),
-        ));
+        let code = if help.is_some() {
+            diagnostics::codes::TOO_LARGE
+        } else {
+            diagnostics::codes::UNREADABLE
+        };
+        checked.diagnostics.push(
+            Diagnostic::error(
+                code,
+                source::Span::new(file, 0, 0),
+                format!("cannot read `{name}`: {reason}"),
+            )
+            .help_opt(help.map(str::to_owned)),
+        );
         checked.program = None;
     }
     Ok(checked)
 }
 
+/// The file's bytes, or `None` when it holds more than `limit`.
+fn read_limited(path: &Path, limit: usize) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() <= limit).then_some(bytes))
+}
+
 /// Parses and checks a set of policy sources.
 pub fn check_sources(sources: Sources) -> Checked {
+    check_sources_with(sources, &Limits::default())
+}
+
+/// [`check_sources`] within explicit [`Limits`]: a source larger than
+/// `max_policy_bytes` is an error, and is not parsed.
+pub fn check_sources_with(sources: Sources, limits: &Limits) -> Checked {
     let mut files = Vec::new();
     let mut diagnostics = Vec::new();
     for (id, source) in sources.iter() {
+        if source.text.len() > limits.max_policy_bytes {
+            diagnostics.push(
+                Diagnostic::error(
+                    diagnostics::codes::TOO_LARGE,
+                    source::Span::new(id, 0, 0),
+                    format!(
+                        "`{}` is larger than the limit of {}",
+                        source.name,
+                        limits::bytes(limits.max_policy_bytes)
+                    ),
+                )
+                .help("split the file, or raise the limit with `--max-policy-bytes`"),
+            );
+            continue;
+        }
         match syntax::parse(id, &source.text) {
             Ok(file) => files.push(file),
             Err(errors) => diagnostics.extend(errors),

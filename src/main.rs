@@ -4,7 +4,7 @@
 //! 2 bad invocation or bad facts. Errors go to stderr; when anything is
 //! wrong, nothing is written to stdout.
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -12,9 +12,9 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use credo::eval::Request;
-use credo::facts::{self, Format};
+use credo::facts;
 use credo::outcome::AsOfSource;
-use credo::{Checked, Program, diagnostics, render};
+use credo::{Checked, Limits, Program, diagnostics, render};
 
 #[derive(Parser)]
 #[command(
@@ -44,6 +44,8 @@ enum Command {
         decisions: Vec<String>,
         /// A `.yaml`, `.yml` or `.json` fact file, or `-` for stdin.
         facts: PathBuf,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Check a policy set and report every problem.
     Check {
@@ -51,7 +53,33 @@ enum Command {
         policies: PathBuf,
         #[arg(long, value_enum, default_value_t = DiagnosticFormat::Text)]
         format: DiagnosticFormat,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
+}
+
+/// The sizes credo accepts; see `credo::Limits` and the README's "Limits".
+#[derive(clap::Args)]
+struct LimitArgs {
+    /// Largest fact document, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_fact_bytes)]
+    max_fact_bytes: usize,
+    /// Largest policy file, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_policy_bytes)]
+    max_policy_bytes: usize,
+    /// Most `.credo` files in the policy directory.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_policy_files)]
+    max_policy_files: usize,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Limits {
+        Limits {
+            max_fact_bytes: self.max_fact_bytes,
+            max_policy_bytes: self.max_policy_bytes,
+            max_policy_files: self.max_policy_files,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -84,8 +112,20 @@ fn main() -> ExitCode {
             as_of,
             decisions,
             facts,
-        } => eval(&policies, format, as_of, &decisions, &facts),
-        Command::Check { policies, format } => check(&policies, format),
+            limits,
+        } => eval(
+            &policies,
+            format,
+            as_of,
+            &decisions,
+            &facts,
+            &limits.limits(),
+        ),
+        Command::Check {
+            policies,
+            format,
+            limits,
+        } => check(&policies, format, &limits.limits()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -98,8 +138,12 @@ fn color() -> bool {
 }
 
 /// Loads and checks the policy set, printing its diagnostics to stderr.
-fn load(dir: &Path, format: DiagnosticFormat) -> Result<(Checked, Option<Program>), Exit> {
-    let mut checked = credo::load_dir(dir).map_err(|e| {
+fn load(
+    dir: &Path,
+    format: DiagnosticFormat,
+    limits: &Limits,
+) -> Result<(Checked, Option<Program>), Exit> {
+    let mut checked = credo::load_dir_with(dir, limits).map_err(|e| {
         eprintln!(
             "error: cannot read the policy directory `{}`: {e}",
             dir.display()
@@ -125,8 +169,8 @@ fn load(dir: &Path, format: DiagnosticFormat) -> Result<(Checked, Option<Program
     Ok((checked, program))
 }
 
-fn check(dir: &Path, format: DiagnosticFormat) -> Result<(), Exit> {
-    let (checked, program) = load(dir, format)?;
+fn check(dir: &Path, format: DiagnosticFormat, limits: &Limits) -> Result<(), Exit> {
+    let (checked, program) = load(dir, format, limits)?;
     let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = checked.diagnostics.len() - errors;
     match program {
@@ -152,8 +196,9 @@ fn eval(
     as_of: Option<NaiveDate>,
     decisions: &[String],
     path: &Path,
+    limits: &Limits,
 ) -> Result<(), Exit> {
-    let (checked, program) = load(dir, DiagnosticFormat::Text)?;
+    let (checked, program) = load(dir, DiagnosticFormat::Text, limits)?;
     let Some(program) = program.filter(|_| !checked.has_errors()) else {
         eprintln!("error: the policies have errors; nothing was evaluated");
         return Err(Exit(1));
@@ -178,16 +223,18 @@ fn eval(
     } else {
         path.display().to_string()
     };
-    let (text, format_of_facts) = read_facts(path).map_err(|message| {
-        eprintln!("error: {name}: {message}");
+    let (text, format_of_facts) = facts::read(path, limits).map_err(|problem| {
+        eprintln!("{}", problem.render(&name));
         Exit(2)
     })?;
-    let loaded = facts::load_text(&program.schema, &text, format_of_facts).map_err(|problems| {
-        for p in &problems {
-            eprintln!("{}", p.render(&name));
-        }
-        Exit(2)
-    })?;
+    let loaded = facts::load_text_with(&program.schema, &text, format_of_facts, limits).map_err(
+        |problems| {
+            for p in &problems {
+                eprintln!("{}", p.render(&name));
+            }
+            Exit(2)
+        },
+    )?;
     for w in &loaded.warnings {
         eprintln!("{}", w.render(&name));
     }
@@ -212,30 +259,4 @@ fn eval(
     };
     print!("{out}");
     Ok(())
-}
-
-/// The fact text and its format: by extension, or by content for stdin.
-fn read_facts(path: &Path) -> Result<(String, Format), String> {
-    if path == Path::new("-") {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| format!("cannot read stdin: {e}"))?;
-        let format = if text.trim_start().starts_with(['{', '[']) {
-            Format::Json
-        } else {
-            Format::Yaml
-        };
-        return Ok((text, format));
-    }
-    let format =
-        Format::of_path(path).ok_or("facts must be a .yaml, .yml or .json file, or - for stdin")?;
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        )
-    })?;
-    Ok((text, format))
 }
