@@ -141,7 +141,8 @@ impl<'de> Visitor<'de> for DocVisitor {
 
     fn visit_f64<E>(self, n: f64) -> Result<Doc, E> {
         // Kept only to be named in an error: no field accepts a float.
-        Ok(Doc::Float(n.to_string()))
+        // `{:?}` keeps `4.0` from reading as the integer `4`.
+        Ok(Doc::Float(format!("{n:?}")))
     }
 
     fn visit_str<E>(self, s: &str) -> Result<Doc, E> {

@@ -153,9 +153,7 @@ pub fn read(path: &Path, limits: &Limits) -> Result<(String, Format), FactProble
     }
     let text = String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
-        let before = e.as_bytes().get(..valid).unwrap_or_default();
-        let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-        let column = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+        let (line, column) = crate::source::byte_position(e.as_bytes(), valid);
         let byte = e.as_bytes().get(valid).copied().unwrap_or_default();
         FactProblem {
             position: Some((line, column)),
@@ -203,7 +201,9 @@ pub fn load_text_with(
         )]);
     }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // An empty JSON file is as empty as an empty YAML one.
     let parsed = match format {
+        _ if text.trim().is_empty() => Ok(Doc::Null),
         Format::Yaml => doc::from_yaml(text),
         Format::Json => doc::from_json(text),
     };
@@ -219,7 +219,10 @@ pub fn load_text_with(
                 },
                 e.message
             ),
-            help: parse_help(&e.message),
+            help: parse_help(
+                &e.message,
+                e.line.and_then(|l| text.lines().nth(l.saturating_sub(1))),
+            ),
             position: e.line.zip(e.column),
             severity: Severity::Error,
         }]
@@ -228,14 +231,19 @@ pub fn load_text_with(
 }
 
 /// What to do about a document the parser rejected, when we can tell.
-fn parse_help(message: &str) -> Option<String> {
-    let help = if message.contains("tab") {
+fn parse_help(message: &str, line: Option<&str>) -> Option<String> {
+    let indented_by_tab = line.is_some_and(|l| {
+        l.chars()
+            .take_while(|c| c.is_whitespace())
+            .any(|c| c == '\t')
+    });
+    let help = if indented_by_tab {
         "indent YAML with spaces, not tabs"
     } else if message == "number out of range" {
         "numbers in facts must fit in 64 bits; write money as a string such as \"2500.00 USD\""
     } else if message.starts_with("nested deeper") {
         "fact documents are a few levels deep: records of fields"
-    } else if message.starts_with("duplicate key") {
+    } else if message.contains("duplicate key") {
         "each field may be given once"
     } else {
         return None;
@@ -408,9 +416,10 @@ fn convert(schema: &Schema, field: &Field, doc: &Doc) -> Result<Option<Value>, F
                 Some(format!("integers range from {} to {}", i64::MIN, i64::MAX)),
             ));
         }
+        // chrono also reads `2026-1-5`; dates are written in full, as in policies.
         (Type::Date, Doc::String(s)) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-            Ok(d) => Value::Date(d),
-            Err(_) => {
+            Ok(d) if s.len() == 10 => Value::Date(d),
+            _ => {
                 return Err(FactProblem::new(
                     path,
                     format!("`{}` is not a calendar date", clip(s)),
@@ -424,7 +433,15 @@ fn convert(schema: &Schema, field: &Field, doc: &Doc) -> Result<Option<Value>, F
                     MoneyError::UnknownCurrency(code) => crate::money::Currency::suggest(code)
                         .map(|c| format!("did you mean `{c}`?")),
                     MoneyError::Shape => {
-                        Some(format!("write it as \"{} {currency}\"", clip(s.trim())))
+                        let amount: String = s
+                            .chars()
+                            .filter(|c| c.is_ascii_digit() || matches!(c, '.' | '-'))
+                            .collect();
+                        if amount.is_empty() {
+                            Some(format!("write money as \"2500.00 {currency}\""))
+                        } else {
+                            Some(format!("write it as \"{} {currency}\"", clip(&amount)))
+                        }
                     }
                     _ => Some(format!("write money as \"2500.00 {currency}\"")),
                 };
@@ -457,9 +474,17 @@ fn convert(schema: &Schema, field: &Field, doc: &Doc) -> Result<Option<Value>, F
             ))));
         }
         (Type::Money(currency), Doc::Float(f)) => {
+            let example = if f.parse::<f64>().is_ok_and(f64::is_finite) {
+                f.as_str()
+            } else {
+                "2500.00"
+            };
             return Err(wrong(Some(format!(
-                "write money as a string, such as \"{f} {currency}\", so that it stays exact"
+                "write money as a string, such as \"{example} {currency}\", so that it stays exact"
             ))));
+        }
+        (Type::Int, Doc::Float(_)) => {
+            return Err(wrong(Some("write a whole number, such as 4".into())));
         }
         (Type::Enum(id), Doc::String(s)) => {
             let Some(members) = schema.enum_type(id) else {

@@ -111,16 +111,27 @@ pub fn load_dir_with(dir: &Path, limits: &Limits) -> std::io::Result<Checked> {
         match read_limited(&path, limits.max_policy_bytes) {
             Ok(Some(bytes)) => match String::from_utf8(bytes) {
                 Ok(text) => {
+                    // A byte order mark is an editor's, not part of the policy.
+                    let text = match text.strip_prefix('\u{feff}') {
+                        Some(rest) => rest.to_owned(),
+                        None => text,
+                    };
                     sources.add(Source::new(name, text));
                 }
-                Err(e) => unreadable.push((
-                    name,
-                    format!(
-                        "it is not UTF-8 text (invalid byte at offset {})",
-                        e.utf8_error().valid_up_to()
-                    ),
-                    None,
-                )),
+                Err(e) => {
+                    let (line, column) =
+                        source::byte_position(e.as_bytes(), e.utf8_error().valid_up_to());
+                    let byte = e
+                        .as_bytes()
+                        .get(e.utf8_error().valid_up_to())
+                        .copied()
+                        .unwrap_or_default();
+                    unreadable.push((
+                        name,
+                        format!("it is not UTF-8 text: byte 0x{byte:02X} at line {line}, column {column}"),
+                        None,
+                    ))
+                }
             },
             Ok(None) => unreadable.push((
                 name,
@@ -140,7 +151,16 @@ pub fn load_dir_with(dir: &Path, limits: &Limits) -> std::io::Result<Checked> {
             None,
         ));
     }
-    let mut checked = check_sources_with(sources, limits);
+    // With no file to check, "no schema" would only repeat why.
+    let mut checked = if sources.iter().next().is_none() {
+        Checked {
+            program: None,
+            sources,
+            diagnostics: Vec::new(),
+        }
+    } else {
+        check_sources_with(sources, limits)
+    };
     for (name, reason, help) in unreadable {
         let file = checked.sources.add(Source::new(name.clone(), ""));
         let code = if help.is_some() {

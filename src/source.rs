@@ -133,3 +133,11 @@ impl fmt::Display for Location {
         write!(f, "{}:{}:{}", self.file, self.line, self.column)
     }
 }
+
+/// One-based line and column (in bytes) of `offset` in text that may not be UTF-8.
+pub fn byte_position(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = bytes.get(..offset).unwrap_or(bytes);
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let column = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+    (line, column)
+}

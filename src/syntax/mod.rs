@@ -105,6 +105,8 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
     };
     let found_words = if found.is_empty() {
         "the end of the file".to_owned()
+    } else if let Some(c) = found.chars().next().filter(|c| c.is_control()) {
+        format!("the control character U+{:04X}", u32::from(c))
     } else {
         format!("`{found}`")
     };
