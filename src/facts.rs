@@ -355,7 +355,7 @@ impl Loader<'_> {
                 let help =
                     suggest::closest(key, siblings).map(|s| format!("did you mean `{prefix}{s}`?"));
                 self.warnings.push(FactProblem::warning(
-                    &path,
+                    &clip(&path),
                     "unknown field, ignored".into(),
                     help,
                 ));

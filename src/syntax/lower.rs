@@ -491,7 +491,7 @@ impl Lower {
             self.errors.push(
                 Diagnostic::error(
                     codes::TOO_DEEP,
-                    span,
+                    expr.span,
                     format!("expression nested deeper than {MAX_EXPRESSION_DEPTH} levels"),
                 )
                 .label("this expression")
