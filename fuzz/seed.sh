@@ -1,17 +1,27 @@
 #!/usr/bin/env bash
-# Fills fuzz/corpus/TARGET/ with the repository's own inputs as seeds.
+# Fills fuzz/corpus/TARGET/ with the repository's own inputs as seeds, each
+# named after its folder so that files of the same name do not collide.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for t in parse check facts_yaml facts_json eval; do mkdir -p "fuzz/corpus/$t"; done
-cp policies/*.credo tests/cases/semantics/*.credo tests/cases/check/*.credo fuzz/corpus/parse/
-cp policies/*.credo tests/cases/semantics/*.credo tests/cases/check/*.credo fuzz/corpus/check/
-cp policies/examples/*.yaml tests/cases/semantics/*.yaml fuzz/corpus/facts_yaml/
-cp policies/examples/*.json fuzz/corpus/facts_json/
+seed() { # seed TARGET FILE...
+  local target=$1
+  shift
+  mkdir -p "fuzz/corpus/$target"
+  for f in "$@"; do
+    cp "$f" "fuzz/corpus/$target/$(echo "$f" | tr '/' '_')"
+  done
+}
+policies=(policies/*.credo tests/cases/semantics/*.credo tests/cases/check/*.credo)
+seed parse "${policies[@]}"
+seed check "${policies[@]}"
+seed facts_yaml policies/examples/*.yaml tests/cases/semantics/*.yaml tests/cases/bad_input/facts/*.yaml
+seed facts_json policies/examples/*.json tests/cases/bad_input/facts/*.json
+mkdir -p fuzz/corpus/eval
 for f in tests/cases/semantics/*.yaml; do
-  python3 -c 'import json,sys,yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1])), default=str))' "$f" \
-    > "fuzz/corpus/facts_json/$(basename "$f" .yaml).json" 2>/dev/null || true
+  { cat "${f%.yaml}.credo"; printf '\n---facts\n'; cat "$f"; } > "fuzz/corpus/eval/semantics_$(basename "$f" .yaml)"
 done
-for f in tests/cases/semantics/*.yaml; do
-  { cat "${f%.yaml}.credo"; printf '\n---facts\n'; cat "$f"; } > "fuzz/corpus/eval/$(basename "$f" .yaml)"
+# Inputs that once failed, kept as regressions (see FUZZING.md).
+for d in fuzz/regressions/*/; do
+  [ -d "$d" ] && seed "$(basename "$d")" "$d"*
 done
-cp -r fuzz/regressions/. fuzz/corpus/ 2>/dev/null || true
+true
