@@ -56,6 +56,7 @@ pub fn evaluate(
 ) -> Result<Evaluation, EvalError> {
     let mut decisions: Vec<ast::Decision> = Vec::new();
     for (id, source) in program.sources.iter() {
+        // A checked program's sources parsed once already; this cannot fail.
         let file = crate::syntax::parse(id, &source.text)
             .map_err(|_| EvalError::UnknownDecision(source.name.clone()))?;
         for item in file.items {
