@@ -139,6 +139,11 @@ impl<'de> Visitor<'de> for DocVisitor {
         Ok(Doc::Int(n))
     }
 
+    fn visit_u128<E>(self, n: u128) -> Result<Doc, E> {
+        // Beyond i128 no field can take it; as text it is still named in the error.
+        Ok(i128::try_from(n).map_or_else(|_| Doc::String(n.to_string()), Doc::Int))
+    }
+
     fn visit_f64<E>(self, n: f64) -> Result<Doc, E> {
         // Kept only to be named in an error: no field accepts a float.
         // `{:?}` keeps `4.0` from reading as the integer `4`.

@@ -403,6 +403,9 @@ fn convert(schema: &Schema, field: &Field, doc: &Doc) -> Result<Option<Value>, F
                 ))));
             }
         },
+        (Type::Int, Doc::String(s)) if s.parse::<i64>().is_ok() => {
+            return Err(wrong(Some(format!("write the number without quotes: {s}"))));
+        }
         // YAML reads an integer too large for any type as a string.
         (Type::Int, Doc::String(s))
             if !s.is_empty()
@@ -430,8 +433,19 @@ fn convert(schema: &Schema, field: &Field, doc: &Doc) -> Result<Option<Value>, F
         (Type::Money(currency), Doc::String(s)) => {
             let money: Money = s.parse().map_err(|e: MoneyError| {
                 let help = match &e {
-                    MoneyError::UnknownCurrency(code) => crate::money::Currency::suggest(code)
-                        .map(|c| format!("did you mean `{c}`?")),
+                    // `USD 100`: the currency came first.
+                    MoneyError::UnknownCurrency(code) => match s.trim().split_once(' ') {
+                        Some((first, rest))
+                            if crate::money::Currency::from_code(first).is_some() =>
+                        {
+                            Some(format!(
+                                "write the amount first: \"{} {first}\"",
+                                clip(rest.trim())
+                            ))
+                        }
+                        _ => crate::money::Currency::suggest(code)
+                            .map(|c| format!("did you mean `{c}`?")),
+                    },
                     MoneyError::Shape => {
                         let amount: String = s
                             .chars()
@@ -483,8 +497,17 @@ fn convert(schema: &Schema, field: &Field, doc: &Doc) -> Result<Option<Value>, F
                 "write money as a string, such as \"{example} {currency}\", so that it stays exact"
             ))));
         }
-        (Type::Int, Doc::Float(_)) => {
-            return Err(wrong(Some("write a whole number, such as 4".into())));
+        (Type::Int, Doc::Float(f)) => {
+            // JSON reads an integer too large for 64 bits as a float.
+            let whole = f
+                .parse::<f64>()
+                .is_ok_and(|x| x.is_finite() && x.fract() == 0.0);
+            let help = if whole {
+                format!("integers range from {} to {}", i64::MIN, i64::MAX)
+            } else {
+                "write a whole number, such as 4".to_owned()
+            };
+            return Err(wrong(Some(help)));
         }
         (Type::Enum(id), Doc::String(s)) => {
             let Some(members) = schema.enum_type(id) else {
