@@ -120,3 +120,29 @@ proptest! {
         }
     }
 }
+
+/// Past 128 facts the compiled evaluator keeps missing facts in a list,
+/// not a bit set: the two evaluators must still agree.
+#[test]
+fn agrees_beyond_128_facts() {
+    let fields: String = (0..200).map(|i| format!("    f{i}: int\n")).collect();
+    let schema = format!("schema {{\n  account {{\n{fields}  }}\n}}\n");
+    let all: Vec<String> = (0..200).map(|i| format!("account.f{i} > 0")).collect();
+    let policy = format!(
+        "decision wide: eligibility {{\n  deny odd when account.f150 == 1 or account.f3 == 2 because \"odd\"\n  allow all when {} because \"all\"\n}}\n",
+        all.join(" and ")
+    );
+    let mut sources = Sources::default();
+    sources.add(Source::new("schema.credo", schema));
+    sources.add(Source::new("wide.credo", policy));
+    let program = credo::check_sources(sources).program.expect("checks");
+    for given in [0, 1, 3, 127, 128, 129, 151, 199, 200] {
+        let entries: Vec<(String, credo::doc::Doc)> = (0..given)
+            .map(|i| (format!("f{i}"), credo::doc::Doc::Int(1)))
+            .collect();
+        let doc = credo::doc::Doc::Map(vec![("account".into(), credo::doc::Doc::Map(entries))]);
+        let facts = facts::load(&program.schema, &doc).expect("loads").facts;
+        let (compiled, reference) = both(&program, &facts);
+        assert_eq!(compiled, reference, "{given} facts given");
+    }
+}
