@@ -223,6 +223,19 @@ pub fn check_sources_with(sources: Sources, limits: &Limits) -> Checked {
         }
     }
     if !diagnostics.is_empty() {
+        // Still check the files that parsed, so that one run shows every
+        // error; leave out what the broken files may explain (a decision the
+        // catalog requires, or an assertion names, may be defined in them).
+        let schema_parsed = files
+            .iter()
+            .any(|f| f.items.iter().any(|i| matches!(i, ast::Item::Schema(_))));
+        if schema_parsed {
+            let (_, more) = check::check(sources.clone(), &files);
+            diagnostics.extend(more.into_iter().filter(|d| {
+                d.code != diagnostics::codes::MISSING_DECISION
+                    && d.code != diagnostics::codes::BAD_ASSERTION
+            }));
+        }
         return Checked {
             program: None,
             sources,
