@@ -14,6 +14,15 @@ pub const MAX_CHAIN: usize = 256;
 /// Height of one expression tree: chains inside brackets inside chains.
 pub const MAX_EXPRESSION_DEPTH: usize = 320;
 
+/// Diagnostics rendered as text in one run; the rest are counted. Each may
+/// quote a source line, so a thousand errors on one long line would print
+/// gigabytes.
+pub const MAX_DIAGNOSTICS_SHOWN: usize = 100;
+
+/// Longest source line quoted under a diagnostic; a longer one is named by
+/// `file:line:column` alone.
+pub const MAX_QUOTED_LINE: usize = 500;
+
 /// Levels of nesting in a fact document (the YAML and JSON readers' own limit).
 pub const MAX_FACT_DEPTH: usize = 128;
 

@@ -330,3 +330,13 @@ fn policy_limit_lowered_below_a_policy_file() {
         b""
     ));
 }
+
+/// Was a denial of service: every error quoted the same 70 KB line, so
+/// 5,000 errors printed 700 MB. Now 100 are shown, long lines are not quoted.
+#[test]
+fn policy_with_5000_errors_on_one_line() {
+    let condition = vec!["account.spnd > 0 USD"; 5000].join(" and ");
+    let shown = check(&condition_policy(&condition));
+    assert!(shown.len() < 50_000, "{} bytes of errors", shown.len());
+    insta::assert_snapshot!(shown);
+}
