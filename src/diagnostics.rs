@@ -96,6 +96,8 @@ pub mod codes {
     pub const BAD_LITERAL: &str = "E0003";
     /// A policy file could not be read.
     pub const UNREADABLE: &str = "E0004";
+    /// A policy file or set larger than its [`crate::limits::Limits`].
+    pub const TOO_LARGE: &str = "E0005";
     /// A field path the schema does not declare.
     pub const UNKNOWN_FIELD: &str = "E0101";
     /// An enum or classification member that does not exist.
@@ -143,7 +145,15 @@ pub fn render(sources: &Sources, diagnostics: &[Diagnostic], color: bool) -> Str
     let file_of = |span: Span| ids.get(span.file.0 as usize).copied().unwrap_or(0);
     let config = Config::default();
     let mut out: Vec<u8> = Vec::new();
-    for diagnostic in diagnostics {
+    let shown = crate::limits::MAX_DIAGNOSTICS_SHOWN;
+    for diagnostic in diagnostics.iter().take(shown) {
+        let long_line = sources
+            .get(diagnostic.span.file)
+            .is_some_and(|s| s.line_len(diagnostic.span.start) > crate::limits::MAX_QUOTED_LINE);
+        if long_line {
+            out.extend_from_slice(compact(sources, diagnostic).as_bytes());
+            continue;
+        }
         let mut labels = vec![
             Label::primary(
                 file_of(diagnostic.span),
@@ -191,7 +201,29 @@ pub fn render(sources: &Sources, diagnostics: &[Diagnostic], color: bool) -> Str
             );
         }
     }
+    if let Some(hidden) = diagnostics.len().checked_sub(shown).filter(|n| *n > 0) {
+        out.extend_from_slice(
+            format!("… and {hidden} more, not shown: fix these first, or see them all with `--format json`\n\n")
+                .as_bytes(),
+        );
+    }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A diagnostic without its source line, for lines too long to quote.
+fn compact(sources: &Sources, diagnostic: &Diagnostic) -> String {
+    let mut out = format!(
+        "{}[{}]: {}\n  --> {} (the line is too long to show)\n",
+        severity_word(diagnostic),
+        diagnostic.code,
+        diagnostic.message,
+        sources.locate(diagnostic.span)
+    );
+    if let Some(help) = &diagnostic.help {
+        out.push_str(&format!("  = help: {help}\n"));
+    }
+    out.push('\n');
+    out
 }
 
 fn severity_word(diagnostic: &Diagnostic) -> &'static str {

@@ -107,11 +107,22 @@ pub fn from_json(text: &str) -> Result<Doc, DocError> {
     })
 }
 
-/// Parsers append " at line X column Y"; we report the position separately.
+/// Parsers append " at line X column Y"; we report the position separately,
+/// and say in words what their limits mean.
 fn strip_location(message: &str) -> String {
-    match message.find(" at line ") {
-        Some(i) => message[..i].to_owned(),
-        None => message.to_owned(),
+    let message = match message.find(" at line ") {
+        Some(i) => message.get(..i).unwrap_or(message),
+        None => message,
+    };
+    match message {
+        "recursion limit exceeded" => format!(
+            "nested deeper than {} levels",
+            crate::limits::MAX_FACT_DEPTH
+        ),
+        "repetition limit exceeded" => {
+            "aliases expand to too many values (an alias bomb?)".to_owned()
+        }
+        other => other.to_owned(),
     }
 }
 
@@ -159,13 +170,14 @@ impl<'de> Visitor<'de> for DocVisitor {
     }
 
     fn visit_u128<E>(self, n: u128) -> Result<Doc, E> {
-        // Beyond i128 no field can hold it; keep the digits for the message.
-        Ok(i128::try_from(n).map_or_else(|_| Doc::Float(n.to_string()), Doc::Int))
+        // Beyond i128 no field can take it; as text it is still named in the error.
+        Ok(i128::try_from(n).map_or_else(|_| Doc::String(n.to_string()), Doc::Int))
     }
 
     fn visit_f64<E>(self, n: f64) -> Result<Doc, E> {
         // Kept only to be named in an error: no field accepts a float.
-        Ok(Doc::Float(n.to_string()))
+        // `{:?}` keeps `4.0` from reading as the integer `4`.
+        Ok(Doc::Float(format!("{n:?}")))
     }
 
     fn visit_str<E>(self, s: &str) -> Result<Doc, E> {
@@ -186,9 +198,14 @@ impl<'de> Visitor<'de> for DocVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Doc, A::Error> {
         let mut entries: Vec<(String, Doc)> = Vec::new();
+        // A set, not a scan of `entries`: a mapping may have many keys.
+        let mut seen = std::collections::BTreeSet::new();
         while let Some(key) = map.next_key::<Key>()? {
-            if entries.iter().any(|(k, _)| *k == key.0) {
-                return Err(de::Error::custom(format!("duplicate key `{}`", key.0)));
+            if !seen.insert(key.0.clone()) {
+                return Err(de::Error::custom(format!(
+                    "duplicate key `{}`",
+                    crate::limits::clip(&key.0)
+                )));
             }
             let value = map.next_value()?;
             entries.push((key.0, value));

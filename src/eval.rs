@@ -377,8 +377,8 @@ impl<'p, T: Tracer> Run<'p, '_, T> {
             Kind::Classification(_) | Kind::Amount(_) => {
                 match self.table(&d.rows, &mut work.rows)? {
                     Tri::Known(value) => {
-                        let settled = work.maybe_denies.is_empty()
-                            || matches!(&value, Value::Money(m) if m.amount.is_zero());
+                        let settled =
+                            work.maybe_denies.is_empty() || same_answer(&value, &Value::Absent);
                         if settled {
                             out.causes_from(&work.rows, Cause::Row);
                             (answer_of(&d.kind, value), Missing::default())
@@ -460,20 +460,26 @@ impl<'p, T: Tracer> Run<'p, '_, T> {
                         reasons.push(i as u32);
                         return Ok(value);
                     }
-                    // Settled anyway when every row that might win gives this value.
-                    if let Tri::Known(v) = &value {
-                        let mut same = true;
-                        for k in 0..reasons.len() {
-                            let Some(p) = reasons.get(k).and_then(|&p| rows.get(p as usize)) else {
-                                continue;
-                            };
-                            same &= matches!(self.eval(p.value)?, Tri::Known(ref pv) if pv == v);
+                    // Settled anyway when every row that might win gives this value;
+                    // otherwise each of their values is a fact that could change it.
+                    let mut same = matches!(value, Tri::Known(_));
+                    for k in 0..reasons.len() {
+                        let Some(p) = reasons.get(k).and_then(|&p| rows.get(p as usize)) else {
+                            continue;
+                        };
+                        match (self.eval(p.value)?, &value) {
+                            (Tri::Known(pv), Tri::Known(v)) => same &= same_answer(&pv, v),
+                            (Tri::Known(_), Tri::Unknown(_)) => {}
+                            (Tri::Unknown(m), _) => {
+                                same = false;
+                                missing.union(&m);
+                            }
                         }
-                        if same {
-                            reasons.clear();
-                            reasons.push(i as u32);
-                            return Ok(value);
-                        }
+                    }
+                    if same {
+                        reasons.clear();
+                        reasons.push(i as u32);
+                        return Ok(value);
                     }
                     if let Tri::Unknown(m) = &value {
                         missing.union(m);
@@ -575,11 +581,12 @@ impl<'p, T: Tracer> Run<'p, '_, T> {
                 negated,
             } => {
                 let parts = [self.eval(*value)?, self.eval(*low)?, self.eval(*high)?];
+                // Absent is in no range, whatever the other parts are.
+                if parts.contains(&Tri::Known(Value::Absent)) {
+                    return Ok(Tri::Known(Value::Bool(*negated)));
+                }
                 match &parts {
                     [Tri::Known(v), Tri::Known(l), Tri::Known(h)] => {
-                        if [v, l, h].contains(&&Value::Absent) {
-                            return Ok(Tri::Known(Value::Bool(*negated)));
-                        }
                         let inside = self.compare(l, v)?.is_some_and(|o| o != Ordering::Greater)
                             && self.compare(v, h)?.is_some_and(|o| o != Ordering::Greater);
                         Tri::Known(Value::Bool(inside != *negated))
@@ -590,6 +597,10 @@ impl<'p, T: Tracer> Run<'p, '_, T> {
             Node::Arith(op, a, b) => {
                 let (a, b) = (self.eval(*a)?, self.eval(*b)?);
                 match (a, b) {
+                    // Arithmetic on an absent value stays absent, even with an unknown.
+                    (Tri::Known(Value::Absent), _) | (_, Tri::Known(Value::Absent)) => {
+                        Tri::Known(Value::Absent)
+                    }
                     (Tri::Known(a), Tri::Known(b)) => Tri::Known(self.arith(*op, a, b)?),
                     (a, b) => unknown_of(&[a, b]),
                 }
@@ -678,6 +689,16 @@ impl<'p, T: Tracer> Run<'p, '_, T> {
             source,
         }
     }
+}
+
+/// Two table values that give the same outcome: an absent amount is zero.
+fn same_answer(a: &Value, b: &Value) -> bool {
+    let nothing = |v: &Value| match v {
+        Value::Absent => true,
+        Value::Money(m) => m.amount.is_zero(),
+        _ => false,
+    };
+    a == b || (nothing(a) && nothing(b))
 }
 
 /// The union of the unknowns among some results.

@@ -13,6 +13,7 @@ use chrono::NaiveDate;
 use crate::diagnostics::Severity;
 use crate::doc::{self, Doc};
 use crate::ir::Value;
+use crate::limits::{self, Limits, clip};
 use crate::money::{Money, MoneyError};
 use crate::schema::{Field, Schema, Type};
 use crate::suggest;
@@ -112,19 +113,97 @@ impl Format {
     }
 }
 
+/// Reads a fact document: a file by its extension, or `-` (stdin) by its
+/// first character. More than `limits.max_fact_bytes`, or bytes that are not
+/// UTF-8, are refused before parsing.
+pub fn read(path: &Path, limits: &Limits) -> Result<(String, Format), FactProblem> {
+    use std::io::Read as _;
+    let problem = |message: String, help: Option<&str>| {
+        FactProblem::new("", message, help.map(str::to_owned))
+    };
+    let stdin = path == Path::new("-");
+    let format = match Format::of_path(path) {
+        _ if stdin => None,
+        Some(f) => Some(f),
+        None => {
+            return Err(problem(
+                "facts must be a .yaml, .yml or .json file, or - for stdin".into(),
+                None,
+            ));
+        }
+    };
+    let reader: Box<dyn std::io::Read> = if stdin {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(path).map_err(|e| problem(format!("cannot read: {e}"), None))?)
+    };
+    let mut bytes = Vec::new();
+    reader
+        .take(limits.max_fact_bytes as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| problem(format!("cannot read: {e}"), None))?;
+    if bytes.len() > limits.max_fact_bytes {
+        return Err(problem(
+            format!(
+                "the fact document is larger than the limit of {}",
+                limits::bytes(limits.max_fact_bytes)
+            ),
+            Some("one document holds one account's facts; raise the limit with `--max-fact-bytes`"),
+        ));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let (line, column) = crate::source::byte_position(e.as_bytes(), valid);
+        let byte = e.as_bytes().get(valid).copied().unwrap_or_default();
+        FactProblem {
+            position: Some((line, column)),
+            ..problem(
+                format!("not UTF-8 text: byte 0x{byte:02X} is not valid here"),
+                Some("save the file as UTF-8"),
+            )
+        }
+    })?;
+    let format = format.unwrap_or_else(|| {
+        if text
+            .trim_start_matches('\u{feff}')
+            .trim_start()
+            .starts_with(['{', '['])
+        {
+            Format::Json
+        } else {
+            Format::Yaml
+        }
+    });
+    Ok((text, format))
+}
+
 /// Parses and loads a fact document.
 pub fn load_text(schema: &Schema, text: &str, format: Format) -> Result<Loaded, Vec<FactProblem>> {
-    if text.trim().is_empty() {
+    load_text_with(schema, text, format, &Limits::default())
+}
+
+/// [`load_text`] within explicit [`Limits`]. A leading byte order mark is
+/// ignored: editors write one, and it is not part of the facts.
+pub fn load_text_with(
+    schema: &Schema,
+    text: &str,
+    format: Format,
+    limits: &Limits,
+) -> Result<Loaded, Vec<FactProblem>> {
+    if text.len() > limits.max_fact_bytes {
         return Err(vec![FactProblem::new(
             "",
-            "the fact document is empty".into(),
-            Some(
-                "write the facts as a mapping, such as `account: {created_via: ads_manager}`"
-                    .into(),
+            format!(
+                "the fact document is larger than the limit of {}",
+                limits::bytes(limits.max_fact_bytes)
             ),
+            None,
         )]);
     }
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // An empty JSON file is as empty as an empty YAML one.
     let parsed = match format {
+        _ if text.trim().is_empty() => Ok(Doc::Null),
         Format::Yaml => doc::from_yaml(text),
         Format::Json => doc::from_json(text),
     };
@@ -140,12 +219,36 @@ pub fn load_text(schema: &Schema, text: &str, format: Format) -> Result<Loaded, 
                 },
                 e.message
             ),
-            help: None,
+            help: parse_help(
+                &e.message,
+                e.line.and_then(|l| text.lines().nth(l.saturating_sub(1))),
+            ),
             position: e.line.zip(e.column),
             severity: Severity::Error,
         }]
     })?;
     load(schema, &doc)
+}
+
+/// What to do about a document the parser rejected, when we can tell.
+fn parse_help(message: &str, line: Option<&str>) -> Option<String> {
+    let indented_by_tab = line.is_some_and(|l| {
+        l.chars()
+            .take_while(|c| c.is_whitespace())
+            .any(|c| c == '\t')
+    });
+    let help = if indented_by_tab {
+        "indent YAML with spaces, not tabs"
+    } else if message == "number out of range" {
+        "numbers in facts must fit in 64 bits; write money as a string such as \"2500.00 USD\""
+    } else if message.starts_with("nested deeper") {
+        "fact documents are a few levels deep: records of fields"
+    } else if message.contains("duplicate key") {
+        "each field may be given once"
+    } else {
+        return None;
+    };
+    Some(help.to_owned())
 }
 
 /// Checks a parsed document against the schema.
@@ -252,13 +355,21 @@ impl Loader<'_> {
                 let help =
                     suggest::closest(key, siblings).map(|s| format!("did you mean `{prefix}{s}`?"));
                 self.warnings.push(FactProblem::warning(
-                    &path,
+                    &clip(&path),
                     "unknown field, ignored".into(),
                     help,
                 ));
             }
         }
     }
+}
+
+/// A date written in full, `YYYY-MM-DD`, as in policies. chrono alone also
+/// reads `2026-1-5`.
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .filter(|_| text.len() == 10)
 }
 
 /// Converts one document value to the field's type.
@@ -295,7 +406,10 @@ fn convert(schema: &Schema, field: &Field, doc: &Doc) -> Result<Option<Value>, F
                 s.trim()
             ))));
         }
-        (Type::Int, Doc::Float(f)) if f.bytes().all(|b| b.is_ascii_digit() || b == b'-') => {
+        (Type::Int, Doc::Float(f))
+            if f.bytes()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'e' | b'E')) =>
+        {
             return Err(FactProblem::new(
                 path,
                 "the number is too large for an integer".into(),
@@ -303,6 +417,7 @@ fn convert(schema: &Schema, field: &Field, doc: &Doc) -> Result<Option<Value>, F
             ));
         }
         (Type::Int, Doc::Int(n)) => match i64::try_from(*n) {
+            Ok(n) if n < 0 && !field.signed => return Err(negative(field, &n.to_string())),
             Ok(n) => Value::Int(n),
             Err(_) => {
                 return Err(wrong(Some(format!(
@@ -312,12 +427,28 @@ fn convert(schema: &Schema, field: &Field, doc: &Doc) -> Result<Option<Value>, F
                 ))));
             }
         },
-        (Type::Date, Doc::String(s)) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-            Ok(d) => Value::Date(d),
-            Err(_) => {
+        (Type::Int, Doc::String(s)) if s.parse::<i64>().is_ok() => {
+            return Err(wrong(Some(format!("write the number without quotes: {s}"))));
+        }
+        // YAML reads an integer too large for any type as a string.
+        (Type::Int, Doc::String(s))
+            if !s.is_empty()
+                && s.trim_start_matches('-')
+                    .bytes()
+                    .all(|b| b.is_ascii_digit()) =>
+        {
+            return Err(FactProblem::new(
+                path,
+                format!("`{}` is too large for an integer", clip(s)),
+                Some(format!("integers range from {} to {}", i64::MIN, i64::MAX)),
+            ));
+        }
+        (Type::Date, Doc::String(s)) => match parse_date(s) {
+            Some(d) => Value::Date(d),
+            None => {
                 return Err(FactProblem::new(
                     path,
-                    format!("`{s}` is not a calendar date"),
+                    format!("`{}` is not a calendar date", clip(s)),
                     Some("write dates as YYYY-MM-DD, such as 2026-11-25".into()),
                 ));
             }
@@ -325,15 +456,30 @@ fn convert(schema: &Schema, field: &Field, doc: &Doc) -> Result<Option<Value>, F
         (Type::Money(currency), Doc::String(s)) => {
             let money: Money = s.parse().map_err(|e: MoneyError| {
                 let help = match &e {
-                    MoneyError::UnknownCurrency(_) | MoneyError::Amount(_)
-                        if s.trim().starts_with(currency.code()) =>
-                    {
-                        let amount = s.trim().trim_start_matches(currency.code()).trim();
-                        Some(format!("the amount comes first: \"{amount} {currency}\""))
+                    // `USD 100`: the currency came first.
+                    MoneyError::UnknownCurrency(code) => match s.trim().split_once(' ') {
+                        Some((first, rest))
+                            if crate::money::Currency::from_code(first).is_some() =>
+                        {
+                            Some(format!(
+                                "write the amount first: \"{} {first}\"",
+                                clip(rest.trim())
+                            ))
+                        }
+                        _ => crate::money::Currency::suggest(code)
+                            .map(|c| format!("did you mean `{c}`?")),
+                    },
+                    MoneyError::Shape => {
+                        let amount: String = s
+                            .chars()
+                            .filter(|c| c.is_ascii_digit() || matches!(c, '.' | '-'))
+                            .collect();
+                        if amount.is_empty() {
+                            Some(format!("write money as \"2500.00 {currency}\""))
+                        } else {
+                            Some(format!("write it as \"{} {currency}\"", clip(&amount)))
+                        }
                     }
-                    MoneyError::UnknownCurrency(code) => crate::money::Currency::suggest(code)
-                        .map(|c| format!("did you mean `{c}`?")),
-                    MoneyError::Shape => Some(format!("write it as \"{} {currency}\"", s.trim())),
                     MoneyError::Amount(a) if a.contains(',') => {
                         Some(format!("write the amount with a decimal point and no separators, such as \"2500.00 {currency}\""))
                     }
@@ -342,18 +488,24 @@ fn convert(schema: &Schema, field: &Field, doc: &Doc) -> Result<Option<Value>, F
                     }
                     _ => Some(format!("write money as \"2500.00 {currency}\"")),
                 };
-                FactProblem::new(path, format!("`{s}` is not money: {e}"), help)
+                FactProblem::new(path, format!("`{}` is not money: {e}", clip(s)), help)
             })?;
             if money.currency != currency {
                 return Err(FactProblem::new(
                     path,
-                    format!("expected money in {currency}, found `{s}`"),
+                    format!("expected money in {currency}, found `{}`", clip(s)),
                     Some(format!(
                         "credo never converts currencies; give the amount in {currency}"
                     )),
                 ));
             }
+            if money.is_negative() && !field.signed {
+                return Err(negative(field, s));
+            }
             Value::Money(money)
+        }
+        (Type::Money(_), Doc::Int(n)) if field.default_currency && *n < 0 && !field.signed => {
+            return Err(negative(field, &n.to_string()));
         }
         (Type::Money(currency), Doc::Int(n)) if field.default_currency => Value::Money(
             Money::parse_amount(&n.to_string(), currency)
@@ -365,9 +517,26 @@ fn convert(schema: &Schema, field: &Field, doc: &Doc) -> Result<Option<Value>, F
             ))));
         }
         (Type::Money(currency), Doc::Float(f)) => {
+            let example = if f.parse::<f64>().is_ok_and(f64::is_finite) {
+                f.as_str()
+            } else {
+                "2500.00"
+            };
             return Err(wrong(Some(format!(
-                "write money as a string, such as \"{f} {currency}\", so that it stays exact"
+                "write money as a string, such as \"{example} {currency}\", so that it stays exact"
             ))));
+        }
+        (Type::Int, Doc::Float(f)) => {
+            // JSON reads an integer too large for 64 bits as a float.
+            let whole = f
+                .parse::<f64>()
+                .is_ok_and(|x| x.is_finite() && x.fract() == 0.0);
+            let help = if whole {
+                format!("integers range from {} to {}", i64::MIN, i64::MAX)
+            } else {
+                "write a whole number, such as 4".to_owned()
+            };
+            return Err(wrong(Some(help)));
         }
         (Type::Enum(id), Doc::String(s)) => {
             let Some(members) = schema.enum_type(id) else {
@@ -383,7 +552,7 @@ fn convert(schema: &Schema, field: &Field, doc: &Doc) -> Result<Option<Value>, F
                     };
                     return Err(FactProblem::new(
                         path,
-                        format!("`{s}` is not one of {}", members.members.join(", ")),
+                        format!("`{}` is not one of {}", clip(s), members.members.join(", ")),
                         Some(help),
                     ));
                 }
@@ -392,4 +561,16 @@ fn convert(schema: &Schema, field: &Field, doc: &Doc) -> Result<Option<Value>, F
         _ => return Err(wrong(None)),
     };
     Ok(Some(value))
+}
+
+/// A negative amount or count in a field that is not `signed`.
+fn negative(field: &Field, value: &str) -> FactProblem {
+    FactProblem::new(
+        &field.path,
+        format!("`{}` is negative", clip(value)),
+        Some(format!(
+            "`{}` cannot be below zero; if it can, mark it `signed` in the schema",
+            field.path
+        )),
+    )
 }

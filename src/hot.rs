@@ -443,11 +443,12 @@ impl<'p> Hot<'p> {
                 negated,
             } => {
                 let parts = [self.value(*value), self.value(*low), self.value(*high)];
-                if parts.contains(&V::Unknown) {
-                    return Truth::Unknown;
-                }
+                // Absent is in no range, whatever the other parts are.
                 if parts.contains(&V::Absent) {
                     return known(*negated);
+                }
+                if parts.contains(&V::Unknown) {
+                    return Truth::Unknown;
                 }
                 let [v, l, h] = parts;
                 let inside = l.compare(v).is_some_and(|o| o != Ordering::Greater)
@@ -461,6 +462,10 @@ impl<'p> Hot<'p> {
     }
 
     fn arith(&mut self, op: ArithOp, a: V<'p>, b: V<'p>) -> V<'p> {
+        // Absent wins over unknown: arithmetic on no value stays no value.
+        if a == V::Absent || b == V::Absent {
+            return V::Absent;
+        }
         if a == V::Unknown || b == V::Unknown {
             return V::Unknown;
         }

@@ -43,9 +43,11 @@ pub mod facts;
 pub mod fmt;
 mod hot;
 pub mod ir;
+pub mod limits;
 pub mod money;
 pub mod outcome;
 pub mod policy_tests;
+pub mod reference;
 pub mod render;
 pub mod schema;
 pub mod source;
@@ -60,6 +62,7 @@ use std::path::Path;
 
 pub use diagnostics::Diagnostic;
 pub use ir::Program;
+pub use limits::Limits;
 pub use source::{Source, Sources};
 
 /// A policy set after checking: the program if it has no errors, and every
@@ -79,63 +82,126 @@ impl Checked {
 
 /// Reads every `*.credo` file directly in `dir`, in name order, and checks them.
 pub fn load_dir(dir: &Path) -> std::io::Result<Checked> {
+    load_dir_with(dir, &Limits::default())
+}
+
+/// [`load_dir`] within explicit [`Limits`]: a set with too many files, or a
+/// file too large, is reported as an error before it is read.
+pub fn load_dir_with(dir: &Path, limits: &Limits) -> std::io::Result<Checked> {
     let mut paths: Vec<_> = std::fs::read_dir(dir)?
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "credo") && p.is_file())
         .collect();
     paths.sort();
+    if paths.len() > limits.max_policy_files {
+        let mut checked = Checked {
+            program: None,
+            sources: Sources::default(),
+            diagnostics: Vec::new(),
+        };
+        let file = checked
+            .sources
+            .add(Source::new(dir.display().to_string(), ""));
+        checked.diagnostics.push(
+            Diagnostic::error(
+                diagnostics::codes::TOO_LARGE,
+                source::Span::new(file, 0, 0),
+                format!(
+                    "the policy set has {} `.credo` files, more than the limit of {}",
+                    paths.len(),
+                    limits.max_policy_files
+                ),
+            )
+            .help("merge policy files, or raise the limit with `--max-policy-files`"),
+        );
+        return Ok(checked);
+    }
     if paths.is_empty() {
-        let mut sources = Sources::default();
         let name = dir.display().to_string();
+        let mut sources = Sources::default();
         let file = sources.add(Source::new(name.clone(), ""));
-        let diagnostics = vec![Diagnostic::error(
-            diagnostics::codes::UNREADABLE,
-            source::Span::new(file, 0, 0),
-            format!("`{name}` holds no `.credo` files"),
-        )];
         return Ok(Checked {
             program: None,
             sources,
-            diagnostics,
+            diagnostics: vec![Diagnostic::error(
+                diagnostics::codes::UNREADABLE,
+                source::Span::new(file, 0, 0),
+                format!("cannot read `{name}`: it holds no `.credo` files"),
+            )],
         });
     }
-    Ok(load_files(&paths))
+    Ok(load_files_with(&paths, limits))
 }
 
-/// Reads and checks the given policy files as one set. A file that cannot
-/// be read is reported alone: checking the rest would report decisions it
-/// defines as missing.
+/// Reads and checks the given policy files as one set.
 pub fn load_files(paths: &[std::path::PathBuf]) -> Checked {
+    load_files_with(paths, &Limits::default())
+}
+
+/// [`load_files`] within explicit [`Limits`]. A file that cannot be read is
+/// reported alone: checking the rest would report the decisions it defines
+/// as missing.
+pub fn load_files_with(paths: &[std::path::PathBuf], limits: &Limits) -> Checked {
     let mut sources = Sources::default();
     let mut unreadable = Vec::new();
     for path in paths {
         let name = path.display().to_string();
-        match std::fs::read(path).map(String::from_utf8) {
-            Ok(Ok(text)) => {
-                sources.add(Source::new(name, text));
-            }
-            Ok(Err(e)) => {
-                let at = e.utf8_error().valid_up_to();
-                unreadable.push((
-                    name,
-                    format!("it is not UTF-8 text (invalid byte at offset {at})"),
-                ));
-            }
-            Err(e) => unreadable.push((name, e.to_string())),
+        match read_limited(path, limits.max_policy_bytes) {
+            Ok(Some(bytes)) => match String::from_utf8(bytes) {
+                Ok(text) => {
+                    // A byte order mark is an editor's, not part of the policy.
+                    let text = match text.strip_prefix('\u{feff}') {
+                        Some(rest) => rest.to_owned(),
+                        None => text,
+                    };
+                    sources.add(Source::new(name, text));
+                }
+                Err(e) => {
+                    let (line, column) =
+                        source::byte_position(e.as_bytes(), e.utf8_error().valid_up_to());
+                    let byte = e
+                        .as_bytes()
+                        .get(e.utf8_error().valid_up_to())
+                        .copied()
+                        .unwrap_or_default();
+                    unreadable.push((
+                        name,
+                        format!("it is not UTF-8 text: byte 0x{byte:02X} at line {line}, column {column}"),
+                        None,
+                    ))
+                }
+            },
+            Ok(None) => unreadable.push((
+                name,
+                format!(
+                    "it is larger than the limit of {}",
+                    limits::bytes(limits.max_policy_bytes)
+                ),
+                Some("split the file, or raise the limit with `--max-policy-bytes`"),
+            )),
+            Err(e) => unreadable.push((name, e.to_string(), None)),
         }
     }
     if unreadable.is_empty() {
-        return check_sources(sources);
+        return check_sources_with(sources, limits);
     }
     let mut diagnostics = Vec::new();
-    for (name, reason) in unreadable {
+    for (name, reason, help) in unreadable {
         let file = sources.add(Source::new(name.clone(), ""));
-        diagnostics.push(Diagnostic::error(
-            diagnostics::codes::UNREADABLE,
-            source::Span::new(file, 0, 0),
-            format!("cannot read `{name}`: {reason}"),
-        ));
+        let code = if help.is_some() {
+            diagnostics::codes::TOO_LARGE
+        } else {
+            diagnostics::codes::UNREADABLE
+        };
+        diagnostics.push(
+            Diagnostic::error(
+                code,
+                source::Span::new(file, 0, 0),
+                format!("cannot read `{name}`: {reason}"),
+            )
+            .help_opt(help.map(str::to_owned)),
+        );
     }
     Checked {
         program: None,
@@ -144,17 +210,61 @@ pub fn load_files(paths: &[std::path::PathBuf]) -> Checked {
     }
 }
 
+/// The file's bytes, or `None` when it holds more than `limit`.
+fn read_limited(path: &Path, limit: usize) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() <= limit).then_some(bytes))
+}
+
 /// Parses and checks a set of policy sources.
 pub fn check_sources(sources: Sources) -> Checked {
+    check_sources_with(sources, &Limits::default())
+}
+
+/// [`check_sources`] within explicit [`Limits`]: a source larger than
+/// `max_policy_bytes` is an error, and is not parsed.
+pub fn check_sources_with(sources: Sources, limits: &Limits) -> Checked {
     let mut files = Vec::new();
     let mut diagnostics = Vec::new();
     for (id, source) in sources.iter() {
+        if source.text.len() > limits.max_policy_bytes {
+            diagnostics.push(
+                Diagnostic::error(
+                    diagnostics::codes::TOO_LARGE,
+                    source::Span::new(id, 0, 0),
+                    format!(
+                        "`{}` is larger than the limit of {}",
+                        source.name,
+                        limits::bytes(limits.max_policy_bytes)
+                    ),
+                )
+                .help("split the file, or raise the limit with `--max-policy-bytes`"),
+            );
+            continue;
+        }
         match syntax::parse(id, &source.text) {
             Ok(file) => files.push(file),
             Err(errors) => diagnostics.extend(errors),
         }
     }
     if !diagnostics.is_empty() {
+        // Still check the files that parsed, so that one run shows every
+        // error; leave out what the broken files may explain (a decision the
+        // catalog requires, or an assertion names, may be defined in them).
+        let schema_parsed = files
+            .iter()
+            .any(|f| f.items.iter().any(|i| matches!(i, ast::Item::Schema(_))));
+        if schema_parsed {
+            let (_, more) = check::check(sources.clone(), &files);
+            diagnostics.extend(more.into_iter().filter(|d| {
+                d.code != diagnostics::codes::MISSING_DECISION
+                    && d.code != diagnostics::codes::BAD_ASSERTION
+            }));
+        }
         return Checked {
             program: None,
             sources,

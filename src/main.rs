@@ -4,7 +4,7 @@
 //! 2 bad invocation or bad facts. Errors go to stderr; when anything is
 //! wrong, nothing is written to stdout.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -12,9 +12,9 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use credo::eval::Request;
-use credo::facts::{self, Format};
+use credo::facts;
 use credo::outcome::AsOfSource;
-use credo::{Checked, Program, diagnostics, policy_tests, render};
+use credo::{Checked, Limits, Program, diagnostics, policy_tests, render};
 
 #[derive(Parser)]
 #[command(
@@ -44,6 +44,8 @@ enum Command {
         decisions: Vec<String>,
         /// A `.yaml`, `.yml` or `.json` fact file, or `-` for stdin.
         facts: PathBuf,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Evaluate many accounts: JSON Lines in (one fact document a line), one
     /// JSON result a line out, in input order, on every core.
@@ -97,6 +99,8 @@ enum Command {
         policies: PathBuf,
         #[arg(long, value_enum, default_value_t = DiagnosticFormat::Text)]
         format: DiagnosticFormat,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Give policy files their canonical layout, keeping every comment.
     Fmt {
@@ -151,6 +155,30 @@ enum Command {
     },
 }
 
+/// The sizes credo accepts; see `credo::Limits` and the README's "Limits".
+#[derive(clap::Args)]
+struct LimitArgs {
+    /// Largest fact document, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_fact_bytes)]
+    max_fact_bytes: usize,
+    /// Largest policy file, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_policy_bytes)]
+    max_policy_bytes: usize,
+    /// Most `.credo` files in the policy directory.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_policy_files)]
+    max_policy_files: usize,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Limits {
+        Limits {
+            max_fact_bytes: self.max_fact_bytes,
+            max_policy_bytes: self.max_policy_bytes,
+            max_policy_files: self.max_policy_files,
+        }
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum OutputFormat {
     Text,
@@ -165,7 +193,8 @@ enum DiagnosticFormat {
 }
 
 fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+    credo::facts::parse_date(text)
+        .ok_or(())
         .map_err(|_| format!("`{text}` is not a date; write YYYY-MM-DD"))
 }
 
@@ -188,7 +217,15 @@ fn main() -> ExitCode {
             as_of,
             decisions,
             facts,
-        } => eval(&policies, format, as_of, &decisions, &facts),
+            limits,
+        } => eval(
+            &policies,
+            format,
+            as_of,
+            &decisions,
+            &facts,
+            &limits.limits(),
+        ),
         Command::Batch {
             policies,
             output,
@@ -209,7 +246,11 @@ fn main() -> ExitCode {
             min_coverage,
             filter,
         } => test(&policies, coverage, min_coverage, filter.as_deref()),
-        Command::Check { policies, format } => check(&policies, format),
+        Command::Check {
+            policies,
+            format,
+            limits,
+        } => check(&policies, format, &limits.limits()),
         Command::Verify { policies, format } => verify(&policies, format),
         Command::Diff {
             old,
@@ -248,7 +289,16 @@ fn color() -> bool {
 
 /// Loads and checks the policy set, printing its diagnostics to stderr.
 fn load(dir: &Path, format: DiagnosticFormat) -> Result<(Checked, Option<Program>), Exit> {
-    let mut checked = credo::load_dir(dir).map_err(|e| {
+    load_with(dir, format, &Limits::default())
+}
+
+/// [`load`] within explicit limits.
+fn load_with(
+    dir: &Path,
+    format: DiagnosticFormat,
+    limits: &Limits,
+) -> Result<(Checked, Option<Program>), Exit> {
+    let mut checked = credo::load_dir_with(dir, limits).map_err(|e| {
         eprintln!(
             "error: cannot read the policy directory `{}`: {e}",
             dir.display()
@@ -274,8 +324,8 @@ fn load(dir: &Path, format: DiagnosticFormat) -> Result<(Checked, Option<Program
     Ok((checked, program))
 }
 
-fn check(dir: &Path, format: DiagnosticFormat) -> Result<(), Exit> {
-    let (checked, program) = load(dir, format)?;
+fn check(dir: &Path, format: DiagnosticFormat, limits: &Limits) -> Result<(), Exit> {
+    let (checked, program) = load_with(dir, format, limits)?;
     let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = checked.diagnostics.len() - errors;
     match program {
@@ -487,8 +537,8 @@ fn load_facts(
     } else {
         path.display().to_string()
     };
-    let (text, format) = read_facts(path).map_err(|message| {
-        eprintln!("error: {name}: {message}");
+    let (text, format) = facts::read(path, &Limits::default()).map_err(|problem| {
+        eprintln!("{}", problem.render(&name));
         Exit(2)
     })?;
     let loaded = facts::load_text(&program.schema, &text, format).map_err(|problems| {
@@ -512,8 +562,9 @@ fn eval(
     as_of: Option<NaiveDate>,
     decisions: &[String],
     path: &Path,
+    limits: &Limits,
 ) -> Result<(), Exit> {
-    let (program, input) = prepare(dir, as_of, decisions, path)?;
+    let (program, input) = prepare(dir, as_of, decisions, path, limits)?;
     let request = input.request(decisions);
     let evaluation = program.evaluate(&input.facts, &request).map_err(|e| {
         eprintln!("error: {}: {e}", input.name);
@@ -535,7 +586,7 @@ fn explain(
     decisions: &[String],
     path: &Path,
 ) -> Result<(), Exit> {
-    let (program, input) = prepare(dir, as_of, decisions, path)?;
+    let (program, input) = prepare(dir, as_of, decisions, path, &Limits::default())?;
     let request = input.request(decisions);
     let explanation = credo::explain::explain(&program, &input.facts, &request).map_err(|e| {
         eprintln!("error: {}: {e}", input.name);
@@ -612,8 +663,9 @@ fn prepare(
     as_of: Option<NaiveDate>,
     decisions: &[String],
     path: &Path,
+    limits: &Limits,
 ) -> Result<(Program, Input), Exit> {
-    let (checked, program) = load(dir, DiagnosticFormat::Text)?;
+    let (checked, program) = load_with(dir, DiagnosticFormat::Text, limits)?;
     let Some(program) = program.filter(|_| !checked.has_errors()) else {
         eprintln!("error: the policies have errors; nothing was evaluated");
         return Err(Exit(1));
@@ -638,16 +690,18 @@ fn prepare(
     } else {
         path.display().to_string()
     };
-    let (text, format_of_facts) = read_facts(path).map_err(|message| {
-        eprintln!("error: {name}: {message}");
+    let (text, format_of_facts) = facts::read(path, limits).map_err(|problem| {
+        eprintln!("{}", problem.render(&name));
         Exit(2)
     })?;
-    let loaded = facts::load_text(&program.schema, &text, format_of_facts).map_err(|problems| {
-        for p in &problems {
-            eprintln!("{}", p.render(&name));
-        }
-        Exit(2)
-    })?;
+    let loaded = facts::load_text_with(&program.schema, &text, format_of_facts, limits).map_err(
+        |problems| {
+            for p in &problems {
+                eprintln!("{}", p.render(&name));
+            }
+            Exit(2)
+        },
+    )?;
     for w in &loaded.warnings {
         eprintln!("{}", w.render(&name));
     }
@@ -742,30 +796,4 @@ fn batch(
         return Err(Exit(1));
     }
     Ok(())
-}
-
-/// The fact text and its format: by extension, or by content for stdin.
-fn read_facts(path: &Path) -> Result<(String, Format), String> {
-    if path == Path::new("-") {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| format!("cannot read stdin: {e}"))?;
-        let format = if text.trim_start().starts_with(['{', '[']) {
-            Format::Json
-        } else {
-            Format::Yaml
-        };
-        return Ok((text, format));
-    }
-    let format =
-        Format::of_path(path).ok_or("facts must be a .yaml, .yml or .json file, or - for stdin")?;
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        )
-    })?;
-    Ok((text, format))
 }

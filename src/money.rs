@@ -140,15 +140,15 @@ impl Money {
                     .all(|b| b.is_ascii_digit())
         };
         if !valid {
-            return Err(MoneyError::Amount(text.to_owned()));
+            return Err(MoneyError::Amount(crate::limits::clip(text)));
         }
-        let amount =
-            Decimal::from_str_exact(text).map_err(|_| MoneyError::Amount(text.to_owned()))?;
+        let amount = Decimal::from_str_exact(text)
+            .map_err(|_| MoneyError::Amount(crate::limits::clip(text)))?;
         if amount.scale() > currency.minor_digits()
             && amount.normalize().scale() > currency.minor_digits()
         {
             return Err(MoneyError::TooPrecise {
-                amount: text.to_owned(),
+                amount: crate::limits::clip(text),
                 currency,
                 digits: currency.minor_digits(),
             });
@@ -241,7 +241,7 @@ impl FromStr for Money {
         let (amount, code) = text.trim().split_once(' ').ok_or(MoneyError::Shape)?;
         let code = code.trim();
         let currency = Currency::from_code(code)
-            .ok_or_else(|| MoneyError::UnknownCurrency(code.to_owned()))?;
+            .ok_or_else(|| MoneyError::UnknownCurrency(crate::limits::clip(code)))?;
         Money::parse_amount(amount.trim(), currency)
     }
 }

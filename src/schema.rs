@@ -42,6 +42,8 @@ pub struct Field {
     pub default_currency: bool,
     /// The account can change it (spend, client accounts); `fixed` facts cannot.
     pub changeable: bool,
+    /// A money or int fact that may be negative; others must be zero or more.
+    pub signed: bool,
     pub span: Span,
 }
 
@@ -212,10 +214,21 @@ impl Schema {
             }
         };
         let mut changeable = false;
+        let mut signed = false;
         for modifier in &attribute.modifiers {
             match modifier.name.as_str() {
                 "changeable" => changeable = true,
                 "fixed" => changeable = false,
+                "signed" if matches!(ty, Type::Int | Type::Money(_)) => signed = true,
+                "signed" => diagnostics.push(
+                    Diagnostic::error(
+                        codes::UNKNOWN_MODIFIER,
+                        modifier.span,
+                        "`signed` applies to money and int fields",
+                    )
+                    .label("not a number")
+                    .help("only numbers can be negative"),
+                ),
                 other => diagnostics.push(
                     Diagnostic::error(
                         codes::UNKNOWN_MODIFIER,
@@ -241,6 +254,7 @@ impl Schema {
             optional_record: optional_record.map(str::to_owned),
             default_currency,
             changeable,
+            signed,
             span: attribute.span,
         });
     }

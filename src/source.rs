@@ -50,7 +50,13 @@ pub struct Source {
     pub name: String,
     pub text: String,
     line_starts: Vec<usize>,
+    /// Characters before every [`MARK`]th byte, so that a column is found
+    /// without counting a whole (possibly megabyte-long) line.
+    char_marks: Vec<usize>,
 }
+
+/// Bytes between two entries of `char_marks`.
+const MARK: usize = 64;
 
 impl Source {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
@@ -58,11 +64,39 @@ impl Source {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
+        let mut char_marks = Vec::with_capacity(text.len() / MARK + 1);
+        let mut chars = 0;
+        for chunk in text.as_bytes().chunks(MARK) {
+            char_marks.push(chars);
+            chars += chunk.iter().filter(|b| starts_char(**b)).count();
+        }
         Source {
             name: name.into(),
             text,
             line_starts,
+            char_marks,
         }
+    }
+
+    /// Characters in the text before byte `offset`.
+    fn chars_before(&self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        let mark = offset / MARK;
+        let counted = self.char_marks.get(mark).copied().unwrap_or(0);
+        let rest = self.text.as_bytes().get(mark * MARK..offset).unwrap_or(&[]);
+        counted + rest.iter().filter(|b| starts_char(**b)).count()
+    }
+
+    /// Length in bytes of the line holding `offset`.
+    pub fn line_len(&self, offset: usize) -> usize {
+        let line = self.line_starts.partition_point(|&s| s <= offset).max(1) - 1;
+        let start = self.line_starts.get(line).copied().unwrap_or(0);
+        let end = self
+            .line_starts
+            .get(line + 1)
+            .copied()
+            .unwrap_or(self.text.len());
+        end.saturating_sub(start)
     }
 
     /// One-based line and column (in characters) of a byte offset.
@@ -70,9 +104,9 @@ impl Source {
         let line = self.line_starts.partition_point(|&s| s <= offset).max(1) - 1;
         let start = self.line_starts.get(line).copied().unwrap_or(0);
         let column = self
-            .text
-            .get(start..offset.min(self.text.len()))
-            .map_or(1, |s| s.chars().count() + 1);
+            .chars_before(offset)
+            .saturating_sub(self.chars_before(start))
+            + 1;
         (line + 1, column)
     }
 }
@@ -132,4 +166,17 @@ impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}:{}", self.file, self.line, self.column)
     }
+}
+
+/// One-based line and column (in bytes) of `offset` in text that may not be UTF-8.
+pub fn byte_position(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = bytes.get(..offset).unwrap_or(bytes);
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let column = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+    (line, column)
+}
+
+/// Whether a UTF-8 byte starts a character (is not a continuation byte).
+fn starts_char(byte: u8) -> bool {
+    byte & 0xC0 != 0x80
 }

@@ -169,11 +169,20 @@ fn random_document(program: &Program, rng: &mut Rng) -> String {
                 let members = &schema.enum_type(id).unwrap().members;
                 serde_json::json!(rng.pick(members))
             }
-            Type::Int => match rng.below(4) {
-                0 => serde_json::json!(*rng.pick(&[i64::MIN, i64::MAX, -1_000_000, 1_000_000])),
-                1 => serde_json::json!(rng.below(40) as i64 - 5),
-                _ => serde_json::json!(rng.below(16) as i64),
-            },
+            Type::Int => {
+                let n = match rng.below(4) {
+                    0 => *rng.pick(&[i64::MIN, i64::MAX, -1_000_000, 1_000_000]),
+                    1 => rng.below(40) as i64 - 5,
+                    _ => rng.below(16) as i64,
+                };
+                // Only a `signed` fact may be negative in a document that loads.
+                let n = if field.signed {
+                    n
+                } else {
+                    n.checked_abs().unwrap_or(i64::MAX)
+                };
+                serde_json::json!(n)
+            }
             Type::Money(c) => {
                 let cents: i128 = match rng.below(5) {
                     0 => rng.below(20_000_000) as i128 - 100_000,
@@ -186,6 +195,7 @@ fn random_document(program: &Program, rng: &mut Rng) -> String {
                     3 => (rng.below(400) as i128) * 50_000,
                     _ => *rng.pick(&[0, 1, -1, 100, 500_000, 5_000_000, 15_000_000]),
                 };
+                let cents = if field.signed { cents } else { cents.abs() };
                 let sign = if cents < 0 { "-" } else { "" };
                 serde_json::json!(format!(
                     "{sign}{}.{:02} {c}",

@@ -35,6 +35,8 @@ struct FieldInfo {
     ty: Type,
     optional: bool,
     default_currency: bool,
+    /// Whether a negative value is allowed; when not, the loader explains why.
+    signed: bool,
     /// The record whose absence makes this field absent.
     optional_record: Option<u32>,
     members: Vec<Name<u32>>,
@@ -142,6 +144,7 @@ impl SlotReader {
                 ty: field.ty,
                 optional: field.optional,
                 default_currency: field.default_currency,
+                signed: field.signed,
                 optional_record: field
                     .optional_record
                     .as_deref()
@@ -363,6 +366,9 @@ impl<'de> Visitor<'de> for Fact<'_> {
     }
 
     fn visit_i64<E: de::Error>(self, n: i64) -> Result<Option<Value>, E> {
+        if n < 0 && !self.0.signed {
+            return Err(E::custom(GiveUp));
+        }
         match self.0.ty {
             Type::Int => Ok(Some(Value::Int(n))),
             Type::Money(currency) if self.0.default_currency => {
@@ -387,8 +393,8 @@ impl<'de> Visitor<'de> for Fact<'_> {
             Type::Money(currency) => match s.trim().split_once(' ') {
                 Some((amount, code)) if code.trim() == currency.code() => {
                     match Money::parse_amount(amount.trim(), currency) {
-                        Ok(m) => Value::Money(m),
-                        Err(_) => return Err(E::custom(GiveUp)),
+                        Ok(m) if self.0.signed || !m.is_negative() => Value::Money(m),
+                        _ => return Err(E::custom(GiveUp)),
                     }
                 }
                 _ => return Err(E::custom(GiveUp)),
@@ -418,5 +424,5 @@ fn date(s: &str) -> Option<NaiveDate> {
     {
         return NaiveDate::from_ymd_opt(y as i32, m, d);
     }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+    crate::facts::parse_date(s)
 }

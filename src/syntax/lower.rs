@@ -10,8 +10,7 @@ use crate::diagnostics::{Diagnostic, codes};
 use crate::money::{Currency, Money};
 use crate::source::{FileId, Span};
 
-/// Longest chain of `+`, `-` or `*` in one expression; each link nests the tree.
-const MAX_CHAIN: usize = 256;
+use crate::limits::{MAX_CHAIN, MAX_EXPRESSION_DEPTH};
 
 struct Lower {
     file: FileId,
@@ -343,7 +342,7 @@ impl Lower {
             Rule::expr => self.expr(pair.into_inner().next()?),
             Rule::disjunction | Rule::conjunction => {
                 let is_or = pair.as_rule() == Rule::disjunction;
-                let mut parts: Vec<Expr> = pair.into_inner().filter_map(|p| self.expr(p)).collect();
+                let mut parts = self.all(pair.into_inner())?;
                 if parts.len() == 1 {
                     return parts.pop();
                 }
@@ -374,7 +373,7 @@ impl Lower {
                     "min" => Function::Min,
                     _ => Function::Max,
                 };
-                let args = inner.filter_map(|a| self.expr(a)).collect();
+                let args = self.all(inner)?;
                 Some(Expr {
                     kind: ExprKind::Call(func, args),
                     span,
@@ -406,6 +405,13 @@ impl Lower {
                 None
             }
         }
+    }
+
+    /// Lowers every operand, so each reports its errors; `None` if any failed,
+    /// rather than a shorter list that would mean something else.
+    fn all<'i>(&mut self, pairs: impl Iterator<Item = Pair<'i, Rule>>) -> Option<Vec<Expr>> {
+        let lowered: Vec<Option<Expr>> = pairs.map(|p| self.expr(p)).collect();
+        lowered.into_iter().collect()
     }
 
     fn comparison(&mut self, pair: Pair<'_, Rule>, span: Span) -> Option<Expr> {
@@ -440,7 +446,7 @@ impl Lower {
                         negated,
                     }
                 } else {
-                    let set = right.into_inner().filter_map(|e| self.expr(e)).collect();
+                    let set = self.all(right.into_inner())?;
                     ExprKind::In {
                         value: Box::new(left),
                         set,
@@ -490,6 +496,22 @@ impl Lower {
                     op = ArithOp::Mul;
                 }
             }
+        }
+        // Chains inside brackets inside chains: each bracket is within the
+        // nesting limit and each chain within its own, but together they can
+        // build a tree deep enough to overflow the stack of every later pass.
+        if height(&expr) > MAX_EXPRESSION_DEPTH {
+            self.errors.push(
+                Diagnostic::error(
+                    codes::TOO_DEEP,
+                    expr.span,
+                    format!("expression nested deeper than {MAX_EXPRESSION_DEPTH} levels"),
+                )
+                .label("this expression")
+                .help("split the computation into several decisions or rules"),
+            );
+            dismantle(expr);
+            return None;
         }
         Some(expr)
     }
@@ -600,4 +622,70 @@ fn comment_start(line: &str) -> Option<usize> {
         }
     }
     None
+}
+
+/// The height of an expression tree, measured without recursion.
+fn height(expr: &Expr) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(expr, 1)];
+    while let Some((e, depth)) = stack.pop() {
+        deepest = deepest.max(depth);
+        let below = depth + 1;
+        match &e.kind {
+            ExprKind::Not(x) => stack.push((x, below)),
+            ExprKind::And(items) | ExprKind::Or(items) | ExprKind::Call(_, items) => {
+                stack.extend(items.iter().map(|x| (x, below)));
+            }
+            ExprKind::Compare(_, a, b) | ExprKind::Arith(_, a, b) => {
+                stack.extend([(&**a, below), (&**b, below)]);
+            }
+            ExprKind::In { value, set, .. } => {
+                stack.push((value, below));
+                stack.extend(set.iter().map(|x| (x, below)));
+            }
+            ExprKind::InRange {
+                value, low, high, ..
+            } => stack.extend([(&**value, below), (&**low, below), (&**high, below)]),
+            ExprKind::Path(_)
+            | ExprKind::Int(_)
+            | ExprKind::Money(_)
+            | ExprKind::Date(_)
+            | ExprKind::Bool(_)
+            | ExprKind::Text(_) => {}
+        }
+    }
+    deepest
+}
+
+/// Drops a tree too deep for the recursive `Drop` of its boxes.
+fn dismantle(expr: Expr) {
+    let placeholder = || Expr {
+        kind: ExprKind::Bool(false),
+        span: Span::default(),
+    };
+    let mut stack = vec![expr];
+    while let Some(mut e) = stack.pop() {
+        match &mut e.kind {
+            ExprKind::Not(x) => stack.push(std::mem::replace(&mut **x, placeholder())),
+            ExprKind::And(items) | ExprKind::Or(items) | ExprKind::Call(_, items) => {
+                stack.append(items);
+            }
+            ExprKind::Compare(_, a, b) | ExprKind::Arith(_, a, b) => {
+                stack.push(std::mem::replace(&mut **a, placeholder()));
+                stack.push(std::mem::replace(&mut **b, placeholder()));
+            }
+            ExprKind::In { value, set, .. } => {
+                stack.push(std::mem::replace(&mut **value, placeholder()));
+                stack.append(set);
+            }
+            ExprKind::InRange {
+                value, low, high, ..
+            } => {
+                for part in [value, low, high] {
+                    stack.push(std::mem::replace(&mut **part, placeholder()));
+                }
+            }
+            _ => {}
+        }
+    }
 }

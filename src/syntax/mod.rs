@@ -117,8 +117,15 @@ fn syntax_error(
         ErrorVariant::ParsingError { positives, .. } => names::expected(positives),
         ErrorVariant::CustomError { message } => message.clone(),
     };
-    let found_words = if found.is_empty() {
+    let found_words = if found.is_empty() && start >= text.len() {
         "the end of the file".to_owned()
+    } else if found.is_empty() {
+        "a space or line break".to_owned()
+    } else if let Some(c) = found.chars().next().filter(|c| c.is_control()) {
+        format!("the control character U+{:04X}", u32::from(c))
+    } else if let Some(c) = found.chars().next().filter(|c| c.is_whitespace()) {
+        // A no-break or ideographic space looks like a space but is not one.
+        format!("the space character U+{:04X}", u32::from(c))
     } else {
         format!("`{found}`")
     };
@@ -152,7 +159,7 @@ fn found_at(text: &str, offset: usize) -> String {
     if word.is_empty() {
         rest.chars()
             .next()
-            .filter(|c| !c.is_whitespace())
+            .filter(|c| !c.is_ascii_whitespace())
             .map(String::from)
             .unwrap_or_default()
     } else {

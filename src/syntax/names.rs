@@ -17,7 +17,7 @@ fn name(grammar_rule: &Rule) -> &'static str {
         Rule::record => "a record",
         Rule::attribute => "a field declaration",
         Rule::optional | Rule::optional_type => "`optional`",
-        Rule::modifier => "`fixed`/`changeable`",
+        Rule::modifier => "`fixed`, `changeable` or `signed`",
         Rule::scalar_type => "a type (`text`, `bool`, `int`, `date`, `money USD`, `enum { .. }`)",
         Rule::money_type => "`money`",
         Rule::money_default => "`default`",

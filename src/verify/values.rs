@@ -106,8 +106,13 @@ pub fn domains(program: &Program, reads: &Reads, widen: &Widen) -> Vec<FactDomai
                 }
                 out
             }
+            // A fact the schema does not mark `signed` is never negative in a
+            // document that loads, so no such point is tried for it.
             ty => numeric_points(ty, &members, reads, widen)
                 .into_iter()
+                .filter(|n| {
+                    field.signed || ty == Type::Date || !n.is_sign_negative() || n.is_zero()
+                })
                 .filter_map(|n| from_number(ty, n))
                 .map(Candidate::Given)
                 .collect(),
