@@ -138,6 +138,26 @@ pub struct Request<'a> {
 }
 
 impl Program {
+    /// The outcome of the decision `ids` names (its last id) for one account,
+    /// evaluated on `as_of`: what verify and whatif ask of each candidate.
+    pub fn decide_one(
+        &self,
+        ids: &[String],
+        facts: &Facts,
+        as_of: NaiveDate,
+    ) -> Result<DecisionOutcome, EvalError> {
+        let request = Request {
+            as_of,
+            as_of_source: AsOfSource::Facts,
+            decisions: ids,
+        };
+        let mut evaluation = self.evaluate(facts, &request)?;
+        evaluation
+            .decisions
+            .pop()
+            .ok_or_else(|| EvalError::UnknownDecision(ids.join(", ")))
+    }
+
     /// Evaluates the requested decisions for one account.
     pub fn evaluate(&self, facts: &Facts, request: &Request<'_>) -> Result<Evaluation, EvalError> {
         let chosen = self.select(request.decisions)?;

@@ -14,11 +14,11 @@ use std::fmt::Write as _;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::eval::{EvalError, Request};
+use crate::eval::EvalError;
 use crate::facts::Facts;
 use crate::ir::{DecisionIr, Kind, Program, Value};
 use crate::money::Money;
-use crate::outcome::{AsOfSource, DecisionOutcome, Outcome, Reason};
+use crate::outcome::{DecisionOutcome, Outcome, Reason};
 use crate::schema::{Slot, Type};
 use crate::verify::domain::{Context, Reads};
 use crate::verify::expr::collect_facts;
@@ -172,7 +172,7 @@ pub fn whatif(
     }
     let facts = &dated;
     let ids = [d.id.clone()];
-    let now = decide(program, &ids, facts, as_of)?;
+    let now = program.decide_one(&ids, facts, as_of)?;
     let mut result = Whatif {
         decision: d.id.clone(),
         now: now.clone(),
@@ -246,24 +246,6 @@ pub fn whatif(
         deciding,
     };
     Ok(result)
-}
-
-fn decide(
-    program: &Program,
-    ids: &[String],
-    facts: &Facts,
-    as_of: NaiveDate,
-) -> Result<DecisionOutcome, EvalError> {
-    let request = Request {
-        as_of,
-        as_of_source: AsOfSource::Facts,
-        decisions: ids,
-    };
-    let mut evaluation = program.evaluate(facts, &request)?;
-    evaluation
-        .decisions
-        .pop()
-        .ok_or_else(|| EvalError::UnknownDecision(ids.join(", ")))
 }
 
 /// The decision's reads, split also where the wanted amount is.
@@ -414,7 +396,7 @@ impl Search<'_> {
                 _ => self.as_of,
             };
             // A value that cannot be computed is no way to the outcome.
-            if let Ok(o) = decide(self.program, self.ids, &facts, as_of)
+            if let Ok(o) = self.program.decide_one(self.ids, &facts, as_of)
                 && meets(&o.outcome)
             {
                 out.push((

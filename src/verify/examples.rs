@@ -5,10 +5,10 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::eval::{EvalError, Request, Tri};
+use crate::eval::{EvalError, Tri};
 use crate::facts::{self, Facts, Format};
 use crate::ir::{NodeId, Program, Value};
-use crate::outcome::{AsOfSource, DecisionOutcome};
+use crate::outcome::DecisionOutcome;
 
 use super::enumerate::{Cursor, Snapshot};
 
@@ -57,16 +57,7 @@ pub(super) fn decide(
     facts: &Facts,
     as_of: NaiveDate,
 ) -> Result<DecisionOutcome, EvalError> {
-    let request = Request {
-        as_of,
-        as_of_source: AsOfSource::Facts,
-        decisions: ids,
-    };
-    let mut evaluation = program.evaluate(facts, &request)?;
-    evaluation
-        .decisions
-        .pop()
-        .ok_or_else(|| EvalError::UnknownDecision(ids.join(", ")))
+    program.decide_one(ids, facts, as_of)
 }
 
 /// A condition's value, as a finding reports it.
