@@ -14,27 +14,15 @@
 //! A case whose name says `accepted` must succeed; every other must fail
 //! with nothing on stdout: no partial results.
 
-use std::io::Write;
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 fn run(args: &[&str], stdin: &str) -> (i32, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_credo"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("credo runs");
-    let mut input = child.stdin.take().expect("stdin");
-    input.write_all(stdin.as_bytes()).expect("stdin written");
-    drop(input);
-    let output = child.wait_with_output().expect("credo finishes");
-    let code = output.status.code().expect("an exit code, not a signal");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let run = common::credo(args, stdin.as_bytes());
+    let code = run.code;
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stderr = run.stderr;
     let shown = format!(
         "$ credo {}\nexit code: {code}\n--- stdout\n{stdout}--- stderr\n{stderr}",
         args.join(" ")

@@ -9,9 +9,9 @@
 //! the same bytes whatever `--jobs` says, and its runs on the cases under
 //! `tests/cases/batch/` (arguments, then `--- stdin`) are snapshotted.
 
-use std::io::Write;
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use credo::batch::{ReadState, RecordWriter, SlotReader};
 use credo::eval::Request;
@@ -137,25 +137,8 @@ fn fast_reader_reads_what_the_loader_reads() {
 }
 
 fn credo(args: &[&str], stdin: &[u8]) -> (i32, Vec<u8>, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_credo"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("credo runs");
-    let mut input = child.stdin.take().expect("stdin");
-    let stdin = stdin.to_vec();
-    let feeder = std::thread::spawn(move || input.write_all(&stdin));
-    let output = child.wait_with_output().expect("credo finishes");
-    feeder.join().unwrap().unwrap();
-    (
-        output.status.code().expect("exit code"),
-        output.stdout,
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    let run = common::credo(args, stdin);
+    (run.code, run.stdout, run.stderr)
 }
 
 #[test]

@@ -8,8 +8,7 @@
 //! arguments on its first line and, after `--- stdin`, what to feed it. The
 //! snapshot records the exit code, stdout and stderr as a user sees them.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
 #[test]
 fn cli_cases() {
@@ -19,24 +18,11 @@ fn cli_cases() {
             Some((args, stdin)) => (args, Some(stdin)),
             None => (spec.as_str(), None),
         };
-        let mut child = Command::new(env!("CARGO_BIN_EXE_credo"))
-            .args(args.split_whitespace())
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("credo runs");
-        let mut input = child.stdin.take().expect("stdin");
-        input
-            .write_all(stdin.unwrap_or("").as_bytes())
-            .expect("stdin written");
-        drop(input);
-        let output = child.wait_with_output().expect("credo finishes");
-        let code = output.status.code().expect("exit code");
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let stderr = String::from_utf8_lossy(&output.stderr);
+        let args_list: Vec<&str> = args.split_whitespace().collect();
+        let run = common::credo(&args_list, stdin.unwrap_or("").as_bytes());
+        let code = run.code;
+        let stdout = String::from_utf8_lossy(&run.stdout);
+        let stderr = run.stderr;
         // `credo test` reports failing cases (exit 1) on stdout; bad input (exit 2) never.
         if code == 2 || (code != 0 && !args.starts_with("test")) {
             assert!(

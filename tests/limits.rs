@@ -9,9 +9,9 @@
 //! code, never a crash, a hang or output on stdout. Snapshots clip each
 //! line to 160 characters, since some errors quote a 100,000-character line.
 
-use std::io::Write;
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use tempfile::TempDir;
 
@@ -19,23 +19,10 @@ const SCHEMA: &str = "schema {\n  as_of: date\n  account {\n    spend: money USD
 
 /// Runs credo in `dir` and shows what a user sees, each line clipped.
 fn run(dir: &Path, args: &[&str], stdin: &[u8]) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_credo"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("credo runs");
-    let mut input = child.stdin.take().expect("stdin");
-    // credo may stop reading early (the limit): a broken pipe is expected.
-    let _ = input.write_all(stdin);
-    drop(input);
-    let output = child.wait_with_output().expect("credo finishes");
-    let code = output.status.code().expect("an exit code, not a signal");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let run = common::credo_in(dir, args, stdin);
+    let code = run.code;
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stderr = run.stderr;
     if code != 0 {
         assert!(stdout.is_empty(), "a failed run wrote to stdout: {stdout}");
     }

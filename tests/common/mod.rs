@@ -34,3 +34,44 @@ pub fn compact(evaluation: &Evaluation) -> String {
     }
     out
 }
+
+/// What a run of the real binary gave.
+pub struct Run {
+    pub code: i32,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+}
+
+/// Runs the real `credo` binary in `dir`, without colour, feeding `stdin`
+/// from a thread so that a large input cannot deadlock against a full
+/// output pipe. A broken pipe is fine: credo may stop reading at a limit.
+pub fn credo_in(dir: &Path, args: &[&str], stdin: &[u8]) -> Run {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_credo"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("credo runs");
+    let mut input = child.stdin.take().expect("stdin");
+    let stdin = stdin.to_vec();
+    let feeder = std::thread::spawn(move || {
+        let _ = input.write_all(&stdin);
+    });
+    let output = child.wait_with_output().expect("credo finishes");
+    feeder.join().expect("the stdin feeder finishes");
+    Run {
+        code: output.status.code().expect("an exit code, not a signal"),
+        stdout: output.stdout,
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// [`credo_in`] at the crate root.
+pub fn credo(args: &[&str], stdin: &[u8]) -> Run {
+    credo_in(Path::new(env!("CARGO_MANIFEST_DIR")), args, stdin)
+}
