@@ -5,7 +5,8 @@
     reason = "a benchmark that cannot set up should stop loudly"
 )]
 //! Per-account evaluation of the 12 shipped decisions: the compiled hot path
-//! (`decide_into`), the public `evaluate` that also renders words, and a
+//! (`decide_into`), the public `evaluate` that also renders words, the
+//! reference evaluator (`credo::reference`), and a
 //! hand-written Rust function computing the same 12 answers and reasons,
 //! which is the practical limit. Figures are reported as ratios to it.
 
@@ -420,6 +421,25 @@ fn public_evaluate(program: &Program, facts: &[Facts]) -> usize {
         .sum()
 }
 
+/// The tree-walking reference evaluator, which parses the policy text on
+/// every call: the simplest correct evaluator, not a fast one.
+fn reference(program: &Program, facts: &[Facts]) -> usize {
+    facts
+        .iter()
+        .map(|f| {
+            let request = Request {
+                as_of: as_of(program, f),
+                as_of_source: AsOfSource::Facts,
+                decisions: &[],
+            };
+            credo::reference::evaluate(program, black_box(f), &request)
+                .unwrap()
+                .decisions
+                .len()
+        })
+        .sum()
+}
+
 /// The baseline must compute what the engine computes, or the ratio means nothing.
 fn agree(program: &Program, facts: &[Facts], accounts: &[Account], k: &Amounts) {
     let mut out = Verdicts::default();
@@ -457,9 +477,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("evaluate_with_words", |b| {
         b.iter(|| public_evaluate(&program, &facts))
     });
-    // TODO(reference): the tree-walking reference evaluator (src/reference.rs,
-    // branch harden) is not on this branch yet; add a `reference` function
-    // here, on the same 64 accounts, when it is merged.
+    group.bench_function("reference", |b| b.iter(|| reference(&program, &facts)));
     group.finish();
 
     // The README's worked example, alone: one loaded account, evaluated again and again.
@@ -495,6 +513,9 @@ fn bench(c: &mut Criterion) {
             }),
             ("evaluate_with_words", &mut || {
                 black_box(public_evaluate(&program, &facts));
+            }),
+            ("reference", &mut || {
+                black_box(reference(&program, &facts));
             }),
         ],
     );

@@ -11,6 +11,7 @@
 //! that every fact has its field's type.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -68,7 +69,7 @@ impl<'a> V<'a> {
     fn compare(self, other: V<'_>) -> Option<Ordering> {
         match (self, other) {
             (V::Int(x), V::Int(y)) => Some(x.cmp(&y)),
-            (V::Money(x), V::Money(y)) => Some(x.cmp(&y)),
+            (V::Money(x), V::Money(y)) => Some(amounts(x, y)),
             (V::Date(x), V::Date(y)) => Some(x.cmp(&y)),
             (V::Text(x), V::Text(y)) => Some(x.cmp(y)),
             (V::Bool(x), V::Bool(y)) => Some(x.cmp(&y)),
@@ -98,6 +99,10 @@ pub(crate) struct Hot<'p> {
     as_of: NaiveDate,
     /// Arithmetic overflowed: the full evaluator reports it.
     failed: bool,
+    /// Shared fact tests already settled for this account, by memo bit, and
+    /// which of them held: one account's facts do not change between decisions.
+    settled: u64,
+    held: u64,
 }
 
 impl<'p> Hot<'p> {
@@ -109,6 +114,8 @@ impl<'p> Hot<'p> {
             as_of_slot: program.as_of.map_or(usize::MAX, |s| s.0 as usize),
             as_of,
             failed: false,
+            settled: 0,
+            held: 0,
         }
     }
 
@@ -235,7 +242,31 @@ impl<'p> Hot<'p> {
         };
         match op {
             Op::Not(_) | Op::All(..) | Op::Any(..) | Op::Node(_) => self.compound(op),
-            _ => self.leaf(op),
+            _ => {
+                let memo = self
+                    .code
+                    .memo
+                    .get(index as usize)
+                    .copied()
+                    .unwrap_or(NO_MEMO);
+                if memo == NO_MEMO {
+                    return self.leaf(op);
+                }
+                let bit = 1u64 << memo;
+                if self.settled & bit != 0 {
+                    return known(self.held & bit != 0);
+                }
+                let truth = self.leaf(op);
+                match truth {
+                    Truth::True => {
+                        self.settled |= bit;
+                        self.held |= bit;
+                    }
+                    Truth::False => self.settled |= bit,
+                    Truth::Unknown => {}
+                }
+                truth
+            }
         }
     }
 
@@ -265,7 +296,7 @@ impl<'p> Hot<'p> {
                 amount,
                 absent,
             } => match self.values.get(slot as usize) {
-                Some(Some(Value::Money(m))) => known(holds.of(m.amount.cmp(&amount))),
+                Some(Some(Value::Money(m))) => known(holds.of(amounts(m.amount, amount))),
                 Some(Some(_)) => known(absent),
                 _ => Truth::Unknown,
             },
@@ -524,6 +555,10 @@ fn known(b: bool) -> Truth {
 const NONE: u32 = u32::MAX;
 /// A rule or row without a condition.
 const ALWAYS: u32 = u32::MAX - 1;
+/// An op whose truth is not remembered between decisions.
+const NO_MEMO: u8 = u8::MAX;
+/// How many shared fact tests are remembered per account (bits of a `u64`).
+const MEMO_BITS: usize = 64;
 
 /// The decisions compiled once more for the hot path. Each decision gets a
 /// plan of op indices, and the common condition shapes (`fact == member`,
@@ -540,6 +575,11 @@ pub struct Code {
     rows: Vec<RowPlan>,
     /// One per decision, in program order.
     plans: Vec<Plan>,
+    /// Per op: its memo bit when it is a fact test that several conditions
+    /// share (e.g. `agency.partner_status == registered_partner`), else `NO_MEMO`.
+    memo: Vec<u8>,
+    /// While compiling: each fact test's op, so an identical test is one op.
+    tests: HashMap<Op, u32>,
 }
 
 /// What a decision evaluates, by index into [`Code`].
@@ -586,7 +626,7 @@ enum RowValue {
 }
 
 /// Which orderings satisfy a comparison: bits for less, equal, greater.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Holds(u8);
 
 impl Holds {
@@ -622,7 +662,7 @@ impl Holds {
 
 /// One compiled condition. `absent` is its truth when a fact it reads is
 /// declared absent, which the checker's types make the only other case.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Op {
     /// An enum fact is (`inside`) or is not one of the members in `set`.
     Member {
@@ -799,7 +839,48 @@ impl Code {
                 rows: (start, code.rows.len() as u32),
             });
         }
+        code.tests = HashMap::new();
+        code.share();
         code
+    }
+
+    /// Gives a memo bit to each fact test used by more than one condition.
+    fn share(&mut self) {
+        let mut uses = vec![0u32; self.ops.len()];
+        let mut count = |i: u32| {
+            if let Some(n) = uses.get_mut(i as usize) {
+                *n += 1;
+            }
+        };
+        for p in &self.plans {
+            count(p.applies);
+        }
+        for &c in self.conditions.iter().chain(&self.kids) {
+            count(c);
+        }
+        for r in &self.rows {
+            count(r.condition);
+        }
+        for op in &self.ops {
+            if let Op::Not(inner) = op {
+                count(*inner);
+            }
+        }
+        let mut next = 0usize;
+        self.memo = self
+            .ops
+            .iter()
+            .zip(&uses)
+            .map(|(op, &n)| {
+                let leaf = !matches!(op, Op::Not(_) | Op::All(..) | Op::Any(..) | Op::Node(_));
+                if leaf && n > 1 && next < MEMO_BITS {
+                    next += 1;
+                    (next - 1) as u8
+                } else {
+                    NO_MEMO
+                }
+            })
+            .collect();
     }
 
     fn conditions(&self, (start, end): (u32, u32)) -> &[u32] {
@@ -819,6 +900,13 @@ impl Code {
     }
 
     fn push(&mut self, op: Op) -> u32 {
+        let leaf = !matches!(op, Op::Not(_) | Op::All(..) | Op::Any(..) | Op::Node(_));
+        if leaf {
+            if let Some(&index) = self.tests.get(&op) {
+                return index;
+            }
+            self.tests.insert(op.clone(), self.ops.len() as u32);
+        }
         self.ops.push(op);
         self.ops.len() as u32 - 1
     }
@@ -931,7 +1019,7 @@ impl Code {
                     Value::Money(m) => Op::Money {
                         slot,
                         holds,
-                        amount: m.amount,
+                        amount: minor_units(m),
                         absent,
                     },
                     Value::Int(value) => Op::Int {
@@ -948,15 +1036,35 @@ impl Code {
     }
 }
 
+/// The amount written with its currency's minor digits, as facts are, so
+/// that [`amounts`] compares them as integers; as it is if that would round.
+fn minor_units(m: Money) -> Decimal {
+    let mut scaled = m.amount;
+    scaled.rescale(m.currency.minor_digits());
+    if scaled == m.amount { scaled } else { m.amount }
+}
+
 /// Orders two facts of one type; `None` for values with no order.
 fn order(a: &Value, b: &Value) -> Option<Ordering> {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => Some(x.cmp(y)),
-        (Value::Money(x), Value::Money(y)) => Some(x.amount.cmp(&y.amount)),
+        (Value::Money(x), Value::Money(y)) => Some(amounts(x.amount, y.amount)),
         (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
         (Value::Text(x), Value::Text(y)) => Some(x.cmp(y)),
         (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
         (Value::Member(_, x), Value::Member(_, y)) => Some(x.cmp(y)),
         _ => None,
+    }
+}
+
+/// Orders two amounts. Amounts of one scale (facts are written with the
+/// currency's minor digits, and compiled constants are rescaled to them)
+/// compare as integers of minor units, without `Decimal`'s general rescaling.
+#[inline(always)]
+fn amounts(x: Decimal, y: Decimal) -> Ordering {
+    if x.scale() == y.scale() {
+        x.mantissa().cmp(&y.mantissa())
+    } else {
+        x.cmp(&y)
     }
 }
