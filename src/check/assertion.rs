@@ -13,6 +13,8 @@ use crate::suggest;
 use super::Checker;
 
 impl Checker<'_> {
+    /// Resolves one assertion against the compiled decisions; one that names a
+    /// decision in `defined` that failed to check is skipped, its errors already said.
     pub(super) fn assertion(
         &mut self,
         assertion: &ast::Assertion,
