@@ -11,8 +11,6 @@
 
 mod common;
 
-use std::path::Path;
-
 use credo::batch::{ReadState, RecordWriter, SlotReader};
 use credo::eval::Request;
 use credo::facts::{self, Format};
@@ -20,26 +18,13 @@ use credo::outcome::AsOfSource;
 use credo::synth::{self, FactOptions, Rng};
 use credo::verdict::Verdicts;
 
-fn shipped() -> credo::Program {
-    credo::load_dir(Path::new("policies"))
-        .expect("policies/ is readable")
-        .program
-        .expect("the shipped policies compile")
-}
-
 #[test]
 fn records_carry_eval_json_decisions_for_every_example() {
-    let program = shipped();
+    let program = common::shipped();
     let writer = RecordWriter::new(&program);
     let mut verdicts = Verdicts::default();
     let mut count = 0;
-    for entry in std::fs::read_dir("policies/examples").unwrap() {
-        let path = entry.unwrap().path();
-        let Some(format) = Format::of_path(&path) else {
-            continue;
-        };
-        let text = std::fs::read_to_string(&path).unwrap();
-        let loaded = facts::load_text(&program.schema, &text, format).unwrap();
+    for (path, loaded) in common::examples(&program) {
         let as_of = loaded.facts.as_of(&program.schema).unwrap();
         let request = Request {
             as_of,
@@ -85,7 +70,7 @@ fn agree(reader: &SlotReader, schema: &credo::schema::Schema, line: &str) -> boo
 
 #[test]
 fn fast_reader_reads_what_the_loader_reads() {
-    let program = shipped();
+    let program = common::shipped();
     let reader = SlotReader::new(&program.schema);
     let mut rng = Rng::new(5);
     let options = FactOptions {
@@ -143,7 +128,7 @@ fn credo(args: &[&str], stdin: &[u8]) -> (i32, Vec<u8>, String) {
 
 #[test]
 fn output_is_the_same_bytes_whatever_the_jobs() {
-    let program = shipped();
+    let program = common::shipped();
     let mut input = Vec::new();
     let options = FactOptions {
         unknown_permille: 50,

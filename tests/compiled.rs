@@ -10,20 +10,13 @@
 //! shipped policies and for generated policy sets that use every condition
 //! shape the hot path compiles.
 
-use std::path::Path;
+mod common;
 
 use credo::eval::NoTrace;
 use credo::facts::{self, Facts, Format};
 use credo::synth::{self, FactOptions, Rng};
 use credo::verdict::Verdicts;
 use credo::{Program, Source, Sources};
-
-fn shipped() -> Program {
-    credo::load_dir(Path::new("policies"))
-        .expect("policies/ is readable")
-        .program
-        .expect("the shipped policies compile")
-}
 
 fn generated_policies() -> Program {
     let mut sources = Sources::default();
@@ -62,15 +55,9 @@ fn same_answers(program: &Program, facts: &Facts, what: &str) -> usize {
 
 #[test]
 fn hot_path_agrees_on_every_shipped_example() {
-    let program = shipped();
+    let program = common::shipped();
     let mut count = 0;
-    for entry in std::fs::read_dir("policies/examples").unwrap() {
-        let path = entry.unwrap().path();
-        let Some(format) = Format::of_path(&path) else {
-            continue;
-        };
-        let text = std::fs::read_to_string(&path).unwrap();
-        let loaded = facts::load_text(&program.schema, &text, format).unwrap();
+    for (path, loaded) in common::examples(&program) {
         same_answers(&program, &loaded.facts, &path.display().to_string());
         count += 1;
     }
@@ -98,7 +85,7 @@ fn agrees_on_generated_accounts(program: &Program, schema_of_facts: &Program) {
 
 #[test]
 fn hot_path_agrees_on_generated_accounts() {
-    let program = shipped();
+    let program = common::shipped();
     agrees_on_generated_accounts(&program, &program);
 }
 

@@ -18,16 +18,6 @@ use credo::eval::Request;
 use credo::facts::{self, Format};
 use credo::outcome::{AsOfSource, Evaluation};
 
-fn shipped() -> credo::Program {
-    let checked = credo::load_dir(Path::new("policies")).expect("policies/ is readable");
-    assert!(
-        checked.diagnostics.is_empty(),
-        "the shipped policies have diagnostics:\n{}",
-        credo::diagnostics::render(&checked.sources, &checked.diagnostics, false)
-    );
-    checked.program.expect("the shipped policies compile")
-}
-
 fn evaluate(program: &credo::Program, path: &Path) -> Evaluation {
     let text = std::fs::read_to_string(path).expect("example is readable");
     let format = Format::of_path(path).expect("example is YAML or JSON");
@@ -72,7 +62,7 @@ fn expectations(path: &Path) -> Vec<(String, String)> {
 
 #[test]
 fn examples_match_their_expectations_and_snapshots() {
-    let program = shipped();
+    let program = common::shipped();
     let mut mismatches = Vec::new();
     let mut count = 0;
     insta::glob!("../policies/examples", "*.{yaml,json}", |path| {

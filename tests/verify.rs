@@ -37,11 +37,6 @@ fn case(path: &Path) -> Program {
     checked.program.expect("case compiles")
 }
 
-fn shipped() -> Program {
-    let checked = credo::load_dir(Path::new("policies")).expect("policies/ is readable");
-    checked.program.expect("the shipped policies compile")
-}
-
 /// Loads each example's YAML as `credo eval` does and checks the outcome,
 /// the reasons and the conditions the finding names.
 fn reproduce_examples(program: &Program, report: &Report) {
@@ -112,7 +107,7 @@ fn verify_cases() {
 
 #[test]
 fn shipped_policies_are_proved() {
-    let program = shipped();
+    let program = common::shipped();
     let report = verify::verify(&program).expect("every example reproduces");
     reproduce_examples(&program, &report);
     assert!(
@@ -385,7 +380,7 @@ fn check_against_random_documents(program: &Program, report: &Report, rounds: us
 
 #[test]
 fn claims_hold_on_random_documents() {
-    let program = shipped();
+    let program = common::shipped();
     let report = verify::verify(&program).unwrap();
     check_against_random_documents(&program, &report, 4000);
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/verify");

@@ -75,3 +75,34 @@ pub fn credo_in(dir: &Path, args: &[&str], stdin: &[u8]) -> Run {
 pub fn credo(args: &[&str], stdin: &[u8]) -> Run {
     credo_in(Path::new(env!("CARGO_MANIFEST_DIR")), args, stdin)
 }
+
+/// The shipped policy set, which must check without a single diagnostic.
+pub fn shipped() -> credo::Program {
+    let checked = credo::load_dir(Path::new("policies")).expect("policies/ is readable");
+    assert!(
+        checked.diagnostics.is_empty(),
+        "the shipped policies have diagnostics:\n{}",
+        credo::diagnostics::render(&checked.sources, &checked.diagnostics, false)
+    );
+    checked.program.expect("the shipped policies compile")
+}
+
+/// Every example fact file under `policies/examples/`, loaded against `program`.
+pub fn examples(program: &credo::Program) -> Vec<(std::path::PathBuf, credo::facts::Loaded)> {
+    let mut paths: Vec<_> = std::fs::read_dir("policies/examples")
+        .expect("policies/examples is readable")
+        .map(|e| e.expect("a directory entry").path())
+        .filter(|p| credo::facts::Format::of_path(p).is_some())
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).expect("example is readable");
+            let format = credo::facts::Format::of_path(&path).expect("YAML or JSON");
+            let loaded = credo::facts::load_text(&program.schema, &text, format)
+                .unwrap_or_else(|p| panic!("{}: facts do not load: {p:?}", path.display()));
+            (path, loaded)
+        })
+        .collect()
+}
