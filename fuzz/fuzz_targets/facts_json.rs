@@ -1,39 +1,10 @@
 //! Any JSON text against the shipped schema: facts or problems, never a panic.
 #![no_main]
 
-use std::sync::OnceLock;
+mod load_facts;
 
-use credo::facts::{self, Format};
-use credo::{Program, Source, Sources};
 use libfuzzer_sys::fuzz_target;
 
-fn schema() -> &'static credo::schema::Schema {
-    static PROGRAM: OnceLock<Option<Program>> = OnceLock::new();
-    let program = PROGRAM.get_or_init(|| {
-        let mut sources = Sources::default();
-        sources.add(Source::new(
-            "schema.credo",
-            include_str!("../../tests/cases/semantics/schema.credo"),
-        ));
-        credo::check_sources(sources).program
-    });
-    match program {
-        Some(p) => &p.schema,
-        None => std::process::abort(),
-    }
-}
-
 fuzz_target!(|text: &str| {
-    match facts::load_text(schema(), text, Format::Json) {
-        Ok(loaded) => {
-            for w in &loaded.warnings {
-                let _ = w.render("fuzz.json");
-            }
-        }
-        Err(problems) => {
-            for p in &problems {
-                let _ = p.render("fuzz.json");
-            }
-        }
-    }
+    load_facts::load(text, credo::facts::Format::Json, "fuzz.json");
 });
