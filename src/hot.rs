@@ -99,10 +99,6 @@ pub(crate) struct Hot<'p> {
     as_of: NaiveDate,
     /// Arithmetic overflowed: the full evaluator reports it.
     failed: bool,
-    /// Shared fact tests already settled for this account, by memo bit, and
-    /// which of them held: one account's facts do not change between decisions.
-    settled: u64,
-    held: u64,
 }
 
 impl<'p> Hot<'p> {
@@ -114,8 +110,6 @@ impl<'p> Hot<'p> {
             as_of_slot: program.as_of.map_or(usize::MAX, |s| s.0 as usize),
             as_of,
             failed: false,
-            settled: 0,
-            held: 0,
         }
     }
 
@@ -242,31 +236,7 @@ impl<'p> Hot<'p> {
         };
         match op {
             Op::Not(_) | Op::All(..) | Op::Any(..) | Op::Node(_) => self.compound(op),
-            _ => {
-                let memo = self
-                    .code
-                    .memo
-                    .get(index as usize)
-                    .copied()
-                    .unwrap_or(NO_MEMO);
-                if memo == NO_MEMO {
-                    return self.leaf(op);
-                }
-                let bit = 1u64 << memo;
-                if self.settled & bit != 0 {
-                    return known(self.held & bit != 0);
-                }
-                let truth = self.leaf(op);
-                match truth {
-                    Truth::True => {
-                        self.settled |= bit;
-                        self.held |= bit;
-                    }
-                    Truth::False => self.settled |= bit,
-                    Truth::Unknown => {}
-                }
-                truth
-            }
+            _ => self.leaf(op),
         }
     }
 
@@ -555,10 +525,6 @@ fn known(b: bool) -> Truth {
 const NONE: u32 = u32::MAX;
 /// A rule or row without a condition.
 const ALWAYS: u32 = u32::MAX - 1;
-/// An op whose truth is not remembered between decisions.
-const NO_MEMO: u8 = u8::MAX;
-/// How many shared fact tests are remembered per account (bits of a `u64`).
-const MEMO_BITS: usize = 64;
 
 /// The decisions compiled once more for the hot path. Each decision gets a
 /// plan of op indices, and the common condition shapes (`fact == member`,
@@ -575,9 +541,6 @@ pub struct Code {
     rows: Vec<RowPlan>,
     /// One per decision, in program order.
     plans: Vec<Plan>,
-    /// Per op: its memo bit when it is a fact test that several conditions
-    /// share (e.g. `agency.partner_status == registered_partner`), else `NO_MEMO`.
-    memo: Vec<u8>,
     /// While compiling: each fact test's op, so an identical test is one op.
     tests: HashMap<Op, u32>,
 }
@@ -840,47 +803,7 @@ impl Code {
             });
         }
         code.tests = HashMap::new();
-        code.share();
         code
-    }
-
-    /// Gives a memo bit to each fact test used by more than one condition.
-    fn share(&mut self) {
-        let mut uses = vec![0u32; self.ops.len()];
-        let mut count = |i: u32| {
-            if let Some(n) = uses.get_mut(i as usize) {
-                *n += 1;
-            }
-        };
-        for p in &self.plans {
-            count(p.applies);
-        }
-        for &c in self.conditions.iter().chain(&self.kids) {
-            count(c);
-        }
-        for r in &self.rows {
-            count(r.condition);
-        }
-        for op in &self.ops {
-            if let Op::Not(inner) = op {
-                count(*inner);
-            }
-        }
-        let mut next = 0usize;
-        self.memo = self
-            .ops
-            .iter()
-            .zip(&uses)
-            .map(|(op, &n)| {
-                let leaf = !matches!(op, Op::Not(_) | Op::All(..) | Op::Any(..) | Op::Node(_));
-                if leaf && n > 1 && next < MEMO_BITS {
-                    next += 1;
-                    (next - 1) as u8
-                } else {
-                    NO_MEMO
-                }
-            })
-            .collect();
     }
 
     fn conditions(&self, (start, end): (u32, u32)) -> &[u32] {
