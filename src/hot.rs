@@ -230,6 +230,7 @@ impl<'p> Hot<'p> {
         }
     }
 
+    #[inline(always)]
     fn op(&mut self, index: u32) -> Truth {
         let Some(op) = self.code.ops.get(index as usize) else {
             return Truth::Unknown;
