@@ -387,6 +387,15 @@ fn as_of(program: &Program, facts: &Facts) -> NaiveDate {
     facts.as_of(&program.schema).unwrap()
 }
 
+/// All decisions, on the date the facts give.
+fn request(program: &Program, facts: &Facts) -> Request<'static> {
+    Request {
+        as_of: as_of(program, facts),
+        as_of_source: AsOfSource::Facts,
+        decisions: &[],
+    }
+}
+
 fn compiled(program: &Program, facts: &[(Facts, NaiveDate)], out: &mut Verdicts) -> usize {
     let mut decided = 0;
     for (f, as_of) in facts {
@@ -407,13 +416,8 @@ fn public_evaluate(program: &Program, facts: &[Facts]) -> usize {
     facts
         .iter()
         .map(|f| {
-            let request = Request {
-                as_of: as_of(program, f),
-                as_of_source: AsOfSource::Facts,
-                decisions: &[],
-            };
             program
-                .evaluate(black_box(f), &request)
+                .evaluate(black_box(f), &request(program, f))
                 .unwrap()
                 .decisions
                 .len()
@@ -427,12 +431,7 @@ fn reference(program: &Program, facts: &[Facts]) -> usize {
     facts
         .iter()
         .map(|f| {
-            let request = Request {
-                as_of: as_of(program, f),
-                as_of_source: AsOfSource::Facts,
-                decisions: &[],
-            };
-            credo::reference::evaluate(program, black_box(f), &request)
+            credo::reference::evaluate(program, black_box(f), &request(program, f))
                 .unwrap()
                 .decisions
                 .len()

@@ -144,18 +144,7 @@ impl<'p> Hot<'p> {
                 Truth::Unknown => return None,
             }
         }
-        let mut fired = false;
-        let mut maybe_denied = false;
-        for (i, &condition) in self.code.conditions(plan.denies).iter().enumerate() {
-            match self.rule(condition) {
-                Truth::True => {
-                    out.cause(Cause::Deny(i as u32));
-                    fired = true;
-                }
-                Truth::Unknown => maybe_denied = true,
-                Truth::False => {}
-            }
-        }
+        let (fired, maybe_denied) = self.rules(plan.denies, Cause::Deny, out);
         if fired {
             return Some(plan.denied);
         }
@@ -164,18 +153,7 @@ impl<'p> Hot<'p> {
             _ => None,
         };
         if let Shape::Rules { yes, no } = plan.shape {
-            let mut granted = false;
-            let mut maybe_granted = false;
-            for (i, &condition) in self.code.conditions(plan.allows).iter().enumerate() {
-                match self.rule(condition) {
-                    Truth::True => {
-                        out.cause(Cause::Allow(i as u32));
-                        granted = true;
-                    }
-                    Truth::Unknown => maybe_granted = true,
-                    Truth::False => {}
-                }
-            }
+            let (granted, maybe_granted) = self.rules(plan.allows, Cause::Allow, out);
             return if granted && !maybe_denied {
                 Some(yes)
             } else if !granted && !maybe_granted {
@@ -219,6 +197,30 @@ impl<'p> Hot<'p> {
         }
         out.cause(Cause::Row(i as u32));
         Some(answer)
+    }
+
+    /// Every rule of a run (a decision's deny or allow rules), recording a
+    /// cause for each that holds. Gives whether any held, and whether any
+    /// is unknown.
+    #[inline(always)]
+    fn rules(
+        &mut self,
+        run: (u32, u32),
+        cause: fn(u32) -> Cause,
+        out: &mut Verdicts,
+    ) -> (bool, bool) {
+        let (mut held, mut unknown) = (false, false);
+        for (i, &condition) in self.code.conditions(run).iter().enumerate() {
+            match self.rule(condition) {
+                Truth::True => {
+                    out.cause(cause(i as u32));
+                    held = true;
+                }
+                Truth::Unknown => unknown = true,
+                Truth::False => {}
+            }
+        }
+        (held, unknown)
     }
 
     /// A rule's or row's condition; `ALWAYS` when it has none.
