@@ -214,11 +214,7 @@ impl Program {
         out.clear(as_of);
         let mut hot = Hot::new(self, &facts.values, as_of);
         if chosen.is_empty() {
-            for i in 0..self.decisions.len() as u32 {
-                if !hot.decide(i, out) {
-                    self.decide_in_full(facts, as_of, i, out)?;
-                }
-            }
+            hot.decide_all(out, |i, out| self.decide_in_full(facts, as_of, i, out))?;
         } else {
             for &i in chosen {
                 if !hot.decide(i, out) {

@@ -3,6 +3,8 @@
 //! reusable buffers without allocating; it becomes words ([`Evaluation`])
 //! only when printed.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 
 use crate::eval::Missing;
@@ -47,9 +49,19 @@ pub struct Verdict {
     /// Index in [`Program::decisions`].
     pub decision: u32,
     pub answer: Answer,
-    causes: (u32, u32),
+    causes: Causes,
     /// Index in [`Verdicts::missing`]'s table, when the answer is undetermined.
     missing: Option<u32>,
+}
+
+/// Where a verdict's causes are, as (start, end).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Causes {
+    /// In [`Verdicts::causes`], written for this evaluation.
+    Own(u32, u32),
+    /// In [`Verdicts::shared`]: a decision table's reasons, pointed to
+    /// rather than copied.
+    Shared(u32, u32),
 }
 
 /// Reusable buffers for evaluations: keep one per thread and evaluate into it
@@ -59,6 +71,8 @@ pub struct Verdicts {
     pub as_of: Option<NaiveDate>,
     verdicts: Vec<Verdict>,
     causes: Vec<Cause>,
+    /// The reasons of the program's decision tables.
+    shared: Arc<[Cause]>,
     missing: Vec<Missing>,
     pub(crate) work: Work,
 }
@@ -81,8 +95,11 @@ impl Verdicts {
 
     /// Why a verdict came out as it did.
     pub fn causes(&self, verdict: &Verdict) -> &[Cause] {
-        let (start, end) = verdict.causes;
-        self.causes.get(start as usize..end as usize).unwrap_or(&[])
+        let (pool, start, end) = match verdict.causes {
+            Causes::Own(start, end) => (&*self.causes, start, end),
+            Causes::Shared(start, end) => (&*self.shared, start, end),
+        };
+        pool.get(start as usize..end as usize).unwrap_or(&[])
     }
 
     /// The facts whose absence left a verdict undetermined.
@@ -102,11 +119,12 @@ impl Verdicts {
     }
 
     /// Records a decision's answer with the causes pushed since `start`.
+    #[inline]
     pub(crate) fn push(&mut self, decision: u32, answer: Answer, start: u32) {
         self.verdicts.push(Verdict {
             decision,
             answer,
-            causes: (start, self.causes.len() as u32),
+            causes: Causes::Own(start, self.causes.len() as u32),
             missing: None,
         });
     }
@@ -127,12 +145,13 @@ impl Verdicts {
         self.verdicts.push(Verdict {
             decision,
             answer,
-            causes: (start, self.causes.len() as u32),
+            causes: Causes::Own(start, self.causes.len() as u32),
             missing: Some(index),
         });
     }
 
     /// Where the next decision's causes start.
+    #[inline]
     pub(crate) fn mark(&self) -> u32 {
         self.causes.len() as u32
     }
@@ -142,8 +161,28 @@ impl Verdicts {
         self.causes.truncate(mark as usize);
     }
 
+    #[inline]
     pub(crate) fn cause(&mut self, cause: Cause) {
         self.causes.push(cause);
+    }
+
+    /// Points later verdicts' shared causes at `pool`.
+    #[inline]
+    pub(crate) fn share(&mut self, pool: &Arc<[Cause]>) {
+        if !Arc::ptr_eq(&self.shared, pool) {
+            self.shared = Arc::clone(pool);
+        }
+    }
+
+    /// Records a decision's answer whose causes are `shared[start..end]`.
+    #[inline]
+    pub(crate) fn push_shared(&mut self, decision: u32, answer: Answer, (start, end): (u32, u32)) {
+        self.verdicts.push(Verdict {
+            decision,
+            answer,
+            causes: Causes::Shared(start, end),
+            missing: None,
+        });
     }
 
     pub(crate) fn causes_from(&mut self, indices: &[u32], cause: fn(u32) -> Cause) {

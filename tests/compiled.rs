@@ -18,9 +18,11 @@ use credo::synth::{self, FactOptions, Rng};
 use credo::verdict::Verdicts;
 use credo::{Program, Source, Sources};
 
-fn generated_policies() -> Program {
+/// 40 generated decisions of `rules` rules each: with 3, every decision is
+/// settled by a decision table; with 8, most are interpreted rule by rule.
+fn generated_policies(rules: usize) -> Program {
     let mut sources = Sources::default();
-    for (name, text) in synth::policy_set(40, 8, 3) {
+    for (name, text) in synth::policy_set(40, rules, 3) {
         sources.add(Source::new(name, text));
     }
     let checked = credo::check_sources(sources);
@@ -91,6 +93,12 @@ fn hot_path_agrees_on_generated_accounts() {
 
 #[test]
 fn hot_path_agrees_on_generated_policies() {
-    let program = generated_policies();
+    let program = generated_policies(8);
+    agrees_on_generated_accounts(&program, &program);
+}
+
+#[test]
+fn decision_tables_agree_on_generated_policies() {
+    let program = generated_policies(3);
     agrees_on_generated_accounts(&program, &program);
 }

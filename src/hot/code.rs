@@ -12,6 +12,8 @@ use crate::ir::{Kind, Node, NodeId, Program, RuleIr, Value};
 use crate::money::{Currency, Money};
 use crate::verdict::Answer;
 
+use super::table::Tables;
+
 /// No compiled form, or no `applies when`.
 pub(super) const NONE: u32 = u32::MAX;
 /// A rule or row without a condition.
@@ -34,6 +36,8 @@ pub struct Code {
     pub(super) plans: Vec<Plan>,
     /// While compiling: each fact test's op, so an identical test is one op.
     pub(super) tests: HashMap<Op, u32>,
+    /// The decisions again as tables, for those with few tests.
+    pub(super) tables: Tables,
 }
 
 /// What a decision evaluates, by index into [`Code`].
@@ -59,6 +63,16 @@ pub(super) enum Shape {
     },
     Classification,
     Amount(Currency),
+}
+
+impl Shape {
+    /// An amount's currency.
+    pub(super) fn currency(self) -> Option<Currency> {
+        match self {
+            Shape::Amount(c) => Some(c),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -294,6 +308,7 @@ impl Code {
             });
         }
         code.tests = HashMap::new();
+        code.tables = Tables::build(&code);
         code
     }
 
@@ -457,4 +472,3 @@ fn minor_units(m: Money) -> Decimal {
     scaled.rescale(m.currency.minor_digits());
     if scaled == m.amount { scaled } else { m.amount }
 }
-

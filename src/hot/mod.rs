@@ -11,6 +11,8 @@
 //! that every fact has its field's type.
 
 mod code;
+mod regions;
+mod table;
 
 use std::cmp::Ordering;
 
@@ -19,11 +21,12 @@ use rust_decimal::Decimal;
 
 use crate::ast::{ArithOp, CompareOp, Function};
 use crate::ir::{Node, NodeId, Program, Value};
-use crate::money::Money;
+use crate::money::{Currency, Money};
 use crate::verdict::{Answer, Cause, Verdicts};
 
 pub use code::Code;
-use code::{ALWAYS, NONE, Op, Plan, RowValue, Shape};
+use code::{ALWAYS, NONE, Op, Plan, RowPlan, RowValue, Shape};
+use table::{Settled, Table};
 
 /// A value as the hot path sees it: enum members without their enum,
 /// money without its currency, text borrowed.
@@ -37,6 +40,18 @@ enum V<'a> {
     Date(NaiveDate),
     Text(&'a str),
     Member(u32),
+}
+
+/// How many 64-bit words of test bits an account has: the tables of a
+/// policy set take at most 256 bits; decisions beyond them are interpreted.
+const WORDS: usize = 4;
+
+/// One bit per table test, for all of an account's decisions.
+type Bits = [u64; WORDS];
+
+#[inline(always)]
+fn or(into: &mut Bits, bits: &Bits) {
+    *into = std::array::from_fn(|i| into[i] | bits[i]);
 }
 
 /// Three-valued truth.
@@ -117,13 +132,50 @@ impl<'p> Hot<'p> {
         }
     }
 
+    /// Decides every decision into `out`, in program order, handing those
+    /// it cannot settle (undetermined, or an error) to `full`.
+    pub(crate) fn decide_all<E>(
+        &mut self,
+        out: &mut Verdicts,
+        mut full: impl FnMut(u32, &mut Verdicts) -> Result<(), E>,
+    ) -> Result<(), E> {
+        out.share(&self.code.tables.causes);
+        let (known, unknown) = self.settle_tests();
+        for (index, table) in (0..).zip(&self.code.tables.decisions) {
+            if let Some(table) = table {
+                let key = |bits: &Bits| {
+                    bits.get(table.word as usize)
+                        .map(|w| w >> table.shift & table.mask)
+                };
+                // A decision with an unknown test is left to the interpreter.
+                if key(&unknown) == Some(0)
+                    && let Some(key) = key(&known)
+                    && self.settle(index, table, key, out)
+                {
+                    continue;
+                }
+            }
+            if !self.interpret(index, out) {
+                full(index, out)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Decides the decision at `index` into `out`. False, with `out` as it
     /// was, when it could not: the answer is undetermined or an error occurred.
     pub(crate) fn decide(&mut self, index: u32, out: &mut Verdicts) -> bool {
+        self.interpret(index, out)
+    }
+
+    /// Decides a decision rule by rule: for decisions without a table, and
+    /// for those whose tests are not all known.
+    #[inline(never)]
+    fn interpret(&mut self, index: u32, out: &mut Verdicts) -> bool {
+        self.failed = false;
         let Some(plan) = self.code.plans.get(index as usize) else {
             return false;
         };
-        self.failed = false;
         let start = out.mark();
         match self.answer(plan, out) {
             Some(answer) if !self.failed => {
@@ -152,10 +204,7 @@ impl<'p> Hot<'p> {
         if fired {
             return Some(plan.denied);
         }
-        let currency = match plan.shape {
-            Shape::Amount(c) => Some(c),
-            _ => None,
-        };
+        let currency = plan.shape.currency();
         if let Shape::Rules { yes, no } = plan.shape {
             let (granted, maybe_granted) = self.rules(plan.allows, Cause::Allow, out);
             return if granted && !maybe_denied {
@@ -181,7 +230,18 @@ impl<'p> Hot<'p> {
                     Truth::Unknown => Some(None),
                     Truth::False => None,
                 })??;
-        let (answer, zero) = match row.value {
+        let (answer, zero) = self.row_value(row, currency)?;
+        if maybe_denied && !zero {
+            return None;
+        }
+        out.cause(Cause::Row(i as u32));
+        Some(answer)
+    }
+
+    /// A row's value as the decision's answer, and whether it is a zero
+    /// amount; `None` when it is unknown.
+    fn row_value(&mut self, row: &RowPlan, currency: Option<Currency>) -> Option<(Answer, bool)> {
+        Some(match row.value {
             RowValue::Answer(answer) => (answer, row.zero),
             RowValue::Fact(slot) => match (self.values.get(slot as usize), currency) {
                 (Some(Some(Value::Money(m))), Some(_)) => (Answer::Amount(*m), m.amount.is_zero()),
@@ -195,12 +255,86 @@ impl<'p> Hot<'p> {
                 (V::Member(m), None) => (Answer::Member(m), false),
                 _ => return None,
             },
-        };
-        if maybe_denied && !zero {
-            return None;
+        })
+    }
+
+    /// The truths of every table test for this account, fact by fact: the
+    /// bits of the tests that hold, and of those that are unknown.
+    #[inline(always)]
+    fn settle_tests(&mut self) -> (Bits, Bits) {
+        let tables = &self.code.tables;
+        let (mut known, mut unknown) = (Bits::default(), Bits::default());
+        for fact in &tables.facts {
+            let slot = fact.slot as usize;
+            let as_of = (slot == self.as_of_slot).then_some(self.as_of);
+            let value = self.values.get(slot).and_then(Option::as_ref);
+            let (row, into) = match fact.row(value, as_of) {
+                Ok(row) => (row, &mut known),
+                Err(row) => (row, &mut unknown),
+            };
+            let (row, word) = (row as usize, fact.word as usize);
+            let span = usize::from(fact.span);
+            let (Some(bits), Some(into)) = (
+                tables.rows.get(row..row + span),
+                into.get_mut(word..word + span),
+            ) else {
+                continue;
+            };
+            for (into, bits) in into.iter_mut().zip(bits) {
+                *into |= bits;
+            }
         }
-        out.cause(Cause::Row(i as u32));
-        Some(answer)
+        for (test, bits) in &tables.computed {
+            let truth = match test {
+                Op::Node(id) => self.truth(*id),
+                _ => self.leaf(test),
+            };
+            // A test whose arithmetic fails is left to the full evaluator.
+            let into = match truth {
+                _ if self.failed => &mut unknown,
+                Truth::True => &mut known,
+                Truth::False => continue,
+                Truth::Unknown => &mut unknown,
+            };
+            self.failed = false;
+            or(into, bits);
+        }
+        (known, unknown)
+    }
+
+    /// Settles a decision by its table's entry for `key`. False, with `out`
+    /// as it was, when the entry's row value is unknown or fails.
+    #[inline(always)]
+    fn settle(&mut self, index: u32, table: &Table, key: u64, out: &mut Verdicts) -> bool {
+        let tables = &self.code.tables;
+        let Some(entry) = tables.entries.get(table.entries as usize + key as usize) else {
+            return false;
+        };
+        let answer = match entry.settled {
+            Settled::Answer(answer) => answer,
+            Settled::Row(r) => {
+                let currency = self
+                    .code
+                    .plans
+                    .get(index as usize)
+                    .and_then(|p| p.shape.currency());
+                let value = self
+                    .code
+                    .rows
+                    .get(r as usize)
+                    .map(|row| self.row_value(row, currency));
+                match value {
+                    Some(Some((answer, _))) if !self.failed => answer,
+                    _ => {
+                        self.failed = false;
+                        return false;
+                    }
+                }
+            }
+            Settled::Open => return false,
+        };
+        out.push_shared(index, answer, entry.causes);
+        true
     }
 
     /// Every rule of a run (a decision's deny or allow rules), recording a
