@@ -12,6 +12,7 @@ use crate::ir::{Kind, Node, NodeId, Program, RuleIr, Value};
 use crate::money::{Currency, Money};
 use crate::verdict::Answer;
 
+use super::calc::{self, Step};
 use super::table::Tables;
 
 /// No compiled form, or no `applies when`.
@@ -36,6 +37,8 @@ pub struct Code {
     pub(super) plans: Vec<Plan>,
     /// While compiling: each fact test's op, so an identical test is one op.
     pub(super) tests: HashMap<Op, u32>,
+    /// The steps of computed amounts, in runs.
+    pub(super) steps: Vec<Step>,
     /// The decisions again as tables, for those with few tests.
     pub(super) tables: Tables,
 }
@@ -90,6 +93,12 @@ pub(super) enum RowValue {
     Answer(Answer),
     /// A fact, read as is.
     Fact(u32),
+    /// An amount computed by the steps at `steps` in [`Code::steps`], at
+    /// the currency's minor digits; by the node when they give up.
+    Calc {
+        steps: (u32, u32),
+        node: NodeId,
+    },
     Node(NodeId),
 }
 
@@ -273,6 +282,9 @@ impl Code {
                     (Some(Node::Fact(slot)), _) if Some(*slot) != program.as_of => {
                         (RowValue::Fact(slot.0), false)
                     }
+                    (_, Kind::Amount(c)) => {
+                        (code.calc(program, row.value, c.minor_digits()), false)
+                    }
                     _ => (RowValue::Node(row.value), false),
                 };
                 code.rows.push(RowPlan {
@@ -308,8 +320,24 @@ impl Code {
             });
         }
         code.tests = HashMap::new();
-        code.tables = Tables::build(&code);
+        code.tables = Tables::build(&code, program.as_of.map(|s| s.0));
         code
+    }
+
+    /// An amount row's value as steps, or as its node when it has a shape
+    /// the steps do not hold.
+    fn calc(&mut self, program: &Program, node: NodeId, scale: u32) -> RowValue {
+        let start = self.steps.len();
+        match calc::compile(program, node, scale, &mut self.steps) {
+            Some(()) => RowValue::Calc {
+                steps: (start as u32, self.steps.len() as u32),
+                node,
+            },
+            None => {
+                self.steps.truncate(start);
+                RowValue::Node(node)
+            }
+        }
     }
 
     pub(super) fn conditions(&self, (start, end): (u32, u32)) -> &[u32] {

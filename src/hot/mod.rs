@@ -10,6 +10,7 @@
 //! comparison and sum is of one type and one currency, and the fact loader
 //! that every fact has its field's type.
 
+mod calc;
 mod code;
 mod regions;
 mod table;
@@ -24,9 +25,10 @@ use crate::ir::{Node, NodeId, Program, Value};
 use crate::money::{Currency, Money};
 use crate::verdict::{Answer, Cause, Verdicts};
 
+use calc::Amount;
 pub use code::Code;
 use code::{ALWAYS, NONE, Op, Plan, RowPlan, RowValue, Shape};
-use table::{Settled, Table};
+use table::Entry;
 
 /// A value as the hot path sees it: enum members without their enum,
 /// money without its currency, text borrowed.
@@ -141,19 +143,19 @@ impl<'p> Hot<'p> {
     ) -> Result<(), E> {
         out.share(&self.code.tables.causes);
         let (known, unknown) = self.settle_tests();
-        for (index, table) in (0..).zip(&self.code.tables.decisions) {
-            if let Some(table) = table {
-                let key = |bits: &Bits| {
-                    bits.get(table.word as usize)
-                        .map(|w| w >> table.shift & table.mask)
-                };
-                // A decision with an unknown test is left to the interpreter.
-                if key(&unknown) == Some(0)
-                    && let Some(key) = key(&known)
-                    && self.settle(index, table, key, out)
-                {
-                    continue;
-                }
+        let tables = &self.code.tables;
+        for (index, table) in (0..).zip(&tables.decisions) {
+            let word = table.word as usize % WORDS;
+            let key = |bits: &Bits| bits[word] >> table.shift & table.mask;
+            // A decision with an unknown test is left to the interpreter,
+            // and so is one without a table, whose entries are nowhere.
+            if key(&unknown) == 0
+                && let Some(entry) = tables
+                    .entries
+                    .get(table.entries as usize + key(&known) as usize)
+                && self.settle(index, entry, out)
+            {
+                continue;
             }
             if !self.interpret(index, out) {
                 full(index, out)?;
@@ -249,12 +251,33 @@ impl<'p> Hot<'p> {
                 (Some(Some(Value::Member(_, m))), None) => (Answer::Member(*m), false),
                 _ => return None,
             },
-            RowValue::Node(id) => match (self.value(id), currency) {
-                (V::Money(m), Some(c)) => (Answer::Amount(Money::new(m, c)), m.is_zero()),
-                (V::Absent, Some(c)) => (Answer::Amount(Money::zero(c)), false),
-                (V::Member(m), None) => (Answer::Member(m), false),
-                _ => return None,
-            },
+            RowValue::Calc { steps, node } => {
+                let run = match (
+                    self.code.steps.get(steps.0 as usize..steps.1 as usize),
+                    currency,
+                ) {
+                    (Some(steps), Some(c)) => {
+                        calc::run(steps, self.values, c.minor_digits()).zip(Some(c))
+                    }
+                    _ => None,
+                };
+                match run {
+                    Some((Amount::Value(m), c)) => (Answer::Amount(Money::new(m, c)), m.is_zero()),
+                    Some((Amount::Absent, c)) => (Answer::Amount(Money::zero(c)), false),
+                    None => return self.node_value(node, currency),
+                }
+            }
+            RowValue::Node(id) => return self.node_value(id, currency),
+        })
+    }
+
+    /// A row's value computed from its node.
+    fn node_value(&mut self, id: NodeId, currency: Option<Currency>) -> Option<(Answer, bool)> {
+        Some(match (self.value(id), currency) {
+            (V::Money(m), Some(c)) => (Answer::Amount(Money::new(m, c)), m.is_zero()),
+            (V::Absent, Some(c)) => (Answer::Amount(Money::zero(c)), false),
+            (V::Member(m), None) => (Answer::Member(m), false),
+            _ => return None,
         })
     }
 
@@ -265,24 +288,16 @@ impl<'p> Hot<'p> {
         let tables = &self.code.tables;
         let (mut known, mut unknown) = (Bits::default(), Bits::default());
         for fact in &tables.facts {
-            let slot = fact.slot as usize;
-            let as_of = (slot == self.as_of_slot).then_some(self.as_of);
-            let value = self.values.get(slot).and_then(Option::as_ref);
-            let (row, into) = match fact.row(value, as_of) {
-                Ok(row) => (row, &mut known),
-                Err(row) => (row, &mut unknown),
-            };
-            let (row, word) = (row as usize, fact.word as usize);
-            let span = usize::from(fact.span);
-            let (Some(bits), Some(into)) = (
-                tables.rows.get(row..row + span),
-                into.get_mut(word..word + span),
-            ) else {
-                continue;
-            };
-            for (into, bits) in into.iter_mut().zip(bits) {
-                *into |= bits;
+            let value = self.values.get(fact.slot as usize).and_then(Option::as_ref);
+            let word = fact.word as usize % WORDS;
+            match fact.row(value) {
+                Ok(row) => known[word] |= tables.rows.get(row as usize).copied().unwrap_or(0),
+                Err(row) => unknown[word] |= tables.rows.get(row as usize).copied().unwrap_or(0),
             }
+        }
+        for date in &tables.dates {
+            let row = date.date_row(self.as_of) as usize;
+            known[date.word as usize % WORDS] |= tables.rows.get(row).copied().unwrap_or(0);
         }
         for (test, bits) in &tables.computed {
             let truth = match test {
@@ -302,17 +317,14 @@ impl<'p> Hot<'p> {
         (known, unknown)
     }
 
-    /// Settles a decision by its table's entry for `key`. False, with `out`
-    /// as it was, when the entry's row value is unknown or fails.
+    /// Records a decision's table entry. False, with `out` as it was, when
+    /// the entry's row value is unknown or fails, or no row holds.
     #[inline(always)]
-    fn settle(&mut self, index: u32, table: &Table, key: u64, out: &mut Verdicts) -> bool {
-        let tables = &self.code.tables;
-        let Some(entry) = tables.entries.get(table.entries as usize + key as usize) else {
-            return false;
-        };
-        let answer = match entry.settled {
-            Settled::Answer(answer) => answer,
-            Settled::Row(r) => {
+    fn settle(&mut self, index: u32, entry: &Entry, out: &mut Verdicts) -> bool {
+        let answer = match entry.row {
+            Entry::ANSWER => entry.answer,
+            Entry::OPEN => return false,
+            row => {
                 let currency = self
                     .code
                     .plans
@@ -321,7 +333,7 @@ impl<'p> Hot<'p> {
                 let value = self
                     .code
                     .rows
-                    .get(r as usize)
+                    .get(row as usize)
                     .map(|row| self.row_value(row, currency));
                 match value {
                     Some(Some((answer, _))) if !self.failed => answer,
@@ -331,7 +343,6 @@ impl<'p> Hot<'p> {
                     }
                 }
             }
-            Settled::Open => return false,
         };
         out.push_shared(index, answer, entry.causes);
         true

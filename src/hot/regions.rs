@@ -17,17 +17,17 @@ use crate::ir::Value;
 
 use super::code::Op;
 
-/// The tests on one fact slot, as rows of bits: one row per region, then a
-/// row for a value of no region (absent), then the mask of every bit the
-/// fact's tests own, which is what becomes unknown when the fact is. A row
-/// is `span` words, for the words `word..word + span` of an account's bits.
+/// The tests on one fact slot whose bits are in one word, as rows of that
+/// word: one row per region, then a row for a value of no region (absent),
+/// then the mask of every bit the fact's tests own, which is what becomes
+/// unknown when the fact is. A fact whose tests' bits are in several words
+/// has regions for each.
 #[derive(Debug, Clone)]
 pub(super) struct Regions {
     pub(super) slot: u32,
-    kind: Kind,
-    /// The words of an account's bits that the fact's rows cover.
+    /// The word of an account's bits that the fact's rows are for.
     pub(super) word: u8,
-    pub(super) span: u8,
+    kind: Kind,
     /// The first of this fact's rows in [`super::table::Tables::rows`], the
     /// row of a value of no region, and the row of every bit it owns.
     rows: u32,
@@ -61,66 +61,71 @@ enum Kind {
 
 impl Regions {
     /// The regions of a fact from the tests on it, each with the bit it
-    /// sets; `rows` gets this fact's rows. `None` when the tests are not
-    /// all of one kind that regions can settle.
-    pub(super) fn build(slot: u32, tests: &[(&Op, u32)], rows: &mut Vec<u64>) -> Option<Regions> {
+    /// sets within `word`; `rows` gets this fact's rows. `None` when the
+    /// tests are not all of one kind that regions can settle.
+    pub(super) fn build(
+        slot: u32,
+        word: u8,
+        tests: &[(&Op, u32)],
+        rows: &mut Vec<u64>,
+    ) -> Option<Regions> {
         let kind = Kind::of(tests)?;
         let count = kind.regions();
-        // A row covers only the words the fact's bits are in: one, unless
-        // its decisions are far apart.
-        let words = tests.iter().map(|&(_, bit)| bit / 64);
-        let word = words.clone().min()?;
-        let span = words.max()? - word + 1;
         let first = rows.len() as u32;
-        let mut row = |holds: &dyn Fn(&Op) -> Option<bool>| -> Option<()> {
-            let at = rows.len();
-            rows.resize(at + span as usize, 0);
-            for &(op, bit) in tests {
-                if holds(op)? {
-                    let i = at + (bit / 64 - word) as usize;
-                    *rows.get_mut(i)? |= 1 << (bit % 64);
-                }
-            }
-            Some(())
+        let row = |holds: &dyn Fn(&Op) -> Option<bool>| -> Option<u64> {
+            tests.iter().try_fold(0, |row, &(op, bit)| {
+                Some(if holds(op)? {
+                    row | 1 << (bit % 64)
+                } else {
+                    row
+                })
+            })
         };
         for region in 0..count {
-            row(&|op| kind.truth(op, region))?;
+            rows.push(row(&|op| kind.truth(op, region))?);
         }
         // An absent fact, or a value of another type, is in no region.
-        row(&|op| Some(absent_truth(op)))?;
-        row(&|_| Some(true))?;
+        rows.push(row(&|op| Some(absent_truth(op)))?);
+        rows.push(row(&|_| Some(true))?);
         Some(Regions {
             slot,
+            word,
             kind,
-            word: word as u8,
-            span: span as u8,
             rows: first,
-            other: first + count * span,
-            owned: first + (count + 1) * span,
+            other: first + count,
+            owned: first + count + 1,
         })
     }
 
-    /// The row of bits for a fact's value (`as_of` for the evaluation date's
-    /// slot): `Ok` with the region's row when the value is known, `Err` with
-    /// the row of every bit the fact owns when it is unknown.
+    /// The row of bits for a fact's value: `Ok` with the region's row when
+    /// the value is known, `Err` with the row of every bit the fact owns
+    /// when it is unknown.
     #[inline(always)]
-    pub(super) fn row(&self, value: Option<&Value>, as_of: Option<NaiveDate>) -> Result<u32, u32> {
-        let region = match (&self.kind, as_of, value) {
-            (Kind::Dates(bounds), Some(date), _) => region(bounds, &date),
-            (_, _, None) => return Err(self.owned),
-            (Kind::Member { members }, _, Some(Value::Member(_, m))) => (*m).min(*members),
-            (Kind::Flag, _, Some(v)) => u32::from(*v == Value::Bool(true)),
-            (Kind::Amounts { scale, minor, .. }, _, Some(Value::Money(m)))
+    pub(super) fn row(&self, value: Option<&Value>) -> Result<u32, u32> {
+        let region = match (&self.kind, value) {
+            (_, None) => return Err(self.owned),
+            (Kind::Member { members }, Some(Value::Member(_, m))) => (*m).min(*members),
+            (Kind::Flag, Some(v)) => u32::from(matches!(v, Value::Bool(true))),
+            (Kind::Amounts { scale, minor, .. }, Some(Value::Money(m)))
                 if m.amount.scale() == *scale =>
             {
                 region(minor, &m.amount.mantissa())
             }
-            (Kind::Amounts { bounds, .. }, _, Some(Value::Money(m))) => region(bounds, &m.amount),
-            (Kind::Ints(bounds), _, Some(Value::Int(n))) => region(bounds, n),
-            (Kind::Dates(bounds), _, Some(Value::Date(d))) => region(bounds, d),
-            (_, _, Some(_)) => return Ok(self.other),
+            (Kind::Amounts { bounds, .. }, Some(Value::Money(m))) => region(bounds, &m.amount),
+            (Kind::Ints(bounds), Some(Value::Int(n))) => region(bounds, n),
+            (Kind::Dates(bounds), Some(Value::Date(d))) => region(bounds, d),
+            (_, Some(_)) => return Ok(self.other),
         };
-        Ok(self.rows + region * u32::from(self.span))
+        Ok(self.rows + region)
+    }
+
+    /// The row of bits for the evaluation date, which `as_of` tests read
+    /// whatever the facts say.
+    pub(super) fn date_row(&self, date: NaiveDate) -> u32 {
+        match &self.kind {
+            Kind::Dates(bounds) => self.rows + region(bounds, &date),
+            _ => self.other,
+        }
     }
 }
 

@@ -30,11 +30,14 @@ const MAX_TESTS: usize = 8;
 /// settle their tests.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Tables {
-    /// One per decision, in program order; `None` for a decision left to
-    /// the interpreter.
-    pub(super) decisions: Vec<Option<Table>>,
+    /// One per decision, in program order; [`Table::NONE`] for a decision
+    /// left to the interpreter.
+    pub(super) decisions: Vec<Table>,
     /// The facts the tables test, each with its regions.
     pub(super) facts: Vec<Regions>,
+    /// The regions of the evaluation date (`as_of`), which is not read from
+    /// the facts.
+    pub(super) dates: Vec<Regions>,
     /// Tests of two facts or of an expression, settled one by one: the
     /// test, and every bit it sets.
     pub(super) computed: Vec<(Op, Bits)>,
@@ -57,32 +60,48 @@ pub(super) struct Table {
     pub(super) entries: u32,
 }
 
+impl Table {
+    /// No table: its entries are past the end of every table.
+    const NONE: Table = Table {
+        word: 0,
+        shift: 0,
+        mask: 0,
+        entries: u32::MAX,
+    };
+
+    #[cfg(test)]
+    pub(super) fn is_some(&self) -> bool {
+        self.entries != Table::NONE.entries
+    }
+}
+
 /// The answer and reasons for one key.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Entry {
-    pub(super) settled: Settled,
+    /// The answer, when `row` is [`Entry::ANSWER`].
+    pub(super) answer: Answer,
     /// The run of the reasons in [`Tables::causes`].
     pub(super) causes: (u32, u32),
+    /// The row at this index in [`Code::rows`] holds and its value is read
+    /// from the account; or [`Entry::ANSWER`]; or [`Entry::OPEN`].
+    pub(super) row: u32,
 }
 
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Settled {
-    Answer(Answer),
-    /// The row at this index in [`Code::rows`] holds; its value is read
-    /// from the account.
-    Row(u32),
+impl Entry {
+    /// The entry's answer is the answer.
+    pub(super) const ANSWER: u32 = u32::MAX;
     /// No row holds: the full evaluator reports it.
-    Open,
+    pub(super) const OPEN: u32 = u32::MAX - 1;
 }
 
 impl Tables {
     /// Tables for every decision of `code` whose tests fit.
-    pub(super) fn build(code: &Code) -> Tables {
+    pub(super) fn build(code: &Code, as_of: Option<u32>) -> Tables {
         let mut tables = Tables::default();
         let mut causes = Vec::new();
         // Each test, by the fact it reads, with the bits it sets; tests of
         // two facts or of an expression, by op.
-        let mut by_fact: BTreeMap<u32, Vec<(u32, u32)>> = BTreeMap::new();
+        let mut by_fact: BTreeMap<(u32, u32), Vec<(u32, u32)>> = BTreeMap::new();
         let mut computed: BTreeMap<u32, Bits> = BTreeMap::new();
         let mut next = 0u32;
         for plan in &code.plans {
@@ -94,12 +113,15 @@ impl Tables {
             }
             let fits = next + width <= 64 * WORDS as u32;
             let (Some(leaves), true) = (leaves, fits) else {
-                tables.decisions.push(None);
+                tables.decisions.push(Table::NONE);
                 continue;
             };
             for (bit, &leaf) in (next..).zip(&leaves) {
                 match code.ops.get(leaf as usize).and_then(fact) {
-                    Some(slot) => by_fact.entry(slot).or_default().push((leaf, bit)),
+                    Some(slot) => by_fact
+                        .entry((slot, bit / 64))
+                        .or_default()
+                        .push((leaf, bit)),
                     None => set(computed.entry(leaf).or_default(), bit),
                 }
             }
@@ -114,15 +136,16 @@ impl Tables {
                 let entry = entry(code, plan, truth, &mut causes);
                 tables.entries.push(entry);
             }
-            tables.decisions.push(Some(table));
+            tables.decisions.push(table);
             next += width;
         }
-        for (slot, tests) in by_fact {
+        for ((slot, word), tests) in by_fact {
             let ops: Vec<(&Op, u32)> = tests
                 .iter()
                 .filter_map(|&(leaf, bit)| Some((code.ops.get(leaf as usize)?, bit)))
                 .collect();
-            match Regions::build(slot, &ops, &mut tables.rows) {
+            match Regions::build(slot, word as u8, &ops, &mut tables.rows) {
+                Some(regions) if Some(slot) == as_of => tables.dates.push(regions),
                 Some(regions) => tables.facts.push(regions),
                 // Tests that a fact's regions cannot settle are settled one by one.
                 None => {
@@ -154,17 +177,17 @@ fn entry(code: &Code, plan: &Plan, truth: impl Fn(u32) -> bool, causes: &mut Vec
         }
         causes.len() > before
     };
-    let settled = if plan.applies != NONE && !truth(plan.applies) {
+    let (answer, row) = if plan.applies != NONE && !truth(plan.applies) {
         causes.push(Cause::NotApplicable);
-        Settled::Answer(Answer::NotApplicable)
+        (Answer::NotApplicable, Entry::ANSWER)
     } else if record(plan.denies, Cause::Deny) {
-        Settled::Answer(plan.denied)
+        (plan.denied, Entry::ANSWER)
     } else if let Shape::Rules { yes, no } = plan.shape {
         if record(plan.allows, Cause::Allow) {
-            Settled::Answer(yes)
+            (yes, Entry::ANSWER)
         } else {
             causes.push(Cause::NoRuleAllowed);
-            Settled::Answer(no)
+            (no, Entry::ANSWER)
         }
     } else {
         let first = (plan.rows.0..plan.rows.1).zip(0u32..).find_map(|(r, i)| {
@@ -174,16 +197,19 @@ fn entry(code: &Code, plan: &Plan, truth: impl Fn(u32) -> bool, causes: &mut Vec
             Some((r, i, row)) => {
                 causes.push(Cause::Row(i));
                 match row.value {
-                    RowValue::Answer(answer) => Settled::Answer(answer),
-                    RowValue::Fact(_) | RowValue::Node(_) => Settled::Row(r),
+                    RowValue::Answer(answer) => (answer, Entry::ANSWER),
+                    RowValue::Fact(_) | RowValue::Calc { .. } | RowValue::Node(_) => {
+                        (Answer::Undetermined, r)
+                    }
                 }
             }
-            None => Settled::Open,
+            None => (Answer::Undetermined, Entry::OPEN),
         }
     };
     Entry {
-        settled,
+        answer,
         causes: (start, causes.len() as u32),
+        row,
     }
 }
 
@@ -281,7 +307,7 @@ mod tests {
 
     fn tabled(program: &Program) -> (usize, usize) {
         let tables = &program.hot.tables.decisions;
-        (tables.iter().flatten().count(), tables.len())
+        (tables.iter().filter(|t| t.is_some()).count(), tables.len())
     }
 
     /// The differential and hot-path tests reach both ways of deciding only
