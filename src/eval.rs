@@ -217,7 +217,7 @@ impl Program {
             hot.decide_all(out, |i, out| self.decide_in_full(facts, as_of, i, out))?;
         } else {
             for &i in chosen {
-                if !hot.decide(i, out) {
+                if !hot.interpret(i, out) {
                     self.decide_in_full(facts, as_of, i, out)?;
                 }
             }

@@ -164,16 +164,12 @@ impl<'p> Hot<'p> {
         Ok(())
     }
 
-    /// Decides the decision at `index` into `out`. False, with `out` as it
-    /// was, when it could not: the answer is undetermined or an error occurred.
-    pub(crate) fn decide(&mut self, index: u32, out: &mut Verdicts) -> bool {
-        self.interpret(index, out)
-    }
-
-    /// Decides a decision rule by rule: for decisions without a table, and
-    /// for those whose tests are not all known.
+    /// Decides the decision at `index` into `out` rule by rule: for chosen
+    /// decisions, for decisions without a table, and for those whose tests
+    /// are not all known. False, with `out` as it was, when it could not:
+    /// the answer is undetermined or an error occurred.
     #[inline(never)]
-    fn interpret(&mut self, index: u32, out: &mut Verdicts) -> bool {
+    pub(crate) fn interpret(&mut self, index: u32, out: &mut Verdicts) -> bool {
         self.failed = false;
         let Some(plan) = self.code.plans.get(index as usize) else {
             return false;
