@@ -15,8 +15,8 @@ use std::path::Path;
 use criterion::{Criterion, Throughput, criterion_group};
 use serde::de::IgnoredAny;
 
-use credo::batch::{self, Options};
-use credo::synth::{self, FactOptions};
+use credo::testing::synth::{self, FactOptions};
+use credo::tools::batch::{self, Options};
 
 mod common;
 

@@ -6,7 +6,7 @@
 )]
 //! Per-account evaluation of the 12 shipped decisions: the compiled hot path
 //! (`decide_into`), the public `evaluate` that also renders words, the
-//! reference evaluator (`credo::reference`), and a
+//! reference evaluator (`credo::testing::reference`), and a
 //! hand-written Rust function computing the same 12 answers and reasons,
 //! which is the practical limit. Figures are reported as ratios to it.
 
@@ -19,13 +19,13 @@ use criterion::{Criterion, Throughput, criterion_group};
 use rust_decimal::Decimal;
 
 use credo::Program;
-use credo::eval::Request;
-use credo::facts::Facts;
-use credo::ir::Value;
-use credo::money::{Currency, Money};
-use credo::outcome::AsOfSource;
-use credo::synth::{self, FactOptions, Rng};
-use credo::verdict::{Answer, Cause, Verdicts};
+use credo::base::money::{Currency, Money};
+use credo::engine::eval::Request;
+use credo::engine::outcome::AsOfSource;
+use credo::engine::verdict::{Answer, Cause, Verdicts};
+use credo::input::facts::Facts;
+use credo::model::ir::Value;
+use credo::testing::synth::{self, FactOptions, Rng};
 
 mod common;
 
@@ -48,9 +48,13 @@ fn accounts(program: &Program) -> Vec<Facts> {
     (0..ACCOUNTS)
         .map(|_| {
             let line = synth::fact_line(&program.schema, &mut rng, options);
-            credo::facts::load_text(&program.schema, &line, credo::facts::Format::Json)
-                .unwrap()
-                .facts
+            credo::input::facts::load_text(
+                &program.schema,
+                &line,
+                credo::input::facts::Format::Json,
+            )
+            .unwrap()
+            .facts
         })
         .collect()
 }
@@ -431,7 +435,7 @@ fn reference(program: &Program, facts: &[Facts]) -> usize {
     facts
         .iter()
         .map(|f| {
-            credo::reference::evaluate(program, black_box(f), &request(program, f))
+            credo::testing::reference::evaluate(program, black_box(f), &request(program, f))
                 .unwrap()
                 .decisions
                 .len()
@@ -482,9 +486,10 @@ fn bench(c: &mut Criterion) {
     // The README's worked example, alone: one loaded account, evaluated again and again.
     let text = std::fs::read_to_string("policies/examples/bc_admin_allocates_within_balance.yaml")
         .unwrap();
-    let one = credo::facts::load_text(&program.schema, &text, credo::facts::Format::Yaml)
-        .unwrap()
-        .facts;
+    let one =
+        credo::input::facts::load_text(&program.schema, &text, credo::input::facts::Format::Yaml)
+            .unwrap()
+            .facts;
     let one_typed = vec![account(&program, &one)];
     agree(&program, std::slice::from_ref(&one), &one_typed, &k);
     let one = vec![(one.clone(), as_of(&program, &one))];

@@ -26,7 +26,7 @@ const SIZES: [(usize, &str); 3] = [
 
 fn sources(decisions: usize) -> Sources {
     let mut sources = Sources::default();
-    for (name, text) in credo::synth::policy_set(decisions, 10, 1) {
+    for (name, text) in credo::testing::synth::policy_set(decisions, 10, 1) {
         sources.add(Source::new(name, text));
     }
     sources
@@ -41,7 +41,7 @@ fn load(sources: &Sources) -> usize {
 fn parse_only(sources: &Sources) -> usize {
     sources
         .iter()
-        .map(|(id, s)| credo::syntax::parse(id, &s.text).map_or(0, |f| f.items.len()))
+        .map(|(id, s)| credo::lang::syntax::parse(id, &s.text).map_or(0, |f| f.items.len()))
         .sum()
 }
 

@@ -9,7 +9,7 @@
 //! [`policy_tests`] runs policy test files, counting [`coverage`].
 //!
 //! ```
-//! use credo::{Sources, Source, check_sources, facts, eval::Request, outcome::AsOfSource};
+//! use credo::{Sources, Source, check_sources, input::facts, engine::eval::Request, engine::outcome::AsOfSource};
 //!
 //! let mut sources = Sources::default();
 //! sources.add(Source::new("example.credo", r#"
@@ -30,40 +30,20 @@
 
 #![forbid(unsafe_code)]
 
-pub mod ast;
-pub mod batch;
-pub mod check;
-pub mod coverage;
-pub mod diagnostics;
-pub mod diff;
-pub mod doc;
-pub mod eval;
-pub mod explain;
-pub mod facts;
-pub mod fmt;
-mod hot;
-pub mod ir;
-pub mod limits;
-pub mod money;
-pub mod outcome;
-pub mod policy_tests;
-pub mod reference;
-pub mod render;
-pub mod schema;
-pub mod source;
-pub mod suggest;
-pub mod syntax;
-pub mod synth;
-pub mod verdict;
-pub mod verify;
-pub mod whatif;
+pub mod base;
+pub mod engine;
+pub mod input;
+pub mod lang;
+pub mod model;
+pub mod testing;
+pub mod tools;
 
 use std::path::Path;
 
-pub use diagnostics::Diagnostic;
-pub use ir::Program;
-pub use limits::Limits;
-pub use source::{Source, Sources};
+pub use base::limits::Limits;
+pub use base::source::{Source, Sources};
+pub use lang::diagnostics::Diagnostic;
+pub use model::ir::Program;
 
 /// A policy set after checking: the program if it has no errors, and every
 /// diagnostic with the sources they point into.
@@ -105,8 +85,8 @@ pub fn load_dir_with(dir: &Path, limits: &Limits) -> std::io::Result<Checked> {
             .add(Source::new(dir.display().to_string(), ""));
         checked.diagnostics.push(
             Diagnostic::error(
-                diagnostics::codes::TOO_LARGE,
-                source::Span::new(file, 0, 0),
+                lang::diagnostics::codes::TOO_LARGE,
+                base::source::Span::new(file, 0, 0),
                 format!(
                     "the policy set has {} `.credo` files, more than the limit of {}",
                     paths.len(),
@@ -125,8 +105,8 @@ pub fn load_dir_with(dir: &Path, limits: &Limits) -> std::io::Result<Checked> {
             program: None,
             sources,
             diagnostics: vec![Diagnostic::error(
-                diagnostics::codes::UNREADABLE,
-                source::Span::new(file, 0, 0),
+                lang::diagnostics::codes::UNREADABLE,
+                base::source::Span::new(file, 0, 0),
                 format!("cannot read `{name}`: it holds no `.credo` files"),
             )],
         });
@@ -159,7 +139,7 @@ pub fn load_files_with(paths: &[std::path::PathBuf], limits: &Limits) -> Checked
                 }
                 Err(e) => {
                     let (line, column) =
-                        source::byte_position(e.as_bytes(), e.utf8_error().valid_up_to());
+                        base::source::byte_position(e.as_bytes(), e.utf8_error().valid_up_to());
                     let byte = e
                         .as_bytes()
                         .get(e.utf8_error().valid_up_to())
@@ -176,7 +156,7 @@ pub fn load_files_with(paths: &[std::path::PathBuf], limits: &Limits) -> Checked
                 name,
                 format!(
                     "it is larger than the limit of {}",
-                    limits::bytes(limits.max_policy_bytes)
+                    base::limits::bytes(limits.max_policy_bytes)
                 ),
                 Some("split the file, or raise the limit with `--max-policy-bytes`"),
             )),
@@ -190,14 +170,14 @@ pub fn load_files_with(paths: &[std::path::PathBuf], limits: &Limits) -> Checked
     for (name, reason, help) in unreadable {
         let file = sources.add(Source::new(name.clone(), ""));
         let code = if help.is_some() {
-            diagnostics::codes::TOO_LARGE
+            lang::diagnostics::codes::TOO_LARGE
         } else {
-            diagnostics::codes::UNREADABLE
+            lang::diagnostics::codes::UNREADABLE
         };
         diagnostics.push(
             Diagnostic::error(
                 code,
-                source::Span::new(file, 0, 0),
+                base::source::Span::new(file, 0, 0),
                 format!("cannot read `{name}`: {reason}"),
             )
             .help_opt(help.map(str::to_owned)),
@@ -234,19 +214,19 @@ pub fn check_sources_with(sources: Sources, limits: &Limits) -> Checked {
         if source.text.len() > limits.max_policy_bytes {
             diagnostics.push(
                 Diagnostic::error(
-                    diagnostics::codes::TOO_LARGE,
-                    source::Span::new(id, 0, 0),
+                    lang::diagnostics::codes::TOO_LARGE,
+                    base::source::Span::new(id, 0, 0),
                     format!(
                         "`{}` is larger than the limit of {}",
                         source.name,
-                        limits::bytes(limits.max_policy_bytes)
+                        base::limits::bytes(limits.max_policy_bytes)
                     ),
                 )
                 .help("split the file, or raise the limit with `--max-policy-bytes`"),
             );
             continue;
         }
-        match syntax::parse(id, &source.text) {
+        match lang::syntax::parse(id, &source.text) {
             Ok(file) => files.push(file),
             Err(errors) => diagnostics.extend(errors),
         }
@@ -255,14 +235,16 @@ pub fn check_sources_with(sources: Sources, limits: &Limits) -> Checked {
         // Still check the files that parsed, so that one run shows every
         // error; leave out what the broken files may explain (a decision the
         // catalog requires, or an assertion names, may be defined in them).
-        let schema_parsed = files
-            .iter()
-            .any(|f| f.items.iter().any(|i| matches!(i, ast::Item::Schema(_))));
+        let schema_parsed = files.iter().any(|f| {
+            f.items
+                .iter()
+                .any(|i| matches!(i, lang::ast::Item::Schema(_)))
+        });
         if schema_parsed {
-            let (_, more) = check::check(sources.clone(), &files);
+            let (_, more) = model::check::check(sources.clone(), &files);
             diagnostics.extend(more.into_iter().filter(|d| {
-                d.code != diagnostics::codes::MISSING_DECISION
-                    && d.code != diagnostics::codes::BAD_ASSERTION
+                d.code != lang::diagnostics::codes::MISSING_DECISION
+                    && d.code != lang::diagnostics::codes::BAD_ASSERTION
             }));
         }
         return Checked {
@@ -271,7 +253,7 @@ pub fn check_sources_with(sources: Sources, limits: &Limits) -> Checked {
             diagnostics,
         };
     }
-    let (program, diagnostics) = check::check(sources.clone(), &files);
+    let (program, diagnostics) = model::check::check(sources.clone(), &files);
     Checked {
         program,
         sources,

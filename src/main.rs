@@ -11,10 +11,10 @@ use std::process::ExitCode;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 
-use credo::eval::Request;
-use credo::facts;
-use credo::outcome::AsOfSource;
-use credo::{Checked, Limits, Program, diagnostics, policy_tests, render};
+use credo::engine::eval::Request;
+use credo::engine::outcome::AsOfSource;
+use credo::input::facts;
+use credo::{Checked, Limits, Program, engine::render, lang::diagnostics, tools::policy_tests};
 
 #[derive(Parser)]
 #[command(
@@ -193,7 +193,7 @@ enum DiagnosticFormat {
 }
 
 fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    credo::facts::parse_date(text)
+    credo::input::facts::parse_date(text)
         .ok_or(())
         .map_err(|_| format!("`{text}` is not a date; write YYYY-MM-DD"))
 }
@@ -347,7 +347,7 @@ fn check(dir: &Path, format: DiagnosticFormat, limits: &Limits) -> Result<(), Ex
 
 /// Formats each policy file; a file that does not parse is reported and left as it is.
 fn fmt(paths: &[PathBuf], check_only: bool) -> Result<(), Exit> {
-    let files = credo::fmt::policy_files(paths).map_err(|e| {
+    let files = credo::lang::fmt::policy_files(paths).map_err(|e| {
         eprintln!("error: cannot read {e}");
         Exit(2)
     })?;
@@ -358,7 +358,7 @@ fn fmt(paths: &[PathBuf], check_only: bool) -> Result<(), Exit> {
         let (text, result) = match std::fs::read(path).map(String::from_utf8) {
             Ok(Ok(text)) => {
                 let file = sources.add(credo::Source::new(name.clone(), text.clone()));
-                let result = credo::fmt::format(file, &text);
+                let result = credo::lang::fmt::format(file, &text);
                 (text, result)
             }
             failure => {
@@ -369,7 +369,7 @@ fn fmt(paths: &[PathBuf], check_only: bool) -> Result<(), Exit> {
                 let file = sources.add(credo::Source::new(name.clone(), ""));
                 let problem = credo::Diagnostic::error(
                     diagnostics::codes::UNREADABLE,
-                    credo::source::Span::new(file, 0, 0),
+                    credo::base::source::Span::new(file, 0, 0),
                     format!("cannot read `{name}`: {reason}"),
                 );
                 (String::new(), Err(vec![problem]))
@@ -388,8 +388,8 @@ fn fmt(paths: &[PathBuf], check_only: bool) -> Result<(), Exit> {
         }
         changed += 1;
         if check_only {
-            print!("{}", credo::fmt::diff(&name, &text, &formatted));
-        } else if let Err(e) = credo::fmt::write_atomically(path, &formatted) {
+            print!("{}", credo::lang::fmt::diff(&name, &text, &formatted));
+        } else if let Err(e) = credo::lang::fmt::write_atomically(path, &formatted) {
             eprintln!("error: cannot write `{name}`: {e}");
             broken += 1;
         }
@@ -418,16 +418,16 @@ fn verify(dir: &Path, format: DiagnosticFormat) -> Result<(), Exit> {
         eprintln!("error: the policies have errors; nothing was verified");
         return Err(Exit(1));
     };
-    let report = credo::verify::verify(&program).map_err(|e| {
+    let report = credo::tools::verify::verify(&program).map_err(|e| {
         eprintln!("error: internal: {e}");
         Exit(1)
     })?;
     match format {
         DiagnosticFormat::Text => print!(
             "{}",
-            credo::verify::render::text(&report, &dir.display().to_string())
+            credo::tools::verify::render::text(&report, &dir.display().to_string())
         ),
-        DiagnosticFormat::Json => print!("{}", credo::verify::render::json(&report)),
+        DiagnosticFormat::Json => print!("{}", credo::tools::verify::render::json(&report)),
     }
     if report.failed() {
         return Err(Exit(1));
@@ -464,26 +464,27 @@ fn diff(
             Exit(2)
         })?;
     let default = as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
-    let result = credo::diff::diff(&old, &new, &text, &name, default).map_err(|problems| {
-        for p in problems {
-            eprintln!("{}", p.message);
-        }
-        Exit(2)
-    })?;
+    let result =
+        credo::tools::diff::diff(&old, &new, &text, &name, default).map_err(|problems| {
+            for p in problems {
+                eprintln!("{}", p.message);
+            }
+            Exit(2)
+        })?;
     for w in &result.warnings {
         eprintln!("{w}");
     }
     match format {
         DiagnosticFormat::Text => print!(
             "{}",
-            credo::diff::render(
+            credo::tools::diff::render(
                 &result,
                 &name,
                 &old_dir.display().to_string(),
                 &new_dir.display().to_string()
             )
         ),
-        DiagnosticFormat::Json => print!("{}", credo::diff::json(&result)),
+        DiagnosticFormat::Json => print!("{}", credo::tools::diff::json(&result)),
     }
     Ok(())
 }
@@ -502,7 +503,7 @@ fn whatif(
     };
     if program.decision(decision).is_none() {
         let ids: Vec<&str> = program.decisions.iter().map(|d| d.id.as_str()).collect();
-        match credo::suggest::closest(decision, ids.iter().copied()) {
+        match credo::base::suggest::closest(decision, ids.iter().copied()) {
             Some(near) => {
                 eprintln!("error: no decision `{decision}`\n  help: did you mean `{near}`?")
             }
@@ -513,16 +514,17 @@ fn whatif(
         }
         return Err(Exit(2));
     }
-    let target = credo::whatif::target(&program, decision, to).map_err(|e| {
+    let target = credo::tools::whatif::target(&program, decision, to).map_err(|e| {
         eprintln!("error: {e}");
         Exit(2)
     })?;
     let (facts, as_of) = load_facts(&program, path, as_of)?;
-    let answer = credo::whatif::whatif(&program, &facts, as_of, decision, target).map_err(|e| {
-        eprintln!("error: {e}");
-        Exit(2)
-    })?;
-    print!("{}", credo::whatif::render(&program, &answer));
+    let answer =
+        credo::tools::whatif::whatif(&program, &facts, as_of, decision, target).map_err(|e| {
+            eprintln!("error: {e}");
+            Exit(2)
+        })?;
+    print!("{}", credo::tools::whatif::render(&program, &answer));
     Ok(())
 }
 
@@ -588,13 +590,14 @@ fn explain(
 ) -> Result<(), Exit> {
     let (program, input) = prepare(dir, as_of, decisions, path, &Limits::default())?;
     let request = input.request(decisions);
-    let explanation = credo::explain::explain(&program, &input.facts, &request).map_err(|e| {
-        eprintln!("error: {}: {e}", input.name);
-        Exit(2)
-    })?;
+    let explanation =
+        credo::tools::explain::explain(&program, &input.facts, &request).map_err(|e| {
+            eprintln!("error: {}: {e}", input.name);
+            Exit(2)
+        })?;
     let out = match format {
-        DiagnosticFormat::Text => credo::explain::text(&explanation),
-        DiagnosticFormat::Json => credo::explain::json(&explanation),
+        DiagnosticFormat::Text => credo::tools::explain::text(&explanation),
+        DiagnosticFormat::Json => credo::tools::explain::json(&explanation),
     };
     print!("{out}");
     Ok(())
@@ -673,7 +676,7 @@ fn prepare(
     for id in decisions {
         if program.decision(id).is_none() {
             let ids: Vec<&str> = program.decisions.iter().map(|d| d.id.as_str()).collect();
-            match credo::suggest::closest(id, ids.iter().copied()) {
+            match credo::base::suggest::closest(id, ids.iter().copied()) {
                 Some(near) => {
                     eprintln!("error: no decision `{id}`\n  help: did you mean `{near}`?")
                 }
@@ -753,7 +756,7 @@ fn batch(
         None => Box::new(std::io::stdout()),
     };
     let mut sink = std::io::BufWriter::with_capacity(1 << 20, sink);
-    let options = credo::batch::Options {
+    let options = credo::tools::batch::Options {
         jobs: jobs.map_or_else(
             || std::thread::available_parallelism().map_or(1, usize::from),
             usize::from,
@@ -774,13 +777,13 @@ fn batch(
         bar.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(10));
         bar
     });
-    let progress = |s: &credo::batch::Summary| {
+    let progress = |s: &credo::tools::batch::Summary| {
         if let Some(bar) = &bar {
             bar.set_position(s.bytes);
             bar.set_message(format!("{} lines", s.read));
         }
     };
-    let result = credo::batch::run(&program, reader, &mut sink, options, &progress);
+    let result = credo::tools::batch::run(&program, reader, &mut sink, options, &progress);
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }

@@ -10,9 +10,9 @@
 
 use std::path::Path;
 
-use credo::facts::{self, Format};
-use credo::synth::{self, FactOptions, Rng};
-use credo::verdict::Verdicts;
+use credo::engine::verdict::Verdicts;
+use credo::input::facts::{self, Format};
+use credo::testing::synth::{self, FactOptions, Rng};
 
 #[global_allocator]
 static ALLOCATOR: dhat::Alloc = dhat::Alloc;

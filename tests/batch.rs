@@ -11,12 +11,12 @@
 
 mod common;
 
-use credo::batch::{ReadState, RecordWriter, SlotReader};
-use credo::eval::Request;
-use credo::facts::{self, Format};
-use credo::outcome::AsOfSource;
-use credo::synth::{self, FactOptions, Rng};
-use credo::verdict::Verdicts;
+use credo::engine::eval::Request;
+use credo::engine::outcome::AsOfSource;
+use credo::engine::verdict::Verdicts;
+use credo::input::facts::{self, Format};
+use credo::testing::synth::{self, FactOptions, Rng};
+use credo::tools::batch::{ReadState, RecordWriter, SlotReader};
 
 #[test]
 fn records_carry_eval_json_decisions_for_every_example() {
@@ -33,7 +33,7 @@ fn records_carry_eval_json_decisions_for_every_example() {
         };
         let evaluation = program.evaluate(&loaded.facts, &request).unwrap();
         let expected: serde_json::Value =
-            serde_json::from_str(&credo::render::json(&evaluation)).unwrap();
+            serde_json::from_str(&credo::engine::render::json(&evaluation)).unwrap();
 
         program
             .decide_into(&loaded.facts, as_of, &[], &mut verdicts)
@@ -52,7 +52,7 @@ fn records_carry_eval_json_decisions_for_every_example() {
 }
 
 /// What the fast reader makes of a line, next to what the loader makes of it.
-fn agree(reader: &SlotReader, schema: &credo::schema::Schema, line: &str) -> bool {
+fn agree(reader: &SlotReader, schema: &credo::model::schema::Schema, line: &str) -> bool {
     let mut state = ReadState::default();
     let mut values = Vec::new();
     let fast = reader.read(line.as_bytes(), &mut state, &mut values);

@@ -32,7 +32,7 @@ fn broken_policies_are_reported() {
                 "span inside its file: {d:?}"
             );
         }
-        insta::assert_snapshot!(credo::diagnostics::render(
+        insta::assert_snapshot!(credo::lang::diagnostics::render(
             &checked.sources,
             &checked.diagnostics,
             false

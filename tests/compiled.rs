@@ -12,10 +12,10 @@
 
 mod common;
 
-use credo::eval::NoTrace;
-use credo::facts::{self, Facts, Format};
-use credo::synth::{self, FactOptions, Rng};
-use credo::verdict::Verdicts;
+use credo::engine::eval::NoTrace;
+use credo::engine::verdict::Verdicts;
+use credo::input::facts::{self, Facts, Format};
+use credo::testing::synth::{self, FactOptions, Rng};
 use credo::{Program, Source, Sources};
 
 /// 40 generated decisions of `rules` rules each: with 3, every decision is
@@ -29,7 +29,7 @@ fn generated_policies(rules: usize) -> Program {
     assert!(
         checked.diagnostics.is_empty(),
         "{}",
-        credo::diagnostics::render(&checked.sources, &checked.diagnostics, false)
+        credo::lang::diagnostics::render(&checked.sources, &checked.diagnostics, false)
     );
     checked.program.expect("the generated policies compile")
 }
@@ -49,7 +49,7 @@ fn same_answers(program: &Program, facts: &Facts, what: &str) -> usize {
         assert_eq!(h.answer, f.answer, "{what}: {id}");
         assert_eq!(hot.causes(h), full.causes(f), "{what}: {id}");
         assert_eq!(hot.missing(h), full.missing(f), "{what}: {id}");
-        undetermined += usize::from(f.answer == credo::verdict::Answer::Undetermined);
+        undetermined += usize::from(f.answer == credo::engine::verdict::Answer::Undetermined);
     }
     assert_eq!(hot.iter().len(), full.iter().len(), "{what}");
     undetermined

@@ -4,7 +4,7 @@
     clippy::panic,
     reason = "a failed expectation is the point of a test"
 )]
-//! The compiled evaluator and the reference evaluator (`credo::reference`)
+//! The compiled evaluator and the reference evaluator (`credo::testing::reference`)
 //! must give exactly the same evaluation: on every shipped example, on
 //! every semantics case, and on generated policies and facts.
 
@@ -15,9 +15,9 @@ mod generate;
 use std::path::Path;
 
 use chrono::NaiveDate;
-use credo::eval::{EvalError, Request};
-use credo::facts::{self, Facts, Format};
-use credo::outcome::{AsOfSource, Evaluation};
+use credo::engine::eval::{EvalError, Request};
+use credo::engine::outcome::{AsOfSource, Evaluation};
+use credo::input::facts::{self, Facts, Format};
 use credo::{Program, Source, Sources};
 use proptest::prelude::*;
 
@@ -36,7 +36,7 @@ fn both(
     };
     (
         program.evaluate(facts, &request),
-        credo::reference::evaluate(program, facts, &request),
+        credo::testing::reference::evaluate(program, facts, &request),
     )
 }
 
@@ -98,7 +98,7 @@ fn compile(policy: &str) -> Program {
         Some(p) if !checked.has_errors() => p,
         _ => panic!(
             "the generator wrote a policy that does not check:\n{policy}\n{}",
-            credo::diagnostics::render(&checked.sources, &checked.diagnostics, false)
+            credo::lang::diagnostics::render(&checked.sources, &checked.diagnostics, false)
         ),
     }
 }
@@ -137,10 +137,13 @@ fn agrees_beyond_128_facts() {
     sources.add(Source::new("wide.credo", policy));
     let program = credo::check_sources(sources).program.expect("checks");
     for given in [0, 1, 3, 127, 128, 129, 151, 199, 200] {
-        let entries: Vec<(String, credo::doc::Doc)> = (0..given)
-            .map(|i| (format!("f{i}"), credo::doc::Doc::Int(1)))
+        let entries: Vec<(String, credo::input::doc::Doc)> = (0..given)
+            .map(|i| (format!("f{i}"), credo::input::doc::Doc::Int(1)))
             .collect();
-        let doc = credo::doc::Doc::Map(vec![("account".into(), credo::doc::Doc::Map(entries))]);
+        let doc = credo::input::doc::Doc::Map(vec![(
+            "account".into(),
+            credo::input::doc::Doc::Map(entries),
+        )]);
         let facts = facts::load(&program.schema, &doc).expect("loads").facts;
         let (compiled, reference) = both(&program, &facts);
         assert_eq!(compiled, reference, "{given} facts given");

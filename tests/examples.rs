@@ -14,9 +14,9 @@ use std::path::Path;
 
 mod common;
 
-use credo::eval::Request;
-use credo::facts::{self, Format};
-use credo::outcome::{AsOfSource, Evaluation};
+use credo::engine::eval::Request;
+use credo::engine::outcome::{AsOfSource, Evaluation};
+use credo::input::facts::{self, Format};
 
 fn evaluate(program: &credo::Program, path: &Path) -> Evaluation {
     let text = std::fs::read_to_string(path).expect("example is readable");

@@ -10,10 +10,10 @@
 
 use std::path::Path;
 
-use credo::eval::Request;
-use credo::explain;
-use credo::facts::{self, Format};
-use credo::outcome::AsOfSource;
+use credo::engine::eval::Request;
+use credo::engine::outcome::AsOfSource;
+use credo::input::facts::{self, Format};
+use credo::tools::explain;
 
 #[test]
 fn explain_cases() {
@@ -59,15 +59,15 @@ fn conditions_print_as_the_ast_prints_them() {
     let program = checked.program.expect("the shipped policies compile");
     let mut compared = 0;
     for (id, source) in checked.sources.iter() {
-        let file = credo::syntax::parse(id, &source.text).expect("shipped policies parse");
+        let file = credo::lang::syntax::parse(id, &source.text).expect("shipped policies parse");
         for item in &file.items {
-            let credo::ast::Item::Decision(decision) = item else {
+            let credo::lang::ast::Item::Decision(decision) = item else {
                 continue;
             };
             let ir = program.decision(&decision.id.name).expect("compiled");
             for item in &decision.items {
                 match item {
-                    credo::ast::DecisionItem::Rule(rule) => {
+                    credo::lang::ast::DecisionItem::Rule(rule) => {
                         let Some(guard) = &rule.guard else { continue };
                         let compiled = ir
                             .denies
@@ -77,7 +77,8 @@ fn conditions_print_as_the_ast_prints_them() {
                             .expect("rule compiled");
                         let mut node = compiled.condition.expect("a condition");
                         if guard.unless {
-                            let Some(credo::ir::Node::Not(inner)) = program.node(node) else {
+                            let Some(credo::model::ir::Node::Not(inner)) = program.node(node)
+                            else {
                                 panic!("`unless` compiles to `not`");
                             };
                             node = *inner;
@@ -85,7 +86,7 @@ fn conditions_print_as_the_ast_prints_them() {
                         assert_eq!(program.show(node).to_string(), guard.condition.to_string());
                         compared += 1;
                     }
-                    credo::ast::DecisionItem::Table(table) => {
+                    credo::lang::ast::DecisionItem::Table(table) => {
                         for (row, compiled) in table.rows.iter().zip(&ir.rows) {
                             if let (Some(c), Some(n)) = (&row.condition, compiled.condition) {
                                 assert_eq!(program.show(n).to_string(), c.to_string());
@@ -98,12 +99,12 @@ fn conditions_print_as_the_ast_prints_them() {
                             compared += 1;
                         }
                     }
-                    credo::ast::DecisionItem::Applies(c) => {
+                    credo::lang::ast::DecisionItem::Applies(c) => {
                         let n = ir.applies.expect("compiled");
                         assert_eq!(program.show(n).to_string(), c.to_string());
                         compared += 1;
                     }
-                    credo::ast::DecisionItem::Note(_) => {}
+                    credo::lang::ast::DecisionItem::Note(_) => {}
                 }
             }
         }

@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use credo::facts::{self, Format};
+use credo::input::facts::{self, Format};
 
 #[test]
 fn bad_facts_are_reported() {

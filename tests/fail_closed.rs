@@ -16,10 +16,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use credo::doc::{self, Doc};
-use credo::eval::Request;
-use credo::facts::{self, Format};
-use credo::outcome::{AsOfSource, Outcome};
+use credo::engine::eval::Request;
+use credo::engine::outcome::{AsOfSource, Outcome};
+use credo::input::doc::{self, Doc};
+use credo::input::facts::{self, Format};
 
 /// Every way to remove one fact: each field and each record, by path.
 fn removals(doc: &Doc, prefix: &str, out: &mut Vec<Vec<String>>) {

@@ -12,8 +12,8 @@
 
 use std::path::{Path, PathBuf};
 
-use credo::fmt;
-use credo::source::FileId;
+use credo::base::source::FileId;
+use credo::lang::fmt;
 
 #[path = "support/fmt_promises.rs"]
 mod promises;
@@ -52,7 +52,7 @@ fn formatting_keeps_the_ast_and_the_comments_and_is_idempotent() {
         let Ok(text) = std::fs::read_to_string(path) else {
             continue;
         };
-        if credo::syntax::parse(FileId(0), &text).is_err() {
+        if credo::lang::syntax::parse(FileId(0), &text).is_err() {
             continue;
         }
         assert_formatting_keeps_its_promises(&text, &path.display().to_string());

@@ -14,10 +14,10 @@ use chrono::NaiveDate;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
-use credo::ast::*;
-use credo::fmt;
-use credo::money::{Currency, Money};
-use credo::source::{FileId, Span};
+use credo::base::money::{Currency, Money};
+use credo::base::source::{FileId, Span};
+use credo::lang::ast::*;
+use credo::lang::fmt;
 
 #[path = "support/fmt_promises.rs"]
 mod promises;
@@ -439,7 +439,7 @@ proptest! {
     #[test]
     fn generated_policies_print_canonically(file in policy_file()) {
         let canonical = fmt::print(&file);
-        let parsed = credo::syntax::parse(FileId(0), &canonical)
+        let parsed = credo::lang::syntax::parse(FileId(0), &canonical)
             .unwrap_or_else(|e| panic!("the printed tree does not parse: {e:?}\n{canonical}"));
         prop_assert_eq!(&parsed, &file, "printing changed the tree\n{}", canonical);
         let formatted = promises::assert_formatting_keeps_its_promises(&canonical, "canonical");
@@ -453,7 +453,7 @@ proptest! {
     ) {
         let canonical = fmt::print(&file);
         let input = untidy(&canonical, &separators);
-        let parsed = credo::syntax::parse(FileId(0), &input)
+        let parsed = credo::lang::syntax::parse(FileId(0), &input)
             .unwrap_or_else(|e| panic!("the untidy text does not parse: {e:?}\n{input}"));
         prop_assert_eq!(&parsed, &file, "untidy text means something else\n{}", input);
         promises::assert_formatting_keeps_its_promises(&input, "untidy");

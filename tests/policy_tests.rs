@@ -11,7 +11,7 @@
 
 use std::path::Path;
 
-use credo::policy_tests;
+use credo::tools::policy_tests;
 
 #[test]
 fn bad_test_files() {

@@ -9,7 +9,7 @@
 //! language's tokens checks into a program or diagnostics that render, and
 //! any text loads as facts or as problems. A panic fails the test.
 
-use credo::facts::{self, Format};
+use credo::input::facts::{self, Format};
 use credo::{Source, Sources};
 use proptest::prelude::*;
 
@@ -147,8 +147,8 @@ proptest! {
         sources.add(Source::new("soup.credo", text.as_str()));
         let checked = credo::check_sources(sources);
         prop_assert!(checked.program.is_some() != checked.has_errors());
-        let _ = credo::diagnostics::render(&checked.sources, &checked.diagnostics, false);
-        let _ = credo::diagnostics::to_json(&checked.sources, &checked.diagnostics);
+        let _ = credo::lang::diagnostics::render(&checked.sources, &checked.diagnostics, false);
+        let _ = credo::lang::diagnostics::to_json(&checked.sources, &checked.diagnostics);
     }
 
     #[test]

@@ -9,9 +9,9 @@
 
 mod common;
 
-use credo::eval::Request;
-use credo::facts::{self, Format};
-use credo::outcome::AsOfSource;
+use credo::engine::eval::Request;
+use credo::engine::outcome::AsOfSource;
+use credo::input::facts::{self, Format};
 
 #[test]
 fn semantics_cases() {

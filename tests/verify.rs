@@ -17,13 +17,13 @@ use std::path::Path;
 mod common;
 
 use credo::Program;
-use credo::eval::{Request, Tri};
-use credo::facts::{self, Format};
-use credo::ir::{ClaimIr, Value};
-use credo::outcome::{AsOfSource, Outcome};
-use credo::schema::Type;
-use credo::verify::domain::Reads;
-use credo::verify::{self, FindingKind, Report, Truth, Verdict};
+use credo::engine::eval::{Request, Tri};
+use credo::engine::outcome::{AsOfSource, Outcome};
+use credo::input::facts::{self, Format};
+use credo::model::ir::{ClaimIr, Value};
+use credo::model::schema::Type;
+use credo::tools::verify::domain::Reads;
+use credo::tools::verify::{self, FindingKind, Report, Truth, Verdict};
 
 fn case(path: &Path) -> Program {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/verify");
@@ -361,7 +361,7 @@ fn check_against_random_documents(program: &Program, report: &Report, rounds: us
                     raised.values[slot.0 as usize] = Some(match v {
                         Value::Int(n) => Value::Int(n.saturating_add(step)),
                         Value::Money(m) => Value::Money(
-                            m.checked_add(&credo::money::Money::new(step.into(), m.currency))
+                            m.checked_add(&credo::base::money::Money::new(step.into(), m.currency))
                                 .unwrap_or(*m),
                         ),
                         other => other.clone(),

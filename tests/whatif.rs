@@ -11,10 +11,10 @@
 
 use std::path::Path;
 
-use credo::eval::Request;
-use credo::facts::{self, Format};
-use credo::outcome::AsOfSource;
-use credo::whatif::{self, Answer};
+use credo::engine::eval::Request;
+use credo::engine::outcome::AsOfSource;
+use credo::input::facts::{self, Format};
+use credo::tools::whatif::{self, Answer};
 
 #[test]
 fn whatif_cases() {

@@ -12,6 +12,6 @@ fuzz_target!(|text: &str| {
     sources.add(Source::new("schema.credo", SCHEMA));
     sources.add(Source::new("fuzz.credo", text));
     let checked = credo::check_sources(sources);
-    let _ = credo::diagnostics::render(&checked.sources, &checked.diagnostics, false);
-    let _ = credo::diagnostics::to_json(&checked.sources, &checked.diagnostics);
+    let _ = credo::lang::diagnostics::render(&checked.sources, &checked.diagnostics, false);
+    let _ = credo::lang::diagnostics::to_json(&checked.sources, &checked.diagnostics);
 });

@@ -3,9 +3,9 @@
 //! evaluator agrees exactly with the reference evaluator.
 #![no_main]
 
-use credo::eval::Request;
-use credo::facts::{self, Format};
-use credo::outcome::AsOfSource;
+use credo::engine::eval::Request;
+use credo::input::facts::{self, Format};
+use credo::engine::outcome::AsOfSource;
 use credo::{Source, Sources};
 use libfuzzer_sys::fuzz_target;
 
@@ -31,7 +31,7 @@ fuzz_target!(|text: &str| {
         decisions: &[],
     };
     let compiled = program.evaluate(&loaded.facts, &request);
-    let reference = credo::reference::evaluate(&program, &loaded.facts, &request);
+    let reference = credo::testing::reference::evaluate(&program, &loaded.facts, &request);
     if compiled != reference {
         eprintln!("compiled:  {compiled:?}\nreference: {reference:?}");
         std::process::abort();

@@ -6,5 +6,5 @@ mod load_facts;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {
-    load_facts::load(text, credo::facts::Format::Yaml, "fuzz.yaml");
+    load_facts::load(text, credo::input::facts::Format::Yaml, "fuzz.yaml");
 });

@@ -3,10 +3,10 @@
 
 use std::sync::OnceLock;
 
-use credo::facts::{self, Format};
+use credo::input::facts::{self, Format};
 use credo::{Program, Source, Sources};
 
-fn schema() -> &'static credo::schema::Schema {
+fn schema() -> &'static credo::model::schema::Schema {
     static PROGRAM: OnceLock<Option<Program>> = OnceLock::new();
     let program = PROGRAM.get_or_init(|| {
         let mut sources = Sources::default();

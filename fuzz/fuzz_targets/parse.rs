@@ -4,5 +4,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {
-    let _ = credo::syntax::parse(credo::source::FileId(0), text);
+    let _ = credo::lang::syntax::parse(credo::base::source::FileId(0), text);
 });

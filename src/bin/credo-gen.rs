@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use credo::synth::{self, FactOptions};
+use credo::testing::synth::{self, FactOptions};
 
 #[derive(Parser)]
 #[command(

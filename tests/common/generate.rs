@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
 
-use credo::doc::Doc;
+use credo::input::doc::Doc;
 
 /// The schema every generated policy is written against.
 pub const SCHEMA: &str = r#"

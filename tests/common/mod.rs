@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use credo::Checked;
-use credo::outcome::Evaluation;
+use credo::engine::outcome::Evaluation;
 
 /// Checks the given policy files as one set, named relative to the crate root.
 pub fn check_files(paths: &[&Path]) -> Checked {
@@ -82,25 +82,27 @@ pub fn shipped() -> credo::Program {
     assert!(
         checked.diagnostics.is_empty(),
         "the shipped policies have diagnostics:\n{}",
-        credo::diagnostics::render(&checked.sources, &checked.diagnostics, false)
+        credo::lang::diagnostics::render(&checked.sources, &checked.diagnostics, false)
     );
     checked.program.expect("the shipped policies compile")
 }
 
 /// Every example fact file under `policies/examples/`, loaded against `program`.
-pub fn examples(program: &credo::Program) -> Vec<(std::path::PathBuf, credo::facts::Loaded)> {
+pub fn examples(
+    program: &credo::Program,
+) -> Vec<(std::path::PathBuf, credo::input::facts::Loaded)> {
     let mut paths: Vec<_> = std::fs::read_dir("policies/examples")
         .expect("policies/examples is readable")
         .map(|e| e.expect("a directory entry").path())
-        .filter(|p| credo::facts::Format::of_path(p).is_some())
+        .filter(|p| credo::input::facts::Format::of_path(p).is_some())
         .collect();
     paths.sort();
     paths
         .into_iter()
         .map(|path| {
             let text = std::fs::read_to_string(&path).expect("example is readable");
-            let format = credo::facts::Format::of_path(&path).expect("YAML or JSON");
-            let loaded = credo::facts::load_text(&program.schema, &text, format)
+            let format = credo::input::facts::Format::of_path(&path).expect("YAML or JSON");
+            let loaded = credo::input::facts::load_text(&program.schema, &text, format)
                 .unwrap_or_else(|p| panic!("{}: facts do not load: {p:?}", path.display()));
             (path, loaded)
         })

@@ -1,14 +1,14 @@
 //! The formatter's three promises, checked on one policy text that parses.
 
-use credo::fmt;
-use credo::source::FileId;
+use credo::base::source::FileId;
+use credo::lang::fmt;
 
 /// Formatting `text` keeps its AST and its comments, in order, and a second
 /// run changes nothing. Returns the formatted text.
 pub fn assert_formatting_keeps_its_promises(text: &str, name: &str) -> String {
-    let before = credo::syntax::parse(FileId(0), text).expect("the input parses");
+    let before = credo::lang::syntax::parse(FileId(0), text).expect("the input parses");
     let formatted = fmt::format(FileId(0), text).expect("text that parses formats");
-    let after = credo::syntax::parse(FileId(0), &formatted).unwrap_or_else(|e| {
+    let after = credo::lang::syntax::parse(FileId(0), &formatted).unwrap_or_else(|e| {
         panic!("{name}: the formatted text does not parse: {e:?}\n{formatted}")
     });
     assert_eq!(

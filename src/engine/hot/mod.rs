@@ -1,0 +1,698 @@
+//! The evaluator's hot path: decides a decision without a tracer, without
+//! tracking which facts are missing, without allocating and without
+//! comparing a string it does not have to.
+//!
+//! Values are small `Copy` views into the facts and the program. An unknown
+//! carries no set of missing facts: when a decision comes out undetermined,
+//! or arithmetic fails, the hot path gives up on that decision and the full
+//! evaluator ([`crate::engine::eval`]) decides it again, naming the missing facts or
+//! the error. Types need no checking here: the checker proved that every
+//! comparison and sum is of one type and one currency, and the fact loader
+//! that every fact has its field's type.
+
+mod calc;
+mod code;
+mod regions;
+mod table;
+
+use std::cmp::Ordering;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::base::money::{Currency, Money};
+use crate::engine::verdict::{Answer, Cause, Verdicts};
+use crate::lang::ast::{ArithOp, CompareOp, Function};
+use crate::model::ir::{Node, NodeId, Program, Value};
+
+use calc::Amount;
+pub use code::Code;
+use code::{ALWAYS, NONE, Op, Plan, RowPlan, RowValue, Shape};
+use table::Entry;
+
+/// A value as the hot path sees it: enum members without their enum,
+/// money without its currency, text borrowed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum V<'a> {
+    Unknown,
+    Absent,
+    Bool(bool),
+    Int(i64),
+    Money(Decimal),
+    Date(NaiveDate),
+    Text(&'a str),
+    Member(u32),
+}
+
+/// How many 64-bit words of test bits an account has: the tables of a
+/// policy set take at most 256 bits; decisions beyond them are interpreted.
+const WORDS: usize = 4;
+
+/// One bit per table test, for all of an account's decisions.
+type Bits = [u64; WORDS];
+
+#[inline(always)]
+fn or(into: &mut Bits, bits: &Bits) {
+    *into = std::array::from_fn(|i| into[i] | bits[i]);
+}
+
+/// Three-valued truth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Truth {
+    False,
+    True,
+    Unknown,
+}
+
+impl<'a> V<'a> {
+    fn of(value: &'a Value) -> V<'a> {
+        match value {
+            Value::Bool(b) => V::Bool(*b),
+            Value::Int(n) => V::Int(*n),
+            Value::Money(m) => V::Money(m.amount),
+            Value::Date(d) => V::Date(*d),
+            Value::Text(t) => V::Text(t),
+            Value::Member(_, i) => V::Member(*i),
+            Value::Absent => V::Absent,
+        }
+    }
+
+    /// A condition's truth: `Absent` (and any value that is not a boolean) is false.
+    fn truth(self) -> Truth {
+        match self {
+            V::Bool(true) => Truth::True,
+            V::Unknown => Truth::Unknown,
+            _ => Truth::False,
+        }
+    }
+
+    /// Orders two known values of one type; `None` for values with no order.
+    fn compare(self, other: V<'_>) -> Option<Ordering> {
+        match (self, other) {
+            (V::Int(x), V::Int(y)) => Some(x.cmp(&y)),
+            (V::Money(x), V::Money(y)) => Some(amounts(x, y)),
+            (V::Date(x), V::Date(y)) => Some(x.cmp(&y)),
+            (V::Text(x), V::Text(y)) => Some(x.cmp(y)),
+            (V::Bool(x), V::Bool(y)) => Some(x.cmp(&y)),
+            (V::Member(x), V::Member(y)) => Some(x.cmp(&y)),
+            _ => None,
+        }
+    }
+}
+
+impl From<Truth> for V<'_> {
+    fn from(truth: Truth) -> Self {
+        match truth {
+            Truth::True => V::Bool(true),
+            Truth::False => V::Bool(false),
+            Truth::Unknown => V::Unknown,
+        }
+    }
+}
+
+/// The hot path over one account's facts.
+pub(crate) struct Hot<'p> {
+    program: &'p Program,
+    code: &'p Code,
+    values: &'p [Option<Value>],
+    /// `as_of` reads the evaluation date, whatever the facts say.
+    as_of_slot: usize,
+    as_of: NaiveDate,
+    /// Arithmetic overflowed: the full evaluator reports it.
+    failed: bool,
+}
+
+impl<'p> Hot<'p> {
+    pub(crate) fn new(program: &'p Program, values: &'p [Option<Value>], as_of: NaiveDate) -> Self {
+        Hot {
+            program,
+            code: &program.hot,
+            values,
+            as_of_slot: program.as_of.map_or(usize::MAX, |s| s.0 as usize),
+            as_of,
+            failed: false,
+        }
+    }
+
+    /// Decides every decision into `out`, in program order, handing those
+    /// it cannot settle (undetermined, or an error) to `full`.
+    pub(crate) fn decide_all<E>(
+        &mut self,
+        out: &mut Verdicts,
+        mut full: impl FnMut(u32, &mut Verdicts) -> Result<(), E>,
+    ) -> Result<(), E> {
+        out.share(&self.code.tables.causes);
+        let (known, unknown) = self.settle_tests();
+        let tables = &self.code.tables;
+        for (index, table) in (0..).zip(&tables.decisions) {
+            let word = table.word as usize % WORDS;
+            let key = |bits: &Bits| bits[word] >> table.shift & table.mask;
+            // A decision with an unknown test is left to the interpreter,
+            // and so is one without a table, whose entries are nowhere.
+            if key(&unknown) == 0
+                && let Some(entry) = tables
+                    .entries
+                    .get(table.entries as usize + key(&known) as usize)
+                && self.settle(index, entry, out)
+            {
+                continue;
+            }
+            if !self.interpret(index, out) {
+                full(index, out)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Decides the decision at `index` into `out` rule by rule: for chosen
+    /// decisions, for decisions without a table, and for those whose tests
+    /// are not all known. False, with `out` as it was, when it could not:
+    /// the answer is undetermined or an error occurred.
+    #[inline(never)]
+    pub(crate) fn interpret(&mut self, index: u32, out: &mut Verdicts) -> bool {
+        self.failed = false;
+        let Some(plan) = self.code.plans.get(index as usize) else {
+            return false;
+        };
+        let start = out.mark();
+        match self.answer(plan, out) {
+            Some(answer) if !self.failed => {
+                out.push(index, answer, start);
+                true
+            }
+            _ => {
+                out.truncate(start);
+                false
+            }
+        }
+    }
+
+    fn answer(&mut self, plan: &Plan, out: &mut Verdicts) -> Option<Answer> {
+        if plan.applies != NONE {
+            match self.op(plan.applies) {
+                Truth::True => {}
+                Truth::False => {
+                    out.cause(Cause::NotApplicable);
+                    return Some(Answer::NotApplicable);
+                }
+                Truth::Unknown => return None,
+            }
+        }
+        let (fired, maybe_denied) = self.rules(plan.denies, Cause::Deny, out);
+        if fired {
+            return Some(plan.denied);
+        }
+        let currency = plan.shape.currency();
+        if let Shape::Rules { yes, no } = plan.shape {
+            let (granted, maybe_granted) = self.rules(plan.allows, Cause::Allow, out);
+            return if granted && !maybe_denied {
+                Some(yes)
+            } else if !granted && !maybe_granted {
+                out.cause(Cause::NoRuleAllowed);
+                Some(no)
+            } else {
+                None
+            };
+        }
+        // An unknown row before the winner leaves the full evaluator to tell
+        // whether every candidate gives the same value.
+        let rows = self
+            .code
+            .rows
+            .get(plan.rows.0 as usize..plan.rows.1 as usize)?;
+        let (i, row) =
+            rows.iter()
+                .enumerate()
+                .find_map(|(i, row)| match self.rule(row.condition) {
+                    Truth::True => Some(Some((i, row))),
+                    Truth::Unknown => Some(None),
+                    Truth::False => None,
+                })??;
+        let (answer, zero) = self.row_value(row, currency)?;
+        if maybe_denied && !zero {
+            return None;
+        }
+        out.cause(Cause::Row(i as u32));
+        Some(answer)
+    }
+
+    /// A row's value as the decision's answer, and whether it is a zero
+    /// amount; `None` when it is unknown.
+    fn row_value(&mut self, row: &RowPlan, currency: Option<Currency>) -> Option<(Answer, bool)> {
+        Some(match row.value {
+            RowValue::Answer(answer) => (answer, row.zero),
+            RowValue::Fact(slot) => match (self.values.get(slot as usize), currency) {
+                (Some(Some(Value::Money(m))), Some(_)) => (Answer::Amount(*m), m.amount.is_zero()),
+                (Some(Some(Value::Absent)), Some(c)) => (Answer::Amount(Money::zero(c)), false),
+                (Some(Some(Value::Member(_, m))), None) => (Answer::Member(*m), false),
+                _ => return None,
+            },
+            RowValue::Calc { steps, node } => {
+                let run = match (
+                    self.code.steps.get(steps.0 as usize..steps.1 as usize),
+                    currency,
+                ) {
+                    (Some(steps), Some(c)) => {
+                        calc::run(steps, self.values, c.minor_digits()).zip(Some(c))
+                    }
+                    _ => None,
+                };
+                match run {
+                    Some((Amount::Value(m), c)) => (Answer::Amount(Money::new(m, c)), m.is_zero()),
+                    Some((Amount::Absent, c)) => (Answer::Amount(Money::zero(c)), false),
+                    None => return self.node_value(node, currency),
+                }
+            }
+            RowValue::Node(id) => return self.node_value(id, currency),
+        })
+    }
+
+    /// A row's value computed from its node.
+    fn node_value(&mut self, id: NodeId, currency: Option<Currency>) -> Option<(Answer, bool)> {
+        Some(match (self.value(id), currency) {
+            (V::Money(m), Some(c)) => (Answer::Amount(Money::new(m, c)), m.is_zero()),
+            (V::Absent, Some(c)) => (Answer::Amount(Money::zero(c)), false),
+            (V::Member(m), None) => (Answer::Member(m), false),
+            _ => return None,
+        })
+    }
+
+    /// The truths of every table test for this account, fact by fact: the
+    /// bits of the tests that hold, and of those that are unknown.
+    #[inline(always)]
+    fn settle_tests(&mut self) -> (Bits, Bits) {
+        let tables = &self.code.tables;
+        let (mut known, mut unknown) = (Bits::default(), Bits::default());
+        for fact in &tables.facts {
+            let value = self.values.get(fact.slot as usize).and_then(Option::as_ref);
+            let word = fact.word as usize % WORDS;
+            match fact.row(value) {
+                Ok(row) => known[word] |= tables.rows.get(row as usize).copied().unwrap_or(0),
+                Err(row) => unknown[word] |= tables.rows.get(row as usize).copied().unwrap_or(0),
+            }
+        }
+        for date in &tables.dates {
+            let row = date.date_row(self.as_of) as usize;
+            known[date.word as usize % WORDS] |= tables.rows.get(row).copied().unwrap_or(0);
+        }
+        for (test, bits) in &tables.computed {
+            let truth = match test {
+                Op::Node(id) => self.truth(*id),
+                _ => self.leaf(test),
+            };
+            // A test whose arithmetic fails is left to the full evaluator.
+            let into = match truth {
+                _ if self.failed => &mut unknown,
+                Truth::True => &mut known,
+                Truth::False => continue,
+                Truth::Unknown => &mut unknown,
+            };
+            self.failed = false;
+            or(into, bits);
+        }
+        (known, unknown)
+    }
+
+    /// Records a decision's table entry. False, with `out` as it was, when
+    /// the entry's row value is unknown or fails, or no row holds.
+    #[inline(always)]
+    fn settle(&mut self, index: u32, entry: &Entry, out: &mut Verdicts) -> bool {
+        let answer = match entry.row {
+            Entry::ANSWER => entry.answer,
+            Entry::OPEN => return false,
+            row => {
+                let currency = self
+                    .code
+                    .plans
+                    .get(index as usize)
+                    .and_then(|p| p.shape.currency());
+                let value = self
+                    .code
+                    .rows
+                    .get(row as usize)
+                    .map(|row| self.row_value(row, currency));
+                match value {
+                    Some(Some((answer, _))) if !self.failed => answer,
+                    _ => {
+                        self.failed = false;
+                        return false;
+                    }
+                }
+            }
+        };
+        out.push_shared(index, answer, entry.causes);
+        true
+    }
+
+    /// Every rule of a run (a decision's deny or allow rules), recording a
+    /// cause for each that holds. Gives whether any held, and whether any
+    /// is unknown.
+    #[inline(always)]
+    fn rules(
+        &mut self,
+        run: (u32, u32),
+        cause: fn(u32) -> Cause,
+        out: &mut Verdicts,
+    ) -> (bool, bool) {
+        let (mut held, mut unknown) = (false, false);
+        for (i, &condition) in self.code.conditions(run).iter().enumerate() {
+            match self.rule(condition) {
+                Truth::True => {
+                    out.cause(cause(i as u32));
+                    held = true;
+                }
+                Truth::Unknown => unknown = true,
+                Truth::False => {}
+            }
+        }
+        (held, unknown)
+    }
+
+    /// A rule's or row's condition; `ALWAYS` when it has none.
+    fn rule(&mut self, condition: u32) -> Truth {
+        if condition == ALWAYS {
+            Truth::True
+        } else {
+            self.op(condition)
+        }
+    }
+
+    /// One condition. Inlined into the rule and row loops, so that a
+    /// one-step test costs no call (measured: 5% an account); the recursion
+    /// through `and`/`or`/`not` goes through `compound`, which is not inlined.
+    #[inline(always)]
+    fn op(&mut self, index: u32) -> Truth {
+        let Some(op) = self.code.ops.get(index as usize) else {
+            return Truth::Unknown;
+        };
+        match op {
+            Op::Not(_) | Op::All(..) | Op::Any(..) | Op::Node(_) => self.compound(op),
+            _ => self.leaf(op),
+        }
+    }
+
+    /// One step that reads a fact or two.
+    #[inline(always)]
+    fn leaf(&self, op: &Op) -> Truth {
+        match *op {
+            Op::Member {
+                slot,
+                set,
+                inside,
+                absent,
+            } => match self.values.get(slot as usize) {
+                Some(Some(Value::Member(_, m))) => {
+                    known((set.checked_shr(*m).unwrap_or(0) & 1 == 1) == inside)
+                }
+                Some(Some(_)) => known(absent),
+                _ => Truth::Unknown,
+            },
+            Op::Flag { slot, negated } => match self.values.get(slot as usize) {
+                Some(Some(v)) => known((*v == Value::Bool(true)) != negated),
+                _ => Truth::Unknown,
+            },
+            Op::Money {
+                slot,
+                holds,
+                amount,
+                absent,
+            } => match self.values.get(slot as usize) {
+                Some(Some(Value::Money(m))) => known(holds.of(amounts(m.amount, amount))),
+                Some(Some(_)) => known(absent),
+                _ => Truth::Unknown,
+            },
+            Op::Int {
+                slot,
+                holds,
+                value,
+                absent,
+            } => match self.values.get(slot as usize) {
+                Some(Some(Value::Int(n))) => known(holds.of(n.cmp(&value))),
+                Some(Some(_)) => known(absent),
+                _ => Truth::Unknown,
+            },
+            Op::Facts {
+                a,
+                b,
+                holds,
+                absent,
+            } => match (self.values.get(a as usize), self.values.get(b as usize)) {
+                (Some(Some(Value::Absent)), _) | (_, Some(Some(Value::Absent))) => known(absent),
+                (Some(Some(x)), Some(Some(y))) => known(order(x, y).is_some_and(|o| holds.of(o))),
+                _ => Truth::Unknown,
+            },
+            Op::Dates {
+                slot,
+                low,
+                high,
+                inside,
+                absent,
+            } => {
+                let date = if slot as usize == self.as_of_slot {
+                    self.as_of
+                } else {
+                    match self.values.get(slot as usize) {
+                        Some(Some(Value::Date(d))) => *d,
+                        Some(Some(_)) => return known(absent),
+                        _ => return Truth::Unknown,
+                    }
+                };
+                known((low <= date && date <= high) == inside)
+            }
+            Op::Not(_) | Op::All(..) | Op::Any(..) | Op::Node(_) => Truth::Unknown,
+        }
+    }
+
+    /// `not`, `and`, `or`, and the shapes left to the general evaluator.
+    #[inline(never)]
+    fn compound(&mut self, op: &Op) -> Truth {
+        match *op {
+            Op::Not(inner) => match self.op(inner) {
+                Truth::True => Truth::False,
+                Truth::False => Truth::True,
+                Truth::Unknown => Truth::Unknown,
+            },
+            Op::All(start, end) | Op::Any(start, end) => {
+                let (settle, otherwise) = match op {
+                    Op::Any(..) => (Truth::True, Truth::False),
+                    _ => (Truth::False, Truth::True),
+                };
+                let mut unknown = false;
+                for k in start..end {
+                    let Some(&kid) = self.code.kids.get(k as usize) else {
+                        continue;
+                    };
+                    match self.op(kid) {
+                        t if t == settle => return settle,
+                        Truth::Unknown => unknown = true,
+                        _ => {}
+                    }
+                }
+                if unknown { Truth::Unknown } else { otherwise }
+            }
+            Op::Node(id) => self.truth(id),
+            _ => self.leaf(op),
+        }
+    }
+
+    fn fact(&self, slot: usize) -> V<'p> {
+        if slot == self.as_of_slot {
+            return V::Date(self.as_of);
+        }
+        match self.values.get(slot) {
+            Some(Some(v)) => V::of(v),
+            _ => V::Unknown,
+        }
+    }
+
+    fn node(&self, id: NodeId) -> Option<&'p Node> {
+        self.program.nodes.get(id.0 as usize)
+    }
+
+    /// A node's value; conditions give booleans.
+    fn value(&mut self, id: NodeId) -> V<'p> {
+        let Some(node) = self.node(id) else {
+            return V::Unknown;
+        };
+        match node {
+            Node::Fact(slot) => self.fact(slot.0 as usize),
+            Node::Const(v) => V::of(v),
+            Node::Arith(op, a, b) => {
+                let (a, b) = (self.value(*a), self.value(*b));
+                self.arith(*op, a, b)
+            }
+            Node::Call(func, args) => self.call(*func, self.program.args(*args)),
+            _ => self.truth(id).into(),
+        }
+    }
+
+    /// A node's truth as a condition.
+    fn truth(&mut self, id: NodeId) -> Truth {
+        let Some(node) = self.node(id) else {
+            return Truth::Unknown;
+        };
+        match node {
+            Node::Not(inner) => match self.truth(*inner) {
+                Truth::True => Truth::False,
+                Truth::False => Truth::True,
+                Truth::Unknown => Truth::Unknown,
+            },
+            Node::And(args) | Node::Or(args) => {
+                // `and` is settled by a false operand, `or` by a true one.
+                let (settle, otherwise) = match node {
+                    Node::Or(_) => (Truth::True, Truth::False),
+                    _ => (Truth::False, Truth::True),
+                };
+                let mut unknown = false;
+                for arg in self.program.args(*args) {
+                    match self.truth(*arg) {
+                        t if t == settle => return settle,
+                        Truth::Unknown => unknown = true,
+                        _ => {}
+                    }
+                }
+                if unknown { Truth::Unknown } else { otherwise }
+            }
+            Node::Compare(op, a, b) => {
+                let (a, b) = (self.value(*a), self.value(*b));
+                if a == V::Absent || b == V::Absent {
+                    return known(*op == CompareOp::Ne);
+                }
+                if a == V::Unknown || b == V::Unknown {
+                    return Truth::Unknown;
+                }
+                known(a.compare(b).is_some_and(|o| op.holds(o)))
+            }
+            Node::In {
+                value,
+                set,
+                negated,
+            } => {
+                let v = self.value(*value);
+                match v {
+                    V::Unknown => return Truth::Unknown,
+                    V::Absent => return known(*negated),
+                    _ => {}
+                }
+                let mut unknown = false;
+                for item in self.program.args(*set) {
+                    match self.value(*item) {
+                        V::Unknown => unknown = true,
+                        i if v.compare(i) == Some(Ordering::Equal) => return known(!negated),
+                        _ => {}
+                    }
+                }
+                if unknown {
+                    Truth::Unknown
+                } else {
+                    known(*negated)
+                }
+            }
+            Node::InRange {
+                value,
+                low,
+                high,
+                negated,
+            } => {
+                let parts = [self.value(*value), self.value(*low), self.value(*high)];
+                // Absent is in no range, whatever the other parts are.
+                if parts.contains(&V::Absent) {
+                    return known(*negated);
+                }
+                if parts.contains(&V::Unknown) {
+                    return Truth::Unknown;
+                }
+                let [v, l, h] = parts;
+                let inside = l.compare(v).is_some_and(|o| o != Ordering::Greater)
+                    && v.compare(h).is_some_and(|o| o != Ordering::Greater);
+                known(inside != *negated)
+            }
+            Node::Fact(_) | Node::Const(_) | Node::Arith(..) | Node::Call(..) => {
+                self.value(id).truth()
+            }
+        }
+    }
+
+    fn arith(&mut self, op: ArithOp, a: V<'p>, b: V<'p>) -> V<'p> {
+        // Absent wins over unknown: arithmetic on no value stays no value.
+        if a == V::Absent || b == V::Absent {
+            return V::Absent;
+        }
+        if a == V::Unknown || b == V::Unknown {
+            return V::Unknown;
+        }
+        let result = match (op, a, b) {
+            (_, V::Absent, _) | (_, _, V::Absent) => Some(V::Absent),
+            (ArithOp::Add, V::Int(x), V::Int(y)) => x.checked_add(y).map(V::Int),
+            (ArithOp::Sub, V::Int(x), V::Int(y)) => x.checked_sub(y).map(V::Int),
+            (ArithOp::Mul, V::Int(x), V::Int(y)) => x.checked_mul(y).map(V::Int),
+            (ArithOp::Add, V::Money(x), V::Money(y)) => x.checked_add(y).map(V::Money),
+            (ArithOp::Sub, V::Money(x), V::Money(y)) => x.checked_sub(y).map(V::Money),
+            (ArithOp::Mul, V::Money(m), V::Int(n)) | (ArithOp::Mul, V::Int(n), V::Money(m)) => {
+                m.checked_mul(Decimal::from(n)).map(V::Money)
+            }
+            // The checker admits no other combination.
+            _ => Some(V::Absent),
+        };
+        result.unwrap_or_else(|| {
+            self.failed = true;
+            V::Unknown
+        })
+    }
+
+    fn call(&mut self, func: Function, args: &'p [NodeId]) -> V<'p> {
+        let mut best: Option<V<'p>> = None;
+        let mut unknown = false;
+        for arg in args {
+            match self.value(*arg) {
+                V::Unknown => unknown = true,
+                V::Absent => return V::Absent,
+                v => {
+                    let better = best.is_none_or(|b| {
+                        let o = v.compare(b);
+                        match func {
+                            Function::Min => o == Some(Ordering::Less),
+                            Function::Max => o == Some(Ordering::Greater),
+                        }
+                    });
+                    if better {
+                        best = Some(v);
+                    }
+                }
+            }
+        }
+        match best {
+            Some(v) if !unknown => v,
+            _ => V::Unknown,
+        }
+    }
+}
+
+fn known(b: bool) -> Truth {
+    if b { Truth::True } else { Truth::False }
+}
+
+/// Orders two facts of one type; `None` for values with no order.
+fn order(a: &Value, b: &Value) -> Option<Ordering> {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => Some(x.cmp(y)),
+        (Value::Money(x), Value::Money(y)) => Some(amounts(x.amount, y.amount)),
+        (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
+        (Value::Text(x), Value::Text(y)) => Some(x.cmp(y)),
+        (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
+        (Value::Member(_, x), Value::Member(_, y)) => Some(x.cmp(y)),
+        _ => None,
+    }
+}
+
+/// Orders two amounts. Amounts of one scale (facts are written with the
+/// currency's minor digits, and compiled constants are rescaled to them)
+/// compare as integers of minor units, without `Decimal`'s general rescaling.
+#[inline(always)]
+fn amounts(x: Decimal, y: Decimal) -> Ordering {
+    if x.scale() == y.scale() {
+        x.mantissa().cmp(&y.mantissa())
+    } else {
+        x.cmp(&y)
+    }
+}

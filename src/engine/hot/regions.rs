@@ -1,0 +1,257 @@
+//! Fact regions: every test the tables use on one fact, settled at once.
+//!
+//! The constants that a fact is tested against split its values into a few
+//! regions, and each test gives one truth over a whole region: for
+//! `agency.client_spend`, tested against 5,000, 10,000, 20,000, 50,000 and
+//! 150,000 USD, there are eleven (below 5,000, exactly 5,000, between 5,000
+//! and 10,000, ...). So the bits of all those tests, for every region, are
+//! worked out when the policies load, and an account's value only has to be
+//! placed in its region: one search over the constants, then one row of bits.
+
+use std::cmp::Ordering;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::model::ir::Value;
+
+use super::code::Op;
+
+/// The tests on one fact slot whose bits are in one word, as rows of that
+/// word: one row per region, then a row for a value of no region (absent),
+/// then the mask of every bit the fact's tests own, which is what becomes
+/// unknown when the fact is. A fact whose tests' bits are in several words
+/// has regions for each.
+#[derive(Debug, Clone)]
+pub(super) struct Regions {
+    pub(super) slot: u32,
+    /// The word of an account's bits that the fact's rows are for.
+    pub(super) word: u8,
+    kind: Kind,
+    /// The first of this fact's rows in [`super::table::Tables::rows`], the
+    /// row of a value of no region, and the row of every bit it owns.
+    rows: u32,
+    other: u32,
+    owned: u32,
+}
+
+/// How a fact's value finds its region.
+#[derive(Debug, Clone)]
+enum Kind {
+    /// An enum fact: member `m` is region `min(m, members)`; the last region
+    /// stands for every member no test names.
+    Member {
+        members: u32,
+    },
+    /// A boolean fact: region 1 for true, 0 for anything else.
+    Flag,
+    /// An ordered fact against sorted, distinct constants `c`: region `2i`
+    /// lies strictly between `c[i-1]` and `c[i]`, region `2i+1` is `c[i]`.
+    Ints(Vec<i64>),
+    Dates(Vec<NaiveDate>),
+    /// Amounts, also as integers of minor units at `scale`, the scale facts
+    /// are written at, so that a fact's amount is placed without `Decimal`'s
+    /// general comparison.
+    Amounts {
+        bounds: Vec<Decimal>,
+        scale: u32,
+        minor: Vec<i128>,
+    },
+}
+
+impl Regions {
+    /// The regions of a fact from the tests on it, each with the bit it
+    /// sets within `word`; `rows` gets this fact's rows. `None` when the
+    /// tests are not all of one kind that regions can settle.
+    pub(super) fn build(
+        slot: u32,
+        word: u8,
+        tests: &[(&Op, u32)],
+        rows: &mut Vec<u64>,
+    ) -> Option<Regions> {
+        let kind = Kind::of(tests)?;
+        let count = kind.regions();
+        let first = rows.len() as u32;
+        let row = |holds: &dyn Fn(&Op) -> Option<bool>| -> Option<u64> {
+            tests.iter().try_fold(0, |row, &(op, bit)| {
+                Some(if holds(op)? {
+                    row | 1 << (bit % 64)
+                } else {
+                    row
+                })
+            })
+        };
+        for region in 0..count {
+            rows.push(row(&|op| kind.truth(op, region))?);
+        }
+        // An absent fact, or a value of another type, is in no region.
+        rows.push(row(&|op| Some(absent_truth(op)))?);
+        rows.push(row(&|_| Some(true))?);
+        Some(Regions {
+            slot,
+            word,
+            kind,
+            rows: first,
+            other: first + count,
+            owned: first + count + 1,
+        })
+    }
+
+    /// The row of bits for a fact's value: `Ok` with the region's row when
+    /// the value is known, `Err` with the row of every bit the fact owns
+    /// when it is unknown.
+    #[inline(always)]
+    pub(super) fn row(&self, value: Option<&Value>) -> Result<u32, u32> {
+        let region = match (&self.kind, value) {
+            (_, None) => return Err(self.owned),
+            (Kind::Member { members }, Some(Value::Member(_, m))) => (*m).min(*members),
+            (Kind::Flag, Some(v)) => u32::from(matches!(v, Value::Bool(true))),
+            (Kind::Amounts { scale, minor, .. }, Some(Value::Money(m)))
+                if m.amount.scale() == *scale =>
+            {
+                region(minor, &m.amount.mantissa())
+            }
+            (Kind::Amounts { bounds, .. }, Some(Value::Money(m))) => region(bounds, &m.amount),
+            (Kind::Ints(bounds), Some(Value::Int(n))) => region(bounds, n),
+            (Kind::Dates(bounds), Some(Value::Date(d))) => region(bounds, d),
+            (_, Some(_)) => return Ok(self.other),
+        };
+        Ok(self.rows + region)
+    }
+
+    /// The row of bits for the evaluation date, which `as_of` tests read
+    /// whatever the facts say.
+    pub(super) fn date_row(&self, date: NaiveDate) -> u32 {
+        match &self.kind {
+            Kind::Dates(bounds) => self.rows + region(bounds, &date),
+            _ => self.other,
+        }
+    }
+}
+
+impl Kind {
+    fn of(tests: &[(&Op, u32)]) -> Option<Kind> {
+        let (mut ints, mut dates, mut amounts) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut members, mut flags) = (None::<u32>, false);
+        for &(op, _) in tests {
+            match *op {
+                Op::Member { set, .. } => {
+                    let highest = 64 - set.leading_zeros();
+                    members = Some(members.unwrap_or(0).max(highest));
+                }
+                Op::Flag { .. } => flags = true,
+                Op::Money { amount, .. } => amounts.push(amount),
+                Op::Int { value, .. } => ints.push(value),
+                Op::Dates { low, high, .. } => dates.extend([low, high]),
+                _ => return None,
+            }
+        }
+        let kinds = [
+            members.is_some(),
+            flags,
+            !ints.is_empty(),
+            !dates.is_empty(),
+            !amounts.is_empty(),
+        ];
+        if kinds.iter().filter(|k| **k).count() != 1 {
+            return None;
+        }
+        Some(if let Some(members) = members {
+            Kind::Member { members }
+        } else if flags {
+            Kind::Flag
+        } else if !amounts.is_empty() {
+            amounts.sort();
+            amounts.dedup();
+            // Constants are rescaled to the currency's minor digits when
+            // compiled; one that could not be keeps every amount on `Decimal`.
+            let scale = amounts.first().map_or(0, Decimal::scale);
+            let minor = if amounts.iter().all(|a| a.scale() == scale) {
+                amounts.iter().map(Decimal::mantissa).collect()
+            } else {
+                Vec::new()
+            };
+            let scale = if minor.is_empty() { u32::MAX } else { scale };
+            Kind::Amounts {
+                bounds: amounts,
+                scale,
+                minor,
+            }
+        } else if !ints.is_empty() {
+            ints.sort_unstable();
+            ints.dedup();
+            Kind::Ints(ints)
+        } else {
+            dates.sort_unstable();
+            dates.dedup();
+            Kind::Dates(dates)
+        })
+    }
+
+    /// How many regions a value of the fact's own type can fall in.
+    fn regions(&self) -> u32 {
+        let ordered = |n: usize| 2 * n as u32 + 1;
+        match self {
+            Kind::Member { members } => members + 1,
+            Kind::Flag => 2,
+            Kind::Ints(bounds) => ordered(bounds.len()),
+            Kind::Dates(bounds) => ordered(bounds.len()),
+            Kind::Amounts { bounds, .. } => ordered(bounds.len()),
+        }
+    }
+
+    /// A test's truth for a value in `region`.
+    fn truth(&self, op: &Op, region: u32) -> Option<bool> {
+        // How the region lies against the region of a constant.
+        let against = |at: Result<usize, usize>| Some(region.cmp(&(2 * at.ok()? as u32 + 1)));
+        Some(match (op, self) {
+            (Op::Member { set, inside, .. }, _) => {
+                (set.checked_shr(region).unwrap_or(0) & 1 == 1) == *inside
+            }
+            (Op::Flag { negated, .. }, _) => (region == 1) != *negated,
+            (Op::Money { holds, amount, .. }, Kind::Amounts { bounds, .. }) => {
+                holds.of(against(bounds.binary_search(amount))?)
+            }
+            (Op::Int { holds, value, .. }, Kind::Ints(bounds)) => {
+                holds.of(against(bounds.binary_search(value))?)
+            }
+            (
+                Op::Dates {
+                    low, high, inside, ..
+                },
+                Kind::Dates(bounds),
+            ) => {
+                let from = against(bounds.binary_search(low))?;
+                let to = against(bounds.binary_search(high))?;
+                (from != Ordering::Less && to != Ordering::Greater) == *inside
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// A test's truth when its fact holds no value of its type: declared absent.
+fn absent_truth(op: &Op) -> bool {
+    match *op {
+        Op::Member { absent, .. }
+        | Op::Money { absent, .. }
+        | Op::Int { absent, .. }
+        | Op::Dates { absent, .. } => absent,
+        // Only `true` makes a flag hold.
+        Op::Flag { negated, .. } => negated,
+        _ => false,
+    }
+}
+
+/// The region of `value` among sorted, distinct `bounds`: a few are
+/// counted straight through, many are searched.
+#[inline(always)]
+fn region<T: Ord>(bounds: &[T], value: &T) -> u32 {
+    let below = if bounds.len() <= 8 {
+        bounds.iter().filter(|b| *b < value).count()
+    } else {
+        bounds.partition_point(|b| b < value)
+    };
+    let equal = bounds.get(below).is_some_and(|b| b == value);
+    2 * below as u32 + u32::from(equal)
+}

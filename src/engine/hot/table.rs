@@ -1,0 +1,328 @@
+//! Decision tables: a decision whose conditions read only a few fact tests
+//! is settled by looking its answer and reasons up in a table built at load
+//! time, keyed by the truths of its tests.
+//!
+//! Each decision's tests own a run of bits (at most [`MAX_TESTS`]) in one
+//! account-wide set. The tests are settled for all decisions at once, fact
+//! by fact ([`Regions`]), plus the few that read two facts or an expression
+//! one by one; a decision's key is then its run of bits. The interpreter in
+//! [`super::Hot`] walks a decision rule by rule, branching on every truth
+//! and recording every reason as it goes; a table has done that work once
+//! per key, when the policies loaded. A key is used only when every test of
+//! the decision is known: an unknown test, or arithmetic that fails, leaves
+//! the decision to the interpreter, which handles unknowns as it always has.
+//! So a table can only give answers the interpreter gives.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::engine::verdict::{Answer, Cause};
+
+use super::code::{ALWAYS, Code, NONE, Op, Plan, RowValue, Shape};
+use super::regions::Regions;
+use super::{Bits, WORDS};
+
+/// A table holds at most 2^8 entries: a decision with more tests is left to
+/// the interpreter, so that tables stay small and quick to build.
+const MAX_TESTS: usize = 8;
+
+/// The tables of every decision that has one, and how an account's facts
+/// settle their tests.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Tables {
+    /// One per decision, in program order; [`Table::NONE`] for a decision
+    /// left to the interpreter.
+    pub(super) decisions: Vec<Table>,
+    /// The facts the tables test, each with its regions.
+    pub(super) facts: Vec<Regions>,
+    /// The regions of the evaluation date (`as_of`), which is not read from
+    /// the facts.
+    pub(super) dates: Vec<Regions>,
+    /// Tests of two facts or of an expression, settled one by one: the
+    /// test, and every bit it sets.
+    pub(super) computed: Vec<(Op, Bits)>,
+    /// Rows of bits, in runs per fact (see [`Regions`]).
+    pub(super) rows: Vec<u64>,
+    pub(super) entries: Vec<Entry>,
+    /// The reasons of every entry, in runs; verdicts point into them.
+    pub(super) causes: Arc<[Cause]>,
+}
+
+/// One decision's table.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Table {
+    /// The word of the account's bits that holds the key, its first bit,
+    /// and the mask of its bits once shifted down.
+    pub(super) word: u8,
+    pub(super) shift: u8,
+    pub(super) mask: u64,
+    /// Where the decision's entries start in [`Tables::entries`].
+    pub(super) entries: u32,
+}
+
+impl Table {
+    /// No table: its entries are past the end of every table.
+    const NONE: Table = Table {
+        word: 0,
+        shift: 0,
+        mask: 0,
+        entries: u32::MAX,
+    };
+
+    #[cfg(test)]
+    pub(super) fn is_some(&self) -> bool {
+        self.entries != Table::NONE.entries
+    }
+}
+
+/// The answer and reasons for one key.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Entry {
+    /// The answer, when `row` is [`Entry::ANSWER`].
+    pub(super) answer: Answer,
+    /// The run of the reasons in [`Tables::causes`].
+    pub(super) causes: (u32, u32),
+    /// The row at this index in [`Code::rows`] holds and its value is read
+    /// from the account; or [`Entry::ANSWER`]; or [`Entry::OPEN`].
+    pub(super) row: u32,
+}
+
+impl Entry {
+    /// The entry's answer is the answer.
+    pub(super) const ANSWER: u32 = u32::MAX;
+    /// No row holds: the full evaluator reports it.
+    pub(super) const OPEN: u32 = u32::MAX - 1;
+}
+
+impl Tables {
+    /// Tables for every decision of `code` whose tests fit.
+    pub(super) fn build(code: &Code, as_of: Option<u32>) -> Tables {
+        let mut tables = Tables::default();
+        let mut causes = Vec::new();
+        // Each test, by the fact it reads, with the bits it sets; tests of
+        // two facts or of an expression, by op.
+        let mut by_fact: BTreeMap<(u32, u32), Vec<(u32, u32)>> = BTreeMap::new();
+        let mut computed: BTreeMap<u32, Bits> = BTreeMap::new();
+        let mut next = 0u32;
+        for plan in &code.plans {
+            let leaves = leaves(code, plan);
+            let width = leaves.as_ref().map_or(0, Vec::len) as u32;
+            // A key never straddles two words.
+            if next % 64 + width > 64 {
+                next = next.next_multiple_of(64);
+            }
+            let fits = next + width <= 64 * WORDS as u32;
+            let (Some(leaves), true) = (leaves, fits) else {
+                tables.decisions.push(Table::NONE);
+                continue;
+            };
+            for (bit, &leaf) in (next..).zip(&leaves) {
+                match code.ops.get(leaf as usize).and_then(fact) {
+                    Some(slot) => by_fact
+                        .entry((slot, bit / 64))
+                        .or_default()
+                        .push((leaf, bit)),
+                    None => set(computed.entry(leaf).or_default(), bit),
+                }
+            }
+            let table = Table {
+                word: (next / 64) as u8,
+                shift: (next % 64) as u8,
+                mask: (1u64 << width) - 1,
+                entries: tables.entries.len() as u32,
+            };
+            for key in 0..1usize << width {
+                let truth = |op: u32| holds(code, op, &leaves, key);
+                let entry = entry(code, plan, truth, &mut causes);
+                tables.entries.push(entry);
+            }
+            tables.decisions.push(table);
+            next += width;
+        }
+        for ((slot, word), tests) in by_fact {
+            let ops: Vec<(&Op, u32)> = tests
+                .iter()
+                .filter_map(|&(leaf, bit)| Some((code.ops.get(leaf as usize)?, bit)))
+                .collect();
+            match Regions::build(slot, word as u8, &ops, &mut tables.rows) {
+                Some(regions) if Some(slot) == as_of => tables.dates.push(regions),
+                Some(regions) => tables.facts.push(regions),
+                // Tests that a fact's regions cannot settle are settled one by one.
+                None => {
+                    for (leaf, bit) in tests {
+                        set(computed.entry(leaf).or_default(), bit);
+                    }
+                }
+            }
+        }
+        for (leaf, bits) in computed {
+            if let Some(op) = code.ops.get(leaf as usize) {
+                tables.computed.push((op.clone(), bits));
+            }
+        }
+        tables.causes = causes.into();
+        tables
+    }
+}
+
+/// What the interpreter answers when each condition's truth is `truth`.
+fn entry(code: &Code, plan: &Plan, truth: impl Fn(u32) -> bool, causes: &mut Vec<Cause>) -> Entry {
+    let start = causes.len() as u32;
+    let mut record = |run: (u32, u32), cause: fn(u32) -> Cause| {
+        let before = causes.len();
+        for (i, &condition) in code.conditions(run).iter().enumerate() {
+            if truth(condition) {
+                causes.push(cause(i as u32));
+            }
+        }
+        causes.len() > before
+    };
+    let (answer, row) = if plan.applies != NONE && !truth(plan.applies) {
+        causes.push(Cause::NotApplicable);
+        (Answer::NotApplicable, Entry::ANSWER)
+    } else if record(plan.denies, Cause::Deny) {
+        (plan.denied, Entry::ANSWER)
+    } else if let Shape::Rules { yes, no } = plan.shape {
+        if record(plan.allows, Cause::Allow) {
+            (yes, Entry::ANSWER)
+        } else {
+            causes.push(Cause::NoRuleAllowed);
+            (no, Entry::ANSWER)
+        }
+    } else {
+        let first = (plan.rows.0..plan.rows.1).zip(0u32..).find_map(|(r, i)| {
+            Some((r, i, code.rows.get(r as usize)?)).filter(|(.., row)| truth(row.condition))
+        });
+        match first {
+            Some((r, i, row)) => {
+                causes.push(Cause::Row(i));
+                match row.value {
+                    RowValue::Answer(answer) => (answer, Entry::ANSWER),
+                    RowValue::Fact(_) | RowValue::Calc { .. } | RowValue::Node(_) => {
+                        (Answer::Undetermined, r)
+                    }
+                }
+            }
+            None => (Answer::Undetermined, Entry::OPEN),
+        }
+    };
+    Entry {
+        answer,
+        causes: (start, causes.len() as u32),
+        row,
+    }
+}
+
+/// The fact a test reads, when it reads one and nothing else.
+fn fact(op: &Op) -> Option<u32> {
+    match *op {
+        Op::Member { slot, .. }
+        | Op::Flag { slot, .. }
+        | Op::Money { slot, .. }
+        | Op::Int { slot, .. }
+        | Op::Dates { slot, .. } => Some(slot),
+        _ => None,
+    }
+}
+
+/// The leaf tests of a decision (its `applies when`, rules and rows), each
+/// once, in the order met; `None` when there are more than a table holds.
+fn leaves(code: &Code, plan: &Plan) -> Option<Vec<u32>> {
+    let rows = code.rows.get(plan.rows.0 as usize..plan.rows.1 as usize)?;
+    let conditions = std::iter::once(&plan.applies)
+        .chain(code.conditions(plan.denies))
+        .chain(code.conditions(plan.allows))
+        .chain(rows.iter().map(|r| &r.condition));
+    let mut leaves = Vec::new();
+    for &op in conditions {
+        collect(code, op, &mut leaves)?;
+        if leaves.len() > MAX_TESTS {
+            return None;
+        }
+    }
+    Some(leaves)
+}
+
+/// Adds the leaf tests under a condition, each once, in the order met;
+/// `None` for an op that does not exist.
+fn collect(code: &Code, op: u32, leaves: &mut Vec<u32>) -> Option<()> {
+    if op == ALWAYS || op == NONE {
+        return Some(());
+    }
+    match code.ops.get(op as usize)? {
+        Op::Not(inner) => collect(code, *inner, leaves)?,
+        Op::All(start, end) | Op::Any(start, end) => {
+            for kid in code.kids.get(*start as usize..*end as usize)? {
+                collect(code, *kid, leaves)?;
+            }
+        }
+        _ if !leaves.contains(&op) => leaves.push(op),
+        _ => {}
+    }
+    Some(())
+}
+
+/// A condition's truth when leaf test `leaves[i]` is bit `i` of `key`.
+fn holds(code: &Code, op: u32, leaves: &[u32], key: usize) -> bool {
+    if op == ALWAYS {
+        return true;
+    }
+    let kids = |start: u32, end: u32| code.kids.get(start as usize..end as usize).unwrap_or(&[]);
+    match code.ops.get(op as usize) {
+        Some(Op::Not(inner)) => !holds(code, *inner, leaves, key),
+        Some(Op::All(start, end)) => kids(*start, *end)
+            .iter()
+            .all(|k| holds(code, *k, leaves, key)),
+        Some(Op::Any(start, end)) => kids(*start, *end)
+            .iter()
+            .any(|k| holds(code, *k, leaves, key)),
+        _ => leaves
+            .iter()
+            .position(|&leaf| leaf == op)
+            .is_some_and(|bit| key >> bit & 1 == 1),
+    }
+}
+
+fn set(bits: &mut Bits, bit: u32) {
+    if let Some(word) = bits.get_mut(bit as usize / 64) {
+        *word |= 1 << (bit % 64);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        reason = "a failed expectation is the point of a test"
+    )]
+    use crate::{Program, Source, Sources};
+
+    fn generated(decisions: usize, rules: usize) -> Program {
+        let mut sources = Sources::default();
+        for (name, text) in crate::testing::synth::policy_set(decisions, rules, 3) {
+            sources.add(Source::new(name, text));
+        }
+        crate::check_sources(sources).program.unwrap()
+    }
+
+    fn tabled(program: &Program) -> (usize, usize) {
+        let tables = &program.hot.tables.decisions;
+        (tables.iter().filter(|t| t.is_some()).count(), tables.len())
+    }
+
+    /// The differential and hot-path tests reach both ways of deciding only
+    /// if the policy sets they use have decisions of both kinds.
+    #[test]
+    fn which_decisions_get_a_table() {
+        let shipped = crate::load_dir(std::path::Path::new("policies")).unwrap();
+        assert_eq!(tabled(&shipped.program.unwrap()), (12, 12));
+        // Three rules of two tests each fit a table; eight rules do not.
+        let (few, of) = tabled(&generated(40, 3));
+        assert_eq!(few, of);
+        let (many, of) = tabled(&generated(40, 8));
+        assert!(many > 0 && many < of / 2, "{many} of {of}");
+        // 256 bits hold the tests of a few dozen small decisions, not 1,000.
+        let (some, of) = tabled(&generated(1000, 3));
+        assert!(some > 0 && some < of / 2, "{some} of {of}");
+    }
+}

@@ -1,0 +1,8 @@
+//! Evaluation: the three-valued evaluator, the compiled hot path, the
+//! compact verdicts it fills, the outcomes they become, and their rendering.
+
+pub mod eval;
+pub(crate) mod hot;
+pub mod outcome;
+pub mod render;
+pub mod verdict;

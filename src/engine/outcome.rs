@@ -1,0 +1,93 @@
+//! What an evaluation answers: one outcome per decision, with its reasons,
+//! the facts it missed and its notes. The JSON form is a stable contract.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::base::money::Money;
+use crate::lang::ast::KindName;
+
+/// Where the evaluation date came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AsOfSource {
+    /// `--as-of` on the command line.
+    Option,
+    /// The facts' `as_of`.
+    Facts,
+    /// Nothing said: today's date (UTC).
+    Today,
+}
+
+/// The result of evaluating every requested decision for one account.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evaluation {
+    #[serde(serialize_with = "date")]
+    pub as_of: NaiveDate,
+    #[serde(skip)]
+    pub as_of_source: AsOfSource,
+    pub decisions: Vec<DecisionOutcome>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DecisionOutcome {
+    pub id: String,
+    #[serde(serialize_with = "kind")]
+    pub kind: KindName,
+    #[serde(serialize_with = "outcome")]
+    pub outcome: Outcome,
+    pub reasons: Vec<Reason>,
+    /// Fact paths whose absence left the decision undetermined, sorted.
+    pub missing: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Eligible,
+    NotEligible,
+    Permit,
+    Deny,
+    NotApplicable,
+    Member(String),
+    Amount(Money),
+    Undetermined,
+}
+
+impl Outcome {
+    /// The outcome as DOMAIN.md writes it: `not_eligible`, `managed`, `1500.00 USD`.
+    pub fn as_text(&self) -> String {
+        match self {
+            Outcome::Eligible => "eligible".into(),
+            Outcome::NotEligible => "not_eligible".into(),
+            Outcome::Permit => "permit".into(),
+            Outcome::Deny => "deny".into(),
+            Outcome::NotApplicable => "not_applicable".into(),
+            Outcome::Member(m) => m.clone(),
+            Outcome::Amount(m) => m.to_string(),
+            Outcome::Undetermined => "undetermined".into(),
+        }
+    }
+}
+
+/// Why a decision came out as it did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reason {
+    /// The rule id, a row label such as `row 2` or `otherwise`, or `no_rule_allowed`.
+    pub rule: String,
+    pub message: String,
+    /// `policies/new_advertiser.credo:12:3`
+    pub at: String,
+}
+
+fn date<S: serde::Serializer>(d: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&d.format("%Y-%m-%d"))
+}
+
+fn kind<S: serde::Serializer>(k: &KindName, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(k.as_str())
+}
+
+fn outcome<S: serde::Serializer>(o: &Outcome, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&o.as_text())
+}

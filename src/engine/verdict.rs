@@ -1,0 +1,290 @@
+//! The compact answer of an evaluation: outcomes as numbers, reasons as rule
+//! and row indices, missing facts as a slot set. The evaluator writes it into
+//! reusable buffers without allocating; it becomes words ([`Evaluation`])
+//! only when printed.
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+
+use crate::base::money::Money;
+use crate::engine::eval::Missing;
+use crate::engine::outcome::{AsOfSource, DecisionOutcome, Evaluation, Outcome, Reason};
+use crate::model::ir::{DecisionIr, Kind, Program};
+
+/// A decision's outcome, without strings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Answer {
+    Eligible,
+    NotEligible,
+    Permit,
+    Deny,
+    NotApplicable,
+    /// A classification's member, by index in its enum.
+    Member(u32),
+    Amount(Money),
+    Undetermined,
+}
+
+/// One reason, by position in its decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// The `applies when` condition is false.
+    NotApplicable,
+    /// The `applies when` condition is unknown.
+    AppliesUnknown,
+    /// The deny rule at this index in [`DecisionIr::denies`].
+    Deny(u32),
+    /// The allow rule at this index in [`DecisionIr::allows`].
+    Allow(u32),
+    /// The table row at this index in [`DecisionIr::rows`].
+    Row(u32),
+    /// No allow rule holds.
+    NoRuleAllowed,
+}
+
+/// One decision's compact answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// Index in [`Program::decisions`].
+    pub decision: u32,
+    pub answer: Answer,
+    causes: Causes,
+    /// Index in [`Verdicts::missing`]'s table, when the answer is undetermined.
+    missing: Option<u32>,
+}
+
+/// Where a verdict's causes are, as (start, end).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Causes {
+    /// In [`Verdicts::causes`], written for this evaluation.
+    Own(u32, u32),
+    /// In [`Verdicts::shared`]: a decision table's reasons, pointed to
+    /// rather than copied.
+    Shared(u32, u32),
+}
+
+/// Reusable buffers for evaluations: keep one per thread and evaluate into it
+/// again and again; after the first accounts nothing is allocated.
+#[derive(Debug, Clone, Default)]
+pub struct Verdicts {
+    pub as_of: Option<NaiveDate>,
+    verdicts: Vec<Verdict>,
+    causes: Vec<Cause>,
+    /// The reasons of the program's decision tables.
+    shared: Arc<[Cause]>,
+    missing: Vec<Missing>,
+    pub(crate) work: Work,
+}
+
+/// Scratch lists for one decision, cleared and refilled for each.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Work {
+    pub fired: Vec<u32>,
+    pub maybe_denies: Vec<u32>,
+    pub granted: Vec<u32>,
+    pub maybe_allows: Vec<u32>,
+    pub rows: Vec<u32>,
+}
+
+impl Verdicts {
+    /// The verdicts of the last evaluation, in the order evaluated.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &Verdict> {
+        self.verdicts.iter()
+    }
+
+    /// Why a verdict came out as it did.
+    pub fn causes(&self, verdict: &Verdict) -> &[Cause] {
+        let (pool, start, end) = match verdict.causes {
+            Causes::Own(start, end) => (&*self.causes, start, end),
+            Causes::Shared(start, end) => (&*self.shared, start, end),
+        };
+        pool.get(start as usize..end as usize).unwrap_or(&[])
+    }
+
+    /// The facts whose absence left a verdict undetermined.
+    pub fn missing(&self, verdict: &Verdict) -> &Missing {
+        static NONE: Missing = Missing::none();
+        verdict
+            .missing
+            .and_then(|i| self.missing.get(i as usize))
+            .unwrap_or(&NONE)
+    }
+
+    pub(crate) fn clear(&mut self, as_of: NaiveDate) {
+        self.as_of = Some(as_of);
+        self.verdicts.clear();
+        self.causes.clear();
+        self.missing.clear();
+    }
+
+    /// Records a decision's answer with the causes pushed since `start`.
+    #[inline]
+    pub(crate) fn push(&mut self, decision: u32, answer: Answer, start: u32) {
+        self.verdicts.push(Verdict {
+            decision,
+            answer,
+            causes: Causes::Own(start, self.causes.len() as u32),
+            missing: None,
+        });
+    }
+
+    /// Records an undetermined answer and the facts it misses.
+    pub(crate) fn push_missing(
+        &mut self,
+        decision: u32,
+        answer: Answer,
+        missing: Missing,
+        start: u32,
+    ) {
+        if missing.is_empty() {
+            return self.push(decision, answer, start);
+        }
+        let index = self.missing.len() as u32;
+        self.missing.push(missing);
+        self.verdicts.push(Verdict {
+            decision,
+            answer,
+            causes: Causes::Own(start, self.causes.len() as u32),
+            missing: Some(index),
+        });
+    }
+
+    /// Where the next decision's causes start.
+    #[inline]
+    pub(crate) fn mark(&self) -> u32 {
+        self.causes.len() as u32
+    }
+
+    /// Drops the causes pushed since `mark`.
+    pub(crate) fn truncate(&mut self, mark: u32) {
+        self.causes.truncate(mark as usize);
+    }
+
+    #[inline]
+    pub(crate) fn cause(&mut self, cause: Cause) {
+        self.causes.push(cause);
+    }
+
+    /// Points later verdicts' shared causes at `pool`.
+    #[inline]
+    pub(crate) fn share(&mut self, pool: &Arc<[Cause]>) {
+        if !Arc::ptr_eq(&self.shared, pool) {
+            self.shared = Arc::clone(pool);
+        }
+    }
+
+    /// Records a decision's answer whose causes are `shared[start..end]`.
+    #[inline]
+    pub(crate) fn push_shared(&mut self, decision: u32, answer: Answer, (start, end): (u32, u32)) {
+        self.verdicts.push(Verdict {
+            decision,
+            answer,
+            causes: Causes::Shared(start, end),
+            missing: None,
+        });
+    }
+
+    pub(crate) fn causes_from(&mut self, indices: &[u32], cause: fn(u32) -> Cause) {
+        self.causes.extend(indices.iter().map(|&i| cause(i)));
+    }
+
+    /// The answer in words, as `credo eval` prints it.
+    pub fn to_evaluation(&self, program: &Program, as_of_source: AsOfSource) -> Evaluation {
+        Evaluation {
+            as_of: self.as_of.unwrap_or_default(),
+            as_of_source,
+            decisions: self
+                .verdicts
+                .iter()
+                .filter_map(|v| {
+                    let d = program.decisions.get(v.decision as usize)?;
+                    Some(DecisionOutcome {
+                        id: d.id.clone(),
+                        kind: d.kind.name(),
+                        outcome: outcome(program, d, v.answer),
+                        reasons: self.causes(v).iter().map(|c| reason(d, *c)).collect(),
+                        missing: paths(program, self.missing(v)),
+                        notes: if v.answer == Answer::NotApplicable {
+                            Vec::new()
+                        } else {
+                            d.notes.clone()
+                        },
+                    })
+                })
+                .collect(),
+        }
+    }
+}
+
+fn outcome(program: &Program, d: &DecisionIr, answer: Answer) -> Outcome {
+    match answer {
+        Answer::Eligible => Outcome::Eligible,
+        Answer::NotEligible => Outcome::NotEligible,
+        Answer::Permit => Outcome::Permit,
+        Answer::Deny => Outcome::Deny,
+        Answer::NotApplicable => Outcome::NotApplicable,
+        Answer::Member(i) => match d.kind {
+            Kind::Classification(id) => Outcome::Member(program.schema.member_name(id, i).into()),
+            _ => Outcome::Undetermined,
+        },
+        Answer::Amount(m) => Outcome::Amount(m),
+        Answer::Undetermined => Outcome::Undetermined,
+    }
+}
+
+/// The fact paths of a missing set, sorted.
+pub fn paths(program: &Program, missing: &Missing) -> Vec<String> {
+    let mut paths: Vec<String> = missing
+        .slots()
+        .filter_map(|s| program.schema.field(s).map(|f| f.path.clone()))
+        .collect();
+    paths.sort();
+    paths.dedup();
+    paths
+}
+
+/// The rule, message and place of a cause.
+pub fn reason(d: &DecisionIr, cause: Cause) -> Reason {
+    let (rule, message, at): (&str, String, &str) = match cause {
+        Cause::NotApplicable => (
+            "applies",
+            "the facts hold no request this decision applies to".into(),
+            &d.origin.at,
+        ),
+        Cause::AppliesUnknown => (
+            "applies",
+            "cannot tell whether the request is one this decision applies to".into(),
+            &d.origin.at,
+        ),
+        Cause::Deny(i) | Cause::Allow(i) => {
+            let rules = if matches!(cause, Cause::Deny(_)) {
+                &d.denies
+            } else {
+                &d.allows
+            };
+            match rules.get(i as usize) {
+                Some(r) => (&r.id, r.message.clone(), &r.origin.at),
+                None => ("?", String::new(), ""),
+            }
+        }
+        Cause::Row(i) => match d.rows.get(i as usize) {
+            Some(r) => (&r.label, r.message.clone(), &r.origin.at),
+            None => ("?", String::new(), ""),
+        },
+        Cause::NoRuleAllowed => {
+            let tried: Vec<&str> = d.allows.iter().map(|r| r.id.as_str()).collect();
+            let message = if tried.is_empty() {
+                "no rule allows it".to_owned()
+            } else {
+                format!("no rule allowed it ({} did not match)", tried.join(", "))
+            };
+            ("no_rule_allowed", message, &d.origin.at)
+        }
+    };
+    Reason {
+        rule: rule.to_owned(),
+        message,
+        at: at.to_owned(),
+    }
+}

@@ -1,0 +1,431 @@
+//! The typed syntax tree of policy files.
+//!
+//! Every node carries a [`Span`]; spans are left out of equality, so two
+//! trees are equal when they say the same thing. `Display` prints the
+//! canonical source form, used in messages and snapshots.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+
+use crate::base::money::Money;
+use crate::base::source::Span;
+
+/// A name as written, with where it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// A string literal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    pub value: String,
+    pub span: Span,
+}
+
+/// One policy file.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct File {
+    pub items: Vec<Item>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    Schema(Schema),
+    Decision(Decision),
+    Assertion(Assertion),
+}
+
+/// `assert DECISION CLAIM [when CONDITION]`: a property `credo verify` checks
+/// for every fact combination that satisfies the condition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assertion {
+    pub decision: Ident,
+    pub claim: Claim,
+    pub condition: Option<Expr>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Claim {
+    /// `is deny`: the outcome, as `credo eval` writes it.
+    Outcome(Ident),
+    /// `is monotone in agency.client_spend`: raising the fact never lowers the amount.
+    Monotone(Expr),
+    /// `== account.unused_credit`: the amount equals this value.
+    Equals(Expr),
+}
+
+/// `schema { ... }`
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schema {
+    pub entries: Vec<SchemaEntry>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SchemaEntry {
+    Record(Record),
+    Attribute(Attribute),
+    Catalog(Vec<CatalogEntry>),
+}
+
+/// `account { ... }`; an optional record may be absent as a whole.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub optional: bool,
+    pub name: Ident,
+    pub entries: Vec<SchemaEntry>,
+    pub span: Span,
+}
+
+/// `created_via: enum { ads_manager, business_center, agency } fixed`
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attribute {
+    pub name: Ident,
+    pub ty: TypeExpr,
+    /// Absence is a known value ("not linked"), not an unknown.
+    pub optional: bool,
+    pub modifiers: Vec<Ident>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeExpr {
+    Text,
+    Bool,
+    Int,
+    Date,
+    /// `money USD`; `default` accepts plain integers in that currency.
+    Money {
+        currency: Ident,
+        default: bool,
+    },
+    Enum(Vec<Ident>),
+}
+
+/// `credit_track: classification` in a `decisions { }` block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatalogEntry {
+    pub id: Ident,
+    pub kind: KindName,
+    pub span: Span,
+}
+
+/// The four kinds of decision, by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum KindName {
+    Eligibility,
+    Action,
+    Classification,
+    Amount,
+}
+
+impl KindName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KindName::Eligibility => "eligibility",
+            KindName::Action => "action",
+            KindName::Classification => "classification",
+            KindName::Amount => "amount",
+        }
+    }
+}
+
+/// `decision ID: KIND { ... }`
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    pub id: Ident,
+    pub kind: DecisionKind,
+    pub items: Vec<DecisionItem>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DecisionKind {
+    Eligibility,
+    Action,
+    Classification(Vec<Ident>),
+    /// The currency every amount of the decision is in.
+    Amount(Ident),
+}
+
+impl DecisionKind {
+    pub fn name(&self) -> KindName {
+        match self {
+            DecisionKind::Eligibility => KindName::Eligibility,
+            DecisionKind::Action => KindName::Action,
+            DecisionKind::Classification(_) => KindName::Classification,
+            DecisionKind::Amount(_) => KindName::Amount,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DecisionItem {
+    /// `applies when COND`: otherwise the decision is not applicable.
+    Applies(Expr),
+    Note(Text),
+    Rule(Rule),
+    Table(Table),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+/// `deny ID when COND because "..."`; an `allow` may have no guard.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    pub effect: Effect,
+    pub id: Ident,
+    pub guard: Option<Guard>,
+    pub because: Text,
+    pub span: Span,
+}
+
+/// `when COND`, or `unless COND` (the rule fires when COND is false).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Guard {
+    pub unless: bool,
+    pub condition: Expr,
+}
+
+/// `first { ... }`
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub rows: Vec<Row>,
+    pub span: Span,
+}
+
+/// `when COND => VALUE because "..."`; `condition` is `None` for `otherwise`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub condition: Option<Expr>,
+    pub value: Expr,
+    pub because: Option<Text>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExprKind {
+    /// `account.created_via`, or a bare name: a top-level fact or an enum member.
+    Path(Vec<Ident>),
+    Int(i64),
+    Money(Money),
+    Date(NaiveDate),
+    Bool(bool),
+    Text(String),
+    Not(Box<Expr>),
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Compare(CompareOp, Box<Expr>, Box<Expr>),
+    /// `x in [a, b]` or `x not in [a, b]`.
+    In {
+        value: Box<Expr>,
+        set: Vec<Expr>,
+        negated: bool,
+    },
+    /// `x in low..high`, both ends included.
+    InRange {
+        value: Box<Expr>,
+        low: Box<Expr>,
+        high: Box<Expr>,
+        negated: bool,
+    },
+    Arith(ArithOp, Box<Expr>, Box<Expr>),
+    Call(Function, Vec<Expr>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompareOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl CompareOp {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CompareOp::Eq => "==",
+            CompareOp::Ne => "!=",
+            CompareOp::Lt => "<",
+            CompareOp::Le => "<=",
+            CompareOp::Gt => ">",
+            CompareOp::Ge => ">=",
+        }
+    }
+
+    /// Whether two values ordered as `ordering` satisfy the operator.
+    pub fn holds(self, ordering: std::cmp::Ordering) -> bool {
+        use std::cmp::Ordering::*;
+        match self {
+            CompareOp::Eq => ordering == Equal,
+            CompareOp::Ne => ordering != Equal,
+            CompareOp::Lt => ordering == Less,
+            CompareOp::Le => ordering != Greater,
+            CompareOp::Gt => ordering == Greater,
+            CompareOp::Ge => ordering != Less,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+}
+
+impl ArithOp {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArithOp::Add => "+",
+            ArithOp::Sub => "-",
+            ArithOp::Mul => "*",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Function {
+    Min,
+    Max,
+}
+
+impl Function {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Function::Min => "min",
+            Function::Max => "max",
+        }
+    }
+}
+
+impl Expr {
+    /// Binding strength, for printing only the parentheses that are needed.
+    fn precedence(&self) -> u8 {
+        match &self.kind {
+            ExprKind::Or(_) => 1,
+            ExprKind::And(_) => 2,
+            ExprKind::Not(_) => 3,
+            ExprKind::Compare(..) | ExprKind::In { .. } | ExprKind::InRange { .. } => 4,
+            ExprKind::Arith(ArithOp::Add | ArithOp::Sub, ..) => 5,
+            ExprKind::Arith(ArithOp::Mul, ..) => 6,
+            _ => 7,
+        }
+    }
+}
+
+/// Prints `expr`, parenthesised when it binds looser than `min`.
+struct Operand<'a>(&'a Expr, u8);
+
+impl fmt::Display for Operand<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.precedence() < self.1 {
+            write!(f, "({})", self.0)
+        } else {
+            write!(f, "{}", self.0)
+        }
+    }
+}
+
+fn join(f: &mut fmt::Formatter<'_>, items: &[Expr], sep: &str, min: u8) -> fmt::Result {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            f.write_str(sep)?;
+        }
+        write!(f, "{}", Operand(item, min))?;
+    }
+    Ok(())
+}
+
+impl fmt::Display for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ExprKind::Path(parts) => {
+                for (i, part) in parts.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(".")?;
+                    }
+                    f.write_str(&part.name)?;
+                }
+                Ok(())
+            }
+            ExprKind::Int(n) => write!(f, "{n}"),
+            ExprKind::Money(m) => write!(f, "{} {}", m.amount, m.currency),
+            ExprKind::Date(d) => write!(f, "{}", d.format("%Y-%m-%d")),
+            ExprKind::Bool(b) => write!(f, "{b}"),
+            ExprKind::Text(t) => write!(f, "\"{}\"", escape(t)),
+            ExprKind::Not(inner) => write!(f, "not {}", Operand(inner, 3)),
+            ExprKind::And(items) => join(f, items, " and ", 3),
+            ExprKind::Or(items) => join(f, items, " or ", 2),
+            ExprKind::Compare(op, a, b) => {
+                write!(f, "{} {} {}", Operand(a, 5), op.as_str(), Operand(b, 5))
+            }
+            ExprKind::In {
+                value,
+                set,
+                negated,
+            } => {
+                write!(
+                    f,
+                    "{} {}in [",
+                    Operand(value, 5),
+                    if *negated { "not " } else { "" }
+                )?;
+                join(f, set, ", ", 5)?;
+                f.write_str("]")
+            }
+            ExprKind::InRange {
+                value,
+                low,
+                high,
+                negated,
+            } => write!(
+                f,
+                "{} {}in {}..{}",
+                Operand(value, 5),
+                if *negated { "not " } else { "" },
+                Operand(low, 5),
+                Operand(high, 5)
+            ),
+            ExprKind::Arith(op, a, b) => {
+                let min = if *op == ArithOp::Mul { 6 } else { 5 };
+                // Left-associative: the right operand needs parentheses at equal strength.
+                write!(
+                    f,
+                    "{} {} {}",
+                    Operand(a, min),
+                    op.as_str(),
+                    Operand(b, min + 1)
+                )
+            }
+            ExprKind::Call(func, args) => {
+                write!(f, "{}(", func.as_str())?;
+                join(f, args, ", ", 0)?;
+                f.write_str(")")
+            }
+        }
+    }
+}
+
+/// Escapes a string for a `"..."` literal.
+pub fn escape(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}

@@ -1,0 +1,264 @@
+//! Diagnostics: every problem found in policies, with a stable code, where it
+//! is, and what would fix it. One renderer prints them all alike.
+
+use codespan_reporting::diagnostic::{Diagnostic as Report, Label};
+use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::term::{self, Config, termcolor};
+use serde::Serialize;
+
+use crate::base::source::{Sources, Span};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One problem in a policy set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    /// A stable code such as `E0102`; see [`crate::lang::diagnostics::codes`].
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub span: Span,
+    /// Text under the underline.
+    pub label: String,
+    /// Other places worth showing, such as the first definition of a duplicate.
+    pub secondary: Vec<(Span, String)>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            span,
+            label: String::new(),
+            secondary: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub fn warning(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, span, message)
+        }
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Diagnostic {
+        self.label = label.into();
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn help_opt(mut self, help: Option<String>) -> Diagnostic {
+        self.help = help;
+        self
+    }
+
+    pub fn also(mut self, span: Span, label: impl Into<String>) -> Diagnostic {
+        self.secondary.push((span, label.into()));
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// An unknown currency code, with the nearest real one.
+pub fn unknown_currency(code: &str, span: Span) -> Diagnostic {
+    Diagnostic::error(
+        codes::UNKNOWN_CURRENCY,
+        span,
+        format!("unknown currency `{code}`"),
+    )
+    .label("not an ISO 4217 code")
+    .help_opt(crate::base::money::Currency::suggest(code).map(|c| format!("did you mean `{c}`?")))
+}
+
+/// The stable codes, one per kind of problem.
+pub mod codes {
+    /// The text does not follow the grammar.
+    pub const SYNTAX: &str = "E0001";
+    /// Parentheses, lists or `not`s nested deeper than the limit.
+    pub const TOO_DEEP: &str = "E0002";
+    /// A literal that is not a valid number, money amount or date.
+    pub const BAD_LITERAL: &str = "E0003";
+    /// A policy file could not be read.
+    pub const UNREADABLE: &str = "E0004";
+    /// A policy file or set larger than its [`crate::base::limits::Limits`].
+    pub const TOO_LARGE: &str = "E0005";
+    /// A field path the schema does not declare.
+    pub const UNKNOWN_FIELD: &str = "E0101";
+    /// An enum or classification member that does not exist.
+    pub const UNKNOWN_MEMBER: &str = "E0102";
+    /// Operands or values of the wrong type.
+    pub const TYPE_MISMATCH: &str = "E0103";
+    /// Money of two different currencies.
+    pub const CURRENCY_MISMATCH: &str = "E0104";
+    /// Two decisions with one id.
+    pub const DUPLICATE_DECISION: &str = "E0105";
+    /// Two rules with one id in a decision.
+    pub const DUPLICATE_RULE: &str = "E0106";
+    /// A table without an `otherwise` row.
+    pub const MISSING_OTHERWISE: &str = "E0107";
+    /// A decision the schema's catalog requires is not defined.
+    pub const MISSING_DECISION: &str = "E0108";
+    /// A decision of another kind than its catalog entry.
+    pub const KIND_MISMATCH: &str = "E0109";
+    /// An item that does not belong in this kind of decision.
+    pub const MISPLACED_ITEM: &str = "E0110";
+    /// No schema, or more than one.
+    pub const SCHEMA_COUNT: &str = "E0111";
+    /// A field, member or catalog entry declared twice.
+    pub const DUPLICATE_DECLARATION: &str = "E0112";
+    /// A row after `otherwise`, or `otherwise` twice.
+    pub const UNREACHABLE_ROW: &str = "E0113";
+    /// A classification or amount without its table.
+    pub const MISSING_TABLE: &str = "E0114";
+    /// A currency code that is not ISO 4217.
+    pub const UNKNOWN_CURRENCY: &str = "E0115";
+    /// An unknown modifier on a schema field.
+    pub const UNKNOWN_MODIFIER: &str = "E0117";
+    /// An assertion about a decision that is not defined, or a claim that does not fit it.
+    pub const BAD_ASSERTION: &str = "E0118";
+}
+
+/// Renders diagnostics as rustc does: code, message, `file:line:col`, the
+/// source line with the span underlined, and the help.
+pub fn render(sources: &Sources, diagnostics: &[Diagnostic], color: bool) -> String {
+    let mut files = SimpleFiles::new();
+    let ids: Vec<usize> = sources
+        .iter()
+        .map(|(_, s)| files.add(s.name.clone(), s.text.clone()))
+        .collect();
+    let file_of = |span: Span| ids.get(span.file.0 as usize).copied().unwrap_or(0);
+    let config = Config::default();
+    let mut out: Vec<u8> = Vec::new();
+    let shown = crate::base::limits::MAX_DIAGNOSTICS_SHOWN;
+    for diagnostic in diagnostics.iter().take(shown) {
+        let long_line = sources.get(diagnostic.span.file).is_some_and(|s| {
+            s.line_len(diagnostic.span.start) > crate::base::limits::MAX_QUOTED_LINE
+        });
+        if long_line {
+            out.extend_from_slice(compact(sources, diagnostic).as_bytes());
+            continue;
+        }
+        let mut labels = vec![
+            Label::primary(
+                file_of(diagnostic.span),
+                diagnostic.span.start..diagnostic.span.end,
+            )
+            .with_message(diagnostic.label.clone()),
+        ];
+        for (span, message) in &diagnostic.secondary {
+            labels.push(
+                Label::secondary(file_of(*span), span.start..span.end)
+                    .with_message(message.clone()),
+            );
+        }
+        let report = match diagnostic.severity {
+            Severity::Error => Report::error(),
+            Severity::Warning => Report::warning(),
+        }
+        .with_code(diagnostic.code)
+        .with_message(diagnostic.message.clone())
+        .with_labels(labels)
+        .with_notes(
+            diagnostic
+                .help
+                .iter()
+                .map(|h| format!("help: {h}"))
+                .collect(),
+        );
+        let mut buffer = if color {
+            termcolor::Buffer::ansi()
+        } else {
+            termcolor::Buffer::no_color()
+        };
+        let result = term::emit_to_write_style(&mut buffer, &config, &files, &report);
+        out.extend_from_slice(buffer.as_slice());
+        if let Err(error) = result {
+            let at = sources.locate(diagnostic.span);
+            out.extend_from_slice(
+                format!(
+                    "{}[{}]: {} at {at} ({error})\n",
+                    severity_word(diagnostic),
+                    diagnostic.code,
+                    diagnostic.message
+                )
+                .as_bytes(),
+            );
+        }
+    }
+    if let Some(hidden) = diagnostics.len().checked_sub(shown).filter(|n| *n > 0) {
+        out.extend_from_slice(
+            format!("… and {hidden} more, not shown: fix these first, or see them all with `--format json`\n\n")
+                .as_bytes(),
+        );
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A diagnostic without its source line, for lines too long to quote.
+fn compact(sources: &Sources, diagnostic: &Diagnostic) -> String {
+    let mut out = format!(
+        "{}[{}]: {}\n  --> {} (the line is too long to show)\n",
+        severity_word(diagnostic),
+        diagnostic.code,
+        diagnostic.message,
+        sources.locate(diagnostic.span)
+    );
+    if let Some(help) = &diagnostic.help {
+        out.push_str(&format!("  = help: {help}\n"));
+    }
+    out.push('\n');
+    out
+}
+
+fn severity_word(diagnostic: &Diagnostic) -> &'static str {
+    match diagnostic.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+/// The machine-readable form of a diagnostic (`--format json`).
+#[derive(Debug, Serialize)]
+pub struct JsonDiagnostic {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub help: Option<String>,
+}
+
+pub fn to_json(sources: &Sources, diagnostics: &[Diagnostic]) -> Vec<JsonDiagnostic> {
+    diagnostics
+        .iter()
+        .map(|d| {
+            let at = sources.locate(d.span);
+            JsonDiagnostic {
+                code: d.code,
+                severity: d.severity,
+                message: d.message.clone(),
+                file: at.file,
+                line: at.line,
+                column: at.column,
+                help: d.help.clone(),
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,309 @@
+//! The compiled form of a checked policy set: flat, index-based, with field
+//! paths resolved to slots and enum members to numbers. The evaluator runs
+//! on this and never sees the AST.
+
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+
+use crate::base::money::{Currency, Money};
+use crate::base::source::{Sources, Span};
+use crate::lang::ast::{ArithOp, CompareOp, Function, KindName};
+use crate::model::schema::{EnumId, Schema, Slot};
+
+/// A known value. `Absent` is the declared meaning of a missing optional
+/// fact (not linked, no request): it equals nothing and orders before nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Bool(bool),
+    Int(i64),
+    Money(Money),
+    Date(NaiveDate),
+    Text(Arc<str>),
+    /// A member of an enum, by index.
+    Member(EnumId, u32),
+    Absent,
+}
+
+/// Index of a node in [`Program::nodes`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NodeId(pub u32);
+
+/// A run of argument nodes in [`Program::args`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Args {
+    pub start: u32,
+    pub len: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    Fact(Slot),
+    Const(Value),
+    Not(NodeId),
+    And(Args),
+    Or(Args),
+    Compare(CompareOp, NodeId, NodeId),
+    In {
+        value: NodeId,
+        set: Args,
+        negated: bool,
+    },
+    InRange {
+        value: NodeId,
+        low: NodeId,
+        high: NodeId,
+        negated: bool,
+    },
+    Arith(ArithOp, NodeId, NodeId),
+    Call(Function, Args),
+}
+
+/// What a decision's outcome can be.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    Eligibility,
+    Action,
+    Classification(EnumId),
+    Amount(Currency),
+}
+
+impl Kind {
+    pub fn name(&self) -> KindName {
+        match self {
+            Kind::Eligibility => KindName::Eligibility,
+            Kind::Action => KindName::Action,
+            Kind::Classification(_) => KindName::Classification,
+            Kind::Amount(_) => KindName::Amount,
+        }
+    }
+}
+
+/// Where a rule or row is written, already rendered as `file:line:col`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Origin {
+    pub span: Span,
+    pub at: String,
+}
+
+/// An `allow` or `deny` rule. `condition` already includes `unless`'s negation;
+/// `None` means the rule always fires.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleIr {
+    pub id: String,
+    pub condition: Option<NodeId>,
+    /// Written `unless C`: `condition` is the `Not` of C.
+    pub unless: bool,
+    pub message: String,
+    pub origin: Origin,
+}
+
+/// A table row; `condition` is `None` for `otherwise`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowIr {
+    /// `row 2` or `otherwise`, for reasons.
+    pub label: String,
+    pub condition: Option<NodeId>,
+    pub value: NodeId,
+    pub message: String,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecisionIr {
+    pub id: String,
+    pub kind: Kind,
+    pub applies: Option<NodeId>,
+    pub notes: Vec<String>,
+    pub denies: Vec<RuleIr>,
+    pub allows: Vec<RuleIr>,
+    pub rows: Vec<RowIr>,
+    pub origin: Origin,
+}
+
+/// An `assert` from the policies, resolved; `credo verify` proves or refutes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssertionIr {
+    pub decision: String,
+    pub claim: ClaimIr,
+    /// Only fact combinations where this holds are considered.
+    pub condition: Option<NodeId>,
+    /// The assertion as written, for reports.
+    pub text: String,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClaimIr {
+    /// The outcome as `credo eval` writes it: `deny`, `not_eligible`, `managed`.
+    Outcome(String),
+    /// Raising this fact never lowers the amount.
+    Monotone(Slot),
+    /// The amount equals this value.
+    Equals(NodeId),
+}
+
+/// A checked, compiled policy set, ready to evaluate.
+#[derive(Debug, Clone)]
+pub struct Program {
+    pub schema: Schema,
+    pub sources: Sources,
+    pub decisions: Vec<DecisionIr>,
+    pub assertions: Vec<AssertionIr>,
+    pub nodes: Vec<Node>,
+    pub args: Vec<NodeId>,
+    /// The slot of `as_of`, which the evaluation date fills.
+    pub as_of: Option<Slot>,
+    /// The conditions again, in the hot path's compiled form.
+    pub(crate) hot: crate::engine::hot::Code,
+}
+
+impl Program {
+    pub fn node(&self, id: NodeId) -> Option<&Node> {
+        self.nodes.get(id.0 as usize)
+    }
+
+    pub fn args(&self, args: Args) -> &[NodeId] {
+        let start = args.start as usize;
+        self.args
+            .get(start..start + args.len as usize)
+            .unwrap_or(&[])
+    }
+
+    pub fn decision(&self, id: &str) -> Option<&DecisionIr> {
+        self.decisions.iter().find(|d| d.id == id)
+    }
+}
+
+/// A node printed back as policy text, canonically (as [`crate::lang::ast::Expr`]'s
+/// `Display` prints it): only the parentheses that are needed.
+pub struct Shown<'p> {
+    program: &'p Program,
+    node: NodeId,
+    /// Parenthesise when the node binds looser than this.
+    min: u8,
+}
+
+impl Program {
+    /// Prints a node as the source expression it was compiled from.
+    pub fn show(&self, node: NodeId) -> Shown<'_> {
+        Shown {
+            program: self,
+            node,
+            min: 0,
+        }
+    }
+
+    /// A value as policy text: `smb`, `"bc-77"`, `1500.00 USD`, `absent`.
+    pub fn show_value(&self, value: &Value) -> String {
+        match value {
+            Value::Bool(b) => b.to_string(),
+            Value::Int(n) => n.to_string(),
+            Value::Money(m) => m.to_string(),
+            Value::Date(d) => d.format("%Y-%m-%d").to_string(),
+            Value::Text(t) => format!("\"{}\"", crate::lang::ast::escape(t)),
+            Value::Member(e, i) => self.schema.member_name(*e, *i).to_owned(),
+            Value::Absent => "absent".to_owned(),
+        }
+    }
+
+    /// Binding strength, as in the AST printer.
+    fn precedence(&self, node: NodeId) -> u8 {
+        match self.node(node) {
+            Some(Node::Or(_)) => 1,
+            Some(Node::And(_)) => 2,
+            Some(Node::Not(_)) => 3,
+            Some(Node::Compare(..) | Node::In { .. } | Node::InRange { .. }) => 4,
+            Some(Node::Arith(ArithOp::Add | ArithOp::Sub, ..)) => 5,
+            Some(Node::Arith(ArithOp::Mul, ..)) => 6,
+            _ => 7,
+        }
+    }
+}
+
+impl Shown<'_> {
+    fn operand(&self, node: NodeId, min: u8) -> Shown<'_> {
+        Shown {
+            program: self.program,
+            node,
+            min,
+        }
+    }
+
+    fn join(&self, f: &mut fmt::Formatter<'_>, args: Args, sep: &str, min: u8) -> fmt::Result {
+        for (i, arg) in self.program.args(args).iter().enumerate() {
+            if i > 0 {
+                f.write_str(sep)?;
+            }
+            write!(f, "{}", self.operand(*arg, min))?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.program.precedence(self.node) < self.min {
+            return write!(f, "({})", self.operand(self.node, 0));
+        }
+        let not = |negated: bool| if negated { "not " } else { "" };
+        match self.program.node(self.node) {
+            None => f.write_str("?"),
+            Some(Node::Fact(slot)) => match self.program.schema.field(*slot) {
+                Some(field) => f.write_str(&field.path),
+                None => f.write_str("?"),
+            },
+            // Literals as written: `150000 USD`, not the rescaled `150000.00 USD`.
+            Some(Node::Const(Value::Money(m))) => write!(f, "{} {}", m.amount, m.currency),
+            Some(Node::Const(v)) => f.write_str(&self.program.show_value(v)),
+            Some(Node::Not(inner)) => write!(f, "not {}", self.operand(*inner, 3)),
+            Some(Node::And(args)) => self.join(f, *args, " and ", 3),
+            Some(Node::Or(args)) => self.join(f, *args, " or ", 2),
+            Some(Node::Compare(op, a, b)) => write!(
+                f,
+                "{} {} {}",
+                self.operand(*a, 5),
+                op.as_str(),
+                self.operand(*b, 5)
+            ),
+            Some(Node::In {
+                value,
+                set,
+                negated,
+            }) => {
+                write!(f, "{} {}in [", self.operand(*value, 5), not(*negated))?;
+                self.join(f, *set, ", ", 5)?;
+                f.write_str("]")
+            }
+            Some(Node::InRange {
+                value,
+                low,
+                high,
+                negated,
+            }) => write!(
+                f,
+                "{} {}in {}..{}",
+                self.operand(*value, 5),
+                not(*negated),
+                self.operand(*low, 5),
+                self.operand(*high, 5)
+            ),
+            Some(Node::Arith(op, a, b)) => {
+                let min = if *op == ArithOp::Mul { 6 } else { 5 };
+                write!(
+                    f,
+                    "{} {} {}",
+                    self.operand(*a, min),
+                    op.as_str(),
+                    self.operand(*b, min + 1)
+                )
+            }
+            Some(Node::Call(func, args)) => {
+                write!(f, "{}(", func.as_str())?;
+                self.join(f, *args, ", ", 0)?;
+                f.write_str(")")
+            }
+        }
+    }
+}

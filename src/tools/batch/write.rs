@@ -1,0 +1,228 @@
+//! Writes one JSON line per account from compact verdicts. Every string a
+//! record can hold (ids, messages, places, notes, member names, paths) is
+//! escaped once, when the writer is made; a record is then a concatenation.
+//! The decision objects are the ones `credo eval --format json` prints.
+
+use std::io::Write as _;
+
+use chrono::NaiveDate;
+
+use crate::engine::verdict::{self, Answer, Cause, Verdicts};
+use crate::input::facts::FactProblem;
+use crate::model::ir::{Kind, Program};
+
+/// Pre-escaped pieces of every record.
+#[derive(Debug, Clone)]
+pub struct RecordWriter {
+    decisions: Vec<DecisionParts>,
+    /// `"account.segment"` for each slot.
+    paths: Vec<String>,
+    /// Slots in the order of their paths, as missing facts are listed.
+    by_path: Vec<u32>,
+}
+
+#[derive(Debug, Clone)]
+struct DecisionParts {
+    /// `{"id":"..","kind":"..","outcome":`
+    head: String,
+    /// Each reason object, by cause.
+    denies: Vec<String>,
+    allows: Vec<String>,
+    rows: Vec<String>,
+    not_applicable: String,
+    applies_unknown: String,
+    no_rule_allowed: String,
+    /// `"managed"` for each member of a classification.
+    members: Vec<String>,
+    /// The notes array.
+    notes: String,
+}
+
+fn json(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned())
+}
+
+fn reason(d: &crate::model::ir::DecisionIr, cause: Cause) -> String {
+    serde_json::to_string(&verdict::reason(d, cause)).unwrap_or_default()
+}
+
+impl RecordWriter {
+    pub fn new(program: &Program) -> RecordWriter {
+        let decisions = program
+            .decisions
+            .iter()
+            .map(|d| {
+                let members = match d.kind {
+                    Kind::Classification(id) => program
+                        .schema
+                        .enum_type(id)
+                        .map(|e| e.members.iter().map(|m| json(m)).collect())
+                        .unwrap_or_default(),
+                    _ => Vec::new(),
+                };
+                DecisionParts {
+                    head: format!(
+                        "{{\"id\":{},\"kind\":{},\"outcome\":",
+                        json(&d.id),
+                        json(d.kind.name().as_str())
+                    ),
+                    denies: (0..d.denies.len() as u32)
+                        .map(|i| reason(d, Cause::Deny(i)))
+                        .collect(),
+                    allows: (0..d.allows.len() as u32)
+                        .map(|i| reason(d, Cause::Allow(i)))
+                        .collect(),
+                    rows: (0..d.rows.len() as u32)
+                        .map(|i| reason(d, Cause::Row(i)))
+                        .collect(),
+                    not_applicable: reason(d, Cause::NotApplicable),
+                    applies_unknown: reason(d, Cause::AppliesUnknown),
+                    no_rule_allowed: reason(d, Cause::NoRuleAllowed),
+                    members,
+                    notes: serde_json::to_string(&d.notes).unwrap_or_default(),
+                }
+            })
+            .collect();
+        let paths: Vec<String> = program
+            .schema
+            .fields
+            .iter()
+            .map(|f| json(&f.path))
+            .collect();
+        let mut by_path: Vec<u32> = (0..paths.len() as u32).collect();
+        by_path.sort_by(|a, b| {
+            let path = |s: &u32| {
+                program
+                    .schema
+                    .fields
+                    .get(*s as usize)
+                    .map(|f| f.path.as_str())
+            };
+            path(a).cmp(&path(b))
+        });
+        RecordWriter {
+            decisions,
+            paths,
+            by_path,
+        }
+    }
+
+    /// `{"line":N,"as_of":..,"decisions":[..]}` and a newline; `warnings`
+    /// follow the decisions when the facts had any.
+    pub fn record(
+        &self,
+        line: u64,
+        verdicts: &Verdicts,
+        as_of: NaiveDate,
+        warnings: &[FactProblem],
+        out: &mut Vec<u8>,
+    ) {
+        let _ = write!(
+            out,
+            "{{\"line\":{line},\"as_of\":\"{}\",\"decisions\":[",
+            as_of.format("%Y-%m-%d")
+        );
+        for (k, v) in verdicts.iter().enumerate() {
+            let Some(parts) = self.decisions.get(v.decision as usize) else {
+                continue;
+            };
+            if k > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(parts.head.as_bytes());
+            match v.answer {
+                Answer::Eligible => out.extend_from_slice(b"\"eligible\""),
+                Answer::NotEligible => out.extend_from_slice(b"\"not_eligible\""),
+                Answer::Permit => out.extend_from_slice(b"\"permit\""),
+                Answer::Deny => out.extend_from_slice(b"\"deny\""),
+                Answer::NotApplicable => out.extend_from_slice(b"\"not_applicable\""),
+                Answer::Undetermined => out.extend_from_slice(b"\"undetermined\""),
+                Answer::Member(i) => match parts.members.get(i as usize) {
+                    Some(m) => out.extend_from_slice(m.as_bytes()),
+                    None => out.extend_from_slice(b"\"?\""),
+                },
+                Answer::Amount(m) => {
+                    let mut amount = m.amount;
+                    amount.rescale(m.currency.minor_digits());
+                    let _ = write!(out, "\"{amount} {}\"", m.currency);
+                }
+            }
+            out.extend_from_slice(b",\"reasons\":[");
+            for (j, cause) in verdicts.causes(v).iter().enumerate() {
+                if j > 0 {
+                    out.push(b',');
+                }
+                let text = match *cause {
+                    Cause::Deny(i) => parts.denies.get(i as usize),
+                    Cause::Allow(i) => parts.allows.get(i as usize),
+                    Cause::Row(i) => parts.rows.get(i as usize),
+                    Cause::NotApplicable => Some(&parts.not_applicable),
+                    Cause::AppliesUnknown => Some(&parts.applies_unknown),
+                    Cause::NoRuleAllowed => Some(&parts.no_rule_allowed),
+                };
+                out.extend_from_slice(text.map_or("{}", String::as_str).as_bytes());
+            }
+            out.extend_from_slice(b"],\"missing\":[");
+            let missing = verdicts.missing(v);
+            if !missing.is_empty() {
+                let mut first = true;
+                for &slot in &self.by_path {
+                    if missing.contains(crate::model::schema::Slot(slot))
+                        && let Some(path) = self.paths.get(slot as usize)
+                    {
+                        if !first {
+                            out.push(b',');
+                        }
+                        first = false;
+                        out.extend_from_slice(path.as_bytes());
+                    }
+                }
+            }
+            out.extend_from_slice(b"],\"notes\":");
+            if v.answer == Answer::NotApplicable {
+                out.extend_from_slice(b"[]");
+            } else {
+                out.extend_from_slice(parts.notes.as_bytes());
+            }
+            out.push(b'}');
+        }
+        out.push(b']');
+        if !warnings.is_empty() {
+            out.extend_from_slice(b",\"warnings\":");
+            problems(warnings, out);
+        }
+        out.extend_from_slice(b"}\n");
+    }
+
+    /// `{"line":N,"errors":[{"path":..,"message":..,"help":..}]}` and a newline.
+    pub fn error(&self, line: u64, problems_found: &[FactProblem], out: &mut Vec<u8>) {
+        let _ = write!(out, "{{\"line\":{line},\"errors\":");
+        problems(problems_found, out);
+        out.extend_from_slice(b"}\n");
+    }
+}
+
+/// One problem in a record.
+#[derive(serde::Serialize)]
+struct Problem<'a> {
+    path: &'a str,
+    message: String,
+    help: Option<&'a str>,
+}
+
+/// A JSON list of problems: path, message (with the column for broken
+/// JSON), help.
+fn problems(found: &[FactProblem], out: &mut Vec<u8>) {
+    let list: Vec<Problem<'_>> = found
+        .iter()
+        .map(|p| Problem {
+            path: &p.path,
+            message: match p.position {
+                Some((_, column)) => format!("{} (column {column})", p.message),
+                None => p.message.clone(),
+            },
+            help: p.help.as_deref(),
+        })
+        .collect();
+    let _ = serde_json::to_writer(&mut *out, &list);
+}

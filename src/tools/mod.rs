@@ -1,0 +1,10 @@
+//! The tools built on the engine: explain, coverage and policy tests,
+//! verify, whatif, diff and batch.
+
+pub mod batch;
+pub mod coverage;
+pub mod diff;
+pub mod explain;
+pub mod policy_tests;
+pub mod verify;
+pub mod whatif;
