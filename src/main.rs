@@ -146,6 +146,11 @@ enum Command {
         /// One JSON fact document per line.
         corpus: PathBuf,
     },
+    /// List the diagnostic codes, or explain one with an example (`credo codes E0101`).
+    Codes {
+        /// The code to explain, such as `E0101`.
+        code: Option<String>,
+    },
     /// Decide every decision and assertion over all fact combinations.
     Verify {
         #[arg(long, default_value = "policies")]
@@ -252,6 +257,7 @@ fn main() -> ExitCode {
             limits,
         } => check(&policies, format, &limits.limits()),
         Command::Verify { policies, format } => verify(&policies, format),
+        Command::Codes { code } => codes(code.as_deref()),
         Command::Diff {
             old,
             new,
@@ -410,6 +416,20 @@ fn fmt(paths: &[PathBuf], check_only: bool) -> Result<(), Exit> {
     } else {
         Ok(())
     }
+}
+
+fn codes(code: Option<&str>) -> Result<(), Exit> {
+    let Some(code) = code else {
+        print!("{}", credo::tools::codes::list());
+        return Ok(());
+    };
+    let page = credo::tools::codes::describe(code, std::io::stdout().is_terminal() && color())
+        .map_err(|e| {
+            eprintln!("error: {e}");
+            Exit(2)
+        })?;
+    print!("{page}");
+    Ok(())
 }
 
 fn verify(dir: &Path, format: DiagnosticFormat) -> Result<(), Exit> {

@@ -2,6 +2,7 @@
 //! verify, whatif, diff and batch.
 
 pub mod batch;
+pub mod codes;
 pub mod coverage;
 pub mod diff;
 pub mod explain;
