@@ -142,6 +142,11 @@ pub const BOOK: &[CodeDoc] = &[
         "an assertion that names no decision or does not fit it",
         "E0118"
     ),
+    doc!(
+        codes::EMPTY_RANGE,
+        "a range that starts after it ends (a warning)",
+        "W0101"
+    ),
 ];
 
 /// The entry for `code` (`E0101` or `e0101`).
