@@ -7,5 +7,6 @@ pub mod coverage;
 pub mod diff;
 pub mod explain;
 pub mod policy_tests;
+pub mod snapshot;
 pub mod verify;
 pub mod whatif;
