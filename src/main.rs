@@ -508,7 +508,8 @@ fn snapshot(
     } else {
         Mode::Record
     };
-    let report = snapshot::settle(&entries, &snapshots, mode, prune).map_err(io_error)?;
+    let report =
+        snapshot::settle(&entries, &snapshots, mode, paths.is_empty(), prune).map_err(io_error)?;
     print!("{}", report.text);
     if report.failing {
         return Err(Exit(1));

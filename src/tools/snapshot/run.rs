@@ -142,12 +142,14 @@ pub struct Report {
     pub failing: bool,
 }
 
-/// Compares, reports and writes as `mode` says; prunes obsolete snapshots
-/// when asked.
+/// Compares, reports and writes as `mode` says. When `entries` are every
+/// example (`whole`), snapshots without one are reported, and removed when
+/// `prune` says so; a run over chosen examples cannot tell.
 pub fn settle(
     entries: &[Entry],
     snapshots: &Path,
     mode: Mode,
+    whole: bool,
     prune: bool,
 ) -> std::io::Result<Report> {
     use std::fmt::Write as _;
@@ -188,7 +190,9 @@ pub fn settle(
         }
     }
     let stems: Vec<String> = entries.iter().map(|e| e.name.clone()).collect();
-    report.obsolete = orphans(snapshots, &stems)?;
+    if whole {
+        report.obsolete = orphans(snapshots, &stems)?;
+    }
     for orphan in &report.obsolete {
         if prune {
             remove(orphan)?;
