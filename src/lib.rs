@@ -38,23 +38,44 @@
 //! ```
 
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
+// The phases, public for the tools and tests built on them, but hidden
+// from the documentation: they are not a stable interface. The facade and
+// the types it returns are re-exported below.
+#[doc(hidden)]
 pub mod base;
+#[doc(hidden)]
 pub mod engine;
+#[doc(hidden)]
 pub mod input;
+#[doc(hidden)]
 pub mod lang;
+#[doc(hidden)]
 pub mod model;
+#[doc(hidden)]
+#[cfg(feature = "testing")]
 pub mod testing;
+#[doc(hidden)]
 pub mod tools;
 
 mod policy_set;
 
 pub use base::hash::PolicyHash;
-pub use input::facts::Format;
+pub use engine::eval::EvalError;
+pub use engine::outcome::{AsOfSource, DecisionOutcome, Evaluation, Outcome, Reason};
+pub use input::facts::{FactProblem, Facts, Format};
+pub use lang::diagnostics::{
+    JsonDiagnostic, Severity, render as render_diagnostics, to_json as diagnostics_json,
+};
 pub use policy_set::{
     DecisionInfo, FactErrors, LoadError, LoadedFacts, Options, PolicySet, Rejected,
     UnknownDecision, today,
 };
+pub use tools::diff::{Diff, LineProblem};
+pub use tools::explain::Explanation;
+pub use tools::verify::{Report as VerifyReport, Unreproducible};
+pub use tools::whatif::{Whatif, WhatifError};
 
 use std::path::Path;
 
@@ -67,12 +88,16 @@ pub use lang::diagnostics::Diagnostic;
 /// diagnostic with the sources they point into.
 #[derive(Debug)]
 pub struct Checked {
+    /// The compiled program, when the set has no errors.
     pub program: Option<Program>,
+    /// The policy files, for rendering the diagnostics.
     pub sources: Sources,
+    /// Every error and warning, in file order.
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl Checked {
+    /// Whether any diagnostic is an error (warnings leave the set usable).
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }

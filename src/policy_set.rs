@@ -34,7 +34,12 @@ pub struct PolicySet {
 pub enum LoadError {
     /// The directory itself could not be listed.
     #[error("cannot read the policy directory `{dir}`: {source}")]
-    Directory { dir: String, source: std::io::Error },
+    Directory {
+        /// The directory as the caller named it.
+        dir: String,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
     /// The set has errors; every diagnostic, with the sources they point into.
     #[error("{}", Rejected::summary(.0))]
     Rejected(Rejected),
@@ -43,7 +48,9 @@ pub enum LoadError {
 /// A policy set refused by the checker, with everything needed to show why.
 #[derive(Debug, Clone)]
 pub struct Rejected {
+    /// The policy files the diagnostics point into.
     pub sources: Sources,
+    /// Every error and warning.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -58,6 +65,7 @@ impl Rejected {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("no decision `{id}`{}", .suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default())]
 pub struct UnknownDecision {
+    /// The id as asked for.
     pub id: String,
     /// The closest defined id, when one is close.
     pub suggestion: Option<String>,
@@ -67,12 +75,14 @@ pub struct UnknownDecision {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the facts have {}", crate::base::plural(.problems.len(), "problem"))]
 pub struct FactErrors {
+    /// Every problem, in document order.
     pub problems: Vec<FactProblem>,
 }
 
 /// One account's facts, loaded against the set's schema.
 #[derive(Debug, Clone)]
 pub struct LoadedFacts {
+    /// The facts, slot by slot; what was not given is unknown.
     pub facts: Facts,
     /// Fields the schema does not know: the facts are usable, but say so.
     pub warnings: Vec<FactProblem>,
@@ -90,7 +100,9 @@ pub struct Options {
 /// A decision of the catalog, as listed to callers.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DecisionInfo {
+    /// The decision's id, as policies and requests name it.
     pub id: String,
+    /// Eligibility, action, classification or amount.
     #[serde(serialize_with = "kind_name")]
     pub kind: KindName,
 }

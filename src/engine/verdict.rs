@@ -47,7 +47,7 @@ pub enum Cause {
 /// One decision's compact answer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
-    /// Index in [`Program::decisions`].
+    /// Index in the program's decisions ([`crate::model::ir::Model::decisions`]).
     pub decision: u32,
     pub answer: Answer,
     causes: Causes,

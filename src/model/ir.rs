@@ -147,7 +147,7 @@ pub enum ClaimIr {
 
 /// A checked policy set as pure data: the schema, every decision and
 /// assertion as flat nodes, and the hash of the text it came from. The
-/// engine compiles it into a [`crate::engine::program::Model`].
+/// engine compiles it into a [`crate::engine::program::Program`].
 #[derive(Debug, Clone)]
 pub struct Model {
     pub schema: Schema,

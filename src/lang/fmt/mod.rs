@@ -1,7 +1,7 @@
 //! `credo fmt`: one canonical layout for policy files.
 //!
-//! The layout is printed from the AST ([`layout`]); comments, which the AST
-//! does not hold, are read from the source ([`comments`]) and put back where
+//! The layout is printed from the AST (`layout`); comments, which the AST
+//! does not hold, are read from the source (`comments`) and put back where
 //! they were relative to the code. Formatting keeps the meaning (the
 //! formatted text parses to the same AST) and is idempotent.
 

@@ -22,7 +22,7 @@ pub const MAX_NESTING: usize = 64;
 /// Parses one policy file; on failure returns every problem found.
 ///
 /// A file that does not parse is parsed again piece by piece (see
-/// [`recover`]), so one slip does not hide the others.
+/// `recover`), so one slip does not hide the others.
 pub fn parse(file: FileId, text: &str) -> Result<ast::File, Vec<Diagnostic>> {
     check_nesting(file, text)?;
     match CredoParser::parse(Rule::file, text) {
