@@ -17,6 +17,7 @@
 //! ```
 //! use credo::{Format, Limits, Options, PolicySet, Source, Sources};
 //!
+//! # fn main() -> Result<(), credo::Error> {
 //! let mut sources = Sources::default();
 //! sources.add(Source::new("example.credo", r#"
 //!     schema { account { segment: enum { smb, enterprise } } }
@@ -24,17 +25,18 @@
 //!       allow smb when account.segment == smb because "SMB accounts qualify"
 //!     }
 //! "#));
-//! let set = PolicySet::from_sources(sources, &Limits::default()).expect("the policy checks");
-//! let loaded = set
-//!     .facts("account: {segment: smb}", Format::Yaml, &Limits::default())
-//!     .expect("the facts load");
+//! // Each phase's error converts into `credo::Error`.
+//! let set = PolicySet::from_sources(sources, &Limits::default())?;
+//! let loaded = set.facts("account: {segment: smb}", Format::Yaml, &Limits::default())?;
 //! let options = Options {
 //!     as_of: chrono::NaiveDate::from_ymd_opt(2026, 11, 25),
 //!     decisions: vec![],
 //! };
-//! let evaluation = set.evaluate(&loaded.facts, &options).expect("it evaluates");
+//! let evaluation = set.evaluate(&loaded.facts, &options)?;
 //! assert_eq!(evaluation.decisions[0].outcome.as_text(), "eligible");
 //! assert_eq!(evaluation.policy_hash, set.hash());
+//! # Ok(())
+//! # }
 //! ```
 
 #![forbid(unsafe_code)]
@@ -69,7 +71,7 @@ pub use lang::diagnostics::{
     JsonDiagnostic, Severity, render as render_diagnostics, to_json as diagnostics_json,
 };
 pub use policy_set::{
-    DecisionInfo, FactErrors, LoadError, LoadedFacts, Options, PolicySet, Rejected,
+    DecisionInfo, Error, FactErrors, LoadError, LoadedFacts, Options, PolicySet, Rejected,
     UnknownDecision, today,
 };
 pub use tools::diff::{Diff, LineProblem};

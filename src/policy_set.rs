@@ -21,6 +21,29 @@ use crate::lang::ast::KindName;
 use crate::lang::diagnostics::Diagnostic;
 use crate::tools::{diff, explain, verify, whatif};
 
+/// Anything the facade can fail with: each phase's error, joined.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The policy set could not be read or did not check.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// The facts could not be loaded against the schema.
+    #[error(transparent)]
+    Facts(#[from] FactErrors),
+    /// A decision id the set does not define.
+    #[error(transparent)]
+    UnknownDecision(#[from] UnknownDecision),
+    /// An evaluation could not finish (an amount overflowed).
+    #[error(transparent)]
+    Eval(#[from] EvalError),
+    /// What-if could not search.
+    #[error(transparent)]
+    Whatif(#[from] whatif::WhatifError),
+    /// Verify found a counterexample the evaluator does not reproduce.
+    #[error(transparent)]
+    Verify(#[from] verify::Unreproducible),
+}
+
 /// A policy set that checked without errors, compiled and ready.
 #[derive(Debug, Clone)]
 pub struct PolicySet {
