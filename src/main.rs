@@ -355,7 +355,8 @@ fn fmt(paths: &[PathBuf], check_only: bool) -> Result<(), Exit> {
     for path in &files {
         let name = path.display().to_string();
         let mut sources = credo::Sources::default();
-        let (text, result) = match std::fs::read(path).map(String::from_utf8) {
+        let read = credo::base::io::read_path(path, Limits::default().max_policy_bytes);
+        let (text, result) = match read.map(String::from_utf8) {
             Ok(Ok(text)) => {
                 let file = sources.add(credo::Source::new(name.clone(), text.clone()));
                 let result = credo::lang::fmt::format(file, &text);
@@ -386,12 +387,18 @@ fn fmt(paths: &[PathBuf], check_only: bool) -> Result<(), Exit> {
         if formatted == text {
             continue;
         }
-        changed += 1;
         if check_only {
+            changed += 1;
             print!("{}", credo::lang::fmt::diff(&name, &text, &formatted));
-        } else if let Err(e) = credo::lang::fmt::write_atomically(path, &formatted) {
-            eprintln!("error: cannot write `{name}`: {e}");
-            broken += 1;
+        } else {
+            match credo::base::io::write_atomically(path, formatted.as_bytes(), disk_full_after()) {
+                // Only a file written counts as reformatted.
+                Ok(()) => changed += 1,
+                Err(e) => {
+                    eprintln!("error: cannot write {e}");
+                    broken += 1;
+                }
+            }
         }
     }
     let verb = if check_only {
@@ -464,8 +471,8 @@ fn diff(
             Exit(2)
         })?;
     let default = as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
-    let result =
-        credo::tools::diff::diff(&old, &new, &text, &name, default).map_err(|problems| {
+    let result = credo::tools::diff::diff_dated(&old, &new, &text, &name, default, as_of.is_some())
+        .map_err(|problems| {
             for p in problems {
                 eprintln!("{}", p.message);
             }
@@ -735,27 +742,57 @@ fn batch(
         return Err(Exit(1));
     };
     let stdin = input == Path::new("-");
-    let (reader, size): (Box<dyn std::io::BufRead>, Option<u64>) = if stdin {
+    if let Some(output) = output {
+        // Before anything is opened for writing: `-o X` with X the input (or
+        // a link to it) would truncate what is about to be read.
+        let source = if stdin {
+            Path::new("/dev/stdin")
+        } else {
+            input
+        };
+        if credo::base::io::same_file(source, output) {
+            eprintln!(
+                "error: {}",
+                credo::base::io::WriteError::SameAsInput(output.display().to_string())
+            );
+            return Err(Exit(2));
+        }
+    }
+    let (mut reader, size): (Box<dyn std::io::BufRead>, Option<u64>) = if stdin {
         (Box::new(std::io::stdin().lock()), None)
     } else {
-        let file = std::fs::File::open(input).map_err(|e| {
-            eprintln!("error: {}: cannot read: {e}", input.display());
-            Exit(2)
-        })?;
+        let file = std::fs::File::open(input)
+            .and_then(|f| match f.metadata() {
+                Ok(m) if m.is_dir() => Err(std::io::Error::new(
+                    std::io::ErrorKind::IsADirectory,
+                    "it is a directory",
+                )),
+                _ => Ok(f),
+            })
+            .map_err(|e| {
+                eprintln!("error: {}: cannot read: {e}", input.display());
+                Exit(2)
+            })?;
         let size = file.metadata().ok().map(|m| m.len());
         (
             Box::new(std::io::BufReader::with_capacity(1 << 20, file)),
             size,
         )
     };
-    let sink: Box<dyn Write + Send> = match output {
-        Some(path) => Box::new(std::fs::File::create(path).map_err(|e| {
-            eprintln!("error: {}: cannot write: {e}", path.display());
-            Exit(2)
-        })?),
-        None => Box::new(std::io::stdout()),
+    // Nothing reaches the output path until the run is done: the records go
+    // to a temporary file beside it, renamed into place only on success.
+    let mut file = match output {
+        Some(path) => Some(
+            credo::base::io::AtomicFile::create(path)
+                .map_err(|e| {
+                    eprintln!("error: cannot write {e}");
+                    Exit(2)
+                })?
+                .fail_after(disk_full_after()),
+        ),
+        None => None,
     };
-    let mut sink = std::io::BufWriter::with_capacity(1 << 20, sink);
+    stop_on_signals();
     let options = credo::tools::batch::Options {
         jobs: jobs.map_or_else(
             || std::thread::available_parallelism().map_or(1, usize::from),
@@ -783,14 +820,66 @@ fn batch(
             bar.set_message(format!("{} lines", s.read));
         }
     };
-    let result = credo::tools::batch::run(&program, reader, &mut sink, options, &progress);
+    let mut result = match file.as_mut() {
+        Some(file) => credo::tools::batch::run(
+            &program,
+            &mut reader,
+            &mut WholeRecords(file),
+            options,
+            &progress,
+        ),
+        None => credo::tools::batch::run(
+            &program,
+            &mut reader,
+            &mut WholeRecords(std::io::stdout()),
+            options,
+            &progress,
+        ),
+    };
+    if let Err(credo::tools::batch::BatchError::Spawn(e)) = &result {
+        eprintln!("warning: cannot start worker threads ({e}); running on one");
+        let options = credo::tools::batch::Options { jobs: 1, ..options };
+        result = match file.as_mut() {
+            Some(file) => credo::tools::batch::run(
+                &program,
+                &mut reader,
+                &mut WholeRecords(file),
+                options,
+                &progress,
+            ),
+            None => credo::tools::batch::run(
+                &program,
+                &mut reader,
+                &mut WholeRecords(std::io::stdout()),
+                options,
+                &progress,
+            ),
+        };
+    }
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
     let summary = result.map_err(|e| {
-        eprintln!("error: {e}");
+        match &e {
+            // A reader downstream that stopped (`| head`) is no error.
+            credo::tools::batch::BatchError::Write(w)
+                if w.kind() == std::io::ErrorKind::BrokenPipe =>
+            {
+                return Exit(0);
+            }
+            _ => eprintln!("error: {e}"),
+        }
+        if let Some(output) = output {
+            eprintln!("  `{}` was left as it was", output.display());
+        }
         Exit(2)
     })?;
+    if let Some(file) = file {
+        file.commit().map_err(|e| {
+            eprintln!("error: cannot write {e}");
+            Exit(2)
+        })?;
+    }
     eprintln!(
         "{} lines read: {} evaluated, {} failed, {} blank",
         summary.read, summary.evaluated, summary.failed, summary.blank
@@ -799,4 +888,90 @@ fn batch(
         return Err(Exit(1));
     }
     Ok(())
+}
+
+/// The test seam for a full disk: `CREDO_TEST_DISK_FULL_AFTER=N` makes every
+/// file credo writes fail, as on a full disk, after N bytes.
+fn disk_full_after() -> Option<u64> {
+    std::env::var("CREDO_TEST_DISK_FULL_AFTER")
+        .ok()?
+        .parse()
+        .ok()
+}
+
+/// Held while a batch of whole records is written, and by a signal that
+/// stops the run: so a signal lands between records, never inside one.
+static WRITING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Whole records written to the output so far, for the message on a signal.
+static RECORDS_WRITTEN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// An output that takes batch's writes (each a run of whole records) one at
+/// a time under [`WRITING`].
+struct WholeRecords<W>(W);
+
+impl<W: Write> Write for WholeRecords<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        let _writing = WRITING
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.0.write_all(buf)?;
+        self.0.flush()?;
+        let records = buf.iter().filter(|b| **b == b'\n').count() as u64;
+        RECORDS_WRITTEN.fetch_add(records, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// On SIGINT or SIGTERM: wait for the records being written, remove every
+/// temporary file not yet renamed into place (so an output file is left as
+/// it was), and exit 130 or 143.
+fn stop_on_signals() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            let _writing = WRITING
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let (abandoned, files) = credo::base::io::abandon_pending();
+            let name = if signal == SIGINT {
+                "SIGINT"
+            } else {
+                "SIGTERM"
+            };
+            let written = RECORDS_WRITTEN.load(std::sync::atomic::Ordering::Relaxed);
+            let what = if files > 0 {
+                "the output file was left as it was".to_owned()
+            } else if written == 0 {
+                "nothing was written".to_owned()
+            } else {
+                format!("{} written, each whole", counted(written, "record"))
+            };
+            let _ = writeln!(std::io::stderr(), "error: stopped by {name}; {what}");
+            drop(abandoned);
+            std::process::exit(128 + signal);
+        }
+    });
+}
+
+/// `1 record`, `2 records`: a count with its noun.
+fn counted(n: impl Into<u64>, noun: &str) -> String {
+    let n = n.into();
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
