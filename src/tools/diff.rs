@@ -380,8 +380,13 @@ fn signed(before: &Money, after: &Money) -> Option<String> {
 /// The text report.
 pub fn render(diff: &Diff, corpus: &str, old: &str, new: &str) -> String {
     let mut out = format!(
-        "diff over {} accounts in {corpus}\n  old policies: {old}\n  new policies: {new}\n",
-        diff.accounts
+        "diff over {} {} in {corpus}\n  old policies: {old}\n  new policies: {new}\n",
+        diff.accounts,
+        if diff.accounts == 1 {
+            "account"
+        } else {
+            "accounts"
+        }
     );
     if let (true, Some(date)) = (diff.as_of_overrides, diff.as_of) {
         let _ = writeln!(

@@ -128,6 +128,9 @@ impl Session {
             for w in &loaded.warnings {
                 let mut problem = w.clone();
                 problem.severity = Severity::Error;
+                if let Some(message) = problem.message.strip_suffix(", ignored") {
+                    problem.message = message.to_owned();
+                }
                 say!("{}", problem.render(&name));
             }
             say!("error: with --strict, a fact the schema does not know is an error");
