@@ -604,3 +604,26 @@ fn man_writes_a_page_per_command_and_completions_cover_four_shells() {
         assert!(ran.stdout.contains("input-format"), "{shell}");
     }
 }
+
+#[test]
+fn batch_runs_on_one_thread_when_no_worker_thread_can_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("accounts.jsonl");
+    std::fs::write(&input, accounts(600)).unwrap();
+    // A default thread stack of 2^60 bytes cannot be mapped: every thread
+    // spawned without an explicit size fails, as under a pids or memory limit.
+    let starved = run(credo()
+        .env("RUST_MIN_STACK", "1152921504606846976")
+        .args(["batch", "--jobs", "4"])
+        .arg(&input));
+    assert_eq!(starved.code, 0, "{}", starved.stderr);
+    assert!(
+        starved.stderr.contains("cannot start worker threads")
+            && starved.stderr.contains("running on one"),
+        "{}",
+        starved.stderr
+    );
+    let normal = run(credo().args(["batch", "--jobs", "1"]).arg(&input));
+    assert_eq!(normal.code, 0, "{}", normal.stderr);
+    assert_eq!(starved.stdout, normal.stdout);
+}

@@ -50,37 +50,52 @@ impl<W: Write> Write for WholeRecords<W> {
 
 /// On SIGINT or SIGTERM: wait for the records being written, remove every
 /// temporary file not yet renamed into place (so an output file is left as
-/// it was), and exit 130 or 143.
+/// it was), and exit 130 or 143. The handlers are registered by the thread
+/// that serves them, so that when no thread can start the signals keep
+/// their default action rather than being caught and never served.
 pub fn stop_on_signals() {
     use signal_hook::consts::{SIGINT, SIGTERM};
-    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
-        return;
+    let (ready, registered) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("signals".to_owned())
+        .stack_size(256 << 10)
+        .spawn(move || {
+            let signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]);
+            let _ = ready.send(());
+            let Ok(mut signals) = signals else {
+                return;
+            };
+            if let Some(signal) = signals.forever().next() {
+                stop(signal);
+            }
+        });
+    if spawned.is_ok() {
+        let _ = registered.recv();
+    }
+}
+
+fn stop(signal: i32) -> ! {
+    let _writing = WRITING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let (abandoned, files) = credo::base::io::abandon_pending();
+    let name = if signal == signal_hook::consts::SIGINT {
+        "SIGINT"
+    } else {
+        "SIGTERM"
     };
-    std::thread::spawn(move || {
-        if let Some(signal) = signals.forever().next() {
-            let _writing = WRITING
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let (abandoned, files) = credo::base::io::abandon_pending();
-            let name = if signal == SIGINT {
-                "SIGINT"
-            } else {
-                "SIGTERM"
-            };
-            let written = RECORDS_WRITTEN.load(Ordering::Relaxed);
-            let what = if files > 0 {
-                "the output file was left as it was".to_owned()
-            } else if written == 0 {
-                "nothing was written".to_owned()
-            } else {
-                format!(
-                    "{} written, each whole",
-                    crate::output::counted(written, "record")
-                )
-            };
-            say!("error: stopped by {name}; {what}");
-            drop(abandoned);
-            std::process::exit(128 + signal);
-        }
-    });
+    let written = RECORDS_WRITTEN.load(Ordering::Relaxed);
+    let what = if files > 0 {
+        "the output file was left as it was".to_owned()
+    } else if written == 0 {
+        "nothing was written".to_owned()
+    } else {
+        format!(
+            "{} written, each whole",
+            crate::output::counted(written, "record")
+        )
+    };
+    say!("error: stopped by {name}; {what}");
+    drop(abandoned);
+    std::process::exit(128 + signal);
 }
