@@ -592,9 +592,19 @@ fn man_writes_a_page_per_command_and_completions_cover_four_shells() {
     let dir = tempfile::tempdir().unwrap();
     let ran = run(credo().arg("man").arg("--out").arg(dir.path()));
     assert_eq!(ran.code, 0, "{}", ran.stderr);
+    // A new file gets the mode a plain create gives (0666 less the umask),
+    // not a temporary file's 0600.
+    let plain = dir.path().join("plain");
+    std::fs::write(&plain, "").unwrap();
+    let mode = |p: &Path| {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(p).unwrap().mode() & 0o777
+    };
     for page in ["credo.1", "credo-eval.1", "credo-batch.1", "credo-fmt.1"] {
-        let text = std::fs::read_to_string(dir.path().join(page)).unwrap();
+        let path = dir.path().join(page);
+        let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains(".TH"), "{page}");
+        assert_eq!(mode(&path), mode(&plain), "{page}");
     }
     assert!(leftovers(dir.path()).is_empty());
     for shell in ["bash", "zsh", "fish", "powershell"] {

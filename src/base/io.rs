@@ -12,7 +12,7 @@
 //! leaves the previous file, or no file, never a torn one.
 
 use std::fs::{File, Metadata, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead as _, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
@@ -100,8 +100,6 @@ pub fn read_lines(
         }
     }
 }
-
-use std::io::BufRead as _;
 
 /// Whether two paths name the same file (same device and inode), through
 /// any links. A path that does not exist is no file.
@@ -223,17 +221,23 @@ impl AtomicFile {
             _ => PathBuf::from("."),
         };
         let mut files = pending();
-        let temporary = tempfile::Builder::new()
-            .prefix(".credo-")
-            .suffix(".tmp")
-            .tempfile_in(&dir)
-            .map_err(|e| WriteError::Io {
-                path: shown.clone(),
-                error: io::Error::new(
-                    e.kind(),
-                    format!("cannot create a file in `{}`: {e}", dir.display()),
-                ),
-            })?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".credo-").suffix(".tmp");
+        // A new file gets the mode a plain create would give it (0666 less
+        // the umask), not a temporary file's 0600; a replaced one gets its
+        // old mode at the commit.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let temporary = builder.tempfile_in(&dir).map_err(|e| WriteError::Io {
+            path: shown.clone(),
+            error: io::Error::new(
+                e.kind(),
+                format!("cannot create a file in `{}`: {e}", dir.display()),
+            ),
+        })?;
         files.push(temporary.path().to_path_buf());
         drop(files);
         Ok(AtomicFile {
