@@ -31,6 +31,9 @@ pub struct Args {
     as_of: AsOfArgs,
     #[arg(long, value_enum, default_value_t = DiagnosticFormat::Text)]
     format: DiagnosticFormat,
+    /// Unknown fact fields and sections are errors, not warnings.
+    #[arg(long)]
+    strict: bool,
     /// One JSON fact document per line; `-` for stdin.
     corpus: PathBuf,
     /// Largest corpus, in bytes (each line is one fact document, at most --max-fact-bytes).
@@ -90,7 +93,19 @@ pub fn run(args: Args) -> Result<(), Exit> {
             Exit(2)
         })?;
     for w in &result.warnings {
-        say!("{w}");
+        match w.strip_prefix("warning: ") {
+            Some(problem) if args.strict => {
+                say!(
+                    "error: {}",
+                    problem.replace(": unknown field, ignored", ": unknown field")
+                );
+            }
+            _ => say!("{w}"),
+        }
+    }
+    if args.strict && !result.warnings.is_empty() {
+        say!("error: with --strict, a fact the schema does not know is an error");
+        return Err(Exit(2));
     }
     let out = match args.format {
         DiagnosticFormat::Text => credo::tools::diff::render(

@@ -5,7 +5,7 @@
 //! loads the policies (and facts) once for all of them. Adding a command is
 //! one variant in [`Command`] and one file.
 //!
-//! Errors go to stderr, through [`say!`], which never panics; results go to
+//! Errors go to stderr, through `say!`, which never panics; results go to
 //! stdout through [`output::emit`], where a reader that stopped (`| head`)
 //! ends the run quietly with exit 0.
 
