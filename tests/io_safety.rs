@@ -364,8 +364,10 @@ fn sigterm_mid_batch_on_stdout_ends_after_whole_records() {
         serde_json::from_str::<serde_json::Value>(line).expect("a whole record");
     }
     assert!(
-        ran.stderr
-            .contains(&format!("{records} records written, each whole")),
+        ran.stderr.contains(&format!(
+            "{} bytes written, ending with a whole record",
+            all.len()
+        )),
         "{}",
         ran.stderr
     );

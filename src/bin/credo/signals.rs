@@ -10,8 +10,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// the run: so a signal lands between records, never inside one.
 static WRITING: Mutex<()> = Mutex::new(());
 
-/// Whole records written so far, for the message on a signal.
-static RECORDS_WRITTEN: AtomicU64 = AtomicU64::new(0);
+/// Bytes of whole records written so far, for the message on a signal
+/// (bytes, not records: counting line ends would read every byte again).
+static BYTES_WRITTEN: AtomicU64 = AtomicU64::new(0);
 
 /// The test seam for a full disk: `CREDO_TEST_DISK_FULL_AFTER=N` makes every
 /// file credo writes fail, as on a full disk, after N bytes.
@@ -38,8 +39,7 @@ impl<W: Write> Write for WholeRecords<W> {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         self.0.write_all(buf)?;
         self.0.flush()?;
-        let records = buf.iter().filter(|b| **b == b'\n').count() as u64;
-        RECORDS_WRITTEN.fetch_add(records, Ordering::Relaxed);
+        BYTES_WRITTEN.fetch_add(buf.len() as u64, Ordering::Relaxed);
         Ok(())
     }
 
@@ -84,15 +84,15 @@ fn stop(signal: i32) -> ! {
     } else {
         "SIGTERM"
     };
-    let written = RECORDS_WRITTEN.load(Ordering::Relaxed);
+    let written = BYTES_WRITTEN.load(Ordering::Relaxed);
     let what = if files > 0 {
         "the output file was left as it was".to_owned()
     } else if written == 0 {
         "nothing was written".to_owned()
     } else {
         format!(
-            "{} written, each whole",
-            crate::output::counted(written, "record")
+            "{} written, ending with a whole record",
+            crate::output::counted(written, "byte")
         )
     };
     say!("error: stopped by {name}; {what}");
