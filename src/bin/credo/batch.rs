@@ -59,7 +59,7 @@ pub fn run(args: Args) -> Result<(), Exit> {
         } else {
             input
         };
-        if credo::base::io::same_file(source, output) {
+        if !is_stream(output) && credo::base::io::same_file(source, output) {
             say!(
                 "error: {}",
                 WriteError::SameAsInput(output.display().to_string())
@@ -80,18 +80,27 @@ pub fn run(args: Args) -> Result<(), Exit> {
             size,
         )
     };
-    // Nothing reaches the output path until the run is done.
-    let mut file = match output {
-        Some(path) => Some(
-            AtomicFile::create(path)
-                .map_err(|e| {
-                    say!("error: cannot write {e}");
-                    Exit(2)
-                })?
-                .fail_after(crate::signals::disk_full_after()),
-        ),
-        None => None,
-    };
+    // Nothing reaches an output file until the run is done. A FIFO or a
+    // device (`-o /dev/null`) cannot be replaced: it gets whole records as
+    // they come, as stdout does.
+    let (mut file, mut stream) = (None, None);
+    match output {
+        Some(path) if is_stream(path) => {
+            let opened = std::fs::OpenOptions::new().write(true).open(path);
+            stream = Some(opened.map_err(|e| {
+                say!("error: cannot write `{}`: {e}", path.display());
+                Exit(2)
+            })?);
+        }
+        Some(path) => {
+            let created = AtomicFile::create(path).map_err(|e| {
+                say!("error: cannot write {e}");
+                Exit(2)
+            })?;
+            file = Some(created.fail_after(crate::signals::disk_full_after()));
+        }
+        None => {}
+    }
     crate::signals::stop_on_signals();
     let mut options = Options {
         jobs: args.jobs.map_or_else(
@@ -108,15 +117,22 @@ pub fn run(args: Args) -> Result<(), Exit> {
             bar.set_message(format!("{} lines", s.read));
         }
     };
-    let mut go = |options: Options| match file.as_mut() {
-        Some(file) => credo::tools::batch::run(
+    let mut go = |options: Options| match (file.as_mut(), stream.as_mut()) {
+        (Some(file), _) => credo::tools::batch::run(
             &session.program,
             &mut reader,
             &mut WholeRecords(file),
             options,
             &progress,
         ),
-        None => credo::tools::batch::run(
+        (None, Some(stream)) => credo::tools::batch::run(
+            &session.program,
+            &mut reader,
+            &mut WholeRecords(stream),
+            options,
+            &progress,
+        ),
+        (None, None) => credo::tools::batch::run(
             &session.program,
             &mut reader,
             &mut WholeRecords(std::io::stdout()),
@@ -136,12 +152,12 @@ pub fn run(args: Args) -> Result<(), Exit> {
     }
     let summary = result.map_err(|e| {
         if let BatchError::Write(w) = &e
-            && output.is_none()
+            && file.is_none()
         {
             return crate::output::write_failed(w);
         }
         say!("error: {e}");
-        if let Some(output) = output {
+        if let Some(output) = output.filter(|_| file.is_some()) {
             say!("  `{}` was left as it was", output.display());
         }
         Exit(2)
@@ -163,6 +179,12 @@ pub fn run(args: Args) -> Result<(), Exit> {
         return Err(Exit(1));
     }
     Ok(())
+}
+
+/// Whether `path` is something other than a file or a directory (a FIFO,
+/// a device), which can be written but not replaced.
+fn is_stream(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
 fn progress_bar(size: Option<u64>) -> Option<indicatif::ProgressBar> {
