@@ -284,9 +284,11 @@ impl AtomicFile {
             drop(files);
             persisted.map_err(|e| io_error(e.error))?;
             // The rename is durable once the directory is synced.
-            if let Some(dir) = self.target.parent().filter(|d| !d.as_os_str().is_empty()) {
-                let _ = File::open(dir).and_then(|d| d.sync_all());
-            }
+            let dir = match self.target.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir,
+                _ => Path::new("."),
+            };
+            let _ = File::open(dir).and_then(|d| d.sync_all());
             Ok(())
         })();
         if result.is_err() {
