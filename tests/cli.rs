@@ -5,7 +5,8 @@
     reason = "a failed expectation is the point of a test"
 )]
 //! Runs the real `credo` binary: each `tests/cases/cli/NAME.args` holds the
-//! arguments on its first line and, after `--- stdin`, what to feed it. The
+//! arguments on its first line (led, as in a shell, by any `NAME=VALUE`
+//! environment variables) and, after `--- stdin`, what to feed it. The
 //! snapshot records the exit code, stdout and stderr as a user sees them.
 
 mod common;
@@ -18,18 +19,29 @@ fn cli_cases() {
             Some((args, stdin)) => (args, Some(stdin)),
             None => (spec.as_str(), None),
         };
-        let args_list: Vec<&str> = args.split_whitespace().collect();
-        let run = common::credo(&args_list, stdin.unwrap_or("").as_bytes());
+        let mut words = args.split_whitespace().peekable();
+        let mut env = Vec::new();
+        while let Some((name, value)) = words.peek().and_then(|w| w.split_once('=')) {
+            if !name.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
+                break;
+            }
+            env.push((name, value));
+            words.next();
+        }
+        let args_list: Vec<&str> = words.collect();
+        let command = args_list.join(" ");
+        let run = common::credo_with_env(&args_list, &env, stdin.unwrap_or("").as_bytes());
         let code = run.code;
         let stdout = common::redacted(&run.stdout);
         let stderr = run.stderr;
-        // `credo test` reports failing cases (exit 1) on stdout; bad input (exit 2) never.
-        if code == 2 || (code != 0 && !args.starts_with("test")) {
+        // `credo test` reports failing cases (exit 1) on stdout, and `eval
+        // --fail-on` its evaluation (exit 3); bad input (exit 2) never.
+        if code == 2 || (code != 0 && code != 3 && !command.starts_with("test")) {
             assert!(
                 stdout.is_empty()
-                    || args.starts_with("check")
-                    || args.starts_with("fmt --check")
-                    || args.starts_with("verify"),
+                    || command.starts_with("check")
+                    || command.starts_with("fmt --check")
+                    || command.starts_with("verify"),
                 "failed runs write nothing to stdout, but for check's, fmt's and verify's results"
             );
         }

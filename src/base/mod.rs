@@ -1,7 +1,9 @@
-//! What every phase stands on: policy sources and spans, size limits, exact
-//! money, and "did you mean" suggestions.
+//! What every phase stands on: policy sources and spans, bounded reading
+//! and atomic writing, size limits, exact money, and "did you mean"
+//! suggestions.
 
 pub mod hash;
+pub mod io;
 pub mod limits;
 pub mod money;
 pub mod source;

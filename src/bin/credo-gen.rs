@@ -4,7 +4,6 @@
 //! schema as JSON Lines; `credo-gen policies` writes a policy set of any size.
 //! The same seed always gives the same bytes.
 
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -107,20 +106,25 @@ fn facts(
         out.flush()
     };
     match output {
+        // Through the atomic writer: a failed run leaves the old file.
         Some(path) => {
-            let mut file = File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            write(&mut file)
+            let mut file = credo::base::io::AtomicFile::create(path)
+                .map_err(|e| format!("cannot write {e}"))?;
+            write(&mut file).map_err(|e| format!("cannot write the facts: {e}"))?;
+            file.commit().map_err(|e| format!("cannot write {e}"))
         }
-        None => write(&mut std::io::stdout().lock()),
+        None => {
+            write(&mut std::io::stdout().lock()).map_err(|e| format!("cannot write the facts: {e}"))
+        }
     }
-    .map_err(|e| format!("cannot write the facts: {e}"))
 }
 
 fn policies(decisions: usize, rules: usize, seed: u64, dir: &Path) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     for (name, text) in synth::policy_set(decisions, rules, seed) {
         let path = dir.join(name);
-        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        credo::base::io::write_atomically(&path, text.as_bytes(), None)
+            .map_err(|e| format!("cannot write {e}"))?;
     }
     Ok(())
 }

@@ -117,40 +117,42 @@ impl Format {
 /// first character. More than `limits.max_fact_bytes`, or bytes that are not
 /// UTF-8, are refused before parsing.
 pub fn read(path: &Path, limits: &Limits) -> Result<(String, Format), FactProblem> {
-    use std::io::Read as _;
+    read_as(path, limits, None)
+}
+
+/// [`read`] in a given format (`--input-format`), else by the extension; a
+/// path without one (stdin, a named pipe, `<(cat f.yaml)`) is told by its
+/// first character: `{` or `[` is JSON, anything else YAML. Every source is
+/// read through the bounded reader, so a stream that never ends is refused
+/// at the limit.
+pub fn read_as(
+    path: &Path,
+    limits: &Limits,
+    format: Option<Format>,
+) -> Result<(String, Format), FactProblem> {
     let problem = |message: String, help: Option<&str>| {
         FactProblem::new("", message, help.map(str::to_owned))
     };
-    let stdin = path == Path::new("-");
-    let format = match Format::of_path(path) {
-        _ if stdin => None,
-        Some(f) => Some(f),
-        None => {
+    let format = match (format, Format::of_path(path)) {
+        (Some(f), _) | (None, Some(f)) => Some(f),
+        (None, None) if path == Path::new("-") || path.extension().is_none() => None,
+        (None, None) => {
             return Err(problem(
                 "facts must be a .yaml, .yml or .json file, or - for stdin".into(),
-                None,
+                Some("name the format with `--input-format json` or `--input-format yaml`"),
             ));
         }
     };
-    let reader: Box<dyn std::io::Read> = if stdin {
-        Box::new(std::io::stdin())
-    } else {
-        Box::new(std::fs::File::open(path).map_err(|e| problem(format!("cannot read: {e}"), None))?)
-    };
-    let mut bytes = Vec::new();
-    reader
-        .take(limits.max_fact_bytes as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| problem(format!("cannot read: {e}"), None))?;
-    if bytes.len() > limits.max_fact_bytes {
-        return Err(problem(
+    let bytes = crate::base::io::read_path(path, limits.max_fact_bytes).map_err(|e| match e {
+        crate::base::io::ReadError::TooLarge { .. } => problem(
             format!(
                 "the fact document is larger than the limit of {}",
                 limits::bytes(limits.max_fact_bytes)
             ),
             Some("one document holds one account's facts; raise the limit with `--max-fact-bytes`"),
-        ));
-    }
+        ),
+        other => problem(other.to_string(), None),
+    })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let (line, column) = crate::base::source::byte_position(e.as_bytes(), valid);

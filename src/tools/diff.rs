@@ -78,10 +78,23 @@ pub struct Diff {
     pub accounts: usize,
     /// Accounts without `as_of`, evaluated on the default date.
     pub undated: usize,
+    /// The date used for accounts without `as_of`, or for every account
+    /// when `as_of_overrides`; none when every account had its own.
+    #[serde(serialize_with = "date")]
+    pub as_of: Option<NaiveDate>,
+    /// Whether `as_of` was given (`--as-of`) and so overrides the accounts' own.
+    pub as_of_overrides: bool,
     pub decisions: Vec<DecisionDiff>,
     /// Unknown fields, as warnings naming the corpus line.
     #[serde(skip)]
     pub warnings: Vec<String>,
+}
+
+fn date<S: serde::Serializer>(d: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.collect_str(d),
+        None => s.serialize_none(),
+    }
 }
 
 fn money_option<S: serde::Serializer>(m: &Option<Money>, s: S) -> Result<S::Ok, S::Error> {
@@ -110,6 +123,19 @@ pub fn diff(
     corpus: &str,
     name: &str,
     default_as_of: NaiveDate,
+) -> Result<Diff, Vec<LineProblem>> {
+    diff_dated(old, new, corpus, name, default_as_of, false)
+}
+
+/// [`diff`], where `overrides` makes `as_of` the date of every account,
+/// whatever its own `as_of` says (as `--as-of` does in every command).
+pub fn diff_dated(
+    old: &Program,
+    new: &Program,
+    corpus: &str,
+    name: &str,
+    default_as_of: NaiveDate,
+    overrides: bool,
 ) -> Result<Diff, Vec<LineProblem>> {
     let ids = decision_ids(old, new);
     let mut tallies: BTreeMap<&str, Tally> = BTreeMap::new();
@@ -165,7 +191,10 @@ pub fn diff(
         if as_of.is_none() {
             undated += 1;
         }
-        let as_of = as_of.unwrap_or(default_as_of);
+        let as_of = match as_of {
+            Some(own) if !overrides => own,
+            _ => default_as_of,
+        };
         let account = account_id(old, &before.facts);
         for id in &ids {
             let was = outcome(old, id, &before.facts, as_of);
@@ -232,6 +261,8 @@ pub fn diff(
     Ok(Diff {
         accounts,
         undated,
+        as_of: (overrides || undated > 0).then_some(default_as_of),
+        as_of_overrides: overrides,
         decisions,
         warnings,
     })
@@ -350,15 +381,34 @@ fn signed(before: &Money, after: &Money) -> Option<String> {
 /// The text report.
 pub fn render(diff: &Diff, corpus: &str, old: &str, new: &str) -> String {
     let mut out = format!(
-        "diff over {} accounts in {corpus}\n  old policies: {old}\n  new policies: {new}\n",
-        diff.accounts
+        "diff over {} {} in {corpus}\n  old policies: {old}\n  new policies: {new}\n",
+        diff.accounts,
+        if diff.accounts == 1 {
+            "account"
+        } else {
+            "accounts"
+        }
     );
-    if diff.undated > 0 {
+    if let (true, Some(date)) = (diff.as_of_overrides, diff.as_of) {
         let _ = writeln!(
             out,
-            "  {} accounts have no as_of and were evaluated on the default date",
-            diff.undated
+            "  every account evaluated on {date} (--as-of), whatever its own as_of"
         );
+    } else if let Some(date) = diff.as_of {
+        let _ = writeln!(
+            out,
+            "  {} {} no as_of and {} evaluated on {}; the others on their own as_of",
+            diff.undated,
+            if diff.undated == 1 {
+                "account has"
+            } else {
+                "accounts have"
+            },
+            if diff.undated == 1 { "was" } else { "were" },
+            date
+        );
+    } else {
+        out.push_str("  each account evaluated on its own as_of\n");
     }
     let mut unchanged = Vec::new();
     for d in &diff.decisions {

@@ -94,6 +94,17 @@ impl Problem {
 
 /// Reads and checks every `*.yaml`/`*.yml` file in `POLICY_DIR/tests`, in name order.
 pub fn load(program: &Program, policy_dir: &Path) -> Result<Vec<TestFile>, Vec<Problem>> {
+    load_with(program, policy_dir, &crate::Limits::default())
+}
+
+/// [`load`] within explicit limits: a test file holds at most
+/// `max_policy_bytes`, a fact file it names at most `max_fact_bytes`. Two
+/// cases with one name are an error: a report could not tell them apart.
+pub fn load_with(
+    program: &Program,
+    policy_dir: &Path,
+    limits: &crate::Limits,
+) -> Result<Vec<TestFile>, Vec<Problem>> {
     let dir = policy_dir.join("tests");
     let problem = |message: String, help: &str| {
         vec![Problem {
@@ -120,14 +131,14 @@ pub fn load(program: &Program, policy_dir: &Path) -> Result<Vec<TestFile>, Vec<P
     let mut problems = Vec::new();
     for path in paths {
         let name = path.display().to_string();
-        let text = match std::fs::read_to_string(&path) {
+        let text = match read_text(&path, limits.max_policy_bytes) {
             Ok(text) => text,
-            Err(e) => {
+            Err(reason) => {
                 problems.push(Problem {
                     file: name,
                     case: None,
                     field: String::new(),
-                    message: format!("cannot read: {e}"),
+                    message: format!("cannot read: {reason}"),
                     help: None,
                 });
                 continue;
@@ -137,9 +148,23 @@ pub fn load(program: &Program, policy_dir: &Path) -> Result<Vec<TestFile>, Vec<P
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        match parse(program, policy_dir, &name, &stem, &text) {
+        match parse_in(program, policy_dir, &name, &stem, &text, limits) {
             Ok(file) => files.push(file),
             Err(mut found) => problems.append(&mut found),
+        }
+    }
+    let mut seen = std::collections::BTreeMap::new();
+    for file in &files {
+        for case in &file.cases {
+            if let Some(first) = seen.insert(case.name.as_str(), file.name.as_str()) {
+                problems.push(Problem {
+                    file: file.name.clone(),
+                    case: Some(format!("`{}`", case.name)),
+                    field: "name".to_owned(),
+                    message: format!("a case named `{}` is already in {first}", case.name),
+                    help: Some("give every case its own name".to_owned()),
+                });
+            }
         }
     }
     if problems.is_empty() {
@@ -147,6 +172,15 @@ pub fn load(program: &Program, policy_dir: &Path) -> Result<Vec<TestFile>, Vec<P
     } else {
         Err(problems)
     }
+}
+
+/// A file's text through the bounded reader, or why not, as a message.
+fn read_text(path: &Path, limit: usize) -> Result<String, String> {
+    let bytes = crate::base::io::read_path(path, limit).map_err(|e| match e {
+        crate::base::io::ReadError::Io(e) => e.to_string(),
+        other => other.to_string(),
+    })?;
+    String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_owned())
 }
 
 /// Reads one test file's text; `stem` prefixes its case names.
@@ -157,9 +191,28 @@ pub fn parse(
     stem: &str,
     text: &str,
 ) -> Result<TestFile, Vec<Problem>> {
+    parse_in(
+        program,
+        policy_dir,
+        name,
+        stem,
+        text,
+        &crate::Limits::default(),
+    )
+}
+
+fn parse_in(
+    program: &Program,
+    policy_dir: &Path,
+    name: &str,
+    stem: &str,
+    text: &str,
+    limits: &crate::Limits,
+) -> Result<TestFile, Vec<Problem>> {
     let mut reader = Reader {
         program,
         policy_dir,
+        fact_limit: limits.max_fact_bytes,
         file: name,
         case: None,
         problems: Vec::new(),
@@ -188,6 +241,7 @@ pub fn parse(
 struct Reader<'a> {
     program: &'a Program,
     policy_dir: &'a Path,
+    fact_limit: usize,
     file: &'a str,
     case: Option<String>,
     problems: Vec<Problem>,
@@ -345,7 +399,7 @@ impl Reader<'_> {
                     );
                     return None;
                 };
-                let text = match std::fs::read_to_string(&full) {
+                let text = match read_text(&full, self.fact_limit) {
                     Ok(text) => text,
                     Err(e) => {
                         self.problem(

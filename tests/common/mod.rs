@@ -46,11 +46,24 @@ pub struct Run {
 /// from a thread so that a large input cannot deadlock against a full
 /// output pipe. A broken pipe is fine: credo may stop reading at a limit.
 pub fn credo_in(dir: &Path, args: &[&str], stdin: &[u8]) -> Run {
+    credo_in_with_env(dir, args, &[], stdin)
+}
+
+/// [`credo`] with these environment variables set.
+pub fn credo_with_env(args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Run {
+    credo_in_with_env(Path::new(env!("CARGO_MANIFEST_DIR")), args, env, stdin)
+}
+
+/// [`credo_in`] with these environment variables set. `CREDO_POLICIES`
+/// is cleared unless given, so that a developer's own does not leak in.
+pub fn credo_in_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Run {
     use std::io::Write as _;
     use std::process::{Command, Stdio};
     let mut child = Command::new(env!("CARGO_BIN_EXE_credo"))
         .args(args)
         .current_dir(dir)
+        .env_remove("CREDO_POLICIES")
+        .envs(env.iter().copied())
         .env("NO_COLOR", "1")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

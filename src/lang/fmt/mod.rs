@@ -8,7 +8,6 @@
 mod comments;
 mod layout;
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 pub use comments::{Comment, comments};
@@ -61,21 +60,10 @@ pub fn policy_files(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
 }
 
 /// Replaces the file at `path` with `text` so that a reader, or a run that
-/// is interrupted, sees either the old file or the new one, never a part:
-/// the text goes to a temporary file beside it, which is then renamed over it.
-/// A symbolic link stays a link: the file it points to is the one replaced.
+/// is interrupted, sees either the old file or the new one, never a part
+/// (through [`crate::base::io::AtomicFile`], which keeps the file's owner and
+/// mode). A symbolic link stays a link: the file it points to is replaced.
 pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let path = &std::fs::canonicalize(path)?;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let permissions = std::fs::metadata(path).map(|m| m.permissions());
-    let mut temporary = tempfile::Builder::new()
-        .prefix(".credo-fmt-")
-        .tempfile_in(dir)?;
-    temporary.write_all(text.as_bytes())?;
-    temporary.as_file().sync_all()?;
-    if let Ok(permissions) = permissions {
-        temporary.as_file().set_permissions(permissions)?;
-    }
-    temporary.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    crate::base::io::write_atomically(path, text.as_bytes(), None)
+        .map_err(|e| std::io::Error::other(e.to_string()))
 }

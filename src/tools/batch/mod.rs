@@ -67,6 +67,9 @@ pub enum BatchError {
     Read(io::Error),
     #[error("cannot write the output: {0}")]
     Write(io::Error),
+    /// Not one worker, or not the writer, could start; nothing was read.
+    #[error("cannot start a thread: {0}")]
+    Spawn(io::Error),
 }
 
 /// Lines per chunk, and bytes at which a chunk is full anyway.
@@ -274,10 +277,14 @@ pub fn run(
     let work_rx = Mutex::new(work_rx);
     let (done_tx, done_rx) = sync_channel::<Chunk>(pool);
     std::thread::scope(|scope| {
+        // A thread that cannot start (a pids or memory limit) leaves fewer
+        // workers; with none, or without the writer, the run stops before
+        // reading anything, so the caller may run it again on one thread.
+        let mut started = 0;
         for _ in 0..options.jobs {
             let done_tx = done_tx.clone();
             let (work_rx, reader, writer) = (&work_rx, &reader, &writer);
-            scope.spawn(move || {
+            let spawned = std::thread::Builder::new().spawn_scoped(scope, move || {
                 let mut worker = Worker::new(program, options, reader, writer);
                 // When the writer has stopped, chunks are drained unread so
                 // that the reader never waits on a full queue.
@@ -294,9 +301,16 @@ pub fn run(
                     }
                 }
             });
+            match spawned {
+                Ok(_) => started += 1,
+                Err(e) if started == 0 => return Err(BatchError::Spawn(e)),
+                Err(_) => break,
+            }
         }
         drop(done_tx);
-        let writing = scope.spawn(move || in_order(done_rx, free_tx, output, progress));
+        let writing = std::thread::Builder::new()
+            .spawn_scoped(scope, move || in_order(done_rx, free_tx, output, progress))
+            .map_err(BatchError::Spawn)?;
         let mut read = Ok(());
         let mut seq = 0;
         let mut next_line = 1;

@@ -12,7 +12,6 @@
 //! that differs waits in `NAME.snap.new` until it is accepted or rejected.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::engine::outcome::{Evaluation, Outcome};
@@ -192,25 +191,14 @@ pub fn orphans(snapshots: &Path, stems: &[String]) -> std::io::Result<Vec<PathBu
     Ok(found)
 }
 
-/// Writes `text` to `path` atomically: a temporary file beside it, synced,
-/// then renamed over it, so a reader sees the old snapshot or the new one.
+/// Writes `text` to `path` through the one atomic writer, so that a reader
+/// sees the old snapshot or the new one, never half of one.
 pub fn write(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(dir)?;
-    let mut temporary = tempfile::Builder::new()
-        .prefix(".credo-snapshot-")
-        .tempfile_in(dir)?;
-    temporary.write_all(text.as_bytes())?;
-    temporary.as_file().sync_all()?;
-    temporary.persist(path).map_err(|e| e.error)?;
-    // The rename is durable only once the directory is synced too.
-    if let Ok(handle) = std::fs::File::open(dir) {
-        let _ = handle.sync_all();
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
     }
-    Ok(())
+    crate::base::io::write_atomically(path, text.as_bytes(), None)
+        .map_err(|e| std::io::Error::other(e.to_string()))
 }
 
 /// Removes a file that may not be there.

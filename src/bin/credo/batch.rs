@@ -1,0 +1,204 @@
+//! `credo batch`: many accounts, one result a line, through the atomic
+//! writer (`-o`) or whole records on stdout.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
+
+use credo::base::io::{AtomicFile, WriteError};
+use credo::tools::batch::{BatchError, Options, Summary};
+
+use crate::args::{AsOfArgs, DiagnosticFormat, PolicyArgs};
+use crate::output::{Exit, counted};
+use crate::session::Session;
+use crate::signals::WholeRecords;
+
+pub const AFTER_HELP: &str = "\
+Examples:
+  credo batch accounts.jsonl -o results.jsonl
+  credo-gen accounts 1000 | credo batch - | head
+
+With -o, the results go to a temporary file beside OUTPUT, renamed over it
+only when every line was evaluated: a failed or interrupted run leaves OUTPUT
+as it was. An OUTPUT that is the input (or a link to it) is refused.
+On stdout, only whole records are written; a signal ends the run after them.
+
+Exit codes: 0 every line evaluated; 1 a line failed, or the policies have errors;
+2 the input cannot be read or the output written; 130/143 stopped by a signal.";
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    policies: PolicyArgs,
+    /// Where to write the results; stdout when not given.
+    #[arg(short, long, value_name = "OUTPUT")]
+    output: Option<PathBuf>,
+    /// Worker threads; every core when not given.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
+    #[command(flatten)]
+    as_of: AsOfArgs,
+    /// A JSON Lines file, or `-` for stdin.
+    input: PathBuf,
+}
+
+pub fn run(args: Args) -> Result<(), Exit> {
+    let session = Session::open(
+        &args.policies.policies,
+        &credo::Limits::default(),
+        DiagnosticFormat::Text,
+        "the policies have errors; nothing was evaluated",
+    )?;
+    let input = args.input.as_path();
+    let output = args.output.as_deref();
+    let stdin = input == Path::new("-");
+    if let Some(output) = output {
+        // Before anything is opened for writing: `-o X` with X the input (or
+        // a link to it) would truncate what is about to be read.
+        let source = if stdin {
+            Path::new("/dev/stdin")
+        } else {
+            input
+        };
+        if !is_stream(output) && credo::base::io::same_file(source, output) {
+            say!(
+                "error: {}",
+                WriteError::SameAsInput(output.display().to_string())
+            );
+            return Err(Exit(2));
+        }
+    }
+    let (mut reader, size): (Box<dyn BufRead>, Option<u64>) = if stdin {
+        (Box::new(std::io::stdin().lock()), None)
+    } else {
+        let file = credo::base::io::open(input).map_err(|e| {
+            say!("error: {}: cannot read: {e}", input.display());
+            Exit(2)
+        })?;
+        let size = std::fs::metadata(input).ok().map(|m| m.len());
+        (
+            Box::new(std::io::BufReader::with_capacity(1 << 20, file)),
+            size,
+        )
+    };
+    // Nothing reaches an output file until the run is done. A FIFO or a
+    // device (`-o /dev/null`) cannot be replaced: it gets whole records as
+    // they come, as stdout does.
+    let (mut file, mut stream) = (None, None);
+    match output {
+        Some(path) if is_stream(path) => {
+            let opened = std::fs::OpenOptions::new().write(true).open(path);
+            stream = Some(opened.map_err(|e| {
+                say!("error: cannot write `{}`: {e}", path.display());
+                Exit(2)
+            })?);
+        }
+        Some(path) => {
+            let created = AtomicFile::create(path).map_err(|e| {
+                say!("error: cannot write {e}");
+                Exit(2)
+            })?;
+            file = Some(created.fail_after(crate::signals::disk_full_after()));
+        }
+        None => {}
+    }
+    crate::signals::stop_on_signals();
+    let mut options = Options {
+        jobs: args.jobs.map_or_else(
+            || std::thread::available_parallelism().map_or(1, usize::from),
+            usize::from,
+        ),
+        as_of: args.as_of.as_of,
+        today: chrono::Utc::now().date_naive(),
+    };
+    let bar = progress_bar(size);
+    let progress = |s: &Summary| {
+        if let Some(bar) = &bar {
+            bar.set_position(s.bytes);
+            bar.set_message(format!("{} lines", s.read));
+        }
+    };
+    let mut go = |options: Options| match (file.as_mut(), stream.as_mut()) {
+        (Some(file), _) => credo::tools::batch::run(
+            &session.program,
+            &mut reader,
+            &mut WholeRecords(file),
+            options,
+            &progress,
+        ),
+        (None, Some(stream)) => credo::tools::batch::run(
+            &session.program,
+            &mut reader,
+            &mut WholeRecords(stream),
+            options,
+            &progress,
+        ),
+        (None, None) => credo::tools::batch::run(
+            &session.program,
+            &mut reader,
+            &mut WholeRecords(std::io::stdout()),
+            options,
+            &progress,
+        ),
+    };
+    let mut result = go(options);
+    if let Err(BatchError::Spawn(e)) = &result {
+        // Nothing was read yet: the same run on this thread alone.
+        say!("warning: cannot start worker threads ({e}); running on one");
+        options.jobs = 1;
+        result = go(options);
+    }
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let summary = result.map_err(|e| {
+        if let BatchError::Write(w) = &e
+            && file.is_none()
+        {
+            return crate::output::write_failed(w);
+        }
+        say!("error: {e}");
+        if let Some(output) = output.filter(|_| file.is_some()) {
+            say!("  `{}` was left as it was", output.display());
+        }
+        Exit(2)
+    })?;
+    if let Some(file) = file {
+        file.commit().map_err(|e| {
+            say!("error: cannot write {e}");
+            Exit(2)
+        })?;
+    }
+    say!(
+        "{} read: {} evaluated, {} failed, {} blank",
+        counted(summary.read, "line"),
+        summary.evaluated,
+        summary.failed,
+        summary.blank
+    );
+    if summary.failed > 0 {
+        return Err(Exit(1));
+    }
+    Ok(())
+}
+
+/// Whether `path` is something other than a file or a directory (a FIFO,
+/// a device), which can be written but not replaced.
+fn is_stream(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
+fn progress_bar(size: Option<u64>) -> Option<indicatif::ProgressBar> {
+    std::io::stderr().is_terminal().then(|| {
+        let bar = match size {
+            Some(bytes) => indicatif::ProgressBar::new(bytes).with_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:40} {percent:>3}% {msg} ({elapsed}, {eta} left)",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            ),
+            None => indicatif::ProgressBar::new_spinner(),
+        };
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(10));
+        bar
+    })
+}
