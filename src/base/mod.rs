@@ -1,6 +1,7 @@
 //! What every phase stands on: policy sources and spans, size limits, exact
 //! money, and "did you mean" suggestions.
 
+pub mod dates;
 pub mod limits;
 pub mod money;
 pub mod source;

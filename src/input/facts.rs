@@ -364,12 +364,10 @@ impl Loader<'_> {
     }
 }
 
-/// A date written in full, `YYYY-MM-DD`, as in policies. chrono alone also
-/// reads `2026-1-5`.
+/// A date written in full, `YYYY-MM-DD`, as in policies, within the range
+/// of [`crate::base::dates`].
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .filter(|_| text.len() == 10)
+    crate::base::dates::parse(text).ok()
 }
 
 /// Converts one document value to the field's type.
@@ -443,9 +441,19 @@ fn convert(schema: &Schema, field: &Field, doc: &Doc) -> Result<Option<Value>, F
                 Some(format!("integers range from {} to {}", i64::MIN, i64::MAX)),
             ));
         }
-        (Type::Date, Doc::String(s)) => match parse_date(s) {
-            Some(d) => Value::Date(d),
-            None => {
+        (Type::Date, Doc::String(s)) => match crate::base::dates::parse(s) {
+            Ok(d) => Value::Date(d),
+            Err(crate::base::dates::DateError::BeforeFirst) => {
+                return Err(FactProblem::new(
+                    path,
+                    format!(
+                        "`{}` is before 0001-01-01, the first date credo accepts",
+                        clip(s)
+                    ),
+                    Some("the year 0000 is a placeholder for \"no date\": leave the fact out so that it is unknown".into()),
+                ));
+            }
+            Err(_) => {
                 return Err(FactProblem::new(
                     path,
                     format!("`{}` is not a calendar date", clip(s)),

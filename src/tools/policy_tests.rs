@@ -301,9 +301,10 @@ impl Reader<'_> {
         // `Err` when `as_of` is written wrong: reported, and the case is dropped.
         let as_of = match case.get("as_of") {
             None => Ok(facts.as_ref().and_then(|f| f.as_of(&self.program.schema))),
-            Some(Doc::String(s)) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .map(Some)
-                .map_err(|_| format!("`{s}` is not a calendar date")),
+            Some(Doc::String(s)) => crate::base::dates::parse(s).map(Some).map_err(|e| match e {
+                crate::base::dates::DateError::BeforeFirst => format!("`{s}` {e}"),
+                _ => format!("`{s}` is not a calendar date"),
+            }),
             Some(other) => Err(format!("expected a date, found {}", other.describe())),
         };
         let as_of = as_of.unwrap_or_else(|message| {
