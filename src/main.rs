@@ -152,6 +152,13 @@ enum Command {
         policies: PathBuf,
         #[arg(long, value_enum, default_value_t = DiagnosticFormat::Text)]
         format: DiagnosticFormat,
+        /// Fact documents the whole run may evaluate; checks that do not fit
+        /// are reported as not analysed.
+        #[arg(long, value_name = "DOCUMENTS", default_value_t = credo::tools::verify::budget::DEFAULT_DOCUMENTS)]
+        budget: u64,
+        /// Seconds after which no further check is started (a backstop).
+        #[arg(long, value_name = "SECONDS", default_value_t = credo::tools::verify::budget::DEFAULT_TIME_LIMIT.as_secs())]
+        time_limit: u64,
     },
 }
 
@@ -251,7 +258,19 @@ fn main() -> ExitCode {
             format,
             limits,
         } => check(&policies, format, &limits.limits()),
-        Command::Verify { policies, format } => verify(&policies, format),
+        Command::Verify {
+            policies,
+            format,
+            budget,
+            time_limit,
+        } => verify(
+            &policies,
+            format,
+            credo::tools::verify::Budget {
+                documents: budget,
+                time_limit: Some(std::time::Duration::from_secs(time_limit)),
+            },
+        ),
         Command::Diff {
             old,
             new,
@@ -412,13 +431,17 @@ fn fmt(paths: &[PathBuf], check_only: bool) -> Result<(), Exit> {
     }
 }
 
-fn verify(dir: &Path, format: DiagnosticFormat) -> Result<(), Exit> {
+fn verify(
+    dir: &Path,
+    format: DiagnosticFormat,
+    budget: credo::tools::verify::Budget,
+) -> Result<(), Exit> {
     let (checked, program) = load(dir, format)?;
     let Some(program) = program.filter(|_| !checked.has_errors()) else {
         eprintln!("error: the policies have errors; nothing was verified");
         return Err(Exit(1));
     };
-    let report = credo::tools::verify::verify(&program).map_err(|e| {
+    let report = credo::tools::verify::verify_within(&program, budget).map_err(|e| {
         eprintln!("error: internal: {e}");
         Exit(1)
     })?;

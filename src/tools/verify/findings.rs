@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::engine::outcome::{DecisionOutcome, Outcome};
 use crate::model::ir::{DecisionIr, Kind, NodeId, Program};
 
+use super::budget::{Budget, Meter};
 use super::domain::{Outside, Reads};
 use super::enumerate::{Cursor, MAX_COMBINATIONS, Snapshot, Space};
 use super::examples::{Example, Expect, Truth, decide, example, holds};
@@ -168,6 +169,11 @@ struct Seen {
 
 /// Checks one decision over every combination of the facts it reads.
 pub fn decision(program: &Program, d: &DecisionIr) -> DecisionReport {
+    decision_within(program, d, &mut Meter::new(Budget::default()))
+}
+
+/// [`decision`], when it fits in what is left of the run's budget.
+pub fn decision_within(program: &Program, d: &DecisionIr, meter: &mut Meter) -> DecisionReport {
     let reads = Reads::of_decision(program, d);
     let domains = values::domains(program, &reads, &Widen::default());
     let mut first = BTreeSet::new();
@@ -182,6 +188,16 @@ pub fn decision(program: &Program, d: &DecisionIr) -> DecisionReport {
             &d.origin.at,
             space.size(),
         ));
+        return DecisionReport {
+            id: d.id.clone(),
+            evaluated: 0,
+            findings: Vec::new(),
+            not_analysed,
+        };
+    }
+    if let Err(refused) = meter.admit("the decision", &d.origin.at, space.size()) {
+        let mut not_analysed = reads.outside;
+        not_analysed.push(refused);
         return DecisionReport {
             id: d.id.clone(),
             evaluated: 0,
@@ -346,6 +362,7 @@ pub fn decision(program: &Program, d: &DecisionIr) -> DecisionReport {
             examples: vec![ex],
         });
     }
+    meter.spend(seen.evaluated);
     DecisionReport {
         id: d.id.clone(),
         evaluated: seen.evaluated,

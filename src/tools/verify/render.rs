@@ -90,7 +90,9 @@ pub fn text(report: &Report, policies: &str) -> String {
         if warnings > 0 {
             state.push(plural(warnings, "warning", "warnings"));
         }
-        if !d.not_analysed.is_empty() {
+        if d.evaluated == 0 && !d.not_analysed.is_empty() {
+            state.push("not analysed".into());
+        } else if !d.not_analysed.is_empty() {
             state.push("partly not analysed".into());
         }
         if state.is_empty() {
@@ -161,6 +163,14 @@ pub fn text(report: &Report, policies: &str) -> String {
         s.refuted,
         s.not_analysed
     );
+    if s.over_budget > 0 {
+        let _ = writeln!(
+            out,
+            "{} not started: the run's budget of {} fact documents (or its time limit) was spent; see \"not analysed\" above",
+            plural(s.over_budget, "check", "checks"),
+            grouped(s.budget)
+        );
+    }
     out
 }
 
