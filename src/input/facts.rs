@@ -84,7 +84,8 @@ impl FactProblem {
         if let Some(help) = &self.help {
             out.push_str(&format!("\n  help: {help}"));
         }
-        out
+        // Values from the document are echoed: shown escaped, never raw.
+        crate::base::escape::lines_owned(out)
     }
 }
 

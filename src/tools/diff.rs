@@ -348,6 +348,11 @@ fn signed(before: &Money, after: &Money) -> Option<String> {
 
 /// The text report.
 pub fn render(diff: &Diff, corpus: &str, old: &str, new: &str) -> String {
+    // Values from facts and policies are echoed: shown escaped, never raw.
+    crate::base::escape::lines_owned(render_unescaped(diff, corpus, old, new))
+}
+
+fn render_unescaped(diff: &Diff, corpus: &str, old: &str, new: &str) -> String {
     let mut out = format!(
         "diff over {} accounts in {corpus}\n  old policies: {old}\n  new policies: {new}\n",
         diff.accounts

@@ -87,7 +87,7 @@ impl Problem {
         if let Some(help) = &self.help {
             let _ = write!(out, "\n  help: {help}");
         }
-        out
+        crate::base::escape::lines_owned(out)
     }
 }
 
@@ -754,6 +754,11 @@ fn listed(names: &[String]) -> String {
 /// expected-versus-actual diff, the coverage when asked, and
 /// `N passed, M failed` last.
 pub fn render(report: &Report, coverage: bool) -> String {
+    // Values from facts and policies are echoed: shown escaped, never raw.
+    crate::base::escape::lines_owned(render_unescaped(report, coverage))
+}
+
+fn render_unescaped(report: &Report, coverage: bool) -> String {
     let mut out = format!(
         "running {} case{}",
         report.results.len(),

@@ -63,6 +63,11 @@ fn examples(out: &mut String, examples: &[Example], indent: &str) {
 /// The text report: a line per decision, then each finding with its
 /// counterexample, what was not analysed, and each assertion's verdict.
 pub fn text(report: &Report, policies: &str) -> String {
+    // Values from facts and policies are echoed: shown escaped, never raw.
+    crate::base::escape::lines_owned(text_unescaped(report, policies))
+}
+
+fn text_unescaped(report: &Report, policies: &str) -> String {
     let mut out = format!(
         "verify {policies}: {}, {}, {} fact documents evaluated\n",
         plural(report.decisions.len(), "decision", "decisions"),
