@@ -31,7 +31,7 @@ pub fn is_unsafe(c: char) -> bool {
 
 /// One value, every unsafe character (line ends too) written `\u{..}`.
 pub fn shown(text: &str) -> Cow<'_, str> {
-    escape(text, |c| is_unsafe(c))
+    escape(text, is_unsafe)
 }
 
 /// A report of several lines: as [`shown`], but `\n` stays a line end.
