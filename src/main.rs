@@ -481,7 +481,7 @@ fn diff(
     let name = corpus.display().to_string();
     let text = std::fs::read(corpus)
         .map_err(|e| format!("cannot read: {e}"))
-        .and_then(|b| String::from_utf8(b).map_err(|_| "not UTF-8 text".to_owned()))
+        .and_then(credo::tools::diff::corpus_text)
         .map_err(|message| {
             eprintln!("error: {name}: {message}");
             Exit(2)
