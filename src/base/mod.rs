@@ -2,6 +2,7 @@
 //! money, and "did you mean" suggestions.
 
 pub mod dates;
+pub mod dir;
 pub mod escape;
 pub mod limits;
 pub mod money;
