@@ -97,6 +97,10 @@ fn bad_runs() {
     });
 }
 
+/// A case name, and how to make its `extra.credo` entry in a policy directory.
+#[cfg(unix)]
+type Entry<'a> = (&'a str, &'a dyn Fn(&Path));
+
 /// `*.credo` entries in a policy directory that are not files: each is an
 /// error with a code, never skipped without a word. Made here, as git keeps
 /// neither FIFOs nor directories without files; run from inside the
@@ -111,7 +115,7 @@ fn unusable_policy_entries() {
     .unwrap();
     let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("unusable_policy_entries");
     let _ = std::fs::remove_dir_all(&root);
-    let make: [(&str, &dyn Fn(&Path)); 5] = [
+    let make: [Entry; 5] = [
         ("directory_named_like_a_policy", &|d| {
             std::fs::create_dir(d.join("extra.credo")).unwrap();
         }),
