@@ -200,9 +200,7 @@ enum DiagnosticFormat {
 }
 
 fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    credo::input::facts::parse_date(text)
-        .ok_or(())
-        .map_err(|_| format!("`{text}` is not a date; write YYYY-MM-DD"))
+    credo::base::dates::parse(text).map_err(|e| format!("`{text}` {e}"))
 }
 
 fn parse_percent(text: &str) -> Result<f64, String> {

@@ -303,6 +303,11 @@ fn parse_help(message: &str, line: Option<&str>) -> Option<String> {
         "numbers in facts must fit in 64 bits; write money as a string such as \"2500.00 USD\""
     } else if message.starts_with("nested deeper") {
         "fact documents are a few levels deep: records of fields"
+    } else if message.contains("could not find expected ':'")
+        && line.is_some_and(|l| l.len() > 1024)
+    {
+        // libyaml reads a key written without `?` only up to 1024 characters.
+        "YAML keys are at most 1024 characters long: is this key longer?"
     } else if message.contains("duplicate key") {
         "each field may be given once"
     } else {
@@ -423,8 +428,14 @@ impl Loader<'_> {
                     .filter(|p| !p.contains('.'));
                 let help =
                     suggest::closest(key, siblings).map(|s| format!("did you mean `{prefix}{s}`?"));
+                // An empty key would leave nothing to name in the message.
+                let shown = if key.is_empty() {
+                    format!("{prefix}\"\"")
+                } else {
+                    clip(&path)
+                };
                 self.warnings.push(FactProblem::warning(
-                    &clip(&path),
+                    &shown,
                     "unknown field, ignored".into(),
                     help,
                 ));

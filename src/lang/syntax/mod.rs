@@ -36,8 +36,43 @@ pub fn parse(file: FileId, text: &str) -> Result<ast::File, Vec<Diagnostic>> {
             })?;
             lower::file(file, root)
         }
-        Err(error) => Err(recover::errors(file, text, error)),
+        Err(error) => Err(invisible_character(file, text)
+            .map_or_else(|| recover::errors(file, text, error), |d| vec![d])),
     }
+}
+
+/// An invisible character (a zero-width space, a bidirectional mark) outside
+/// strings and comments, when the text does not parse. The parser stops
+/// somewhere before it, often far away, and names what it found there; the
+/// character itself is the mistake, and nothing shows it.
+fn invisible_character(file: FileId, text: &str) -> Option<Diagnostic> {
+    let (mut in_string, mut in_comment, mut escaped) = (false, false, false);
+    for (i, c) in text.char_indices() {
+        if in_comment {
+            in_comment = c != '\n';
+        } else if in_string {
+            in_string = escaped || c != '"';
+            escaped = !escaped && c == '\\';
+        } else if c == '#' {
+            in_comment = true;
+        } else if c == '"' {
+            in_string = true;
+        } else if crate::base::escape::is_unsafe(c) && !c.is_control() {
+            return Some(
+                Diagnostic::error(
+                    codes::SYNTAX,
+                    Span::new(file, i, i + c.len_utf8()),
+                    format!(
+                        "{} is not allowed here",
+                        crate::base::suggest::character_name(c)
+                    ),
+                )
+                .label("an invisible character")
+                .help("delete it: it often comes with text copied from a web page or a document"),
+            );
+        }
+    }
+    None
 }
 
 /// Rejects nesting beyond [`MAX_NESTING`] before it can exhaust the stack.
