@@ -313,3 +313,20 @@ pub fn to_json(sources: &Sources, diagnostics: &[Diagnostic]) -> Vec<JsonDiagnos
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shown_source_moves_spans_past_each_escape() {
+        let shown = ShownSource::new("a\u{202e}b\tc\r\nd\u{0}e");
+        assert_eq!(shown.text, "a\\u{202e}b\tc\r\nd\\u{0}e");
+        // `a` stays, `b` moves by the escape's extra bytes (8 - 3), `e` by both.
+        assert_eq!(shown.at(0), 0);
+        assert_eq!(shown.at(1), 1);
+        assert_eq!(shown.at(4), 9);
+        assert_eq!(shown.at(10), 15);
+        assert_eq!(shown.at(11), 20);
+    }
+}
