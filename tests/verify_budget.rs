@@ -84,7 +84,7 @@ fn what_the_budget_does_not_cover_is_reported_not_analysed() {
         text.contains("heavy_3: the decision was not started"),
         "{text}"
     );
-    assert!(text.contains("3 checks not started"), "{text}");
+    assert!(text.contains("3 checks not analysed in full"), "{text}");
     // A work budget, not a clock: the same budget, the same report.
     let again = verify::verify_within(&program, budget).unwrap();
     assert_eq!(verify::render::json(&report), verify::render::json(&again));

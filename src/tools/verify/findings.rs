@@ -174,7 +174,7 @@ pub fn decision(program: &Program, d: &DecisionIr) -> DecisionReport {
 
 /// [`decision`], when it fits in what is left of the run's budget.
 pub fn decision_within(program: &Program, d: &DecisionIr, meter: &mut Meter) -> DecisionReport {
-    let reads = Reads::of_decision(program, d);
+    let mut reads = Reads::of_decision(program, d);
     let domains = values::domains(program, &reads, &Widen::default());
     let mut first = BTreeSet::new();
     if let Some(applies) = d.applies {
@@ -219,7 +219,18 @@ pub fn decision_within(program: &Program, d: &DecisionIr, meter: &mut Meter) -> 
     };
     // The evaluator answers from `applies` alone when it does not hold.
     let mut prune = |c: &Cursor| d.applies.is_some_and(|a| !holds(program, a, c));
+    // The time limit, looked at every few thousand documents: a check
+    // stopped halfway claims nothing never happens (see below).
+    let mut stopped = false;
+    let clock = &*meter;
     let mut visit = |c: &mut Cursor| {
+        if stopped {
+            return;
+        }
+        if seen.evaluated % 4096 == 4095 && clock.out_of_time() {
+            stopped = true;
+            return;
+        }
         seen.evaluated += 1;
         c.keep_best(&mut seen.any);
         let outcome = match decide(program, &ids, &c.facts, c.as_of) {
@@ -273,6 +284,11 @@ pub fn decision_within(program: &Program, d: &DecisionIr, meter: &mut Meter) -> 
             .then_some(&mut prune as &mut dyn FnMut(&Cursor) -> bool),
         &mut visit,
     );
+    if stopped {
+        reads
+            .outside
+            .push(meter.stopped("the decision", &d.origin.at, seen.evaluated));
+    }
     let mut findings = Vec::new();
     let analysed = reads.outside.is_empty();
     if d.applies.is_some() && seen.applicable.is_none() {

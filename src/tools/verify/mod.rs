@@ -49,8 +49,9 @@ pub struct Summary {
     pub evaluated: u64,
     /// The run's budget of fact documents (`--budget`).
     pub budget: u64,
-    /// Decisions and assertions not started because the budget or the time
-    /// limit was spent: each is listed as not analysed, with the reason.
+    /// Decisions and assertions not started, or stopped halfway, because the
+    /// budget or the time limit was spent: each is listed as not analysed,
+    /// with the reason.
     pub over_budget: usize,
 }
 

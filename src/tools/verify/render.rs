@@ -171,7 +171,7 @@ fn text_unescaped(report: &Report, policies: &str) -> String {
     if s.over_budget > 0 {
         let _ = writeln!(
             out,
-            "{} not started: the run's budget of {} fact documents (or its time limit) was spent; see \"not analysed\" above",
+            "{} not analysed in full: the run's budget of {} fact documents or its time limit was spent; see \"not analysed\" above",
             plural(s.over_budget, "check", "checks"),
             grouped(s.budget)
         );
