@@ -477,13 +477,14 @@ fn diff(
     }
     let [old, new] = <[Program; 2]>::try_from(programs).map_err(|_| Exit(1))?;
     let name = corpus.display().to_string();
-    let text = std::fs::read(corpus)
-        .map_err(|e| format!("cannot read: {e}"))
-        .and_then(credo::tools::diff::corpus_text)
-        .map_err(|message| {
-            eprintln!("error: {name}: {message}");
-            Exit(2)
-        })?;
+    let bytes = std::fs::read(corpus).map_err(|e| {
+        eprintln!("error: {name}: cannot read: {e}");
+        Exit(2)
+    })?;
+    let text = credo::tools::diff::corpus_text(bytes).map_err(|problem| {
+        eprintln!("{}", problem.render(&name));
+        Exit(2)
+    })?;
     let default = as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let result =
         credo::tools::diff::diff(&old, &new, &text, &name, default).map_err(|problems| {

@@ -101,15 +101,22 @@ struct Tally {
     examples: Vec<Flipped>,
 }
 
-/// A corpus's bytes as text; when they are not UTF-8, where the first bad
-/// byte is (`line 3, column 31: ...`), as one bad line would otherwise hide
-/// in a large corpus.
-pub fn corpus_text(bytes: Vec<u8>) -> Result<String, String> {
+/// A corpus's bytes as text; when they are not UTF-8, a problem that names
+/// where the first bad byte is (`corpus.jsonl:3:31`), as one bad line would
+/// otherwise hide in a large corpus.
+pub fn corpus_text(bytes: Vec<u8>) -> Result<String, facts::FactProblem> {
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let (line, column) = crate::base::source::byte_position(e.as_bytes(), valid);
         let byte = e.as_bytes().get(valid).copied().unwrap_or_default();
-        format!("line {line}, column {column}: not UTF-8 text: byte 0x{byte:02X} is not valid here")
+        facts::FactProblem {
+            position: Some((line, column)),
+            help: Some("save the corpus as UTF-8".into()),
+            ..facts::FactProblem::whole(
+                facts::codes::UNREADABLE,
+                format!("not UTF-8 text: byte 0x{byte:02X} is not valid here"),
+            )
+        }
     })
 }
 
