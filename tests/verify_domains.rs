@@ -358,3 +358,83 @@ proptest! {
         }
     }
 }
+
+/// An amount decision: a table over the same conditions, a deny, and a
+/// claim that it equals a constant under a condition.
+fn amount_policy() -> impl Strategy<Value = String> {
+    (
+        prop::collection::vec((condition(), 0u32..4), 1..4),
+        proptest::option::of(condition()),
+        condition(),
+        0u32..4,
+        any::<bool>(),
+    )
+        .prop_map(|(rows, deny, claim, claimed, likely)| {
+            // Half the claims are about the first row, without a deny: those
+            // are often true, so that "proved" is tested, not just "refuted".
+            let (deny, claim, claimed) = match rows.first() {
+                Some((c, v)) if likely => (None, c.clone(), *v),
+                _ => (deny, claim, claimed),
+            };
+            let mut out = String::from("decision d: amount USD {\n");
+            if let Some(c) = deny {
+                let _ = writeln!(out, "  deny r when {c} because \"r\"");
+            }
+            out.push_str("  first {\n");
+            for (c, v) in &rows {
+                let _ = writeln!(out, "    when {c} => {}.00 USD because \"row\"", v * 100);
+            }
+            out.push_str("    otherwise => 0 USD because \"none\"\n  }\n}\n");
+            let _ = writeln!(out, "assert d == {}.00 USD when {claim}", claimed * 100);
+            out
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn proved_amounts_hold_across_the_loaders_whole_domain(
+        text in amount_policy(),
+        documents in prop::collection::vec(prop::collection::vec(any::<u16>(), 9), 300),
+    ) {
+        let Some(program) = program(&text) else {
+            return Err(TestCaseError::reject("does not check"));
+        };
+        let report = verify::verify(&program).expect("every example reproduces");
+        let a = &program.assertions[0];
+        if report.assertions[0].verdict != Verdict::Proved {
+            return Ok(());
+        }
+        let ClaimIr::Equals(value) = &a.claim else {
+            return Err(TestCaseError::fail("an `==` claim"));
+        };
+        for choices in &documents {
+            let doc = document(&program, &text, choices);
+            let loaded = facts::load_text(&program.schema, &doc, Format::Yaml)
+                .unwrap_or_else(|e| panic!("{doc}: {e:?}"));
+            let as_of = loaded.facts.as_of(&program.schema).unwrap();
+            let holds = a.condition.is_none_or(|c| matches!(
+                program.evaluate_node(c, &loaded.facts, as_of),
+                Ok(Tri::Known(Value::Bool(true)))
+            ));
+            if !holds {
+                continue;
+            }
+            let ids = [a.decision.clone()];
+            let request = Request { as_of, as_of_source: AsOfSource::Facts, decisions: &ids };
+            let outcome = program
+                .evaluate(&loaded.facts, &request)
+                .ok()
+                .and_then(|mut e| e.decisions.pop())
+                .map(|d| d.outcome);
+            let claimed = program.evaluate_node(*value, &loaded.facts, as_of);
+            match (claimed, outcome) {
+                (Ok(Tri::Known(Value::Money(m))), Some(Outcome::Amount(x))) => {
+                    prop_assert_eq!(m, x, "proved, but not on\n{}\n{}", doc, text);
+                }
+                other => prop_assert!(false, "proved, but {:?} on\n{}\n{}", other, doc, text),
+            }
+        }
+    }
+}
