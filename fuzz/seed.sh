@@ -16,6 +16,20 @@ seed parse "${policies[@]}"
 seed check "${policies[@]}"
 seed facts_yaml policies/examples/*.yaml tests/cases/semantics/*.yaml tests/cases/bad_input/facts/*.yaml
 seed facts_json policies/examples/*.json tests/cases/bad_input/facts/*.json
+seed fmt "${policies[@]}" tests/cases/fmt/*.credo
+# JSON Lines: the diff corpora, and each JSON fact file as one line.
+jsonl=(tests/cases/diff/*.jsonl tests/cases/bad_input/facts/*.json policies/examples/*.json)
+seed batch_lines "${jsonl[@]}"
+seed fast_vs_careful "${jsonl[@]}"
+mkdir -p fuzz/corpus/fast_vs_careful
+for f in tests/cases/diff/*.jsonl; do
+  n=0
+  while IFS= read -r line && [ $n -lt 200 ]; do
+    n=$((n + 1))
+    printf '%s' "$line" > "fuzz/corpus/fast_vs_careful/$(basename "$f" .jsonl)_line_$n"
+  done < "$f"
+done
+seed policy_tests tests/cases/policy_tests/bad/*.yaml tests/cases/policy_tests/offers/tests/*.yaml policies/tests/*.yaml
 mkdir -p fuzz/corpus/eval
 for f in tests/cases/semantics/*.yaml; do
   { cat "${f%.yaml}.credo"; printf '\n---facts\n'; cat "$f"; } > "fuzz/corpus/eval/semantics_$(basename "$f" .yaml)"

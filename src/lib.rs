@@ -113,12 +113,33 @@ pub fn load_dir(dir: &Path) -> std::io::Result<Checked> {
 /// [`load_dir`] within explicit [`Limits`]: a set with too many files, or a
 /// file too large, is reported as an error before it is read.
 pub fn load_dir_with(dir: &Path, limits: &Limits) -> std::io::Result<Checked> {
-    let mut paths: Vec<_> = std::fs::read_dir(dir)?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "credo") && p.is_file())
-        .collect();
-    paths.sort();
+    // Every `*.credo` entry that is not a readable file (a directory, a FIFO,
+    // a dangling link, a link loop) is an error, like a file that cannot be
+    // read: the set without it would lack what it defines. It is reported
+    // alone, as checking the rest would report those decisions as missing.
+    let listing = base::dir::policy_entries(dir)?;
+    if !listing.unusable.is_empty() {
+        let mut sources = Sources::default();
+        let mut diagnostics = Vec::new();
+        for (path, why) in &listing.unusable {
+            let name = path.display().to_string();
+            let file = sources.add(Source::new(name.clone(), ""));
+            diagnostics.push(
+                Diagnostic::error(
+                    lang::diagnostics::codes::UNREADABLE,
+                    base::source::Span::new(file, 0, 0),
+                    format!("cannot read `{name}`: {}", why.reason()),
+                )
+                .help(why.help()),
+            );
+        }
+        return Ok(Checked {
+            program: None,
+            sources,
+            diagnostics,
+        });
+    }
+    let paths = listing.files;
     if paths.len() > limits.max_policy_files {
         let mut checked = Checked {
             program: None,

@@ -96,3 +96,69 @@ fn bad_runs() {
         insta::assert_snapshot!(shown);
     });
 }
+
+/// A case name, and how to make its `extra.credo` entry in a policy directory.
+#[cfg(unix)]
+type Entry<'a> = (&'a str, &'a dyn Fn(&Path));
+
+/// `*.credo` entries in a policy directory that are not files: each is an
+/// error with a code, never skipped without a word. Made here, as git keeps
+/// neither FIFOs nor directories without files; run from inside the
+/// directory so that the snapshots do not hold a temporary path.
+#[cfg(unix)]
+#[test]
+fn unusable_policy_entries() {
+    let schema = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/cases/bad_input/policies/null_byte_in_policy/schema.credo"),
+    )
+    .unwrap();
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("unusable_policy_entries");
+    let _ = std::fs::remove_dir_all(&root);
+    let make: [Entry; 5] = [
+        ("directory_named_like_a_policy", &|d| {
+            std::fs::create_dir(d.join("extra.credo")).unwrap();
+        }),
+        ("fifo_named_like_a_policy", &|d| {
+            let status = std::process::Command::new("mkfifo")
+                .arg(d.join("extra.credo"))
+                .status()
+                .expect("mkfifo runs");
+            assert!(status.success());
+        }),
+        ("dangling_link", &|d| {
+            std::os::unix::fs::symlink("nowhere.credo", d.join("extra.credo")).unwrap();
+        }),
+        ("link_loop", &|d| {
+            std::os::unix::fs::symlink("extra.credo", d.join("extra.credo")).unwrap();
+        }),
+        ("link_to_a_policy_file_is_accepted", &|d| {
+            std::fs::write(d.join("real.txt"), "# a policy kept under another name\n").unwrap();
+            std::os::unix::fs::symlink("real.txt", d.join("extra.credo")).unwrap();
+        }),
+    ];
+    for (name, make) in make {
+        let dir = root.join(name).join("policies");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("schema.credo"), &schema).unwrap();
+        std::fs::write(
+            dir.join("offer.credo"),
+            "decision offer: eligibility {\n  allow smb when account.segment == smb because \"SMB\"\n}\n",
+        )
+        .unwrap();
+        make(&dir);
+        let run = common::credo_in(&root.join(name), &["check", "--policies", "policies"], b"");
+        let shown = format!(
+            "$ credo check --policies policies\nexit code: {}\n--- stdout\n{}--- stderr\n{}",
+            run.code,
+            String::from_utf8_lossy(&run.stdout),
+            run.stderr
+        );
+        if name.contains("accepted") {
+            assert_eq!(run.code, 0, "{shown}");
+        } else {
+            assert_ne!(run.code, 0, "{shown}");
+        }
+        insta::assert_snapshot!(format!("entries@{name}"), shown);
+    }
+}

@@ -178,6 +178,17 @@ fn random_document(program: &Program, rng: &mut Rng) -> String {
                 };
                 serde_json::json!(n)
             }
+            // The extremes a document can give: the largest amount
+            // rust_decimal holds (and its negative, when signed).
+            Type::Money(c) if rng.below(12) == 0 => {
+                let max = rust_decimal::Decimal::MAX;
+                let amount = if field.signed && rng.below(2) == 0 {
+                    -max
+                } else {
+                    max
+                };
+                serde_json::json!(format!("{amount} {c}"))
+            }
             Type::Money(c) => {
                 let cents: i128 = match rng.below(5) {
                     0 => rng.below(20_000_000) as i128 - 100_000,
@@ -199,8 +210,15 @@ fn random_document(program: &Program, rng: &mut Rng) -> String {
                 ))
             }
             Type::Date => {
-                let day = chrono::NaiveDate::from_ymd_opt(2026, 9, 20).unwrap()
-                    + chrono::Days::new(rng.below(120));
+                // The whole range a document can give, its ends included.
+                let day = match rng.below(8) {
+                    0 => credo::base::dates::FIRST + chrono::Days::new(rng.below(3)),
+                    1 => credo::base::dates::LAST - chrono::Days::new(rng.below(3)),
+                    _ => {
+                        chrono::NaiveDate::from_ymd_opt(2026, 9, 20).unwrap()
+                            + chrono::Days::new(rng.below(120))
+                    }
+                };
                 serde_json::json!(day.format("%Y-%m-%d").to_string())
             }
             Type::Text => serde_json::json!(rng.pick(&["value-1", "value-2", "bc-77"])),

@@ -2,6 +2,9 @@
 //! and atomic writing, size limits, exact money, and "did you mean"
 //! suggestions.
 
+pub mod dates;
+pub mod dir;
+pub mod escape;
 pub mod hash;
 pub mod io;
 pub mod limits;

@@ -104,6 +104,10 @@ pub enum MoneyError {
     Shape,
     #[error("`{0}` is not a decimal amount")]
     Amount(String),
+    #[error(
+        "`{0}` has more digits than a decimal amount can hold (the largest is 79228162514264337593543950335)"
+    )]
+    TooManyDigits(String),
     #[error("`{0}` is not an ISO 4217 currency code")]
     UnknownCurrency(String),
     #[error("{currency} has {digits} decimal places, but `{amount}` has more")]
@@ -142,8 +146,9 @@ impl Money {
         if !valid {
             return Err(MoneyError::Amount(crate::base::limits::clip(text)));
         }
+        // Every character is a digit here, so a failure means too many of them.
         let amount = Decimal::from_str_exact(text)
-            .map_err(|_| MoneyError::Amount(crate::base::limits::clip(text)))?;
+            .map_err(|_| MoneyError::TooManyDigits(crate::base::limits::clip(text)))?;
         if amount.scale() > currency.minor_digits()
             && amount.normalize().scale() > currency.minor_digits()
         {
@@ -307,7 +312,10 @@ mod tests {
             Err(MoneyError::TooPrecise { .. })
         ));
         let huge = format!("{} USD", "9".repeat(40));
-        assert!(matches!(huge.parse::<Money>(), Err(MoneyError::Amount(_))));
+        assert!(matches!(
+            huge.parse::<Money>(),
+            Err(MoneyError::TooManyDigits(_))
+        ));
     }
 
     #[test]

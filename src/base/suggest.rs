@@ -50,6 +50,25 @@ fn distance(a: &str, b: &str) -> usize {
     d[a.len() * width + b.len()]
 }
 
+/// A character that is hard to see, named for a message: `a no-break
+/// space (U+00A0)`, `a tab (U+0009)`, `the character U+200B`.
+pub fn character_name(c: char) -> String {
+    let name = match c {
+        '\t' => "a tab",
+        '\r' => "a carriage return",
+        '\n' => "a line break",
+        '\u{a0}' => "a no-break space",
+        '\u{2007}' => "a figure space",
+        '\u{202f}' => "a narrow no-break space",
+        '\u{3000}' => "an ideographic space",
+        '\u{2000}'..='\u{200a}' => "a typographic space",
+        '\u{200b}' => "a zero-width space",
+        '\u{feff}' => "a zero-width no-break space (byte order mark)",
+        _ => return format!("the character U+{:04X}", u32::from(c)),
+    };
+    format!("{name} (U+{:04X})", u32::from(c))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

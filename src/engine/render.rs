@@ -9,6 +9,11 @@ use crate::engine::outcome::{AsOfSource, DecisionOutcome, Evaluation, Outcome};
 
 /// The text form: each decision's outcome, then its reasons with `file:line:col`.
 pub fn text(evaluation: &Evaluation) -> String {
+    // Values from facts and policies are echoed: shown escaped, never raw.
+    crate::base::escape::lines_owned(text_unescaped(evaluation))
+}
+
+fn text_unescaped(evaluation: &Evaluation) -> String {
     let mut out = as_of_line(evaluation.as_of, evaluation.as_of_source);
     out.push_str(&policies_line(&evaluation.policy_hash));
     for d in &evaluation.decisions {
@@ -35,6 +40,11 @@ pub fn policies_line(hash: &PolicyHash) -> String {
 
 /// One decision's outcome line, then its missing facts, reasons and notes.
 pub fn decision_text(d: &DecisionOutcome) -> String {
+    // Values from facts and policies are echoed: shown escaped, never raw.
+    crate::base::escape::lines_owned(decision_text_unescaped(d))
+}
+
+fn decision_text_unescaped(d: &DecisionOutcome) -> String {
     let shown = match &d.outcome {
         Outcome::Amount(m) => m.display_grouped(),
         other => other.as_text(),

@@ -83,6 +83,15 @@ pub struct DocError {
     pub column: Option<usize>,
 }
 
+/// What every message about a YAML feature credo does not read says.
+pub const UNSUPPORTED: &str = "are not read by credo";
+
+/// Whether a number kept as text is a negative zero (`-0` in YAML, `-0.0`
+/// from JSON): zero with a sign that no count may carry.
+pub fn is_negative_zero(number: &str) -> bool {
+    number.starts_with('-') && number.parse::<f64>().is_ok_and(|x| x == 0.0)
+}
+
 /// Reads YAML text.
 pub fn from_yaml(text: &str) -> Result<Doc, DocError> {
     match serde_yaml::from_str::<Doc>(text) {
@@ -168,6 +177,12 @@ impl<'de> Visitor<'de> for DocVisitor {
     }
 
     fn visit_i64<E>(self, n: i64) -> Result<Doc, E> {
+        // Both parsers give a value of zero or more through `visit_u64`; a
+        // zero here was written `-0`. It is kept as written, so that the
+        // loader can refuse a sign on a count instead of dropping it.
+        if n == 0 {
+            return Ok(Doc::Float("-0".into()));
+        }
         Ok(Doc::Int(n.into()))
     }
 
@@ -198,6 +213,16 @@ impl<'de> Visitor<'de> for DocVisitor {
         Ok(Doc::String(s))
     }
 
+    /// A tagged YAML value, such as `!money "10.00 USD"`: refused, as a tag
+    /// would otherwise be dropped without a word and its meaning lost.
+    fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<Doc, A::Error> {
+        let (tag, _) = data.variant::<String>()?;
+        Err(de::Error::custom(format!(
+            "YAML tags such as `!{}` {UNSUPPORTED}: write the value without the tag",
+            crate::base::limits::clip(&tag)
+        )))
+    }
+
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Doc, A::Error> {
         let mut items = Vec::new();
         while let Some(item) = seq.next_element()? {
@@ -211,6 +236,12 @@ impl<'de> Visitor<'de> for DocVisitor {
         // A set, not a scan of `entries`: a mapping may have many keys.
         let mut seen = std::collections::BTreeSet::new();
         while let Some(key) = map.next_key::<Key>()? {
+            // serde_yaml does not apply merge keys: the fields would be lost.
+            if key.0 == "<<" {
+                return Err(de::Error::custom(format!(
+                    "YAML merge keys (`<<`) {UNSUPPORTED}: write each field out where it belongs"
+                )));
+            }
             if !seen.insert(key.0.clone()) {
                 return Err(de::Error::custom(format!(
                     "duplicate key `{}`",

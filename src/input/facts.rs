@@ -35,9 +35,48 @@ impl Facts {
     }
 }
 
+/// The stable codes of fact problems, one per kind (policy problems have
+/// `E` codes, in [`crate::lang::diagnostics::codes`]).
+pub mod codes {
+    /// The document cannot be read: missing, too large, or not UTF-8.
+    pub const UNREADABLE: &str = "F0001";
+    /// Not valid YAML or JSON.
+    pub const SYNTAX: &str = "F0002";
+    /// A YAML feature credo does not read: tags (`!money`) and merge keys (`<<`).
+    pub const UNSUPPORTED_YAML: &str = "F0003";
+    /// Empty, or not a mapping of records and fields.
+    pub const SHAPE: &str = "F0004";
+    /// A field the schema does not declare (a warning).
+    pub const UNKNOWN_FIELD: &str = "F0101";
+    /// A value of the wrong type.
+    pub const WRONG_TYPE: &str = "F0102";
+    /// An enum value that is not one of its members.
+    pub const UNKNOWN_MEMBER: &str = "F0103";
+    /// A date not written YYYY-MM-DD, or no such day.
+    pub const BAD_DATE: &str = "F0104";
+    /// A date before 0001-01-01.
+    pub const DATE_OUT_OF_RANGE: &str = "F0105";
+    /// An integer beyond 64 bits.
+    pub const INT_OUT_OF_RANGE: &str = "F0106";
+    /// A negative value (or a negative zero) in a field that is not `signed`.
+    pub const NEGATIVE: &str = "F0107";
+    /// Money that cannot be read.
+    pub const BAD_MONEY: &str = "F0108";
+    /// Money with more digits than a decimal amount can hold.
+    pub const MONEY_TOO_MANY_DIGITS: &str = "F0109";
+    /// Money holding a look-alike space or an invisible character.
+    pub const MONEY_UNUSUAL_CHARACTER: &str = "F0110";
+    /// Money in another currency than the field's.
+    pub const WRONG_CURRENCY: &str = "F0111";
+    /// Money with more decimals than its currency has.
+    pub const MONEY_TOO_PRECISE: &str = "F0112";
+}
+
 /// A problem with one fact: where it is, what is wrong, what would fix it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FactProblem {
+    /// A stable code from [`codes`], such as `F0104`.
+    pub code: &'static str,
     /// The field path, such as `account.created_via`; empty for the whole document.
     pub path: String,
     pub message: String,
@@ -51,6 +90,7 @@ pub struct FactProblem {
 impl FactProblem {
     fn new(path: &str, message: String, help: Option<String>) -> FactProblem {
         FactProblem {
+            code: codes::WRONG_TYPE,
             path: path.to_owned(),
             message,
             help,
@@ -62,8 +102,19 @@ impl FactProblem {
     fn warning(path: &str, message: String, help: Option<String>) -> FactProblem {
         FactProblem {
             severity: Severity::Warning,
+            code: codes::UNKNOWN_FIELD,
             ..FactProblem::new(path, message, help)
         }
+    }
+
+    /// The same problem under another code.
+    fn code(self, code: &'static str) -> FactProblem {
+        FactProblem { code, ..self }
+    }
+
+    /// A problem with the whole document, such as a line that cannot be read.
+    pub fn whole(code: &'static str, message: String) -> FactProblem {
+        FactProblem::new("", message, None).code(code)
     }
 
     /// `facts.yaml: account.segment: ... (help: ...)`, one line.
@@ -76,7 +127,7 @@ impl FactProblem {
         if let Some((line, column)) = self.position {
             at.push_str(&format!(":{line}:{column}"));
         }
-        let mut out = format!("{severity}: {at}: ");
+        let mut out = format!("{severity}[{}]: {at}: ", self.code);
         if !self.path.is_empty() {
             out.push_str(&format!("{}: ", self.path));
         }
@@ -84,7 +135,8 @@ impl FactProblem {
         if let Some(help) = &self.help {
             out.push_str(&format!("\n  help: {help}"));
         }
-        out
+        // Values from the document are echoed: shown escaped, never raw.
+        crate::base::escape::lines_owned(out)
     }
 }
 
@@ -131,7 +183,7 @@ pub fn read_as(
     format: Option<Format>,
 ) -> Result<(String, Format), FactProblem> {
     let problem = |message: String, help: Option<&str>| {
-        FactProblem::new("", message, help.map(str::to_owned))
+        FactProblem::new("", message, help.map(str::to_owned)).code(codes::UNREADABLE)
     };
     let format = match (format, Format::of_path(path)) {
         (Some(f), _) | (None, Some(f)) => Some(f),
@@ -193,14 +245,17 @@ pub fn load_text_with(
     limits: &Limits,
 ) -> Result<Loaded, Vec<FactProblem>> {
     if text.len() > limits.max_fact_bytes {
-        return Err(vec![FactProblem::new(
-            "",
-            format!(
-                "the fact document is larger than the limit of {}",
-                limits::bytes(limits.max_fact_bytes)
-            ),
-            None,
-        )]);
+        return Err(vec![
+            FactProblem::new(
+                "",
+                format!(
+                    "the fact document is larger than the limit of {}",
+                    limits::bytes(limits.max_fact_bytes)
+                ),
+                None,
+            )
+            .code(codes::UNREADABLE),
+        ]);
     }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // An empty JSON file is as empty as an empty YAML one.
@@ -211,6 +266,11 @@ pub fn load_text_with(
     };
     let doc = parsed.map_err(|e| {
         vec![FactProblem {
+            code: if e.message.contains(doc::UNSUPPORTED) {
+                codes::UNSUPPORTED_YAML
+            } else {
+                codes::SYNTAX
+            },
             path: String::new(),
             message: format!(
                 "not valid {}: {}",
@@ -260,6 +320,11 @@ fn parse_help(message: &str, line: Option<&str>) -> Option<String> {
         "numbers in facts must fit in 64 bits; write money as a string such as \"2500.00 USD\""
     } else if message.starts_with("nested deeper") {
         "fact documents are a few levels deep: records of fields"
+    } else if message.contains("could not find expected ':'")
+        && line.is_some_and(|l| l.len() > 1024)
+    {
+        // libyaml reads a key written without `?` only up to 1024 characters.
+        "YAML keys are at most 1024 characters long: is this key longer?"
     } else if message.contains("duplicate key") {
         "each field may be given once"
     } else {
@@ -279,22 +344,28 @@ pub fn load(schema: &Schema, doc: &Doc) -> Result<Loaded, Vec<FactProblem>> {
     };
     match doc {
         Doc::Map(entries) => loader.record("", entries),
-        Doc::Null => loader.errors.push(FactProblem::new(
-            "",
-            "the fact document is empty".into(),
-            Some(
-                "write the facts as a mapping, such as `account: {created_via: ads_manager}`"
-                    .into(),
-            ),
-        )),
-        other => loader.errors.push(FactProblem::new(
-            "",
-            format!(
-                "the fact document must be a mapping, found {}",
-                other.describe()
-            ),
-            None,
-        )),
+        Doc::Null => loader.errors.push(
+            FactProblem::new(
+                "",
+                "the fact document is empty".into(),
+                Some(
+                    "write the facts as a mapping, such as `account: {created_via: ads_manager}`"
+                        .into(),
+                ),
+            )
+            .code(codes::SHAPE),
+        ),
+        other => loader.errors.push(
+            FactProblem::new(
+                "",
+                format!(
+                    "the fact document must be a mapping, found {}",
+                    other.describe()
+                ),
+                None,
+            )
+            .code(codes::SHAPE),
+        ),
     }
     if !loader.errors.is_empty() {
         // Warnings still matter when the facts are rejected: a misspelt
@@ -356,11 +427,14 @@ impl Loader<'_> {
                     }
                     // `request:` with nothing under it: the record is absent.
                     Doc::Null => {}
-                    other => self.errors.push(FactProblem::new(
-                        &path,
-                        format!("expected a mapping of fields, found {}", other.describe()),
-                        None,
-                    )),
+                    other => self.errors.push(
+                        FactProblem::new(
+                            &path,
+                            format!("expected a mapping of fields, found {}", other.describe()),
+                            None,
+                        )
+                        .code(codes::SHAPE),
+                    ),
                 }
             } else {
                 let siblings = self
@@ -371,8 +445,14 @@ impl Loader<'_> {
                     .filter(|p| !p.contains('.'));
                 let help =
                     suggest::closest(key, siblings).map(|s| format!("did you mean `{prefix}{s}`?"));
+                // An empty key would leave nothing to name in the message.
+                let shown = if key.is_empty() {
+                    format!("{prefix}\"\"")
+                } else {
+                    clip(&path)
+                };
                 self.warnings.push(FactProblem::warning(
-                    &clip(&path),
+                    &shown,
                     "unknown field, ignored".into(),
                     help,
                 ));
@@ -381,12 +461,10 @@ impl Loader<'_> {
     }
 }
 
-/// A date written in full, `YYYY-MM-DD`, as in policies. chrono alone also
-/// reads `2026-1-5`.
+/// A date written in full, `YYYY-MM-DD`, as in policies, within the range
+/// of [`crate::base::dates`].
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .filter(|_| text.len() == 10)
+    crate::base::dates::parse(text).ok()
 }
 
 /// Converts one document value to the field's type.
@@ -423,25 +501,45 @@ fn convert(schema: &Schema, field: &Field, doc: &Doc) -> Result<Option<Value>, F
                 s.trim()
             ))));
         }
+        // A negative zero: YAML and JSON keep its sign apart (see `doc`).
+        (Type::Int, Doc::Float(f)) if doc::is_negative_zero(f) => {
+            return Err(FactProblem::new(
+                path,
+                "`-0` is a negative zero".into(),
+                Some(if field.signed {
+                    "write 0".to_owned()
+                } else {
+                    format!("`{}` cannot be below zero; write 0", field.path)
+                }),
+            )
+            .code(codes::NEGATIVE));
+        }
+        // An integer too large for any integer type arrives as a float
+        // (`1.2345678901234567e42`): a whole number beyond 64 bits.
         (Type::Int, Doc::Float(f))
             if f.bytes()
-                .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'e' | b'E')) =>
+                .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'e' | b'E'))
+                || f.parse::<f64>().is_ok_and(|x| {
+                    x.is_finite() && x.fract() == 0.0 && x.abs() >= 9_223_372_036_854_775_808.0
+                }) =>
         {
             return Err(FactProblem::new(
                 path,
                 "the number is too large for an integer".into(),
                 Some(format!("integers range from {} to {}", i64::MIN, i64::MAX)),
-            ));
+            )
+            .code(codes::INT_OUT_OF_RANGE));
         }
         (Type::Int, Doc::Int(n)) => match i64::try_from(*n) {
             Ok(n) if n < 0 && !field.signed => return Err(negative(field, &n.to_string())),
             Ok(n) => Value::Int(n),
             Err(_) => {
-                return Err(wrong(Some(format!(
-                    "integers range from {} to {}",
-                    i64::MIN,
-                    i64::MAX
-                ))));
+                return Err(FactProblem::new(
+                    path,
+                    format!("`{n}` is too large for an integer"),
+                    Some(format!("integers range from {} to {}", i64::MIN, i64::MAX)),
+                )
+                .code(codes::INT_OUT_OF_RANGE));
             }
         },
         (Type::Int, Doc::String(s)) if s.parse::<i64>().is_ok() => {
@@ -458,19 +556,51 @@ fn convert(schema: &Schema, field: &Field, doc: &Doc) -> Result<Option<Value>, F
                 path,
                 format!("`{}` is too large for an integer", clip(s)),
                 Some(format!("integers range from {} to {}", i64::MIN, i64::MAX)),
-            ));
+            )
+            .code(codes::INT_OUT_OF_RANGE));
         }
-        (Type::Date, Doc::String(s)) => match parse_date(s) {
-            Some(d) => Value::Date(d),
-            None => {
+        (Type::Date, Doc::String(s)) => match crate::base::dates::parse(s) {
+            Ok(d) => Value::Date(d),
+            Err(crate::base::dates::DateError::BeforeFirst) => {
+                return Err(FactProblem::new(
+                    path,
+                    format!(
+                        "`{}` is before 0001-01-01, the first date credo accepts",
+                        clip(s)
+                    ),
+                    Some("the year 0000 is a placeholder for \"no date\": leave the fact out so that it is unknown".into()),
+                )
+                .code(codes::DATE_OUT_OF_RANGE));
+            }
+            Err(_) => {
                 return Err(FactProblem::new(
                     path,
                     format!("`{}` is not a calendar date", clip(s)),
                     Some("write dates as YYYY-MM-DD, such as 2026-11-25".into()),
-                ));
+                )
+                .code(codes::BAD_DATE));
             }
         },
         (Type::Money(currency), Doc::String(s)) => {
+            // A no-break space looks like a space, and a zero-width one like
+            // nothing: name it, as "not money" alone would puzzle.
+            if let Some(c) = s
+                .chars()
+                .find(|c| (c.is_whitespace() && *c != ' ') || crate::base::escape::is_unsafe(*c))
+            {
+                return Err(FactProblem::new(
+                    path,
+                    format!(
+                        "`{}` is not money: it holds {}",
+                        clip(s),
+                        crate::base::suggest::character_name(c)
+                    ),
+                    Some(format!(
+                        "write the amount, one plain space and the currency, such as \"2500.00 {currency}\""
+                    )),
+                )
+                .code(codes::MONEY_UNUSUAL_CHARACTER));
+            }
             let money: Money = s.parse().map_err(|e: MoneyError| {
                 let help = match &e {
                     // `USD 100`: the currency came first.
@@ -500,12 +630,20 @@ fn convert(schema: &Schema, field: &Field, doc: &Doc) -> Result<Option<Value>, F
                     MoneyError::Amount(a) if a.contains(',') => {
                         Some(format!("write the amount with a decimal point and no separators, such as \"2500.00 {currency}\""))
                     }
+                    MoneyError::TooManyDigits(_) => Some(
+                        "an amount holds at most 29 digits, its decimals included".to_owned(),
+                    ),
                     MoneyError::TooPrecise { digits, .. } => {
                         Some(format!("{currency} has {digits} decimal places; round the amount"))
                     }
                     _ => Some(format!("write money as \"2500.00 {currency}\"")),
                 };
-                FactProblem::new(path, format!("`{}` is not money: {e}", clip(s)), help)
+                let code = match &e {
+                    MoneyError::TooManyDigits(_) => codes::MONEY_TOO_MANY_DIGITS,
+                    MoneyError::TooPrecise { .. } => codes::MONEY_TOO_PRECISE,
+                    _ => codes::BAD_MONEY,
+                };
+                FactProblem::new(path, format!("`{}` is not money: {e}", clip(s)), help).code(code)
             })?;
             if money.currency != currency {
                 return Err(FactProblem::new(
@@ -514,7 +652,8 @@ fn convert(schema: &Schema, field: &Field, doc: &Doc) -> Result<Option<Value>, F
                     Some(format!(
                         "credo never converts currencies; give the amount in {currency}"
                     )),
-                ));
+                )
+                .code(codes::WRONG_CURRENCY));
             }
             if money.is_negative() && !field.signed {
                 return Err(negative(field, s));
@@ -526,7 +665,7 @@ fn convert(schema: &Schema, field: &Field, doc: &Doc) -> Result<Option<Value>, F
         }
         (Type::Money(currency), Doc::Int(n)) if field.default_currency => Value::Money(
             Money::parse_amount(&n.to_string(), currency)
-                .map_err(|e| FactProblem::new(path, e.to_string(), None))?,
+                .map_err(|e| FactProblem::new(path, e.to_string(), None).code(codes::BAD_MONEY))?,
         ),
         (Type::Money(currency), Doc::Int(n)) => {
             return Err(wrong(Some(format!(
@@ -571,7 +710,8 @@ fn convert(schema: &Schema, field: &Field, doc: &Doc) -> Result<Option<Value>, F
                         path,
                         format!("`{}` is not one of {}", clip(s), members.members.join(", ")),
                         Some(help),
-                    ));
+                    )
+                    .code(codes::UNKNOWN_MEMBER));
                 }
             }
         }
@@ -590,4 +730,5 @@ fn negative(field: &Field, value: &str) -> FactProblem {
             field.path
         )),
     )
+    .code(codes::NEGATIVE)
 }

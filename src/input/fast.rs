@@ -422,7 +422,9 @@ fn date(s: &str) -> Option<NaiveDate> {
         && b.get(7) == Some(&b'-')
         && let (Some(y), Some(m), Some(d)) = (digits(0..4), digits(5..7), digits(8..10))
     {
-        return NaiveDate::from_ymd_opt(y as i32, m, d);
+        // The year 0000 is refused by the loader, which names why.
+        return NaiveDate::from_ymd_opt(y as i32, m, d)
+            .filter(|d| crate::base::dates::accepted(*d));
     }
     crate::input::facts::parse_date(s)
 }

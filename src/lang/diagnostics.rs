@@ -6,6 +6,7 @@ use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, Config, termcolor};
 use serde::Serialize;
 
+use crate::base::escape;
 use crate::base::source::{Sources, Span};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -140,11 +141,21 @@ pub mod codes {
 /// source line with the span underlined, and the help.
 pub fn render(sources: &Sources, diagnostics: &[Diagnostic], color: bool) -> String {
     let mut files = SimpleFiles::new();
+    // Each source as shown: its unsafe characters escaped, spans moved to match.
+    let shown: Vec<ShownSource> = sources
+        .iter()
+        .map(|(_, s)| ShownSource::new(&s.text))
+        .collect();
     let ids: Vec<usize> = sources
         .iter()
-        .map(|(_, s)| files.add(s.name.clone(), s.text.clone()))
+        .zip(&shown)
+        .map(|((_, s), t)| files.add(escape::shown(&s.name).into_owned(), t.text.clone()))
         .collect();
     let file_of = |span: Span| ids.get(span.file.0 as usize).copied().unwrap_or(0);
+    let range = |span: Span| match shown.get(span.file.0 as usize) {
+        Some(t) => t.at(span.start)..t.at(span.end),
+        None => span.start..span.end,
+    };
     let config = Config::default();
     let mut out: Vec<u8> = Vec::new();
     let shown = crate::base::limits::MAX_DIAGNOSTICS_SHOWN;
@@ -164,17 +175,13 @@ pub fn render(sources: &Sources, diagnostics: &[Diagnostic], color: bool) -> Str
         let mut labels = Vec::new();
         if !no_text {
             labels.push(
-                Label::primary(
-                    file_of(diagnostic.span),
-                    diagnostic.span.start..diagnostic.span.end,
-                )
-                .with_message(diagnostic.label.clone()),
+                Label::primary(file_of(diagnostic.span), range(diagnostic.span))
+                    .with_message(escape::shown(&diagnostic.label)),
             );
         }
         for (span, message) in &diagnostic.secondary {
             labels.push(
-                Label::secondary(file_of(*span), span.start..span.end)
-                    .with_message(message.clone()),
+                Label::secondary(file_of(*span), range(*span)).with_message(escape::shown(message)),
             );
         }
         let report = match diagnostic.severity {
@@ -182,13 +189,13 @@ pub fn render(sources: &Sources, diagnostics: &[Diagnostic], color: bool) -> Str
             Severity::Warning => Report::warning(),
         }
         .with_code(diagnostic.code)
-        .with_message(diagnostic.message.clone())
+        .with_message(escape::shown(&diagnostic.message))
         .with_labels(labels)
         .with_notes(
             diagnostic
                 .help
                 .iter()
-                .map(|h| format!("help: {h}"))
+                .map(|h| format!("help: {}", escape::shown(h)))
                 .collect(),
         );
         let mut buffer = if color {
@@ -202,10 +209,11 @@ pub fn render(sources: &Sources, diagnostics: &[Diagnostic], color: bool) -> Str
             let at = sources.locate(diagnostic.span);
             out.extend_from_slice(
                 format!(
-                    "{}[{}]: {} at {at} ({error})\n",
+                    "{}[{}]: {} at {} ({error})\n",
                     severity_word(diagnostic),
                     diagnostic.code,
-                    diagnostic.message
+                    escape::shown(&diagnostic.message),
+                    escape::shown(&at.to_string())
                 )
                 .as_bytes(),
             );
@@ -226,14 +234,57 @@ fn compact(sources: &Sources, diagnostic: &Diagnostic) -> String {
         "{}[{}]: {}\n  --> {} (the line is too long to show)\n",
         severity_word(diagnostic),
         diagnostic.code,
-        diagnostic.message,
-        sources.locate(diagnostic.span)
+        escape::shown(&diagnostic.message),
+        escape::shown(&sources.locate(diagnostic.span).to_string())
     );
     if let Some(help) = &diagnostic.help {
-        out.push_str(&format!("  = help: {help}\n"));
+        out.push_str(&format!("  = help: {}\n", escape::shown(help)));
     }
     out.push('\n');
     out
+}
+
+/// A policy's text as the renderer shows it: unsafe characters escaped
+/// (tabs and line ends kept), with where each escape moved the bytes after it.
+struct ShownSource {
+    text: String,
+    /// For each escaped character: its byte offset in the original text, and
+    /// how many bytes longer the text is after it than before.
+    shifts: Vec<(usize, usize)>,
+}
+
+impl ShownSource {
+    fn new(original: &str) -> ShownSource {
+        let keep = |c: char, next: Option<char>| {
+            c == '\n' || c == '\t' || (c == '\r' && next == Some('\n'))
+        };
+        let mut chars = original.char_indices().peekable();
+        let mut text = String::new();
+        let mut shifts = Vec::new();
+        let mut extra = 0;
+        while let Some((i, c)) = chars.next() {
+            let next = chars.peek().map(|(_, n)| *n);
+            if escape::is_unsafe(c) && !keep(c, next) {
+                let escaped = format!("\\u{{{:x}}}", u32::from(c));
+                extra += escaped.len() - c.len_utf8();
+                text.push_str(&escaped);
+                shifts.push((i, extra));
+            } else {
+                text.push(c);
+            }
+        }
+        ShownSource { text, shifts }
+    }
+
+    /// Where a byte offset of the original text is in the shown text.
+    fn at(&self, offset: usize) -> usize {
+        let before = self.shifts.partition_point(|(i, _)| *i < offset);
+        let extra = before
+            .checked_sub(1)
+            .and_then(|k| self.shifts.get(k))
+            .map_or(0, |(_, e)| *e);
+        offset + extra
+    }
 }
 
 fn severity_word(diagnostic: &Diagnostic) -> &'static str {
@@ -271,4 +322,21 @@ pub fn to_json(sources: &Sources, diagnostics: &[Diagnostic]) -> Vec<JsonDiagnos
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shown_source_moves_spans_past_each_escape() {
+        let shown = ShownSource::new("a\u{202e}b\tc\r\nd\u{0}e");
+        assert_eq!(shown.text, "a\\u{202e}b\tc\r\nd\\u{0}e");
+        // `a` stays, `b` moves by the escape's extra bytes (8 - 3), `e` by both.
+        assert_eq!(shown.at(0), 0);
+        assert_eq!(shown.at(1), 1);
+        assert_eq!(shown.at(4), 9);
+        assert_eq!(shown.at(10), 15);
+        assert_eq!(shown.at(11), 20);
+    }
 }

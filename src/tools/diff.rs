@@ -115,6 +115,25 @@ struct Tally {
     examples: Vec<Flipped>,
 }
 
+/// A corpus's bytes as text; when they are not UTF-8, a problem that names
+/// where the first bad byte is (`corpus.jsonl:3:31`), as one bad line would
+/// otherwise hide in a large corpus.
+pub fn corpus_text(bytes: Vec<u8>) -> Result<String, facts::FactProblem> {
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let (line, column) = crate::base::source::byte_position(e.as_bytes(), valid);
+        let byte = e.as_bytes().get(valid).copied().unwrap_or_default();
+        facts::FactProblem {
+            position: Some((line, column)),
+            help: Some("save the corpus as UTF-8".into()),
+            ..facts::FactProblem::whole(
+                facts::codes::UNREADABLE,
+                format!("not UTF-8 text: byte 0x{byte:02X} is not valid here"),
+            )
+        }
+    })
+}
+
 /// Evaluates every account of `corpus` under both policy sets. Lines that
 /// cannot be read are all reported, and nothing else.
 pub fn diff(
@@ -380,6 +399,11 @@ fn signed(before: &Money, after: &Money) -> Option<String> {
 
 /// The text report.
 pub fn render(diff: &Diff, corpus: &str, old: &str, new: &str) -> String {
+    // Values from facts and policies are echoed: shown escaped, never raw.
+    crate::base::escape::lines_owned(render_unescaped(diff, corpus, old, new))
+}
+
+fn render_unescaped(diff: &Diff, corpus: &str, old: &str, new: &str) -> String {
     let mut out = format!(
         "diff over {} {} in {corpus}\n  old policies: {old}\n  new policies: {new}\n",
         diff.accounts,

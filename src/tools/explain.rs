@@ -469,6 +469,11 @@ pub fn json(explanation: &Explanation) -> String {
 /// The text form: each decision's outcome as `credo eval` prints it, then
 /// every rule and row with its condition tree.
 pub fn text(explanation: &Explanation) -> String {
+    // Values from facts and policies are echoed: shown escaped, never raw.
+    crate::base::escape::lines_owned(text_unescaped(explanation))
+}
+
+fn text_unescaped(explanation: &Explanation) -> String {
     let mut out = render::as_of_line(explanation.as_of, explanation.as_of_source);
     out.push_str(&render::policies_line(&explanation.policy_hash));
     for d in &explanation.decisions {

@@ -88,7 +88,7 @@ impl Problem {
         if let Some(help) = &self.help {
             let _ = write!(out, "\n  help: {help}");
         }
-        out
+        crate::base::escape::lines_owned(out)
     }
 }
 
@@ -356,9 +356,10 @@ impl Reader<'_> {
         // `Err` when `as_of` is written wrong: reported, and the case is dropped.
         let as_of = match case.get("as_of") {
             None => Ok(facts.as_ref().and_then(|f| f.as_of(&self.program.schema))),
-            Some(Doc::String(s)) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .map(Some)
-                .map_err(|_| format!("`{s}` is not a calendar date")),
+            Some(Doc::String(s)) => crate::base::dates::parse(s).map(Some).map_err(|e| match e {
+                crate::base::dates::DateError::BeforeFirst => format!("`{s}` {e}"),
+                _ => format!("`{s}` is not a calendar date"),
+            }),
             Some(other) => Err(format!("expected a date, found {}", other.describe())),
         };
         let as_of = as_of.unwrap_or_else(|message| {
@@ -808,6 +809,11 @@ fn listed(names: &[String]) -> String {
 /// expected-versus-actual diff, the coverage when asked, and
 /// `N passed, M failed` last.
 pub fn render(report: &Report, coverage: bool) -> String {
+    // Values from facts and policies are echoed: shown escaped, never raw.
+    crate::base::escape::lines_owned(render_unescaped(report, coverage))
+}
+
+fn render_unescaped(report: &Report, coverage: bool) -> String {
     let mut out = format!(
         "running {} case{}",
         report.results.len(),

@@ -539,6 +539,11 @@ fn alternative_text(program: &Program, decision: &str, a: &Alternative) -> Strin
 
 /// The answer for people.
 pub fn render(program: &Program, w: &Whatif) -> String {
+    // Values from facts and policies are echoed: shown escaped, never raw.
+    crate::base::escape::lines_owned(render_unescaped(program, w))
+}
+
+fn render_unescaped(program: &Program, w: &Whatif) -> String {
     let mut out = format!("{} is {} now", w.decision, outcome_text(&w.now.outcome));
     match w.now.reasons.first() {
         Some(r) if w.now.outcome != Outcome::Undetermined => {

@@ -124,8 +124,7 @@ pub enum DiagnosticFormat {
 }
 
 pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    credo::input::facts::parse_date(text)
-        .ok_or_else(|| format!("`{text}` is not a date; write YYYY-MM-DD"))
+    credo::base::dates::parse(text).map_err(|e| format!("`{text}` {e}"))
 }
 
 /// A byte or count limit: at least 1, at most what can be honoured.

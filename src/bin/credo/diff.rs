@@ -74,10 +74,8 @@ pub fn run(args: Args) -> Result<(), Exit> {
         }
         Exit(2)
     })?;
-    let text = String::from_utf8(corpus).map_err(|e| {
-        let (line, column) =
-            credo::base::source::byte_position(e.as_bytes(), e.utf8_error().valid_up_to());
-        say!("error: {name}:{line}:{column}: not UTF-8 text");
+    let text = credo::tools::diff::corpus_text(corpus).map_err(|problem| {
+        say!("{}", problem.render(&name));
         Exit(2)
     })?;
     let overrides = args.as_of.as_of.is_some();

@@ -18,6 +18,13 @@ pub struct Args {
     policies: PolicyArgs,
     #[arg(long, value_enum, default_value_t = DiagnosticFormat::Text)]
     format: DiagnosticFormat,
+    /// Fact documents the whole run may evaluate; checks that do not fit
+    /// are reported as not analysed.
+    #[arg(long, value_name = "DOCUMENTS", default_value_t = credo::tools::verify::budget::DEFAULT_DOCUMENTS)]
+    budget: u64,
+    /// Seconds after which no further check is started (a backstop).
+    #[arg(long, value_name = "SECONDS", default_value_t = credo::tools::verify::budget::DEFAULT_TIME_LIMIT.as_secs())]
+    time_limit: u64,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -29,7 +36,11 @@ pub fn run(args: Args) -> Result<(), Exit> {
         args.format,
         "the policies have errors; nothing was verified",
     )?;
-    let report = credo::tools::verify::verify(&session.program).map_err(|e| {
+    let budget = credo::tools::verify::Budget {
+        documents: args.budget,
+        time_limit: Some(std::time::Duration::from_secs(args.time_limit)),
+    };
+    let report = credo::tools::verify::verify_within(&session.program, budget).map_err(|e| {
         say!("error: internal: {e}");
         Exit(1)
     })?;

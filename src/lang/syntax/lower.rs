@@ -1,7 +1,6 @@
 //! Lowers pest pairs into the typed AST, checking literals on the way and
 //! collecting every problem rather than stopping at the first.
 
-use chrono::NaiveDate;
 use pest::iterators::Pair;
 
 use super::Rule;
@@ -517,11 +516,23 @@ impl Lower {
     }
 
     fn date(&mut self, text: &str, span: Span) -> Option<Expr> {
-        match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        match crate::base::dates::parse(text) {
             Ok(date) => Some(Expr {
                 kind: ExprKind::Date(date),
                 span,
             }),
+            Err(crate::base::dates::DateError::BeforeFirst) => {
+                self.errors.push(
+                    Diagnostic::error(
+                        codes::BAD_LITERAL,
+                        span,
+                        format!("`{text}` is before 0001-01-01, the first date credo accepts"),
+                    )
+                    .label("year 0000")
+                    .help("fact documents cannot give a date before 0001-01-01 either"),
+                );
+                None
+            }
             Err(_) => {
                 self.errors.push(
                     Diagnostic::error(

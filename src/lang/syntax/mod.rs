@@ -25,6 +25,7 @@ pub const MAX_NESTING: usize = 64;
 /// `recover`), so one slip does not hide the others.
 pub fn parse(file: FileId, text: &str) -> Result<ast::File, Vec<Diagnostic>> {
     check_nesting(file, text)?;
+    check_text_direction(file, text)?;
     match CredoParser::parse(Rule::file, text) {
         Ok(mut pairs) => {
             let root = pairs.next().ok_or_else(|| {
@@ -36,8 +37,69 @@ pub fn parse(file: FileId, text: &str) -> Result<ast::File, Vec<Diagnostic>> {
             })?;
             lower::file(file, root)
         }
-        Err(error) => Err(recover::errors(file, text, error)),
+        Err(error) => Err(invisible_character(file, text)
+            .map_or_else(|| recover::errors(file, text, error), |d| vec![d])),
     }
+}
+
+/// An invisible character (a zero-width space, a bidirectional mark) outside
+/// strings and comments, when the text does not parse. The parser stops
+/// somewhere before it, often far away, and names what it found there; the
+/// character itself is the mistake, and nothing shows it.
+fn invisible_character(file: FileId, text: &str) -> Option<Diagnostic> {
+    let (mut in_string, mut in_comment, mut escaped) = (false, false, false);
+    for (i, c) in text.char_indices() {
+        if in_comment {
+            in_comment = c != '\n';
+        } else if in_string {
+            in_string = escaped || c != '"';
+            escaped = !escaped && c == '\\';
+        } else if c == '#' {
+            in_comment = true;
+        } else if c == '"' {
+            in_string = true;
+        } else if crate::base::escape::is_unsafe(c) && !c.is_control() {
+            return Some(
+                Diagnostic::error(
+                    codes::SYNTAX,
+                    Span::new(file, i, i + c.len_utf8()),
+                    format!(
+                        "{} is not allowed here",
+                        crate::base::suggest::character_name(c)
+                    ),
+                )
+                .label("an invisible character")
+                .help("delete it: it often comes with text copied from a web page or a document"),
+            );
+        }
+    }
+    None
+}
+
+/// Rejects bidirectional controls anywhere, strings and comments included,
+/// as rustc does: they make a line read differently from what it holds
+/// ("Trojan Source"), so a reviewer could approve a rule that is not the
+/// one that runs.
+fn check_text_direction(file: FileId, text: &str) -> Result<(), Vec<Diagnostic>> {
+    let bidi = |c: char| matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    let found: Vec<Diagnostic> = text
+        .char_indices()
+        .filter(|(_, c)| bidi(*c))
+        .take(crate::base::limits::MAX_DIAGNOSTICS_SHOWN)
+        .map(|(i, c)| {
+            Diagnostic::error(
+                codes::SYNTAX,
+                Span::new(file, i, i + c.len_utf8()),
+                format!(
+                    "the bidirectional control character U+{:04X} is not allowed in policies",
+                    u32::from(c)
+                ),
+            )
+            .label("changes how the text around it is displayed")
+            .help("delete it: the policy would read differently from what it holds")
+        })
+        .collect();
+    if found.is_empty() { Ok(()) } else { Err(found) }
 }
 
 /// Rejects nesting beyond [`MAX_NESTING`] before it can exhaust the stack.

@@ -229,13 +229,7 @@ impl<'p> Worker<'p> {
 
 /// A problem with the whole line.
 fn whole(message: String) -> FactProblem {
-    FactProblem {
-        path: String::new(),
-        message,
-        help: None,
-        position: None,
-        severity: crate::lang::diagnostics::Severity::Error,
-    }
+    FactProblem::whole(facts::codes::UNREADABLE, message)
 }
 
 /// Evaluates every line of `input`, writing one record per non-blank line

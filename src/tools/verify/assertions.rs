@@ -16,6 +16,7 @@ use crate::engine::program::Program;
 use crate::model::ir::{AssertionIr, ClaimIr, NodeId, Value};
 use crate::model::schema::Slot;
 
+use super::budget::{Budget, Meter};
 use super::domain::{Context, Outside, Reads};
 use super::enumerate::{Cursor, MAX_COMBINATIONS, Snapshot, Space};
 use super::examples::{Example, decide, example, holds};
@@ -48,6 +49,11 @@ pub struct AssertionReport {
 /// Proves or refutes one assertion over every combination of the facts the
 /// decision and the assertion read.
 pub fn assertion(program: &Program, a: &AssertionIr) -> AssertionReport {
+    assertion_within(program, a, &mut Meter::new(Budget::default()))
+}
+
+/// [`assertion`], when it fits in what is left of the run's budget.
+pub fn assertion_within(program: &Program, a: &AssertionIr, meter: &mut Meter) -> AssertionReport {
     let mut report = AssertionReport {
         decision: a.decision.clone(),
         assertion: super::render::without_comments(&a.text),
@@ -94,6 +100,12 @@ pub fn assertion(program: &Program, a: &AssertionIr) -> AssertionReport {
             .not_analysed
             .push(Outside::too_many("the assertion", &a.origin.at, size));
         report.detail = "not every case was tried".into();
+        return report;
+    }
+    if let Err(refused) = meter.admit("the assertion", &a.origin.at, size) {
+        report.not_analysed = reads.outside;
+        report.not_analysed.push(refused);
+        report.detail = "not analysed: the run's budget is spent".into();
         return report;
     }
     let ids = vec![d.id.clone()];
@@ -206,6 +218,7 @@ pub fn assertion(program: &Program, a: &AssertionIr) -> AssertionReport {
         }
     }
     report.evaluated = evaluated;
+    meter.spend(evaluated);
     report.not_analysed = reads.outside;
     if !report.examples.is_empty() {
         report.verdict = Verdict::Refuted;

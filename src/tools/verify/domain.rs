@@ -37,7 +37,7 @@ pub struct Outside {
     pub at: String,
     /// The expression, as policy text.
     pub expression: String,
-    pub reason: &'static str,
+    pub reason: std::borrow::Cow<'static, str>,
 }
 
 impl Outside {
@@ -51,7 +51,7 @@ impl Outside {
             ),
             at: at.to_owned(),
             expression: String::new(),
-            reason: "is too large to enumerate",
+            reason: "is too large to enumerate".into(),
         }
     }
 }
@@ -246,7 +246,7 @@ impl Reads {
             what: ctx.what.clone(),
             at: ctx.at.clone(),
             expression: program.show(node).to_string(),
-            reason,
+            reason: reason.into(),
         };
         if !self.outside.contains(&outside) {
             self.outside.push(outside);
@@ -306,7 +306,7 @@ impl Reads {
                 what: ctx.what.clone(),
                 at: ctx.at.clone(),
                 expression: text,
-                reason,
+                reason: reason.into(),
             };
             if !self.outside.contains(&outside) {
                 self.outside.push(outside);

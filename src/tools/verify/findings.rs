@@ -14,6 +14,7 @@ use crate::engine::outcome::{DecisionOutcome, Outcome};
 use crate::engine::program::Program;
 use crate::model::ir::{DecisionIr, Kind, NodeId};
 
+use super::budget::{Budget, Meter};
 use super::domain::{Outside, Reads};
 use super::enumerate::{Cursor, MAX_COMBINATIONS, Snapshot, Space};
 use super::examples::{Example, Expect, Truth, decide, example, holds};
@@ -169,7 +170,12 @@ struct Seen {
 
 /// Checks one decision over every combination of the facts it reads.
 pub fn decision(program: &Program, d: &DecisionIr) -> DecisionReport {
-    let reads = Reads::of_decision(program, d);
+    decision_within(program, d, &mut Meter::new(Budget::default()))
+}
+
+/// [`decision`], when it fits in what is left of the run's budget.
+pub fn decision_within(program: &Program, d: &DecisionIr, meter: &mut Meter) -> DecisionReport {
+    let mut reads = Reads::of_decision(program, d);
     let domains = values::domains(program, &reads, &Widen::default());
     let mut first = BTreeSet::new();
     if let Some(applies) = d.applies {
@@ -183,6 +189,16 @@ pub fn decision(program: &Program, d: &DecisionIr) -> DecisionReport {
             &d.origin.at,
             space.size(),
         ));
+        return DecisionReport {
+            id: d.id.clone(),
+            evaluated: 0,
+            findings: Vec::new(),
+            not_analysed,
+        };
+    }
+    if let Err(refused) = meter.admit("the decision", &d.origin.at, space.size()) {
+        let mut not_analysed = reads.outside;
+        not_analysed.push(refused);
         return DecisionReport {
             id: d.id.clone(),
             evaluated: 0,
@@ -204,7 +220,18 @@ pub fn decision(program: &Program, d: &DecisionIr) -> DecisionReport {
     };
     // The evaluator answers from `applies` alone when it does not hold.
     let mut prune = |c: &Cursor| d.applies.is_some_and(|a| !holds(program, a, c));
+    // The time limit, looked at every few thousand documents: a check
+    // stopped halfway claims nothing never happens (see below).
+    let mut stopped = false;
+    let clock = &*meter;
     let mut visit = |c: &mut Cursor| {
+        if stopped {
+            return;
+        }
+        if seen.evaluated % 4096 == 4095 && clock.out_of_time() {
+            stopped = true;
+            return;
+        }
         seen.evaluated += 1;
         c.keep_best(&mut seen.any);
         let outcome = match decide(program, &ids, &c.facts, c.as_of) {
@@ -258,6 +285,11 @@ pub fn decision(program: &Program, d: &DecisionIr) -> DecisionReport {
             .then_some(&mut prune as &mut dyn FnMut(&Cursor) -> bool),
         &mut visit,
     );
+    if stopped {
+        reads
+            .outside
+            .push(meter.stopped("the decision", &d.origin.at, seen.evaluated));
+    }
     let mut findings = Vec::new();
     let analysed = reads.outside.is_empty();
     if d.applies.is_some() && seen.applicable.is_none() {
@@ -347,6 +379,7 @@ pub fn decision(program: &Program, d: &DecisionIr) -> DecisionReport {
             examples: vec![ex],
         });
     }
+    meter.spend(seen.evaluated);
     DecisionReport {
         id: d.id.clone(),
         evaluated: seen.evaluated,

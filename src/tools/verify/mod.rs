@@ -11,6 +11,7 @@
 //! reported, [`examples`] for the counterexamples and [`render`] for the output.
 
 pub mod assertions;
+pub mod budget;
 pub mod domain;
 pub mod enumerate;
 pub mod examples;
@@ -24,6 +25,7 @@ use serde::Serialize;
 use crate::engine::program::Program;
 
 pub use assertions::{AssertionReport, Verdict};
+pub use budget::Budget;
 pub use examples::{Example, Expect, Truth};
 pub use findings::{DecisionReport, Finding, FindingKind, Level};
 
@@ -45,6 +47,12 @@ pub struct Summary {
     pub not_analysed: usize,
     /// Fact documents evaluated, over every decision and assertion.
     pub evaluated: u64,
+    /// The run's budget of fact documents (`--budget`).
+    pub budget: u64,
+    /// Decisions and assertions not started, or stopped halfway, because the
+    /// budget or the time limit was spent: each is listed as not analysed,
+    /// with the reason.
+    pub over_budget: usize,
 }
 
 impl Report {
@@ -83,17 +91,28 @@ pub struct Unreproducible {
 /// Checks every decision and assertion of a program, then reloads each
 /// counterexample through the fact loader and the evaluator.
 pub fn verify(program: &Program) -> Result<Report, Unreproducible> {
+    verify_within(program, Budget::default())
+}
+
+/// [`verify`] within a budget for the whole run: what does not fit is
+/// reported as not analysed, with the reason.
+pub fn verify_within(program: &Program, budget: Budget) -> Result<Report, Unreproducible> {
+    let mut meter = budget::Meter::new(budget);
     let decisions: Vec<DecisionReport> = program
         .decisions
         .iter()
-        .map(|d| findings::decision(program, d))
+        .map(|d| findings::decision_within(program, d, &mut meter))
         .collect();
     let assertions: Vec<AssertionReport> = program
         .assertions
         .iter()
-        .map(|a| assertions::assertion(program, a))
+        .map(|a| assertions::assertion_within(program, a, &mut meter))
         .collect();
-    let mut summary = Summary::default();
+    let mut summary = Summary {
+        budget: budget.documents,
+        over_budget: meter.refused,
+        ..Summary::default()
+    };
     for d in &decisions {
         summary.evaluated += d.evaluated;
         for f in &d.findings {

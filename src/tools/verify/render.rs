@@ -63,6 +63,11 @@ fn examples(out: &mut String, examples: &[Example], indent: &str) {
 /// The text report: a line per decision, then each finding with its
 /// counterexample, what was not analysed, and each assertion's verdict.
 pub fn text(report: &Report, policies: &str) -> String {
+    // Values from facts and policies are echoed: shown escaped, never raw.
+    crate::base::escape::lines_owned(text_unescaped(report, policies))
+}
+
+fn text_unescaped(report: &Report, policies: &str) -> String {
     let mut out = format!(
         "verify {policies}: {}, {}, {} fact documents evaluated\n",
         plural(report.decisions.len(), "decision", "decisions"),
@@ -90,7 +95,9 @@ pub fn text(report: &Report, policies: &str) -> String {
         if warnings > 0 {
             state.push(plural(warnings, "warning", "warnings"));
         }
-        if !d.not_analysed.is_empty() {
+        if d.evaluated == 0 && !d.not_analysed.is_empty() {
+            state.push("not analysed".into());
+        } else if !d.not_analysed.is_empty() {
             state.push("partly not analysed".into());
         }
         if state.is_empty() {
@@ -161,6 +168,14 @@ pub fn text(report: &Report, policies: &str) -> String {
         s.refuted,
         s.not_analysed
     );
+    if s.over_budget > 0 {
+        let _ = writeln!(
+            out,
+            "{} not analysed in full: the run's budget of {} fact documents or its time limit was spent; see \"not analysed\" above",
+            plural(s.over_budget, "check", "checks"),
+            grouped(s.budget)
+        );
+    }
     out
 }
 

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
+use crate::base::dates;
 use crate::base::money::Money;
 use crate::engine::program::Program;
 use crate::model::ir::Value;
@@ -109,11 +110,8 @@ pub fn domains(program: &Program, reads: &Reads, widen: &Widen) -> Vec<FactDomai
             }
             // A fact the schema does not mark `signed` is never negative in a
             // document that loads, so no such point is tried for it.
-            ty => numeric_points(ty, &members, reads, widen)
+            ty => numeric_points(ty, field.signed, &members, reads, widen)
                 .into_iter()
-                .filter(|n| {
-                    field.signed || ty == Type::Date || !n.is_sign_negative() || n.is_zero()
-                })
                 .filter_map(|n| from_number(ty, n))
                 .map(Candidate::Given)
                 .collect(),
@@ -138,9 +136,14 @@ pub fn domains(program: &Program, reads: &Reads, widen: &Widen) -> Vec<FactDomai
 }
 
 /// The points of a number line to try, for the facts compared together.
-fn numeric_points(ty: Type, members: &[Slot], reads: &Reads, widen: &Widen) -> Vec<Decimal> {
-    let unit = grid_unit(ty);
-    let (low, high) = extremes(ty);
+fn numeric_points(
+    ty: Type,
+    signed: bool,
+    members: &[Slot],
+    reads: &Reads,
+    widen: &Widen,
+) -> Vec<Decimal> {
+    let (low, high) = bounds(ty, signed);
     let k = i64::try_from(members.len().max(1)).unwrap_or(1);
     let mut splits: BTreeSet<Decimal> = members
         .iter()
@@ -156,31 +159,31 @@ fn numeric_points(ty: Type, members: &[Slot], reads: &Reads, widen: &Widen) -> V
             _ => Decimal::ZERO,
         });
     }
+    // A constant beyond what a document can give (`as_of <= 0001-01-01`,
+    // `n > 9223372036854775807`) splits nothing, but the edge it points at
+    // must still be tried: without it the fact would have no value at all,
+    // and nothing would be seen to fire.
+    let splits: BTreeSet<Decimal> = splits.into_iter().map(|s| s.clamp(low, high)).collect();
     let inside = |d: &Decimal| *d >= low && *d <= high;
+    let steps = u32::try_from(k).unwrap_or(1);
     let mut near: BTreeSet<Decimal> = BTreeSet::new();
     for s in &splits {
-        for j in -k..=k {
-            if let Some(p) = Decimal::from(j)
-                .checked_mul(unit)
-                .and_then(|o| s.checked_add(o))
-            {
-                near.insert(p);
-            }
-        }
+        near.insert(*s);
+        near.extend(walk(ty, *s, steps, true));
+        near.extend(walk(ty, *s, steps, false));
     }
     let mut far: BTreeSet<Decimal> = BTreeSet::new();
     if members.iter().any(|m| reads.arithmetic.contains(m)) {
-        for j in 0..k {
-            let step = Decimal::from(j) * unit;
-            far.extend(low.checked_add(step));
-            far.extend(high.checked_sub(step));
-        }
+        far.insert(low);
+        far.insert(high);
+        far.extend(walk(ty, low, steps.saturating_sub(1), true));
+        far.extend(walk(ty, high, steps.saturating_sub(1), false));
     }
     if members.iter().any(|m| widen.neighbours.contains(m)) {
         let all: Vec<Decimal> = near.iter().chain(&far).copied().collect();
         for p in all {
-            near.extend(p.checked_sub(unit));
-            near.extend(p.checked_add(unit));
+            near.extend(next(ty, p, true));
+            near.extend(next(ty, p, false));
         }
     }
     let splits: Vec<Decimal> = splits.into_iter().filter(inside).collect();
@@ -205,6 +208,43 @@ fn numeric_points(ty: Type, members: &[Slot], reads: &Reads, widen: &Widen) -> V
     let mut seen = BTreeSet::new();
     ordered.retain(|p| seen.insert(*p));
     ordered
+}
+
+/// The next value a document can give after `x`, up or down. One grid step,
+/// except where a decimal cannot hold that many digits (money near
+/// `Decimal::MAX` has no cents): there the next value it can hold. A sum
+/// rust_decimal cannot hold is rounded, so each step is checked to be exact.
+fn next(ty: Type, x: Decimal, up: bool) -> Option<Decimal> {
+    (0..=grid_digits(ty)).rev().find_map(|digits| {
+        let step = Decimal::new(1, digits);
+        let p = if up {
+            x.checked_add(step)?
+        } else {
+            x.checked_sub(step)?
+        };
+        let moved = if up {
+            p.checked_sub(x)?
+        } else {
+            x.checked_sub(p)?
+        };
+        (moved == step).then_some(p)
+    })
+}
+
+/// The `steps` values after `x`, one direction.
+fn walk(ty: Type, x: Decimal, steps: u32, up: bool) -> Vec<Decimal> {
+    let mut out = Vec::new();
+    let mut at = x;
+    for _ in 0..steps {
+        match next(ty, at, up) {
+            Some(p) => {
+                out.push(p);
+                at = p;
+            }
+            None => break,
+        }
+    }
+    out
 }
 
 /// Union-find over facts compared with each other.
@@ -261,18 +301,25 @@ pub fn grid_unit(ty: Type) -> Decimal {
     Decimal::new(1, grid_digits(ty))
 }
 
-/// The smallest and largest value a fact document can give.
-fn extremes(ty: Type) -> (Decimal, Decimal) {
-    match ty {
+/// The smallest and largest value a fact document can give a fact of this
+/// type, on its number line: exactly what [`crate::input::facts`] accepts.
+/// Integers are 64-bit; money is any decimal `rust_decimal` holds exactly
+/// (with no more decimals than the currency's minor unit); dates run over
+/// [`crate::base::dates::FIRST`] to [`crate::base::dates::LAST`]. A fact
+/// not marked `signed` starts at zero (dates are never negative anyway).
+pub fn bounds(ty: Type, signed: bool) -> (Decimal, Decimal) {
+    let (low, high) = match ty {
         Type::Int => (Decimal::from(i64::MIN), Decimal::from(i64::MAX)),
-        Type::Date => {
-            let day = |y, m, d| {
-                NaiveDate::from_ymd_opt(y, m, d)
-                    .map_or(Decimal::ZERO, |d| Decimal::from(d.num_days_from_ce()))
-            };
-            (day(1, 1, 1), day(9999, 12, 31))
-        }
+        Type::Date => (
+            Decimal::from(dates::day_number(dates::FIRST)),
+            Decimal::from(dates::day_number(dates::LAST)),
+        ),
         _ => (Decimal::MIN, Decimal::MAX),
+    };
+    if signed || ty == Type::Date {
+        (low, high)
+    } else {
+        (Decimal::ZERO, high)
     }
 }
 
@@ -304,7 +351,9 @@ pub fn from_number(ty: Type, n: Decimal) -> Option<Value> {
                 return None;
             }
             let days = i32::try_from(n).ok()?;
-            NaiveDate::from_num_days_from_ce_opt(days).map(Value::Date)
+            NaiveDate::from_num_days_from_ce_opt(days)
+                .filter(|d| dates::accepted(*d))
+                .map(Value::Date)
         }
         _ => None,
     }
