@@ -102,3 +102,35 @@ fn decision_tables_agree_on_generated_policies() {
     let program = generated_policies(3);
     agrees_on_generated_accounts(&program, &program);
 }
+
+/// Named conditions compile as their conditions written out. A decision that
+/// uses another decision's outcome is declined by the hot path on purpose
+/// (`Plan::declined`) and decided by the full evaluator, which evaluates the
+/// used decision once per account and names its missing facts: both paths
+/// must still give the same verdicts.
+#[test]
+fn hot_path_declines_decisions_that_use_decisions_and_agrees() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/semantics");
+    for case in [
+        "decision_uses_denied_amount_as_zero.credo",
+        "decision_uses_undetermined_outcome.credo",
+        "named_condition_used_in_rules_and_rows.credo",
+    ] {
+        let checked = common::check_files(&[&dir.join("schema.credo"), &dir.join(case)]);
+        let program = checked.program.expect("the case compiles");
+        let mut rng = Rng::new(5);
+        let options = FactOptions {
+            unknown_permille: 200,
+            bad_permille: 0,
+        };
+        for n in 0..500 {
+            let line = synth::fact_line(&program.schema, &mut rng, options);
+            let loaded = facts::load_text(&program.schema, &line, Format::Json).unwrap();
+            same_answers(
+                &program,
+                &loaded.facts,
+                &format!("{case}, account {n}: {line}"),
+            );
+        }
+    }
+}

@@ -322,11 +322,20 @@ fn assertion() -> impl Strategy<Value = Assertion> {
     })
 }
 
+fn named_condition() -> impl Strategy<Value = NamedCondition> {
+    (name(), expression()).prop_map(|(name, condition)| NamedCondition {
+        name,
+        condition,
+        span: Span::default(),
+    })
+}
+
 fn policy_file() -> impl Strategy<Value = File> {
     let item = prop_oneof![
         1 => schema().prop_map(Item::Schema),
         3 => decision().prop_map(Item::Decision),
         1 => assertion().prop_map(Item::Assertion),
+        1 => named_condition().prop_map(Item::Condition),
     ];
     prop::collection::vec(item, 0..4).prop_map(|items| File { items })
 }

@@ -85,6 +85,9 @@ pub(crate) struct Work {
     pub granted: Vec<u32>,
     pub maybe_allows: Vec<u32>,
     pub rows: Vec<u32>,
+    /// By decision index, what each decision came to for this account, for
+    /// decisions that use it; cleared for every account.
+    pub referenced: Vec<Option<crate::engine::eval::Tri>>,
 }
 
 impl Verdicts {
@@ -116,6 +119,7 @@ impl Verdicts {
         self.verdicts.clear();
         self.causes.clear();
         self.missing.clear();
+        self.work.referenced.clear();
     }
 
     /// Records a decision's answer with the causes pushed since `start`.

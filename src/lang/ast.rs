@@ -36,6 +36,16 @@ pub enum Item {
     Schema(Schema),
     Decision(Decision),
     Assertion(Assertion),
+    Condition(NamedCondition),
+}
+
+/// `condition NAME = CONDITION`: a condition with a name, usable wherever a
+/// condition is, across the whole policy set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedCondition {
+    pub name: Ident,
+    pub condition: Expr,
+    pub span: Span,
 }
 
 /// `assert DECISION CLAIM [when CONDITION]`: a property `credo verify` checks

@@ -132,6 +132,17 @@ pub mod codes {
     pub const UNKNOWN_MODIFIER: &str = "E0117";
     /// An assertion about a decision that is not defined, or a claim that does not fit it.
     pub const BAD_ASSERTION: &str = "E0118";
+    /// A named condition whose name is taken: by a fact, a decision, an enum
+    /// member or another named condition.
+    pub const NAME_CLASH: &str = "E0119";
+    /// Named conditions that use each other in a cycle.
+    pub const CONDITION_CYCLE: &str = "E0120";
+    /// Decisions that use each other in a cycle, directly or through named conditions.
+    pub const DECISION_CYCLE: &str = "E0121";
+    /// An eligibility or action decision used as a value.
+    pub const NOT_A_VALUE: &str = "E0122";
+    /// A named condition that nothing uses (a warning).
+    pub const UNUSED_CONDITION: &str = "W0123";
 }
 
 /// Renders diagnostics as rustc does: code, message, `file:line:col`, the

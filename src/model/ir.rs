@@ -58,6 +58,15 @@ pub enum Node {
     },
     Arith(ArithOp, NodeId, NodeId),
     Call(Function, Args),
+    /// A named condition, by index in [`Program::conditions`]: its value is
+    /// `node`'s. Every use of the condition shares this one node.
+    Named {
+        condition: u32,
+        node: NodeId,
+    },
+    /// Another decision's outcome (a classification's member, or an amount),
+    /// by index in [`Program::decisions`].
+    Decision(u32),
 }
 
 /// What a decision's outcome can be.
@@ -144,6 +153,15 @@ pub enum ClaimIr {
     Equals(NodeId),
 }
 
+/// `condition NAME = CONDITION`, compiled once and shared by every use.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConditionIr {
+    pub name: String,
+    /// The condition itself (the node under its [`Node::Named`]).
+    pub node: NodeId,
+    pub origin: Origin,
+}
+
 /// A checked, compiled policy set, ready to evaluate.
 #[derive(Debug, Clone)]
 pub struct Program {
@@ -151,6 +169,8 @@ pub struct Program {
     pub sources: Sources,
     pub decisions: Vec<DecisionIr>,
     pub assertions: Vec<AssertionIr>,
+    /// Named conditions, in source order.
+    pub conditions: Vec<ConditionIr>,
     pub nodes: Vec<Node>,
     pub args: Vec<NodeId>,
     /// The slot of `as_of`, which the evaluation date fills.
@@ -173,6 +193,56 @@ impl Program {
 
     pub fn decision(&self, id: &str) -> Option<&DecisionIr> {
         self.decisions.iter().find(|d| d.id == id)
+    }
+
+    /// The nodes a node reads, in evaluation order (a named condition reads its condition).
+    pub fn operands(&self, node: &Node) -> Vec<NodeId> {
+        match node {
+            Node::Fact(_) | Node::Const(_) | Node::Decision(_) => Vec::new(),
+            Node::Not(inner) | Node::Named { node: inner, .. } => vec![*inner],
+            Node::And(args) | Node::Or(args) | Node::Call(_, args) => self.args(*args).to_vec(),
+            Node::Compare(_, a, b) | Node::Arith(_, a, b) => vec![*a, *b],
+            Node::In { value, set, .. } => {
+                let mut all = vec![*value];
+                all.extend_from_slice(self.args(*set));
+                all
+            }
+            Node::InRange {
+                value, low, high, ..
+            } => vec![*value, *low, *high],
+        }
+    }
+
+    /// The roots of every expression a decision evaluates.
+    pub fn roots(d: &DecisionIr) -> impl Iterator<Item = NodeId> + '_ {
+        d.applies
+            .into_iter()
+            .chain(d.denies.iter().chain(&d.allows).filter_map(|r| r.condition))
+            .chain(
+                d.rows
+                    .iter()
+                    .flat_map(|r| r.condition.into_iter().chain([r.value])),
+            )
+    }
+
+    /// The decisions (by index) a decision uses directly, each once, in the
+    /// order first used.
+    pub fn uses(&self, d: &DecisionIr) -> Vec<u32> {
+        let mut used = Vec::new();
+        let mut stack: Vec<NodeId> = Program::roots(d).collect();
+        stack.reverse();
+        while let Some(n) = stack.pop() {
+            match self.node(n) {
+                Some(Node::Decision(i)) if !used.contains(i) => used.push(*i),
+                Some(node) => {
+                    let mut inner = self.operands(node);
+                    inner.reverse();
+                    stack.extend(inner);
+                }
+                None => {}
+            }
+        }
+        used
     }
 }
 
@@ -304,6 +374,16 @@ impl fmt::Display for Shown<'_> {
                 self.join(f, *args, ", ", 0)?;
                 f.write_str(")")
             }
+            Some(Node::Named { condition, .. }) => {
+                match self.program.conditions.get(*condition as usize) {
+                    Some(c) => f.write_str(&c.name),
+                    None => f.write_str("?"),
+                }
+            }
+            Some(Node::Decision(index)) => match self.program.decisions.get(*index as usize) {
+                Some(d) => f.write_str(&d.id),
+                None => f.write_str("?"),
+            },
         }
     }
 }

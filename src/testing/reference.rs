@@ -13,7 +13,7 @@
 //! matches, allows are looked at only when no deny holds, and a table looks
 //! at no row after the first that holds.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 
@@ -55,13 +55,18 @@ pub fn evaluate(
     request: &Request<'_>,
 ) -> Result<Evaluation, EvalError> {
     let mut decisions: Vec<ast::Decision> = Vec::new();
+    let mut named: BTreeMap<String, Expr> = BTreeMap::new();
     for (id, source) in program.sources.iter() {
         // A checked program's sources parsed once already; this cannot fail.
         let file = crate::lang::syntax::parse(id, &source.text)
             .map_err(|_| EvalError::UnknownDecision(source.name.clone()))?;
         for item in file.items {
-            if let ast::Item::Decision(d) = item {
-                decisions.push(d);
+            match item {
+                ast::Item::Decision(d) => decisions.push(d),
+                ast::Item::Condition(c) => {
+                    named.insert(c.name.name, c.condition);
+                }
+                _ => {}
             }
         }
     }
@@ -95,6 +100,8 @@ pub fn evaluate(
         program,
         facts,
         as_of: request.as_of,
+        decisions: &decisions,
+        named: &named,
     };
     let mut outcomes = Vec::new();
     for d in chosen {
@@ -111,6 +118,10 @@ struct Walker<'a> {
     program: &'a Program,
     facts: &'a Facts,
     as_of: NaiveDate,
+    /// Every decision, for decisions that use another's outcome.
+    decisions: &'a [ast::Decision],
+    /// Named conditions by name.
+    named: &'a BTreeMap<String, Expr>,
 }
 
 /// The error context: which decision was being evaluated.
@@ -430,6 +441,29 @@ impl Walker<'_> {
         })
     }
 
+    /// Whether a bare name is a member of some enum or classification.
+    fn is_member(&self, name: &str) -> bool {
+        self.program
+            .schema
+            .enums
+            .iter()
+            .any(|e| e.members.iter().any(|m| m == name))
+    }
+
+    /// Another decision's outcome, decided again here: its member or amount,
+    /// or unknown with its missing facts. `None` when no decision has this id.
+    fn used(&self, id: &str) -> Result<Option<R>, EvalError> {
+        let Some(d) = self.decisions.iter().find(|d| d.id.name == id) else {
+            return Ok(None);
+        };
+        let outcome = self.decide(d)?;
+        Ok(Some(match outcome.outcome {
+            Outcome::Member(m) => R::Known(Val::Member(m)),
+            Outcome::Amount(m) => R::Known(Val::Money(m)),
+            _ => R::Unknown(outcome.missing.into_iter().collect()),
+        }))
+    }
+
     fn fact(&self, path: &str) -> Option<R> {
         let slot = self.program.schema.slot(path)?;
         let field = self.program.schema.field(slot)?;
@@ -458,6 +492,15 @@ impl Walker<'_> {
                 let path = path.join(".");
                 match self.fact(&path) {
                     Some(r) => r,
+                    // A named condition: its condition, evaluated where it is used.
+                    None if self.named.contains_key(&path) => match self.named.get(&path) {
+                        Some(condition) => self.eval(condition, ctx)?,
+                        None => R::Unknown(BTreeSet::new()),
+                    },
+                    None if !self.is_member(&path) => match self.used(&path)? {
+                        Some(r) => r,
+                        None => R::Known(Val::Member(path)),
+                    },
                     // Not a fact: the checker made sure it is an enum member.
                     None => R::Known(Val::Member(path)),
                 }

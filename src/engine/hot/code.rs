@@ -55,6 +55,9 @@ pub(super) struct Plan {
     pub(super) denies: (u32, u32),
     pub(super) allows: (u32, u32),
     pub(super) rows: (u32, u32),
+    /// The decision uses another decision's outcome: the hot path declines
+    /// it and the full evaluator decides it (once per account, named facts and all).
+    pub(super) declined: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -317,6 +320,7 @@ impl Code {
                 denies,
                 allows,
                 rows: (start, code.rows.len() as u32),
+                declined: !program.uses(d).is_empty(),
             });
         }
         code.tests = HashMap::new();
@@ -391,6 +395,8 @@ impl Code {
             })
         };
         Some(match program.node(id)? {
+            // A named condition compiles as its condition would, written out.
+            Node::Named { node, .. } => return self.shape(program, *node),
             Node::Fact(_) => Op::Flag {
                 slot: fact(id)?,
                 negated: false,

@@ -150,6 +150,11 @@ impl<'p> Hot<'p> {
             // A decision with an unknown test is left to the interpreter,
             // and so is one without a table, whose entries are nowhere.
             if key(&unknown) == 0
+                && !self
+                    .code
+                    .plans
+                    .get(index as usize)
+                    .is_some_and(|p| p.declined)
                 && let Some(entry) = tables
                     .entries
                     .get(table.entries as usize + key(&known) as usize)
@@ -171,7 +176,7 @@ impl<'p> Hot<'p> {
     #[inline(never)]
     pub(crate) fn interpret(&mut self, index: u32, out: &mut Verdicts) -> bool {
         self.failed = false;
-        let Some(plan) = self.code.plans.get(index as usize) else {
+        let Some(plan) = self.code.plans.get(index as usize).filter(|p| !p.declined) else {
             return false;
         };
         let start = out.mark();
@@ -607,6 +612,9 @@ impl<'p> Hot<'p> {
                     && v.compare(h).is_some_and(|o| o != Ordering::Greater);
                 known(inside != *negated)
             }
+            Node::Named { node, .. } => self.truth(*node),
+            // Only declined decisions use other decisions (see `Plan::declined`).
+            Node::Decision(_) => Truth::Unknown,
             Node::Fact(_) | Node::Const(_) | Node::Arith(..) | Node::Call(..) => {
                 self.value(id).truth()
             }

@@ -45,6 +45,9 @@ pub fn piece(file: FileId, offset: usize, root: Pair<'_, Rule>) -> (File, Vec<Di
             Rule::schema => items.push(Item::Schema(lower.schema(pair))),
             Rule::decision => items.extend(lower.decision(pair).map(Item::Decision)),
             Rule::assertion => items.extend(lower.assertion(pair).map(Item::Assertion)),
+            Rule::named_condition => {
+                items.extend(lower.named_condition(pair).map(Item::Condition));
+            }
             Rule::applies | Rule::note | Rule::rule | Rule::table => {
                 lower.decision_item(pair);
             }
@@ -255,6 +258,18 @@ impl Lower {
         Some(Assertion {
             decision,
             claim,
+            condition,
+            span,
+        })
+    }
+
+    fn named_condition(&mut self, pair: Pair<'_, Rule>) -> Option<NamedCondition> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let name = self.ident(&inner.next()?);
+        let condition = self.expr(inner.next()?)?;
+        Some(NamedCondition {
+            name,
             condition,
             span,
         })
