@@ -115,6 +115,8 @@ fn hot_path_declines_decisions_that_use_decisions_and_agrees() {
         "decision_uses_denied_amount_as_zero.credo",
         "decision_uses_undetermined_outcome.credo",
         "named_condition_used_in_rules_and_rows.credo",
+        "rate_with_decision_rounding_and_cap.credo",
+        "rate_rounding_modes_on_a_tie.credo",
     ] {
         let checked = common::check_files(&[&dir.join("schema.credo"), &dir.join(case)]);
         let program = checked.program.expect("the case compiles");

@@ -563,6 +563,25 @@ impl<'p, T: Tracer> Run<'p, '_, T> {
             Node::Const(v) => Tri::Known(v.clone()),
             Node::Named { node, .. } => self.eval(*node)?,
             Node::Decision(index) => self.referenced(*index)?,
+            // Exact: the product keeps every decimal until a `Round` rounds it.
+            Node::Scaled { amount, rate } => match self.eval(*amount)? {
+                Tri::Known(Value::Money(m)) => {
+                    let product = rate
+                        .factor()
+                        .and_then(|f| m.amount.checked_mul(f))
+                        .ok_or_else(|| self.money_error(MoneyError::Overflow))?;
+                    Tri::Known(Value::Money(Money::new(product, m.currency)))
+                }
+                other => other,
+            },
+            Node::Round { value, mode, .. } => match self.eval(*value)? {
+                Tri::Known(Value::Money(m)) => {
+                    let digits = m.currency.minor_digits();
+                    let rounded = mode.apply(m.amount, digits);
+                    Tri::Known(Value::Money(Money::new(rounded, m.currency)))
+                }
+                other => other,
+            },
             Node::Not(inner) => match self.eval(*inner)? {
                 Tri::Unknown(m) => Tri::Unknown(m),
                 known => Tri::Known(Value::Bool(known.truth() != Some(true))),

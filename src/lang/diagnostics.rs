@@ -143,6 +143,11 @@ pub mod codes {
     pub const NOT_A_VALUE: &str = "E0122";
     /// A named condition that nothing uses (a warning).
     pub const UNUSED_CONDITION: &str = "W0123";
+    /// Money times a rate with no rounding mode: neither `round(..)` nor the
+    /// decision's `rounding`.
+    pub const IMPLICIT_ROUNDING: &str = "E0124";
+    /// A rate anywhere but multiplying money, or `round(..)` of something not money.
+    pub const MISPLACED_RATE: &str = "E0125";
 }
 
 /// Renders diagnostics as rustc does: code, message, `file:line:col`, the

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 
 use crate::base::money::{Currency, Money};
 use crate::base::source::{Sources, Span};
-use crate::lang::ast::{ArithOp, CompareOp, Function, KindName};
+use crate::lang::ast::{ArithOp, CompareOp, Function, KindName, Rate, Rounding};
 use crate::model::schema::{EnumId, Schema, Slot};
 
 /// A known value. `Absent` is the declared meaning of a missing optional
@@ -67,6 +67,18 @@ pub enum Node {
     /// Another decision's outcome (a classification's member, or an amount),
     /// by index in [`Program::decisions`].
     Decision(u32),
+    /// Money times a rate, exact: it may have more decimals than its currency.
+    Scaled {
+        amount: NodeId,
+        rate: Rate,
+    },
+    /// Money rounded to its currency's minor unit. `implicit` when the
+    /// decision's `rounding` put it there, not a `round(..)`.
+    Round {
+        value: NodeId,
+        mode: Rounding,
+        implicit: bool,
+    },
 }
 
 /// What a decision's outcome can be.
@@ -199,7 +211,10 @@ impl Program {
     pub fn operands(&self, node: &Node) -> Vec<NodeId> {
         match node {
             Node::Fact(_) | Node::Const(_) | Node::Decision(_) => Vec::new(),
-            Node::Not(inner) | Node::Named { node: inner, .. } => vec![*inner],
+            Node::Not(inner)
+            | Node::Named { node: inner, .. }
+            | Node::Scaled { amount: inner, .. }
+            | Node::Round { value: inner, .. } => vec![*inner],
             Node::And(args) | Node::Or(args) | Node::Call(_, args) => self.args(*args).to_vec(),
             Node::Compare(_, a, b) | Node::Arith(_, a, b) => vec![*a, *b],
             Node::In { value, set, .. } => {
@@ -229,20 +244,36 @@ impl Program {
     /// order first used.
     pub fn uses(&self, d: &DecisionIr) -> Vec<u32> {
         let mut used = Vec::new();
+        self.visit(d, |node| {
+            if let Node::Decision(i) = node
+                && !used.contains(i)
+            {
+                used.push(*i);
+            }
+        });
+        used
+    }
+
+    /// Whether any node a decision evaluates is one `wanted` picks.
+    pub fn reaches(&self, d: &DecisionIr, wanted: impl Fn(&Node) -> bool) -> bool {
+        let mut found = false;
+        self.visit(d, |node| found |= wanted(node));
+        found
+    }
+
+    /// Every node a decision evaluates, in evaluation order (a used
+    /// decision's own nodes are not visited).
+    fn visit(&self, d: &DecisionIr, mut each: impl FnMut(&Node)) {
         let mut stack: Vec<NodeId> = Program::roots(d).collect();
         stack.reverse();
         while let Some(n) = stack.pop() {
-            match self.node(n) {
-                Some(Node::Decision(i)) if !used.contains(i) => used.push(*i),
-                Some(node) => {
-                    let mut inner = self.operands(node);
-                    inner.reverse();
-                    stack.extend(inner);
-                }
-                None => {}
+            if let Some(node) = self.node(n) {
+                each(node);
+                let mut inner = self.operands(node);
+                inner.reverse();
+                stack.extend(inner);
             }
         }
-        used
     }
 }
 
@@ -286,7 +317,12 @@ impl Program {
             Some(Node::Not(_)) => 3,
             Some(Node::Compare(..) | Node::In { .. } | Node::InRange { .. }) => 4,
             Some(Node::Arith(ArithOp::Add | ArithOp::Sub, ..)) => 5,
-            Some(Node::Arith(ArithOp::Mul, ..)) => 6,
+            Some(Node::Arith(ArithOp::Mul, ..) | Node::Scaled { .. }) => 6,
+            Some(Node::Round {
+                value,
+                implicit: true,
+                ..
+            }) => self.precedence(*value),
             _ => 7,
         }
     }
@@ -384,6 +420,18 @@ impl fmt::Display for Shown<'_> {
                 Some(d) => f.write_str(&d.id),
                 None => f.write_str("?"),
             },
+            Some(Node::Scaled { amount, rate }) => {
+                write!(f, "{} * {rate}", self.operand(*amount, 6))
+            }
+            // The decision's `rounding` put it there: the source shows the value alone.
+            Some(Node::Round {
+                value,
+                implicit: true,
+                ..
+            }) => write!(f, "{}", self.operand(*value, 0)),
+            Some(Node::Round { value, mode, .. }) => {
+                write!(f, "round({}, {})", self.operand(*value, 0), mode.as_str())
+            }
         }
     }
 }

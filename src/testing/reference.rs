@@ -24,6 +24,7 @@ use crate::engine::outcome::{DecisionOutcome, Evaluation, Outcome, Reason};
 use crate::input::facts::Facts;
 use crate::lang::ast::{
     self, ArithOp, CompareOp, DecisionItem, DecisionKind, Effect, Expr, ExprKind, Function,
+    Rounding,
 };
 use crate::model::ir::{self, Program};
 use crate::model::schema::Type;
@@ -124,9 +125,11 @@ struct Walker<'a> {
     named: &'a BTreeMap<String, Expr>,
 }
 
-/// The error context: which decision was being evaluated.
+/// The error context: which decision was being evaluated; and the
+/// decision's `rounding`, where no `round(..)` or named condition hides it.
 struct Ctx<'d> {
     decision: &'d str,
+    rounding: Option<Rounding>,
 }
 
 impl Ctx<'_> {
@@ -160,6 +163,10 @@ impl Walker<'_> {
     fn decide(&self, d: &ast::Decision) -> Result<DecisionOutcome, EvalError> {
         let ctx = Ctx {
             decision: &d.id.name,
+            rounding: d.items.iter().find_map(|i| match i {
+                DecisionItem::Rounding(mode, _) => Some(*mode),
+                _ => None,
+            }),
         };
         let mut out = DecisionOutcome {
             id: d.id.name.clone(),
@@ -494,7 +501,13 @@ impl Walker<'_> {
                     Some(r) => r,
                     // A named condition: its condition, evaluated where it is used.
                     None if self.named.contains_key(&path) => match self.named.get(&path) {
-                        Some(condition) => self.eval(condition, ctx)?,
+                        Some(condition) => {
+                            let inside = Ctx {
+                                decision: ctx.decision,
+                                rounding: None,
+                            };
+                            self.eval(condition, &inside)?
+                        }
                         None => R::Unknown(BTreeSet::new()),
                     },
                     None if !self.is_member(&path) => match self.used(&path)? {
@@ -579,6 +592,42 @@ impl Walker<'_> {
                     _ => unknown(&parts),
                 }
             }
+            // Money times a rate: exact, then rounded if the decision says how.
+            ExprKind::Arith(ArithOp::Mul, a, b)
+                if matches!(a.kind, ExprKind::Rate(_)) || matches!(b.kind, ExprKind::Rate(_)) =>
+            {
+                let (money, rate) = match (&a.kind, &b.kind) {
+                    (ExprKind::Rate(r), _) => (b, r),
+                    (_, ExprKind::Rate(r)) => (a, r),
+                    _ => return Ok(R::Unknown(BTreeSet::new())),
+                };
+                match self.eval(money, ctx)? {
+                    R::Known(Val::Money(m)) => {
+                        let product = rate
+                            .factor()
+                            .and_then(|f| m.amount.checked_mul(f))
+                            .ok_or_else(|| ctx.money(MoneyError::Overflow))?;
+                        let exact = Money::new(product, m.currency);
+                        R::Known(Val::Money(match ctx.rounding {
+                            Some(mode) => round(exact, mode),
+                            None => exact,
+                        }))
+                    }
+                    other => other,
+                }
+            }
+            ExprKind::Round(value, mode) => {
+                let inside = Ctx {
+                    decision: ctx.decision,
+                    rounding: None,
+                };
+                match self.eval(value, &inside)? {
+                    R::Known(Val::Money(m)) => R::Known(Val::Money(round(m, *mode))),
+                    other => other,
+                }
+            }
+            // The checker admits a rate only multiplying money.
+            ExprKind::Rate(_) => R::Unknown(BTreeSet::new()),
             ExprKind::Arith(op, a, b) => {
                 let (a, b) = (self.eval(a, ctx)?, self.eval(b, ctx)?);
                 match (a, b) {
@@ -641,6 +690,12 @@ impl Walker<'_> {
 }
 
 /// A value as a condition: absent counts as false.
+/// Money rounded to its currency's minor unit.
+fn round(m: Money, mode: Rounding) -> Money {
+    let digits = m.currency.minor_digits();
+    Money::new(mode.apply(m.amount, digits), m.currency)
+}
+
 fn truth(value: R) -> R {
     match value {
         R::Known(Val::Bool(b)) => R::Known(Val::Bool(b)),

@@ -84,8 +84,22 @@ pub fn money(depth: u32) -> BoxedStrategy<String> {
         1 => (int(depth - 1), sub()).prop_map(|(n, m)| format!("({n} * {m})")),
         1 => (pick(&["min", "max"]), proptest::collection::vec(sub(), 1..4))
             .prop_map(|(f, args)| format!("{f}({})", args.join(", "))),
+        1 => (sub(), pick(&["2.5%", "0.5%", "150%", "-10%", "0.333", "1000000%"]), sub(), rounding())
+            .prop_map(|(m, r, n, mode)| format!("round({m} * {r} + {n}, {mode})")),
     ]
     .boxed()
+}
+
+fn rounding() -> BoxedStrategy<String> {
+    pick(&[
+        "half_even",
+        "half_up",
+        "half_down",
+        "up",
+        "down",
+        "floor",
+        "ceiling",
+    ])
 }
 
 fn date() -> BoxedStrategy<String> {
@@ -250,6 +264,15 @@ fn decision_with(id: usize, names: &'static [&'static str]) -> BoxedStrategy<Str
         }),
         (rules(&["deny"], 2, names), table(money(1), names))
             .prop_map(move |(r, t)| { format!("decision d{id}: amount USD {{\n{r}{t}}}\n") }),
+        // The decision's `rounding` rounds each product of a rate.
+        (
+            rounding(),
+            rules(&["deny"], 1, names),
+            table(money(0).prop_map(|m| format!("{m} * 12.5%")).boxed(), names)
+        )
+            .prop_map(move |(mode, r, t)| {
+                format!("decision d{id}: amount USD {{\n  rounding {mode}\n{r}{t}}}\n")
+            }),
     ]
     .boxed()
 }

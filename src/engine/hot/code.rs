@@ -55,8 +55,10 @@ pub(super) struct Plan {
     pub(super) denies: (u32, u32),
     pub(super) allows: (u32, u32),
     pub(super) rows: (u32, u32),
-    /// The decision uses another decision's outcome: the hot path declines
-    /// it and the full evaluator decides it (once per account, named facts and all).
+    /// The decision uses another decision's outcome, or multiplies money by
+    /// a rate: the hot path declines it and the full evaluator decides it
+    /// (a used decision once per account, named facts and all; a rate's
+    /// product exactly, with its rounding). Neither is worth compiling yet.
     pub(super) declined: bool,
 }
 
@@ -320,7 +322,12 @@ impl Code {
                 denies,
                 allows,
                 rows: (start, code.rows.len() as u32),
-                declined: !program.uses(d).is_empty(),
+                declined: program.reaches(d, |n| {
+                    matches!(
+                        n,
+                        Node::Decision(_) | Node::Scaled { .. } | Node::Round { .. }
+                    )
+                }),
             });
         }
         code.tests = HashMap::new();

@@ -613,8 +613,8 @@ impl<'p> Hot<'p> {
                 known(inside != *negated)
             }
             Node::Named { node, .. } => self.truth(*node),
-            // Only declined decisions use other decisions (see `Plan::declined`).
-            Node::Decision(_) => Truth::Unknown,
+            // Only declined decisions use other decisions or rates (see `Plan::declined`).
+            Node::Decision(_) | Node::Scaled { .. } | Node::Round { .. } => Truth::Unknown,
             Node::Fact(_) | Node::Const(_) | Node::Arith(..) | Node::Call(..) => {
                 self.value(id).truth()
             }

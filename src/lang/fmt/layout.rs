@@ -245,6 +245,10 @@ impl Printer<'_> {
                     self.line(at, 1, format!("applies when {condition}"), Kind::Item);
                     condition.span.end
                 }
+                DecisionItem::Rounding(mode, span) => {
+                    self.line(at, 1, format!("rounding {}", mode.as_str()), Kind::Item);
+                    span.end
+                }
                 DecisionItem::Note(note) => {
                     self.line(at, 1, format!("note {}", quoted(&note.value)), Kind::Item);
                     note.span.end

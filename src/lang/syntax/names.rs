@@ -63,6 +63,12 @@ fn name(grammar_rule: &Rule) -> &'static str {
         Rule::catalog_rest => "a catalog entry (`id: kind`)",
         Rule::assertion => "`assert`",
         Rule::named_condition => "`condition`",
+        Rule::rounding => "`rounding`",
+        Rule::rounding_mode => {
+            "a rounding mode (`half_even`, `half_up`, `half_down`, `up`, `down`, `floor`, `ceiling`)"
+        }
+        Rule::round_call => "`round(..)`",
+        Rule::percent => "a rate (`2.5%`)",
         Rule::claim | Rule::outcome_claim | Rule::monotone_claim | Rule::amount_claim => {
             "a claim (`is OUTCOME`, `is monotone in FIELD`, `== VALUE`)"
         }

@@ -163,6 +163,7 @@ fn decision_item_rest(line: &str) -> Option<Rule> {
     let starts = match word(line) {
         ("allow" | "deny", after) => blanks_then_name(after),
         ("note", after) => after_blanks(after).starts_with('"'),
+        ("rounding", after) => blanks_then_name(after),
         ("applies", after) => blanks_then_name(after) && word(after_blanks(after)).0 == "when",
         ("first", after) => after_blanks(after).starts_with('{'),
         _ => false,

@@ -221,7 +221,17 @@ impl Checker<'_> {
                     Type::Bool,
                 ))
             }
+            ExprKind::Arith(ArithOp::Mul, a, b)
+                if matches!(a.kind, ExprKind::Rate(_)) || matches!(b.kind, ExprKind::Rate(_)) =>
+            {
+                self.scaled(expr, a, b)
+            }
             ExprKind::Arith(op, a, b) => self.arith(expr, *op, a, b, expected),
+            ExprKind::Rate(_) => {
+                self.misplaced_rate(expr);
+                None
+            }
+            ExprKind::Round(value, mode) => self.round(expr, value, *mode),
             ExprKind::Call(func, args) => {
                 let mut nodes = Vec::new();
                 let mut ty = expected.filter(|t| matches!(t, Type::Int | Type::Money(_)));

@@ -6,6 +6,7 @@
 mod assertion;
 mod expr;
 mod names;
+mod rates;
 
 use std::collections::BTreeMap;
 
@@ -68,6 +69,7 @@ pub fn check(sources: Sources, files: &[ast::File]) -> (Option<Program>, Vec<Dia
         sources: &sources,
         names: names::Names::default(),
         conditions: Vec::new(),
+        rounding: rates::Context::None,
     };
     let decisions: Vec<&ast::Decision> = files
         .iter()
@@ -204,6 +206,8 @@ struct Checker<'s> {
     sources: &'s Sources,
     names: names::Names<'s>,
     conditions: Vec<ConditionIr>,
+    /// How money times a rate is rounded where it is being checked.
+    rounding: rates::Context,
 }
 
 impl<'s> Checker<'s> {
@@ -356,8 +360,11 @@ impl<'s> Checker<'s> {
         };
         let mut rule_ids: BTreeMap<&str, Span> = BTreeMap::new();
         let mut tables = 0;
+        let outer = self.rounding;
+        self.rounding = self.decision_rounding(decision, &kind);
         for item in &decision.items {
             match item {
+                DecisionItem::Rounding(..) => {}
                 DecisionItem::Applies(condition) => {
                     if kind != Kind::Action {
                         self.misplaced(
@@ -416,6 +423,7 @@ impl<'s> Checker<'s> {
                 }
             }
         }
+        self.rounding = outer;
         if tables == 0 && matches!(kind, Kind::Classification(_) | Kind::Amount(_)) {
             self.error(
                 Diagnostic::error(

@@ -119,7 +119,11 @@ impl Checker<'_> {
         let name = declared.name.name.clone();
         self.names.named.insert(name.clone(), Named::Checking);
         self.names.users.push(User::Condition(name.clone()));
+        // A named condition belongs to the set, not to the decision that used
+        // it first: that decision's `rounding` does not reach into it.
+        let outer = std::mem::replace(&mut self.rounding, super::rates::Context::None);
         let inner = self.condition(&declared.condition);
+        self.rounding = outer;
         self.names.users.pop();
         let node = inner.map(|inner| {
             let index = self.conditions.len() as u32;

@@ -300,7 +300,7 @@ impl Reads {
                 self.compare_at(program, node, *value, *low, ctx);
                 self.compare_at(program, node, *value, *high, ctx);
             }
-            Node::Arith(..) | Node::Call(..) => {
+            Node::Arith(..) | Node::Call(..) | Node::Scaled { .. } | Node::Round { .. } => {
                 if let Err(reason) = self.pieces(program, node) {
                     self.out(program, node, ctx, reason);
                 }
@@ -405,6 +405,18 @@ impl Reads {
             Node::Fact(slot) => vec![Affine::fact(*slot)],
             Node::Const(v) => vec![Affine::constant(number(v).ok_or(NOT_A_NUMBER)?)],
             Node::Decision(_) => return Err("uses another decision's amount"),
+            // Exact: a rate scales each piece.
+            Node::Scaled { amount, rate } => {
+                collect_facts(program, node, &mut self.arithmetic);
+                let factor = rate.factor().ok_or(TOO_LARGE)?;
+                let mut out = Vec::new();
+                for p in self.pieces(program, *amount)? {
+                    out.push(p.scale(factor).ok_or(TOO_LARGE)?);
+                }
+                out
+            }
+            // Rounding is a step function, not a line: its boundaries are not split yet.
+            Node::Round { .. } => return Err("rounds an amount to its currency's minor unit"),
             Node::Arith(op, a, b) => {
                 collect_facts(program, node, &mut self.arithmetic);
                 let pa = self.pieces(program, *a)?;

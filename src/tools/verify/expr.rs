@@ -23,6 +23,9 @@ pub fn type_of(program: &Program, node: NodeId) -> Option<Type> {
             crate::model::ir::Kind::Amount(c) => Some(Type::Money(*c)),
             _ => None,
         },
+        Node::Scaled { amount: inner, .. } | Node::Round { value: inner, .. } => {
+            type_of(program, *inner)
+        }
         Node::Named { .. }
         | Node::Not(_)
         | Node::And(_)
@@ -54,7 +57,10 @@ pub fn collect_facts(program: &Program, node: NodeId, into: &mut BTreeSet<Slot>)
             into.insert(*slot);
         }
         Node::Const(_) => {}
-        Node::Not(a) | Node::Named { node: a, .. } => collect_facts(program, *a, into),
+        Node::Not(a)
+        | Node::Named { node: a, .. }
+        | Node::Scaled { amount: a, .. }
+        | Node::Round { value: a, .. } => collect_facts(program, *a, into),
         // Another decision's outcome reads every fact that decision reads.
         Node::Decision(i) => {
             if let Some(d) = program.decisions.get(*i as usize) {
