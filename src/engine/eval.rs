@@ -163,7 +163,7 @@ impl Program {
         let chosen = self.select(request.decisions)?;
         let mut verdicts = Verdicts::default();
         self.decide_into(facts, request.as_of, &chosen, &mut verdicts)?;
-        Ok(verdicts.to_evaluation(self, request.as_of_source))
+        Ok(verdicts.to_evaluation_for(self, request.as_of_source, &facts.values))
     }
 
     /// Evaluates the requested decisions, showing every step to `tracer`.
@@ -176,7 +176,7 @@ impl Program {
         let chosen = self.select(request.decisions)?;
         let mut verdicts = Verdicts::default();
         self.decide_traced_into(facts, request.as_of, &chosen, &mut verdicts, tracer)?;
-        let evaluation = verdicts.to_evaluation(self, request.as_of_source);
+        let evaluation = verdicts.to_evaluation_for(self, request.as_of_source, &facts.values);
         // Outcomes in words exist only now, after every decision's events.
         for (v, outcome) in verdicts.iter().zip(&evaluation.decisions) {
             if let Some(d) = self.decisions.get(v.decision as usize) {

@@ -148,6 +148,8 @@ pub mod codes {
     pub const IMPLICIT_ROUNDING: &str = "E0124";
     /// A rate anywhere but multiplying money, or `round(..)` of something not money.
     pub const MISPLACED_RATE: &str = "E0125";
+    /// A `{placeholder}` in a message that is not a fact of the schema, or is not closed.
+    pub const BAD_PLACEHOLDER: &str = "E0126";
 }
 
 /// Renders diagnostics as rustc does: code, message, `file:line:col`, the

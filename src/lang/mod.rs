@@ -6,3 +6,4 @@ pub mod ast;
 pub mod diagnostics;
 pub mod fmt;
 pub mod syntax;
+pub mod template;

@@ -108,6 +108,14 @@ pub struct Origin {
     pub at: String,
 }
 
+/// A piece of a message with values in it: text, or a fact whose value is
+/// written in its place.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MessagePart {
+    Text(String),
+    Fact(Slot),
+}
+
 /// An `allow` or `deny` rule. `condition` already includes `unless`'s negation;
 /// `None` means the rule always fires.
 #[derive(Debug, Clone, PartialEq)]
@@ -117,6 +125,8 @@ pub struct RuleIr {
     /// Written `unless C`: `condition` is the `Not` of C.
     pub unless: bool,
     pub message: String,
+    /// `message` with its `{path}` placeholders resolved, when it has any.
+    pub parts: Option<Vec<MessagePart>>,
     pub origin: Origin,
 }
 
@@ -128,6 +138,8 @@ pub struct RowIr {
     pub condition: Option<NodeId>,
     pub value: NodeId,
     pub message: String,
+    /// `message` with its `{path}` placeholders resolved, when it has any.
+    pub parts: Option<Vec<MessagePart>>,
     pub origin: Origin,
 }
 

@@ -157,7 +157,32 @@ impl Walker<'_> {
             rule: rule.to_owned(),
             message: message.to_owned(),
             at: self.at(span),
+            template: None,
         }
+    }
+
+    /// A reason whose message is an author's `because`: its `{path}`
+    /// placeholders get the facts' values, `unknown` for a missing one.
+    fn because(&self, rule: &str, message: &str, span: Span) -> Reason {
+        let mut reason = self.reason(rule, message, span);
+        if !crate::lang::template::is_template(message) {
+            return reason;
+        }
+        let Ok(pieces) = crate::lang::template::parse(message) else {
+            return reason;
+        };
+        let mut text = String::new();
+        for piece in pieces {
+            match piece {
+                crate::lang::template::Piece::Text(t) => text.push_str(&t),
+                crate::lang::template::Piece::Path { path, .. } => match self.fact(&path) {
+                    Some(R::Known(v)) => text.push_str(&words(&v)),
+                    _ => text.push_str("unknown"),
+                },
+            }
+        }
+        reason.template = Some(std::mem::replace(&mut reason.message, text));
+        reason
     }
 
     fn decide(&self, d: &ast::Decision) -> Result<DecisionOutcome, EvalError> {
@@ -247,7 +272,7 @@ impl Walker<'_> {
         let rule_reasons = |rules: &[&ast::Rule]| -> Vec<Reason> {
             rules
                 .iter()
-                .map(|r| self.reason(&r.id.name, &r.because.value, r.span))
+                .map(|r| self.because(&r.id.name, &r.because.value, r.span))
                 .collect()
         };
         if !held.is_empty() {
@@ -420,12 +445,11 @@ impl Walker<'_> {
         } else {
             "otherwise".to_owned()
         };
-        let message = match (&row.because, &row.condition) {
-            (Some(text), _) => text.value.clone(),
-            (None, Some(c)) => c.to_string(),
-            (None, None) => "no earlier row matched".to_owned(),
-        };
-        self.reason(&label, &message, row.span)
+        match (&row.because, &row.condition) {
+            (Some(text), _) => self.because(&label, &text.value, row.span),
+            (None, Some(c)) => self.reason(&label, &c.to_string(), row.span),
+            (None, None) => self.reason(&label, "no earlier row matched", row.span),
+        }
     }
 
     /// A table value as an outcome; an absent amount is zero.
@@ -690,6 +714,18 @@ impl Walker<'_> {
 }
 
 /// A value as a condition: absent counts as false.
+/// A value as a message shows it: `62000.00 USD`, `adv-2002`, `managed`.
+fn words(value: &Val) -> String {
+    match value {
+        Val::Bool(b) => b.to_string(),
+        Val::Int(n) => n.to_string(),
+        Val::Money(m) => m.to_string(),
+        Val::Date(d) => d.format("%Y-%m-%d").to_string(),
+        Val::Text(t) | Val::Member(t) => t.clone(),
+        Val::Absent => "absent".to_owned(),
+    }
+}
+
 /// Money rounded to its currency's minor unit.
 fn round(m: Money, mode: Rounding) -> Money {
     let digits = m.currency.minor_digits();

@@ -208,7 +208,8 @@ fn rules(
                 .iter()
                 .enumerate()
                 .map(|(i, (effect, guard))| {
-                    format!("  {effect} r{i}{guard} because \"rule {i}\"\n")
+                    // Values in messages: a money, a member, an optional text, a brace.
+                    format!("  {effect} r{i}{guard} because \"rule {i} {{account.spend}} {{account.kind}} {{account.partner}} {{{{x}}}}\"\n")
                 })
                 .collect()
         })

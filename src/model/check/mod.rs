@@ -503,6 +503,7 @@ impl<'s> Checker<'s> {
             condition,
             unless: rule.guard.as_ref().is_some_and(|g| g.unless),
             message: rule.because.value.clone(),
+            parts: self.message_parts(&rule.because),
             origin: self.origin(rule.span),
         };
         match rule.effect {
@@ -547,6 +548,7 @@ impl<'s> Checker<'s> {
             let Some(value) = self.typed(&row.value, value_type) else {
                 continue;
             };
+            let parts = row.because.as_ref().and_then(|b| self.message_parts(b));
             let message = match (&row.because, &row.condition) {
                 (Some(text), _) => text.value.clone(),
                 (None, Some(c)) => c.to_string(),
@@ -561,6 +563,7 @@ impl<'s> Checker<'s> {
                 condition,
                 value,
                 message,
+                parts,
                 origin: self.origin(row.span),
             });
         }

@@ -139,3 +139,79 @@ impl Checker<'_> {
         );
     }
 }
+
+impl Checker<'_> {
+    /// A `because` message's `{path}` placeholders, each resolved to a fact;
+    /// `None` for a message without any. Every problem is reported.
+    pub(super) fn message_parts(
+        &mut self,
+        because: &ast::Text,
+    ) -> Option<Vec<crate::model::ir::MessagePart>> {
+        use crate::lang::template::{self, Piece};
+        use crate::model::ir::MessagePart;
+        if !template::is_template(&because.value) {
+            return None;
+        }
+        let pieces = match template::parse(&because.value) {
+            Ok(pieces) => pieces,
+            Err(e) => {
+                self.error(
+                    Diagnostic::error(codes::BAD_PLACEHOLDER, because.span, e.message)
+                        .label("in this message")
+                        .help("write `{{` or `}}` for a brace itself"),
+                );
+                return None;
+            }
+        };
+        let mut parts = Vec::new();
+        for piece in pieces {
+            match piece {
+                Piece::Text(t) => parts.push(MessagePart::Text(t)),
+                Piece::Path { path, offset } => match self.schema.slot(&path) {
+                    Some(slot) => parts.push(MessagePart::Fact(slot)),
+                    None => {
+                        let help = crate::base::suggest::closest(&path, self.schema.paths())
+                            .map(|s| format!("did you mean `{{{s}}}`?"))
+                            .unwrap_or_else(|| {
+                                "a placeholder names a fact of the schema".to_owned()
+                            });
+                        let span = self.placeholder_span(because, offset, &path);
+                        self.error(
+                            Diagnostic::error(
+                                codes::BAD_PLACEHOLDER,
+                                span,
+                                format!("`{{{path}}}` is not a fact of the schema"),
+                            )
+                            .label("not in the schema")
+                            .help(help),
+                        );
+                    }
+                },
+            }
+        }
+        Some(parts)
+    }
+}
+
+impl Checker<'_> {
+    /// The placeholder `{path}` at `offset` of the message's value, in the
+    /// source; the whole string when escapes make the two differ.
+    fn placeholder_span(
+        &self,
+        because: &ast::Text,
+        offset: usize,
+        path: &str,
+    ) -> crate::base::source::Span {
+        let start = because.span.start + 1 + offset;
+        let end = start + path.len() + 2;
+        let written = self
+            .sources
+            .get(because.span.file)
+            .and_then(|s| s.text.get(start..end));
+        if written == Some(format!("{{{path}}}").as_str()) {
+            crate::base::source::Span::new(because.span.file, start, end)
+        } else {
+            because.span
+        }
+    }
+}
