@@ -104,12 +104,13 @@ fn decision_tables_agree_on_generated_policies() {
 }
 
 /// Named conditions compile as their conditions written out. A decision that
-/// uses another decision's outcome is declined by the hot path on purpose
-/// (`Plan::declined`) and decided by the full evaluator, which evaluates the
-/// used decision once per account and names its missing facts: both paths
-/// must still give the same verdicts.
+/// uses another decision's outcome reads it from the account's verdicts when
+/// it is settled there, and is left to the full evaluator otherwise (which
+/// evaluates the used decision once per account and names its missing
+/// facts). A decision with a rate is declined on purpose (`Plan::declined`).
+/// Both paths must give the same verdicts.
 #[test]
-fn hot_path_declines_decisions_that_use_decisions_and_agrees() {
+fn hot_path_agrees_on_named_conditions_uses_of_decisions_and_rates() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/semantics");
     for case in [
         "decision_uses_denied_amount_as_zero.credo",

@@ -55,10 +55,14 @@ pub(super) struct Plan {
     pub(super) denies: (u32, u32),
     pub(super) allows: (u32, u32),
     pub(super) rows: (u32, u32),
-    /// The decision uses another decision's outcome, or multiplies money by
-    /// a rate: the hot path declines it and the full evaluator decides it
-    /// (a used decision once per account, named facts and all; a rate's
-    /// product exactly, with its rounding). Neither is worth compiling yet.
+    /// The decisions whose outcomes this one uses (by index): their verdicts,
+    /// once in the account's verdicts, are read before the decision is
+    /// interpreted (see `Hot::gather`).
+    pub(super) uses: Vec<u32>,
+    /// The decision multiplies money by a rate, or uses more decisions than
+    /// `Hot` holds at once: the hot path declines it and the full evaluator
+    /// decides it (a rate's product exactly, with its rounding). Not worth
+    /// compiling yet.
     pub(super) declined: bool,
 }
 
@@ -322,12 +326,10 @@ impl Code {
                 denies,
                 allows,
                 rows: (start, code.rows.len() as u32),
-                declined: program.reaches(d, |n| {
-                    matches!(
-                        n,
-                        Node::Decision(_) | Node::Scaled { .. } | Node::Round { .. }
-                    )
-                }),
+                uses: program.uses(d),
+                declined: program.uses(d).len() > super::USED
+                    || program
+                        .reaches(d, |n| matches!(n, Node::Scaled { .. } | Node::Round { .. })),
             });
         }
         code.tests = HashMap::new();
