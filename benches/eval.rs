@@ -65,6 +65,7 @@ fn accounts(program: &Program) -> Vec<Facts> {
 /// enum members as numbers, optional facts as `Option`.
 struct Account {
     as_of: NaiveDate,
+    id: Option<Arc<str>>,
     created_via: u32,
     segment: u32,
     status: u32,
@@ -85,6 +86,7 @@ struct Req {
     action: u32,
     actor_role: u32,
     amount: Decimal,
+    to_account: Option<Arc<str>>,
 }
 
 // Member numbers, in the schema's declaration order.
@@ -127,6 +129,7 @@ fn account(program: &Program, facts: &Facts) -> Account {
             action,
             actor_role: member("request.actor_role"),
             amount: money("request.amount"),
+            to_account: text("request.to_account"),
         }),
         _ => None,
     };
@@ -135,6 +138,7 @@ fn account(program: &Program, facts: &Facts) -> Account {
             Some(Value::Date(d)) => d,
             other => panic!("as_of: {other:?}"),
         },
+        id: text("account.id"),
         created_via: member("account.created_via"),
         segment: member("account.segment"),
         status: member("account.status"),
@@ -290,6 +294,10 @@ fn native(a: &Account, k: &Amounts) -> [Native; 12] {
             }
             if r.amount > a.credit_balance {
                 n = n.because(Deny(6));
+            }
+            // R6: an absent target is not the account either.
+            if r.to_account.is_none() || r.to_account != a.id {
+                n = n.because(Deny(7));
             }
             if n.len == 0 {
                 Native::new(Permit).because(Allow(0))

@@ -102,3 +102,38 @@ fn decision_tables_agree_on_generated_policies() {
     let program = generated_policies(3);
     agrees_on_generated_accounts(&program, &program);
 }
+
+/// Named conditions compile as their conditions written out. A decision that
+/// uses another decision's outcome reads it from the account's verdicts when
+/// it is settled there, and is left to the full evaluator otherwise (which
+/// evaluates the used decision once per account and names its missing
+/// facts). A decision with a rate is declined on purpose (`Plan::declined`).
+/// Both paths must give the same verdicts.
+#[test]
+fn hot_path_agrees_on_named_conditions_uses_of_decisions_and_rates() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/semantics");
+    for case in [
+        "decision_uses_denied_amount_as_zero.credo",
+        "decision_uses_undetermined_outcome.credo",
+        "named_condition_used_in_rules_and_rows.credo",
+        "rate_with_decision_rounding_and_cap.credo",
+        "rate_rounding_modes_on_a_tie.credo",
+    ] {
+        let checked = common::check_files(&[&dir.join("schema.credo"), &dir.join(case)]);
+        let program = checked.program.expect("the case compiles");
+        let mut rng = Rng::new(5);
+        let options = FactOptions {
+            unknown_permille: 200,
+            bad_permille: 0,
+        };
+        for n in 0..500 {
+            let line = synth::fact_line(&program.schema, &mut rng, options);
+            let loaded = facts::load_text(&program.schema, &line, Format::Json).unwrap();
+            same_answers(
+                &program,
+                &loaded.facts,
+                &format!("{case}, account {n}: {line}"),
+            );
+        }
+    }
+}

@@ -121,6 +121,24 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(1500),
+        max_shrink_iters: 20_000,
+        ..ProptestConfig::default()
+    })]
+
+    /// Named conditions and decisions that use other decisions' outcomes.
+    #[test]
+    fn agrees_on_generated_policies_with_names(policy in generate::policy_with_names(), doc in generate::facts()) {
+        let program = compile(&policy);
+        if let Ok(loaded) = facts::load(&program.schema, &doc) {
+            let (compiled, reference) = both(&program, &loaded.facts);
+            prop_assert_eq!(compiled, reference, "policy:\n{}\nfacts: {:?}", policy, doc);
+        }
+    }
+}
+
 /// Past 128 facts the compiled evaluator keeps missing facts in a list,
 /// not a bit set: the two evaluators must still agree.
 #[test]

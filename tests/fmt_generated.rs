@@ -101,7 +101,18 @@ fn leaf() -> impl Strategy<Value = Expr> {
         }),
         1 => any::<bool>().prop_map(|b| expr(ExprKind::Bool(b))),
         1 => "[a-z #\"\\\\\n\té✓]{0,12}".prop_map(|s| expr(ExprKind::Text(s))),
+        1 => (-99999i64..99999, 0u32..4).prop_map(|(n, scale)| {
+            expr(ExprKind::Rate(Rate { written: Decimal::new(n, scale), percent: true }))
+        }),
+        // A factor is written with a fraction, or it would read as an integer.
+        1 => (-99999i64..99999, 1u32..5).prop_map(|(n, scale)| {
+            expr(ExprKind::Rate(Rate { written: Decimal::new(n, scale), percent: false }))
+        }),
     ]
+}
+
+fn rounding() -> impl Strategy<Value = Rounding> {
+    prop::sample::select(Rounding::ALL.to_vec())
 }
 
 fn compare_op() -> impl Strategy<Value = CompareOp> {
@@ -155,9 +166,10 @@ fn expression() -> impl Strategy<Value = Expr> {
                 .prop_map(|(op, a, b)| expr(ExprKind::Arith(op, boxed(a), boxed(b)))),
             (
                 prop::sample::select(vec![Function::Min, Function::Max]),
-                prop::collection::vec(inner, 1..3)
+                prop::collection::vec(inner.clone(), 1..3)
             )
                 .prop_map(|(f, args)| expr(ExprKind::Call(f, args))),
+            (inner, rounding()).prop_map(|(e, r)| expr(ExprKind::Round(boxed(e), r))),
         ]
     })
 }
@@ -210,6 +222,7 @@ fn decision() -> impl Strategy<Value = Decision> {
     let item = prop_oneof![
         1 => expression().prop_map(DecisionItem::Applies),
         1 => message().prop_map(DecisionItem::Note),
+        1 => rounding().prop_map(|r| DecisionItem::Rounding(r, Span::default())),
         3 => rule().prop_map(DecisionItem::Rule),
         2 => table().prop_map(DecisionItem::Table),
     ];
@@ -322,11 +335,20 @@ fn assertion() -> impl Strategy<Value = Assertion> {
     })
 }
 
+fn named_condition() -> impl Strategy<Value = NamedCondition> {
+    (name(), expression()).prop_map(|(name, condition)| NamedCondition {
+        name,
+        condition,
+        span: Span::default(),
+    })
+}
+
 fn policy_file() -> impl Strategy<Value = File> {
     let item = prop_oneof![
         1 => schema().prop_map(Item::Schema),
         3 => decision().prop_map(Item::Decision),
         1 => assertion().prop_map(Item::Assertion),
+        1 => named_condition().prop_map(Item::Condition),
     ];
     prop::collection::vec(item, 0..4).prop_map(|items| File { items })
 }

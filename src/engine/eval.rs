@@ -164,7 +164,7 @@ impl Program {
         let chosen = self.select(request.decisions)?;
         let mut verdicts = Verdicts::default();
         self.decide_into(facts, request.as_of, &chosen, &mut verdicts)?;
-        Ok(verdicts.to_evaluation(self, request.as_of_source))
+        Ok(verdicts.to_evaluation_for(self, request.as_of_source, &facts.values))
     }
 
     /// Evaluates the requested decisions, showing every step to `tracer`.
@@ -177,7 +177,7 @@ impl Program {
         let chosen = self.select(request.decisions)?;
         let mut verdicts = Verdicts::default();
         self.decide_traced_into(facts, request.as_of, &chosen, &mut verdicts, tracer)?;
-        let evaluation = verdicts.to_evaluation(self, request.as_of_source);
+        let evaluation = verdicts.to_evaluation_for(self, request.as_of_source, &facts.values);
         // Outcomes in words exist only now, after every decision's events.
         for (v, outcome) in verdicts.iter().zip(&evaluation.decisions) {
             if let Some(d) = self.decisions.get(v.decision as usize) {
@@ -262,6 +262,14 @@ impl Program {
         tracer: &mut T,
     ) -> Result<(), EvalError> {
         let mut work = std::mem::take(&mut out.work);
+        // What this account's decisions came to so far, for decisions that use them.
+        let mut referenced = std::mem::take(&mut work.referenced);
+        referenced.resize(self.decisions.len(), None);
+        for v in out.iter() {
+            if let Some(slot @ None) = referenced.get_mut(v.decision as usize) {
+                *slot = Some(self.used_value(v.decision, v.answer, out.missing(v)));
+            }
+        }
         let mut run = Run {
             program: self,
             values: &facts.values,
@@ -269,20 +277,28 @@ impl Program {
             as_of,
             tracer,
             decision: "",
+            referenced,
+        };
+        let mut decide = |i: u32, out: &mut Verdicts| -> Result<(), EvalError> {
+            let d = self
+                .decisions
+                .get(i as usize)
+                .ok_or_else(|| EvalError::UnknownDecision(format!("#{i}")))?;
+            run.decide(i, d, out, &mut work)?;
+            if let Some(v) = out.iter().last() {
+                let value = self.used_value(i, v.answer, out.missing(v));
+                if let Some(slot) = run.referenced.get_mut(i as usize) {
+                    *slot = Some(value);
+                }
+            }
+            Ok(())
         };
         let result = if chosen.is_empty() {
-            self.decisions
-                .iter()
-                .enumerate()
-                .try_for_each(|(i, d)| run.decide(i as u32, d, out, &mut work))
+            (0..self.decisions.len() as u32).try_for_each(|i| decide(i, out))
         } else {
-            chosen
-                .iter()
-                .try_for_each(|&i| match self.decisions.get(i as usize) {
-                    Some(d) => run.decide(i, d, out, &mut work),
-                    None => Err(EvalError::UnknownDecision(format!("#{i}"))),
-                })
+            chosen.iter().try_for_each(|&i| decide(i, out))
         };
+        work.referenced = std::mem::take(&mut run.referenced);
         out.work = work;
         result
     }
@@ -304,8 +320,21 @@ impl Program {
             as_of,
             tracer: &mut NoTrace,
             decision: "",
+            referenced: vec![None; self.decisions.len()],
         };
         run.eval(node)
+    }
+
+    /// The value another decision's use of decision `index` sees: a
+    /// classification's member or an amount, or unknown with the facts the
+    /// decision misses.
+    fn used_value(&self, index: u32, answer: Answer, missing: &Missing) -> Tri {
+        let kind = self.decisions.get(index as usize).map(|d| &d.kind);
+        match (kind, answer) {
+            (Some(Kind::Classification(e)), Answer::Member(i)) => Tri::Known(Value::Member(*e, i)),
+            (_, Answer::Amount(m)) => Tri::Known(Value::Money(m)),
+            _ => Tri::Unknown(missing.clone()),
+        }
     }
 }
 
@@ -317,6 +346,9 @@ struct Run<'p, 't, T> {
     as_of: NaiveDate,
     tracer: &'t mut T,
     decision: &'p str,
+    /// By decision index, the value of each decision evaluated so far for
+    /// this account: a decision other decisions use is evaluated once.
+    referenced: Vec<Option<Tri>>,
 }
 
 impl<'p, T: Tracer> Run<'p, '_, T> {
@@ -530,6 +562,27 @@ impl<'p, T: Tracer> Run<'p, '_, T> {
                 _ => Tri::Unknown(Missing::one(*slot)),
             },
             Node::Const(v) => Tri::Known(v.clone()),
+            Node::Named { node, .. } => self.eval(*node)?,
+            Node::Decision(index) => self.referenced(*index)?,
+            // Exact: the product keeps every decimal until a `Round` rounds it.
+            Node::Scaled { amount, rate } => match self.eval(*amount)? {
+                Tri::Known(Value::Money(m)) => {
+                    let product = rate
+                        .factor()
+                        .and_then(|f| m.amount.checked_mul(f))
+                        .ok_or_else(|| self.money_error(MoneyError::Overflow))?;
+                    Tri::Known(Value::Money(Money::new(product, m.currency)))
+                }
+                other => other,
+            },
+            Node::Round { value, mode, .. } => match self.eval(*value)? {
+                Tri::Known(Value::Money(m)) => {
+                    let digits = m.currency.minor_digits();
+                    let rounded = mode.apply(m.amount, digits);
+                    Tri::Known(Value::Money(Money::new(rounded, m.currency)))
+                }
+                other => other,
+            },
             Node::Not(inner) => match self.eval(*inner)? {
                 Tri::Unknown(m) => Tri::Unknown(m),
                 known => Tri::Known(Value::Bool(known.truth() != Some(true))),
@@ -653,6 +706,41 @@ impl<'p, T: Tracer> Run<'p, '_, T> {
                 }
             }
         })
+    }
+
+    /// Another decision's value, evaluated now unless it already was for this
+    /// account. Its own steps are not shown to the tracer: explain shows the
+    /// used decision's trace on its own.
+    fn referenced(&mut self, index: u32) -> Result<Tri, EvalError> {
+        if let Some(Some(known)) = self.referenced.get(index as usize) {
+            return Ok(known.clone());
+        }
+        let program = self.program;
+        let d = program
+            .decisions
+            .get(index as usize)
+            .ok_or_else(|| EvalError::UnknownDecision(format!("#{index}")))?;
+        let mut nested = Run {
+            program,
+            values: self.values,
+            as_of_slot: self.as_of_slot,
+            as_of: self.as_of,
+            tracer: &mut NoTrace,
+            decision: "",
+            referenced: std::mem::take(&mut self.referenced),
+        };
+        let mut verdicts = Verdicts::default();
+        let result = nested.decide(index, d, &mut verdicts, &mut Work::default());
+        self.referenced = std::mem::take(&mut nested.referenced);
+        result?;
+        let value = match verdicts.iter().last() {
+            Some(v) => program.used_value(index, v.answer, verdicts.missing(v)),
+            None => Tri::Unknown(Missing::default()),
+        };
+        if let Some(slot) = self.referenced.get_mut(index as usize) {
+            *slot = Some(value.clone());
+        }
+        Ok(value)
     }
 
     /// Orders two known values of one type; `None` for values with no order.

@@ -78,9 +78,13 @@ impl Outcome {
 pub struct Reason {
     /// The rule id, a row label such as `row 2` or `otherwise`, or `no_rule_allowed`.
     pub rule: String,
+    /// The message, with the values of its `{path}` placeholders written in.
     pub message: String,
     /// `policies/new_advertiser.credo:12:3`
     pub at: String,
+    /// The message as written, when it has placeholders.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
 }
 
 fn date<S: serde::Serializer>(d: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {

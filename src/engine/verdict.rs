@@ -11,7 +11,7 @@ use crate::base::money::Money;
 use crate::engine::eval::Missing;
 use crate::engine::outcome::{AsOfSource, DecisionOutcome, Evaluation, Outcome, Reason};
 use crate::engine::program::Program;
-use crate::model::ir::{DecisionIr, Kind};
+use crate::model::ir::{DecisionIr, Kind, MessagePart, Value};
 
 /// A decision's outcome, without strings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -86,6 +86,9 @@ pub(crate) struct Work {
     pub granted: Vec<u32>,
     pub maybe_allows: Vec<u32>,
     pub rows: Vec<u32>,
+    /// By decision index, what each decision came to for this account, for
+    /// decisions that use it; cleared for every account.
+    pub referenced: Vec<Option<crate::engine::eval::Tri>>,
 }
 
 impl Verdicts {
@@ -117,6 +120,7 @@ impl Verdicts {
         self.verdicts.clear();
         self.causes.clear();
         self.missing.clear();
+        self.work.referenced.clear();
     }
 
     /// Records a decision's answer with the causes pushed since `start`.
@@ -190,8 +194,20 @@ impl Verdicts {
         self.causes.extend(indices.iter().map(|&i| cause(i)));
     }
 
-    /// The answer in words, as `credo eval` prints it.
+    /// The answer in words, as `credo eval` prints it; placeholders in
+    /// messages read as `unknown` (see [`Verdicts::to_evaluation_for`]).
     pub fn to_evaluation(&self, program: &Program, as_of_source: AsOfSource) -> Evaluation {
+        self.to_evaluation_for(program, as_of_source, &[])
+    }
+
+    /// The answer in words, with the values of `facts` (by slot) written
+    /// into messages that have `{path}` placeholders.
+    pub fn to_evaluation_for(
+        &self,
+        program: &Program,
+        as_of_source: AsOfSource,
+        facts: &[Option<Value>],
+    ) -> Evaluation {
         Evaluation {
             as_of: self.as_of.unwrap_or_default(),
             as_of_source,
@@ -205,7 +221,11 @@ impl Verdicts {
                         id: d.id.clone(),
                         kind: d.kind.name(),
                         outcome: outcome(program, d, v.answer),
-                        reasons: self.causes(v).iter().map(|c| reason(d, *c)).collect(),
+                        reasons: self
+                            .causes(v)
+                            .iter()
+                            .map(|c| self.rendered(program, d, *c, facts))
+                            .collect(),
                         missing: paths(program, self.missing(v)),
                         notes: if v.answer == Answer::NotApplicable {
                             Vec::new()
@@ -216,6 +236,51 @@ impl Verdicts {
                 })
                 .collect(),
         }
+    }
+}
+
+impl Verdicts {
+    /// A cause's reason, its message rendered with the facts' values.
+    fn rendered(
+        &self,
+        program: &Program,
+        d: &DecisionIr,
+        cause: Cause,
+        facts: &[Option<Value>],
+    ) -> Reason {
+        let mut reason = reason(d, cause);
+        let parts = match cause {
+            Cause::Deny(i) => d.denies.get(i as usize).and_then(|r| r.parts.as_ref()),
+            Cause::Allow(i) => d.allows.get(i as usize).and_then(|r| r.parts.as_ref()),
+            Cause::Row(i) => d.rows.get(i as usize).and_then(|r| r.parts.as_ref()),
+            _ => None,
+        };
+        if let Some(parts) = parts {
+            let mut text = String::new();
+            for part in parts {
+                match part {
+                    MessagePart::Text(t) => text.push_str(t),
+                    MessagePart::Fact(slot) if Some(*slot) == program.as_of => match self.as_of {
+                        Some(date) => text.push_str(&date.format("%Y-%m-%d").to_string()),
+                        None => text.push_str("unknown"),
+                    },
+                    MessagePart::Fact(slot) => match facts.get(slot.0 as usize) {
+                        Some(Some(value)) => text.push_str(&in_words(program, value)),
+                        _ => text.push_str("unknown"),
+                    },
+                }
+            }
+            reason.template = Some(std::mem::replace(&mut reason.message, text));
+        }
+        reason
+    }
+}
+
+/// A value as a message shows it: `62000.00 USD`, `adv-2002`, `managed`.
+pub fn in_words(program: &Program, value: &Value) -> String {
+    match value {
+        Value::Text(t) => t.to_string(),
+        other => program.show_value(other),
     }
 }
 
@@ -288,5 +353,6 @@ pub fn reason(d: &DecisionIr, cause: Cause) -> Reason {
         rule: rule.to_owned(),
         message,
         at: at.to_owned(),
+        template: None,
     }
 }

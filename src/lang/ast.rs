@@ -36,6 +36,16 @@ pub enum Item {
     Schema(Schema),
     Decision(Decision),
     Assertion(Assertion),
+    Condition(NamedCondition),
+}
+
+/// `condition NAME = CONDITION`: a condition with a name, usable wherever a
+/// condition is, across the whole policy set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedCondition {
+    pub name: Ident,
+    pub condition: Expr,
+    pub span: Span,
 }
 
 /// `assert DECISION CLAIM [when CONDITION]`: a property `credo verify` checks
@@ -167,6 +177,8 @@ impl DecisionKind {
 pub enum DecisionItem {
     /// `applies when COND`: otherwise the decision is not applicable.
     Applies(Expr),
+    /// `rounding half_up`: rounds every money × rate of the decision not in a `round(..)`.
+    Rounding(Rounding, Span),
     Note(Text),
     Rule(Rule),
     Table(Table),
@@ -245,6 +257,103 @@ pub enum ExprKind {
     },
     Arith(ArithOp, Box<Expr>, Box<Expr>),
     Call(Function, Vec<Expr>),
+    /// `2.5%` or `0.025`: a rate, which only multiplies money.
+    Rate(Rate),
+    /// `round(VALUE, half_even)`: money rounded to its currency's minor unit.
+    Round(Box<Expr>, Rounding),
+}
+
+/// A rate as written: `2.5%` (`percent`) or the factor `0.025`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub written: rust_decimal::Decimal,
+    pub percent: bool,
+}
+
+impl Rate {
+    /// The factor money is multiplied by: `2.5%` is 0.025.
+    pub fn factor(&self) -> Option<rust_decimal::Decimal> {
+        if self.percent {
+            self.written.checked_div(rust_decimal::Decimal::ONE_HUNDRED)
+        } else {
+            Some(self.written)
+        }
+    }
+}
+
+impl fmt::Display for Rate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.written, if self.percent { "%" } else { "" })
+    }
+}
+
+/// How an exact amount is rounded to its currency's minor unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rounding {
+    /// To the nearest; a tie to the even digit (banker's rounding).
+    HalfEven,
+    /// To the nearest; a tie away from zero.
+    HalfUp,
+    /// To the nearest; a tie toward zero.
+    HalfDown,
+    /// Away from zero.
+    Up,
+    /// Toward zero.
+    Down,
+    /// Toward negative infinity.
+    Floor,
+    /// Toward positive infinity.
+    Ceiling,
+}
+
+impl Rounding {
+    pub const ALL: [Rounding; 7] = [
+        Rounding::HalfEven,
+        Rounding::HalfUp,
+        Rounding::HalfDown,
+        Rounding::Up,
+        Rounding::Down,
+        Rounding::Floor,
+        Rounding::Ceiling,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rounding::HalfEven => "half_even",
+            Rounding::HalfUp => "half_up",
+            Rounding::HalfDown => "half_down",
+            Rounding::Up => "up",
+            Rounding::Down => "down",
+            Rounding::Floor => "floor",
+            Rounding::Ceiling => "ceiling",
+        }
+    }
+
+    pub fn from_word(word: &str) -> Option<Rounding> {
+        Rounding::ALL.into_iter().find(|r| r.as_str() == word)
+    }
+
+    /// `amount` rounded to `digits` decimals, and written with exactly that
+    /// many when it fits (`5.00`, not `5`).
+    pub fn apply(self, amount: rust_decimal::Decimal, digits: u32) -> rust_decimal::Decimal {
+        let rounded = amount.round_dp_with_strategy(digits, self.strategy());
+        let mut written = rounded;
+        written.rescale(digits);
+        if written == rounded { written } else { rounded }
+    }
+
+    pub fn strategy(self) -> rust_decimal::RoundingStrategy {
+        use rust_decimal::RoundingStrategy as S;
+        match self {
+            Rounding::HalfEven => S::MidpointNearestEven,
+            Rounding::HalfUp => S::MidpointAwayFromZero,
+            Rounding::HalfDown => S::MidpointTowardZero,
+            Rounding::Up => S::AwayFromZero,
+            Rounding::Down => S::ToZero,
+            Rounding::Floor => S::ToNegativeInfinity,
+            Rounding::Ceiling => S::ToPositiveInfinity,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -325,6 +434,7 @@ impl Expr {
             ExprKind::Compare(..) | ExprKind::In { .. } | ExprKind::InRange { .. } => 4,
             ExprKind::Arith(ArithOp::Add | ArithOp::Sub, ..) => 5,
             ExprKind::Arith(ArithOp::Mul, ..) => 6,
+            // A negative rate prints with its sign, as a negative number does.
             _ => 7,
         }
     }
@@ -419,6 +529,8 @@ impl fmt::Display for Expr {
                 join(f, args, ", ", 0)?;
                 f.write_str(")")
             }
+            ExprKind::Rate(rate) => write!(f, "{rate}"),
+            ExprKind::Round(value, mode) => write!(f, "round({value}, {})", mode.as_str()),
         }
     }
 }

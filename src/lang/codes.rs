@@ -147,6 +147,46 @@ pub const BOOK: &[CodeDoc] = &[
         "a range that starts after it ends (a warning)",
         "W0101"
     ),
+    doc!(
+        codes::NAME_CLASH,
+        "a named condition whose name is taken",
+        "E0119"
+    ),
+    doc!(
+        codes::CONDITION_CYCLE,
+        "named conditions that use each other in a cycle",
+        "E0120"
+    ),
+    doc!(
+        codes::DECISION_CYCLE,
+        "decisions that use each other in a cycle",
+        "E0121"
+    ),
+    doc!(
+        codes::NOT_A_VALUE,
+        "an eligibility or action decision used as a value",
+        "E0122"
+    ),
+    doc!(
+        codes::UNUSED_CONDITION,
+        "a named condition that nothing uses (a warning)",
+        "W0123"
+    ),
+    doc!(
+        codes::IMPLICIT_ROUNDING,
+        "money times a rate with no rounding mode",
+        "E0124"
+    ),
+    doc!(
+        codes::MISPLACED_RATE,
+        "a rate anywhere but multiplying money",
+        "E0125"
+    ),
+    doc!(
+        codes::BAD_PLACEHOLDER,
+        "a message placeholder that is not a fact of the schema",
+        "E0126"
+    ),
 ];
 
 /// The entry for `code` (`E0101` or `e0101`).

@@ -133,6 +133,24 @@ pub mod codes {
     pub const UNKNOWN_MODIFIER: &str = "E0117";
     /// An assertion about a decision that is not defined, or a claim that does not fit it.
     pub const BAD_ASSERTION: &str = "E0118";
+    /// A named condition whose name is taken: by a fact, a decision, an enum
+    /// member or another named condition.
+    pub const NAME_CLASH: &str = "E0119";
+    /// Named conditions that use each other in a cycle.
+    pub const CONDITION_CYCLE: &str = "E0120";
+    /// Decisions that use each other in a cycle, directly or through named conditions.
+    pub const DECISION_CYCLE: &str = "E0121";
+    /// An eligibility or action decision used as a value.
+    pub const NOT_A_VALUE: &str = "E0122";
+    /// A named condition that nothing uses (a warning).
+    pub const UNUSED_CONDITION: &str = "W0123";
+    /// Money times a rate with no rounding mode: neither `round(..)` nor the
+    /// decision's `rounding`.
+    pub const IMPLICIT_ROUNDING: &str = "E0124";
+    /// A rate anywhere but multiplying money, or `round(..)` of something not money.
+    pub const MISPLACED_RATE: &str = "E0125";
+    /// A `{placeholder}` in a message that is not a fact of the schema, or is not closed.
+    pub const BAD_PLACEHOLDER: &str = "E0126";
     /// A range of two constants whose start is after its end (a warning).
     pub const EMPTY_RANGE: &str = "W0101";
 }

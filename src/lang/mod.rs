@@ -7,3 +7,4 @@ pub mod codes;
 pub mod diagnostics;
 pub mod fmt;
 pub mod syntax;
+pub mod template;

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use crate::base::hash::PolicyHash;
 use crate::base::money::{Currency, Money};
 use crate::base::source::{Sources, Span};
-use crate::lang::ast::{ArithOp, CompareOp, Function, KindName};
+use crate::lang::ast::{ArithOp, CompareOp, Function, KindName, Rate, Rounding};
 use crate::model::schema::{EnumId, Schema, Slot};
 
 /// A known value. `Absent` is the declared meaning of a missing optional
@@ -59,6 +59,27 @@ pub enum Node {
     },
     Arith(ArithOp, NodeId, NodeId),
     Call(Function, Args),
+    /// A named condition, by index in [`Model::conditions`]: its value is
+    /// `node`'s. Every use of the condition shares this one node.
+    Named {
+        condition: u32,
+        node: NodeId,
+    },
+    /// Another decision's outcome (a classification's member, or an amount),
+    /// by index in [`Model::decisions`].
+    Decision(u32),
+    /// Money times a rate, exact: it may have more decimals than its currency.
+    Scaled {
+        amount: NodeId,
+        rate: Rate,
+    },
+    /// Money rounded to its currency's minor unit. `implicit` when the
+    /// decision's `rounding` put it there, not a `round(..)`.
+    Round {
+        value: NodeId,
+        mode: Rounding,
+        implicit: bool,
+    },
 }
 
 /// What a decision's outcome can be.
@@ -88,6 +109,14 @@ pub struct Origin {
     pub at: String,
 }
 
+/// A piece of a message with values in it: text, or a fact whose value is
+/// written in its place.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MessagePart {
+    Text(String),
+    Fact(Slot),
+}
+
 /// An `allow` or `deny` rule. `condition` already includes `unless`'s negation;
 /// `None` means the rule always fires.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,6 +126,8 @@ pub struct RuleIr {
     /// Written `unless C`: `condition` is the `Not` of C.
     pub unless: bool,
     pub message: String,
+    /// `message` with its `{path}` placeholders resolved, when it has any.
+    pub parts: Option<Vec<MessagePart>>,
     pub origin: Origin,
 }
 
@@ -108,6 +139,8 @@ pub struct RowIr {
     pub condition: Option<NodeId>,
     pub value: NodeId,
     pub message: String,
+    /// `message` with its `{path}` placeholders resolved, when it has any.
+    pub parts: Option<Vec<MessagePart>>,
     pub origin: Origin,
 }
 
@@ -145,6 +178,15 @@ pub enum ClaimIr {
     Equals(NodeId),
 }
 
+/// `condition NAME = CONDITION`, compiled once and shared by every use.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConditionIr {
+    pub name: String,
+    /// The condition itself (the node under its [`Node::Named`]).
+    pub node: NodeId,
+    pub origin: Origin,
+}
+
 /// A checked policy set as pure data: the schema, every decision and
 /// assertion as flat nodes, and the hash of the text it came from. The
 /// engine compiles it into a [`crate::engine::program::Program`].
@@ -154,6 +196,8 @@ pub struct Model {
     pub sources: Sources,
     pub decisions: Vec<DecisionIr>,
     pub assertions: Vec<AssertionIr>,
+    /// Named conditions, in source order.
+    pub conditions: Vec<ConditionIr>,
     pub nodes: Vec<Node>,
     pub args: Vec<NodeId>,
     /// The slot of `as_of`, which the evaluation date fills.
@@ -176,6 +220,75 @@ impl Model {
 
     pub fn decision(&self, id: &str) -> Option<&DecisionIr> {
         self.decisions.iter().find(|d| d.id == id)
+    }
+
+    /// The nodes a node reads, in evaluation order (a named condition reads its condition).
+    pub fn operands(&self, node: &Node) -> Vec<NodeId> {
+        match node {
+            Node::Fact(_) | Node::Const(_) | Node::Decision(_) => Vec::new(),
+            Node::Not(inner)
+            | Node::Named { node: inner, .. }
+            | Node::Scaled { amount: inner, .. }
+            | Node::Round { value: inner, .. } => vec![*inner],
+            Node::And(args) | Node::Or(args) | Node::Call(_, args) => self.args(*args).to_vec(),
+            Node::Compare(_, a, b) | Node::Arith(_, a, b) => vec![*a, *b],
+            Node::In { value, set, .. } => {
+                let mut all = vec![*value];
+                all.extend_from_slice(self.args(*set));
+                all
+            }
+            Node::InRange {
+                value, low, high, ..
+            } => vec![*value, *low, *high],
+        }
+    }
+
+    /// The roots of every expression a decision evaluates.
+    pub fn roots(d: &DecisionIr) -> impl Iterator<Item = NodeId> + '_ {
+        d.applies
+            .into_iter()
+            .chain(d.denies.iter().chain(&d.allows).filter_map(|r| r.condition))
+            .chain(
+                d.rows
+                    .iter()
+                    .flat_map(|r| r.condition.into_iter().chain([r.value])),
+            )
+    }
+
+    /// The decisions (by index) a decision uses directly, each once, in the
+    /// order first used.
+    pub fn uses(&self, d: &DecisionIr) -> Vec<u32> {
+        let mut used = Vec::new();
+        self.visit(d, |node| {
+            if let Node::Decision(i) = node
+                && !used.contains(i)
+            {
+                used.push(*i);
+            }
+        });
+        used
+    }
+
+    /// Whether any node a decision evaluates is one `wanted` picks.
+    pub fn reaches(&self, d: &DecisionIr, wanted: impl Fn(&Node) -> bool) -> bool {
+        let mut found = false;
+        self.visit(d, |node| found |= wanted(node));
+        found
+    }
+
+    /// Every node a decision evaluates, in evaluation order (a used
+    /// decision's own nodes are not visited).
+    fn visit(&self, d: &DecisionIr, mut each: impl FnMut(&Node)) {
+        let mut stack: Vec<NodeId> = Model::roots(d).collect();
+        stack.reverse();
+        while let Some(n) = stack.pop() {
+            if let Some(node) = self.node(n) {
+                each(node);
+                let mut inner = self.operands(node);
+                inner.reverse();
+                stack.extend(inner);
+            }
+        }
     }
 }
 
@@ -219,7 +332,12 @@ impl Model {
             Some(Node::Not(_)) => 3,
             Some(Node::Compare(..) | Node::In { .. } | Node::InRange { .. }) => 4,
             Some(Node::Arith(ArithOp::Add | ArithOp::Sub, ..)) => 5,
-            Some(Node::Arith(ArithOp::Mul, ..)) => 6,
+            Some(Node::Arith(ArithOp::Mul, ..) | Node::Scaled { .. }) => 6,
+            Some(Node::Round {
+                value,
+                implicit: true,
+                ..
+            }) => self.precedence(*value),
             _ => 7,
         }
     }
@@ -306,6 +424,28 @@ impl fmt::Display for Shown<'_> {
                 write!(f, "{}(", func.as_str())?;
                 self.join(f, *args, ", ", 0)?;
                 f.write_str(")")
+            }
+            Some(Node::Named { condition, .. }) => {
+                match self.program.conditions.get(*condition as usize) {
+                    Some(c) => f.write_str(&c.name),
+                    None => f.write_str("?"),
+                }
+            }
+            Some(Node::Decision(index)) => match self.program.decisions.get(*index as usize) {
+                Some(d) => f.write_str(&d.id),
+                None => f.write_str("?"),
+            },
+            Some(Node::Scaled { amount, rate }) => {
+                write!(f, "{} * {rate}", self.operand(*amount, 6))
+            }
+            // The decision's `rounding` put it there: the source shows the value alone.
+            Some(Node::Round {
+                value,
+                implicit: true,
+                ..
+            }) => write!(f, "{}", self.operand(*value, 0)),
+            Some(Node::Round { value, mode, .. }) => {
+                write!(f, "round({}, {})", self.operand(*value, 0), mode.as_str())
             }
         }
     }

@@ -13,7 +13,7 @@
 //! matches, allows are looked at only when no deny holds, and a table looks
 //! at no row after the first that holds.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 
@@ -25,6 +25,7 @@ use crate::engine::program::Program;
 use crate::input::facts::Facts;
 use crate::lang::ast::{
     self, ArithOp, CompareOp, DecisionItem, DecisionKind, Effect, Expr, ExprKind, Function,
+    Rounding,
 };
 use crate::model::ir;
 use crate::model::schema::Type;
@@ -56,13 +57,18 @@ pub fn evaluate(
     request: &Request<'_>,
 ) -> Result<Evaluation, EvalError> {
     let mut decisions: Vec<ast::Decision> = Vec::new();
+    let mut named: BTreeMap<String, Expr> = BTreeMap::new();
     for (id, source) in program.sources.iter() {
         // A checked program's sources parsed once already; this cannot fail.
         let file = crate::lang::syntax::parse(id, &source.text)
             .map_err(|_| EvalError::UnknownDecision(source.name.clone()))?;
         for item in file.items {
-            if let ast::Item::Decision(d) = item {
-                decisions.push(d);
+            match item {
+                ast::Item::Decision(d) => decisions.push(d),
+                ast::Item::Condition(c) => {
+                    named.insert(c.name.name, c.condition);
+                }
+                _ => {}
             }
         }
     }
@@ -96,6 +102,8 @@ pub fn evaluate(
         program,
         facts,
         as_of: request.as_of,
+        decisions: &decisions,
+        named: &named,
     };
     let mut outcomes = Vec::new();
     for d in chosen {
@@ -113,11 +121,17 @@ struct Walker<'a> {
     program: &'a Program,
     facts: &'a Facts,
     as_of: NaiveDate,
+    /// Every decision, for decisions that use another's outcome.
+    decisions: &'a [ast::Decision],
+    /// Named conditions by name.
+    named: &'a BTreeMap<String, Expr>,
 }
 
-/// The error context: which decision was being evaluated.
+/// The error context: which decision was being evaluated; and the
+/// decision's `rounding`, where no `round(..)` or named condition hides it.
 struct Ctx<'d> {
     decision: &'d str,
+    rounding: Option<Rounding>,
 }
 
 impl Ctx<'_> {
@@ -145,12 +159,41 @@ impl Walker<'_> {
             rule: rule.to_owned(),
             message: message.to_owned(),
             at: self.at(span),
+            template: None,
         }
+    }
+
+    /// A reason whose message is an author's `because`: its `{path}`
+    /// placeholders get the facts' values, `unknown` for a missing one.
+    fn because(&self, rule: &str, message: &str, span: Span) -> Reason {
+        let mut reason = self.reason(rule, message, span);
+        if !crate::lang::template::is_template(message) {
+            return reason;
+        }
+        let Ok(pieces) = crate::lang::template::parse(message) else {
+            return reason;
+        };
+        let mut text = String::new();
+        for piece in pieces {
+            match piece {
+                crate::lang::template::Piece::Text(t) => text.push_str(&t),
+                crate::lang::template::Piece::Path { path, .. } => match self.fact(&path) {
+                    Some(R::Known(v)) => text.push_str(&words(&v)),
+                    _ => text.push_str("unknown"),
+                },
+            }
+        }
+        reason.template = Some(std::mem::replace(&mut reason.message, text));
+        reason
     }
 
     fn decide(&self, d: &ast::Decision) -> Result<DecisionOutcome, EvalError> {
         let ctx = Ctx {
             decision: &d.id.name,
+            rounding: d.items.iter().find_map(|i| match i {
+                DecisionItem::Rounding(mode, _) => Some(*mode),
+                _ => None,
+            }),
         };
         let mut out = DecisionOutcome {
             id: d.id.name.clone(),
@@ -231,7 +274,7 @@ impl Walker<'_> {
         let rule_reasons = |rules: &[&ast::Rule]| -> Vec<Reason> {
             rules
                 .iter()
-                .map(|r| self.reason(&r.id.name, &r.because.value, r.span))
+                .map(|r| self.because(&r.id.name, &r.because.value, r.span))
                 .collect()
         };
         if !held.is_empty() {
@@ -404,12 +447,11 @@ impl Walker<'_> {
         } else {
             "otherwise".to_owned()
         };
-        let message = match (&row.because, &row.condition) {
-            (Some(text), _) => text.value.clone(),
-            (None, Some(c)) => c.to_string(),
-            (None, None) => "no earlier row matched".to_owned(),
-        };
-        self.reason(&label, &message, row.span)
+        match (&row.because, &row.condition) {
+            (Some(text), _) => self.because(&label, &text.value, row.span),
+            (None, Some(c)) => self.reason(&label, &c.to_string(), row.span),
+            (None, None) => self.reason(&label, "no earlier row matched", row.span),
+        }
     }
 
     /// A table value as an outcome; an absent amount is zero.
@@ -430,6 +472,29 @@ impl Walker<'_> {
             }
             _ => Some(Outcome::Undetermined),
         })
+    }
+
+    /// Whether a bare name is a member of some enum or classification.
+    fn is_member(&self, name: &str) -> bool {
+        self.program
+            .schema
+            .enums
+            .iter()
+            .any(|e| e.members.iter().any(|m| m == name))
+    }
+
+    /// Another decision's outcome, decided again here: its member or amount,
+    /// or unknown with its missing facts. `None` when no decision has this id.
+    fn used(&self, id: &str) -> Result<Option<R>, EvalError> {
+        let Some(d) = self.decisions.iter().find(|d| d.id.name == id) else {
+            return Ok(None);
+        };
+        let outcome = self.decide(d)?;
+        Ok(Some(match outcome.outcome {
+            Outcome::Member(m) => R::Known(Val::Member(m)),
+            Outcome::Amount(m) => R::Known(Val::Money(m)),
+            _ => R::Unknown(outcome.missing.into_iter().collect()),
+        }))
     }
 
     fn fact(&self, path: &str) -> Option<R> {
@@ -460,6 +525,21 @@ impl Walker<'_> {
                 let path = path.join(".");
                 match self.fact(&path) {
                     Some(r) => r,
+                    // A named condition: its condition, evaluated where it is used.
+                    None if self.named.contains_key(&path) => match self.named.get(&path) {
+                        Some(condition) => {
+                            let inside = Ctx {
+                                decision: ctx.decision,
+                                rounding: None,
+                            };
+                            self.eval(condition, &inside)?
+                        }
+                        None => R::Unknown(BTreeSet::new()),
+                    },
+                    None if !self.is_member(&path) => match self.used(&path)? {
+                        Some(r) => r,
+                        None => R::Known(Val::Member(path)),
+                    },
                     // Not a fact: the checker made sure it is an enum member.
                     None => R::Known(Val::Member(path)),
                 }
@@ -538,6 +618,42 @@ impl Walker<'_> {
                     _ => unknown(&parts),
                 }
             }
+            // Money times a rate: exact, then rounded if the decision says how.
+            ExprKind::Arith(ArithOp::Mul, a, b)
+                if matches!(a.kind, ExprKind::Rate(_)) || matches!(b.kind, ExprKind::Rate(_)) =>
+            {
+                let (money, rate) = match (&a.kind, &b.kind) {
+                    (ExprKind::Rate(r), _) => (b, r),
+                    (_, ExprKind::Rate(r)) => (a, r),
+                    _ => return Ok(R::Unknown(BTreeSet::new())),
+                };
+                match self.eval(money, ctx)? {
+                    R::Known(Val::Money(m)) => {
+                        let product = rate
+                            .factor()
+                            .and_then(|f| m.amount.checked_mul(f))
+                            .ok_or_else(|| ctx.money(MoneyError::Overflow))?;
+                        let exact = Money::new(product, m.currency);
+                        R::Known(Val::Money(match ctx.rounding {
+                            Some(mode) => round(exact, mode),
+                            None => exact,
+                        }))
+                    }
+                    other => other,
+                }
+            }
+            ExprKind::Round(value, mode) => {
+                let inside = Ctx {
+                    decision: ctx.decision,
+                    rounding: None,
+                };
+                match self.eval(value, &inside)? {
+                    R::Known(Val::Money(m)) => R::Known(Val::Money(round(m, *mode))),
+                    other => other,
+                }
+            }
+            // The checker admits a rate only multiplying money.
+            ExprKind::Rate(_) => R::Unknown(BTreeSet::new()),
             ExprKind::Arith(op, a, b) => {
                 let (a, b) = (self.eval(a, ctx)?, self.eval(b, ctx)?);
                 match (a, b) {
@@ -600,6 +716,24 @@ impl Walker<'_> {
 }
 
 /// A value as a condition: absent counts as false.
+/// A value as a message shows it: `62000.00 USD`, `adv-2002`, `managed`.
+fn words(value: &Val) -> String {
+    match value {
+        Val::Bool(b) => b.to_string(),
+        Val::Int(n) => n.to_string(),
+        Val::Money(m) => m.to_string(),
+        Val::Date(d) => d.format("%Y-%m-%d").to_string(),
+        Val::Text(t) | Val::Member(t) => t.clone(),
+        Val::Absent => "absent".to_owned(),
+    }
+}
+
+/// Money rounded to its currency's minor unit.
+fn round(m: Money, mode: Rounding) -> Money {
+    let digits = m.currency.minor_digits();
+    Money::new(mode.apply(m.amount, digits), m.currency)
+}
+
 fn truth(value: R) -> R {
     match value {
         R::Known(Val::Bool(b)) => R::Known(Val::Bool(b)),

@@ -132,6 +132,9 @@ pub struct DecisionTrace {
     pub rules: Vec<RuleTrace>,
     /// Table rows in order.
     pub rows: Vec<RowTrace>,
+    /// The decisions whose outcomes this one uses, each traced on its own.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub uses: Vec<DecisionTrace>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -184,6 +187,9 @@ pub struct ConditionTrace {
 pub struct Read {
     pub fact: String,
     pub value: Option<String>,
+    /// `fact` names another decision, whose outcome was read.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub decision: bool,
 }
 
 /// A row's value expression and what it came to, when it was computed.
@@ -222,13 +228,43 @@ pub fn explain(
             let outcome = recorded.outcome.clone()?;
             Some(Builder { program, recorded }.decision(decision, outcome))
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let mut decisions = decisions;
+    for d in &mut decisions {
+        d.uses = used_traces(program, facts, request, &d.outcome.id)?;
+    }
     Ok(Explanation {
         as_of: evaluation.as_of,
         as_of_source: evaluation.as_of_source,
         policy_hash: evaluation.policy_hash,
         decisions,
     })
+}
+
+/// The traces of the decisions `id` uses, each explained on its own with the
+/// same facts and date (so with the same outcome as where it is used).
+fn used_traces(
+    program: &Program,
+    facts: &Facts,
+    request: &Request<'_>,
+    id: &str,
+) -> Result<Vec<DecisionTrace>, EvalError> {
+    let Some(d) = program.decision(id) else {
+        return Ok(Vec::new());
+    };
+    let mut traces = Vec::new();
+    for index in program.uses(d) {
+        let Some(used) = program.decisions.get(index as usize) else {
+            continue;
+        };
+        let ids = [used.id.clone()];
+        let alone = Request {
+            decisions: &ids,
+            ..request.clone()
+        };
+        traces.extend(explain(program, facts, &alone)?.decisions);
+    }
+    Ok(traces)
 }
 
 struct Builder<'a> {
@@ -262,6 +298,7 @@ impl Builder<'_> {
                 .iter()
                 .map(|row| self.row(row, chosen == Some(row.label.as_str())))
                 .collect(),
+            uses: Vec::new(),
             outcome,
         }
     }
@@ -337,7 +374,7 @@ impl Builder<'_> {
     fn children(&self, node: NodeId) -> Vec<NodeId> {
         match self.program.node(node) {
             Some(Node::And(args) | Node::Or(args)) => self.program.args(*args).to_vec(),
-            Some(Node::Not(inner)) => vec![*inner],
+            Some(Node::Not(inner) | Node::Named { node: inner, .. }) => vec![*inner],
             _ => Vec::new(),
         }
     }
@@ -382,6 +419,26 @@ impl Builder<'_> {
                                 Tri::Known(v) => Some(self.program.show_value(v)),
                                 Tri::Unknown(_) => None,
                             },
+                            decision: false,
+                        });
+                    }
+                }
+                // Another decision's outcome reads like a fact: `credit_track = managed`.
+                Some(Node::Decision(index)) => {
+                    let (Some(d), Some(tri)) = (
+                        self.program.decisions.get(*index as usize),
+                        self.recorded.nodes.get(&n.0),
+                    ) else {
+                        continue;
+                    };
+                    if reads.iter().all(|r| r.fact != d.id) {
+                        reads.push(Read {
+                            fact: d.id.clone(),
+                            value: match tri {
+                                Tri::Known(v) => Some(self.program.show_value(v)),
+                                Tri::Unknown(_) => None,
+                            },
+                            decision: true,
                         });
                     }
                 }
@@ -434,20 +491,7 @@ impl Builder<'_> {
 
 /// The nodes a node reads, in evaluation order.
 fn operands(program: &Program, node: &Node) -> Vec<NodeId> {
-    match node {
-        Node::Fact(_) | Node::Const(_) => Vec::new(),
-        Node::Not(inner) => vec![*inner],
-        Node::And(args) | Node::Or(args) | Node::Call(_, args) => program.args(*args).to_vec(),
-        Node::Compare(_, a, b) | Node::Arith(_, a, b) => vec![*a, *b],
-        Node::In { value, set, .. } => {
-            let mut all = vec![*value];
-            all.extend_from_slice(program.args(*set));
-            all
-        }
-        Node::InRange {
-            value, low, high, ..
-        } => vec![*value, *low, *high],
-    }
+    program.operands(node)
 }
 
 fn date<S: serde::Serializer>(d: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
@@ -478,48 +522,65 @@ fn text_unescaped(explanation: &Explanation) -> String {
     out.push_str(&render::policies_line(&explanation.policy_hash));
     for d in &explanation.decisions {
         out.push('\n');
-        out.push_str(&render::decision_text(&d.outcome));
-        out.push('\n');
-        let _ = writeln!(out, "  decision at {}", d.at);
-        if let Some(applies) = &d.applies {
-            tree(&mut out, applies, "applies when ", 1);
-        }
-        let skipped = skip_reason(d);
-        for r in &d.rules {
-            let matched = match r.matched {
-                Truth::NotEvaluated => format!("not evaluated, {skipped}"),
-                other => other.as_str().to_owned(),
-            };
-            let _ = writeln!(out, "  {} {}: {matched}  ({})", r.effect, r.id, r.at);
-            if let (Some(guard), Some(condition)) = (r.guard, &r.condition) {
-                tree(&mut out, condition, &format!("{guard} "), 2);
-            }
-            why_not(&mut out, &r.why_not, r.matched);
-        }
-        for row in &d.rows {
-            let matched = match (row.matched, row.chosen) {
-                (Truth::NotEvaluated, _) => format!("not evaluated, {skipped}"),
-                (m, true) => format!("{}, chosen", m.as_str()),
-                (m, false) => m.as_str().to_owned(),
-            };
-            let _ = writeln!(out, "  {}: {matched}  ({})", row.label, row.at);
-            if let Some(condition) = &row.condition {
-                tree(&mut out, condition, "when ", 2);
-            }
-            let v = &row.value;
-            let _ = write!(out, "    => {}", v.text);
-            match &v.value {
-                Some(value) if !v.literal => {
-                    let _ = write!(out, " = {value}");
-                    reads(&mut out, &v.reads);
-                }
-                _ => {}
-            }
-            out.push('\n');
-            why_not(&mut out, &row.why_not, row.matched);
-        }
+        decision_text(&mut out, d);
     }
     out
+}
+
+/// One decision's trace; the decisions it uses follow, indented under `uses`.
+fn decision_text(out: &mut String, d: &DecisionTrace) {
+    out.push_str(&render::decision_text(&d.outcome));
+    out.push('\n');
+    let _ = writeln!(out, "  decision at {}", d.at);
+    if let Some(applies) = &d.applies {
+        tree(out, applies, "applies when ", 1);
+    }
+    let skipped = skip_reason(d);
+    for r in &d.rules {
+        let matched = match r.matched {
+            Truth::NotEvaluated => format!("not evaluated, {skipped}"),
+            other => other.as_str().to_owned(),
+        };
+        let _ = writeln!(out, "  {} {}: {matched}  ({})", r.effect, r.id, r.at);
+        if let (Some(guard), Some(condition)) = (r.guard, &r.condition) {
+            tree(out, condition, &format!("{guard} "), 2);
+        }
+        why_not(out, &r.why_not, r.matched);
+    }
+    for row in &d.rows {
+        let matched = match (row.matched, row.chosen) {
+            (Truth::NotEvaluated, _) => format!("not evaluated, {skipped}"),
+            (m, true) => format!("{}, chosen", m.as_str()),
+            (m, false) => m.as_str().to_owned(),
+        };
+        let _ = writeln!(out, "  {}: {matched}  ({})", row.label, row.at);
+        if let Some(condition) = &row.condition {
+            tree(out, condition, "when ", 2);
+        }
+        let v = &row.value;
+        let _ = write!(out, "    => {}", v.text);
+        match &v.value {
+            Some(value) if !v.literal => {
+                let _ = write!(out, " = {value}");
+                reads(out, &v.reads);
+            }
+            _ => {}
+        }
+        out.push('\n');
+        why_not(out, &row.why_not, row.matched);
+    }
+    for used in &d.uses {
+        let _ = writeln!(out, "  uses {}:", used.outcome.id);
+        let mut inner = String::new();
+        decision_text(&mut inner, used);
+        for line in inner.lines() {
+            if line.is_empty() {
+                out.push('\n');
+            } else {
+                let _ = writeln!(out, "    {line}");
+            }
+        }
+    }
 }
 
 /// Why rules or rows were not evaluated, as far as the trace shows.
@@ -568,6 +629,7 @@ fn reads(out: &mut String, reads: &[Read]) {
 fn read(read: &Read) -> String {
     match &read.value {
         Some(v) => format!("{} = {v}", read.fact),
+        None if read.decision => format!("{} is undetermined", read.fact),
         None => format!("{} is missing", read.fact),
     }
 }

@@ -84,8 +84,22 @@ pub fn money(depth: u32) -> BoxedStrategy<String> {
         1 => (int(depth - 1), sub()).prop_map(|(n, m)| format!("({n} * {m})")),
         1 => (pick(&["min", "max"]), proptest::collection::vec(sub(), 1..4))
             .prop_map(|(f, args)| format!("{f}({})", args.join(", "))),
+        1 => (sub(), pick(&["2.5%", "0.5%", "150%", "-10%", "0.333", "1000000%"]), sub(), rounding())
+            .prop_map(|(m, r, n, mode)| format!("round({m} * {r} + {n}, {mode})")),
     ]
     .boxed()
+}
+
+fn rounding() -> BoxedStrategy<String> {
+    pick(&[
+        "half_even",
+        "half_up",
+        "half_down",
+        "up",
+        "down",
+        "floor",
+        "ceiling",
+    ])
 }
 
 fn date() -> BoxedStrategy<String> {
@@ -109,9 +123,27 @@ fn text() -> BoxedStrategy<String> {
     ])
 }
 
+/// The leaves [`policy_with_names`] adds: its named conditions and uses of
+/// its two decisions' outcomes.
+const NAMED: &[&str] = &[
+    "c1",
+    "c2",
+    "d0 == mid",
+    "d0 != low",
+    "mid == d0",
+    "d0 in [low, high]",
+    "d9 > 10 USD",
+    "d9 == 0 USD",
+];
+
 /// A condition.
 pub fn condition(depth: u32) -> BoxedStrategy<String> {
-    let leaf = pick(&[
+    condition_with(depth, &[])
+}
+
+/// A condition whose leaves may also be the names in `names`.
+fn condition_with(depth: u32, names: &'static [&'static str]) -> BoxedStrategy<String> {
+    let base = pick(&[
         "account.verified",
         "account.trusted",
         "true",
@@ -120,6 +152,11 @@ pub fn condition(depth: u32) -> BoxedStrategy<String> {
         "request.action == grant",
         "account.partner == \"p1\"",
     ]);
+    let leaf = if names.is_empty() {
+        base
+    } else {
+        prop_oneof![base, pick(names)].boxed()
+    };
     if depth == 0 {
         return leaf;
     }
@@ -144,30 +181,35 @@ pub fn condition(depth: u32) -> BoxedStrategy<String> {
         1 => (int(d), negated(), int(d), int(d)).prop_map(|(v, op, l, h)| format!("{v} {op} {l} .. {h}")),
         1 => (money(d), negated(), money(d), money(d)).prop_map(|(v, op, l, h)| format!("{v} {op} {l} .. {h}")),
         1 => (date(), negated(), date(), date()).prop_map(|(v, op, l, h)| format!("{v} {op} {l} .. {h}")),
-        2 => condition(d).prop_map(|c| format!("not ({c})")),
-        2 => (pick(&["and", "or"]), proptest::collection::vec(condition(d), 2..4))
+        2 => condition_with(d, names).prop_map(|c| format!("not ({c})")),
+        2 => (pick(&["and", "or"]), proptest::collection::vec(condition_with(d, names), 2..4))
             .prop_map(|(op, cs)| format!("({})", cs.join(&format!(" {op} ")))),
     ]
     .boxed()
 }
 
-fn guard() -> BoxedStrategy<String> {
+fn guard(names: &'static [&'static str]) -> BoxedStrategy<String> {
     prop_oneof![
-        3 => (pick(&["when", "unless"]), condition(2)).prop_map(|(w, c)| format!(" {w} {c}")),
+        3 => (pick(&["when", "unless"]), condition_with(2, names)).prop_map(|(w, c)| format!(" {w} {c}")),
         1 => Just(String::new()),
     ]
     .boxed()
 }
 
 /// `allow`/`deny` rules with unique ids.
-fn rules(effects: &'static [&'static str], max: usize) -> BoxedStrategy<String> {
-    proptest::collection::vec((pick(effects), guard()), 0..=max)
+fn rules(
+    effects: &'static [&'static str],
+    max: usize,
+    names: &'static [&'static str],
+) -> BoxedStrategy<String> {
+    proptest::collection::vec((pick(effects), guard(names)), 0..=max)
         .prop_map(|rules| {
             rules
                 .iter()
                 .enumerate()
                 .map(|(i, (effect, guard))| {
-                    format!("  {effect} r{i}{guard} because \"rule {i}\"\n")
+                    // Values in messages: a money, a member, an optional text, a brace.
+                    format!("  {effect} r{i}{guard} because \"rule {i} {{account.spend}} {{account.kind}} {{account.partner}} {{{{x}}}}\"\n")
                 })
                 .collect()
         })
@@ -175,10 +217,10 @@ fn rules(effects: &'static [&'static str], max: usize) -> BoxedStrategy<String> 
 }
 
 /// A `first { .. }` table whose values come from `value`.
-fn table(value: BoxedStrategy<String>) -> BoxedStrategy<String> {
+fn table(value: BoxedStrategy<String>, names: &'static [&'static str]) -> BoxedStrategy<String> {
     let because = || prop_oneof![Just(String::new()), Just(" because \"row\"".to_owned())];
     (
-        proptest::collection::vec((condition(2), value.clone(), because()), 0..4),
+        proptest::collection::vec((condition_with(2, names), value.clone(), because()), 0..4),
         value,
         because(),
     )
@@ -195,6 +237,11 @@ fn table(value: BoxedStrategy<String>) -> BoxedStrategy<String> {
 
 /// One decision named `id`, of any kind.
 fn decision(id: usize) -> BoxedStrategy<String> {
+    decision_with(id, &[])
+}
+
+/// One decision named `id`, of any kind, whose conditions may use `names`.
+fn decision_with(id: usize, names: &'static [&'static str]) -> BoxedStrategy<String> {
     let notes = || {
         prop_oneof![
             3 => Just(String::new()),
@@ -202,24 +249,56 @@ fn decision(id: usize) -> BoxedStrategy<String> {
         ]
     };
     prop_oneof![
-        (notes(), rules(&["allow", "deny"], 4))
+        (notes(), rules(&["allow", "deny"], 4, names))
             .prop_map(move |(n, r)| { format!("decision d{id}: eligibility {{\n{n}{r}}}\n") }),
         (
             prop_oneof![
                 Just(String::new()),
-                condition(1).prop_map(|c| format!("  applies when {c}\n"))
+                condition_with(1, names).prop_map(|c| format!("  applies when {c}\n"))
             ],
             notes(),
-            rules(&["allow", "deny"], 4)
+            rules(&["allow", "deny"], 4, names)
         )
             .prop_map(move |(a, n, r)| format!("decision d{id}: action {{\n{a}{n}{r}}}\n")),
-        table(pick(&["low", "mid", "high"])).prop_map(move |t| {
+        table(pick(&["low", "mid", "high"]), names).prop_map(move |t| {
             format!("decision d{id}: classification {{ low, mid, high }} {{\n{t}}}\n")
         }),
-        (rules(&["deny"], 2), table(money(1)))
+        (rules(&["deny"], 2, names), table(money(1), names))
             .prop_map(move |(r, t)| { format!("decision d{id}: amount USD {{\n{r}{t}}}\n") }),
+        // The decision's `rounding` rounds each product of a rate.
+        (
+            rounding(),
+            rules(&["deny"], 1, names),
+            table(money(0).prop_map(|m| format!("{m} * 12.5%")).boxed(), names)
+        )
+            .prop_map(move |(mode, r, t)| {
+                format!("decision d{id}: amount USD {{\n  rounding {mode}\n{r}{t}}}\n")
+            }),
     ]
     .boxed()
+}
+
+/// A policy set that uses names: two named conditions (the second using the
+/// first), a classification `d0` and an amount `d9`, and one or two decisions
+/// whose conditions use any of them.
+pub fn policy_with_names() -> BoxedStrategy<String> {
+    (
+        condition(2),
+        condition(1),
+        table(pick(&["low", "mid", "high"]), &[]),
+        (rules(&["deny"], 2, &[]), table(money(1), &[])),
+        decision_with(1, NAMED),
+        proptest::option::of(decision_with(2, NAMED)),
+    )
+        .prop_map(|(c1, c2, t0, (r9, t9), d1, d2)| {
+            format!(
+                "condition c1 = {c1}\ncondition c2 = {c2} and c1\n\
+                 decision d0: classification {{ low, mid, high }} {{\n{t0}}}\n\
+                 decision d9: amount USD {{\n{r9}{t9}}}\n{d1}{}",
+                d2.unwrap_or_default()
+            )
+        })
+        .boxed()
 }
 
 /// A policy file of one to three decisions.

@@ -56,6 +56,15 @@ pub(super) struct Plan {
     pub(super) denies: (u32, u32),
     pub(super) allows: (u32, u32),
     pub(super) rows: (u32, u32),
+    /// The decisions whose outcomes this one uses (by index): their verdicts,
+    /// once in the account's verdicts, are read before the decision is
+    /// interpreted (see `Hot::gather`).
+    pub(super) uses: Vec<u32>,
+    /// The decision multiplies money by a rate, or uses more decisions than
+    /// `Hot` holds at once: the hot path declines it and the full evaluator
+    /// decides it (a rate's product exactly, with its rounding). Not worth
+    /// compiling yet.
+    pub(super) declined: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -318,6 +327,10 @@ impl Code {
                 denies,
                 allows,
                 rows: (start, code.rows.len() as u32),
+                uses: program.uses(d),
+                declined: program.uses(d).len() > super::USED
+                    || program
+                        .reaches(d, |n| matches!(n, Node::Scaled { .. } | Node::Round { .. })),
             });
         }
         code.tests = HashMap::new();
@@ -392,6 +405,8 @@ impl Code {
             })
         };
         Some(match program.node(id)? {
+            // A named condition compiles as its condition would, written out.
+            Node::Named { node, .. } => return self.shape(program, *node),
             Node::Fact(_) => Op::Flag {
                 slot: fact(id)?,
                 negated: false,

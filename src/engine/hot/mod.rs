@@ -45,6 +45,10 @@ enum V<'a> {
     Member(u32),
 }
 
+/// How many used decisions' outcomes a decision may read in the hot path;
+/// one that uses more is declined.
+const USED: usize = 4;
+
 /// How many 64-bit words of test bits an account has: the tables of a
 /// policy set take at most 256 bits; decisions beyond them are interpreted.
 const WORDS: usize = 4;
@@ -121,6 +125,10 @@ pub(crate) struct Hot<'p> {
     as_of: NaiveDate,
     /// Arithmetic overflowed: the full evaluator reports it.
     failed: bool,
+    /// The outcomes of the decisions the one being interpreted uses, by
+    /// decision index: the first `used_len` entries.
+    used: [(u32, V<'p>); USED],
+    used_len: usize,
 }
 
 impl<'p> Hot<'p> {
@@ -132,7 +140,32 @@ impl<'p> Hot<'p> {
             as_of_slot: program.as_of.map_or(usize::MAX, |s| s.0 as usize),
             as_of,
             failed: false,
+            used: [(0, V::Unknown); USED],
+            used_len: 0,
         }
+    }
+
+    /// Reads the outcomes `uses` names from the account's verdicts so far;
+    /// false when one is not there or not settled (the full evaluator
+    /// decides then, evaluating what is missing, once).
+    fn gather(&mut self, uses: &[u32], out: &Verdicts) -> bool {
+        self.used_len = 0;
+        for &index in uses {
+            let Some(verdict) = out.iter().find(|v| v.decision == index) else {
+                return false;
+            };
+            let value = match verdict.answer {
+                Answer::Member(m) => V::Member(m),
+                Answer::Amount(m) => V::Money(m.amount),
+                _ => return false,
+            };
+            let Some(slot) = self.used.get_mut(self.used_len) else {
+                return false;
+            };
+            *slot = (index, value);
+            self.used_len += 1;
+        }
+        true
     }
 
     /// Decides every decision into `out`, in program order, handing those
@@ -151,6 +184,11 @@ impl<'p> Hot<'p> {
             // A decision with an unknown test is left to the interpreter,
             // and so is one without a table, whose entries are nowhere.
             if key(&unknown) == 0
+                && !self
+                    .code
+                    .plans
+                    .get(index as usize)
+                    .is_some_and(|p| p.declined)
                 && let Some(entry) = tables
                     .entries
                     .get(table.entries as usize + key(&known) as usize)
@@ -172,11 +210,17 @@ impl<'p> Hot<'p> {
     #[inline(never)]
     pub(crate) fn interpret(&mut self, index: u32, out: &mut Verdicts) -> bool {
         self.failed = false;
-        let Some(plan) = self.code.plans.get(index as usize) else {
+        let Some(plan) = self.code.plans.get(index as usize).filter(|p| !p.declined) else {
             return false;
         };
+        if !plan.uses.is_empty() && !self.gather(&plan.uses, out) {
+            self.used_len = 0;
+            return false;
+        }
         let start = out.mark();
-        match self.answer(plan, out) {
+        let answer = self.answer(plan, out);
+        self.used_len = 0;
+        match answer {
             Some(answer) if !self.failed => {
                 out.push(index, answer, start);
                 true
@@ -523,6 +567,13 @@ impl<'p> Hot<'p> {
                 self.arith(*op, a, b)
             }
             Node::Call(func, args) => self.call(*func, self.program.args(*args)),
+            // Gathered before the decision was interpreted; unknown otherwise
+            // (as in the decision tables' tests, which are settled first).
+            Node::Decision(index) => self
+                .used
+                .get(..self.used_len)
+                .and_then(|used| used.iter().find(|(i, _)| i == index))
+                .map_or(V::Unknown, |(_, v)| *v),
             _ => self.truth(id).into(),
         }
     }
@@ -608,6 +659,10 @@ impl<'p> Hot<'p> {
                     && v.compare(h).is_some_and(|o| o != Ordering::Greater);
                 known(inside != *negated)
             }
+            Node::Named { node, .. } => self.truth(*node),
+            Node::Decision(_) => self.value(id).truth(),
+            // Only declined decisions have rates (see `Plan::declined`).
+            Node::Scaled { .. } | Node::Round { .. } => Truth::Unknown,
             Node::Fact(_) | Node::Const(_) | Node::Arith(..) | Node::Call(..) => {
                 self.value(id).truth()
             }

@@ -10,8 +10,8 @@
 
 use super::comments::{Comment, blank_before, comments, find_code, next_code};
 use crate::lang::ast::{
-    Assertion, Claim, Decision, DecisionItem, DecisionKind, Effect, File, Item, Rule, SchemaEntry,
-    Table, TypeExpr, escape,
+    Assertion, Claim, Decision, DecisionItem, DecisionKind, Effect, File, Item, NamedCondition,
+    Rule, SchemaEntry, Table, TypeExpr, escape,
 };
 
 /// Lines longer than this are broken where the layout allows it: a long
@@ -135,8 +135,8 @@ impl Printer<'_> {
     fn file(&mut self, file: &File) {
         let mut previous: Option<&Item> = None;
         for item in &file.items {
-            // Decisions and schemas stand apart; assertions may run together.
-            let block = |item: &Item| !matches!(item, Item::Assertion(_));
+            // Decisions and schemas stand apart; assertions and named conditions may run together.
+            let block = |item: &Item| !matches!(item, Item::Assertion(_) | Item::Condition(_));
             if previous.is_some_and(|p| block(p) || block(item)) {
                 self.blank_wanted = true;
             }
@@ -154,6 +154,7 @@ impl Printer<'_> {
                 }
                 Item::Decision(decision) => self.decision(decision),
                 Item::Assertion(assertion) => self.assertion(assertion),
+                Item::Condition(named) => self.named_condition(named),
             }
             previous = Some(item);
         }
@@ -244,6 +245,10 @@ impl Printer<'_> {
                     self.line(at, 1, format!("applies when {condition}"), Kind::Item);
                     condition.span.end
                 }
+                DecisionItem::Rounding(mode, span) => {
+                    self.line(at, 1, format!("rounding {}", mode.as_str()), Kind::Item);
+                    span.end
+                }
                 DecisionItem::Note(note) => {
                     self.line(at, 1, format!("note {}", quoted(&note.value)), Kind::Item);
                     note.span.end
@@ -296,6 +301,19 @@ impl Printer<'_> {
         }
         let close = table.span.end.saturating_sub(1);
         self.line(close, 1, "}".into(), Kind::Close);
+    }
+
+    /// `condition NAME = CONDITION`, the condition on a line of its own when long.
+    fn named_condition(&mut self, named: &NamedCondition) {
+        let head = format!("condition {} =", named.name.name);
+        let one_line = format!("{head} {}", named.condition);
+        if one_line.chars().count() <= WIDTH {
+            self.line(named.span.start, 0, one_line, Kind::Item);
+        } else {
+            self.line(named.span.start, 0, head, Kind::Item);
+            let at = named.condition.span.start;
+            self.line(at, 1, named.condition.to_string(), Kind::Continuation);
+        }
     }
 
     fn assertion(&mut self, assertion: &Assertion) {

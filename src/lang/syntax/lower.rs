@@ -44,6 +44,9 @@ pub fn piece(file: FileId, offset: usize, root: Pair<'_, Rule>) -> (File, Vec<Di
             Rule::schema => items.push(Item::Schema(lower.schema(pair))),
             Rule::decision => items.extend(lower.decision(pair).map(Item::Decision)),
             Rule::assertion => items.extend(lower.assertion(pair).map(Item::Assertion)),
+            Rule::named_condition => {
+                items.extend(lower.named_condition(pair).map(Item::Condition));
+            }
             Rule::applies | Rule::note | Rule::rule | Rule::table => {
                 lower.decision_item(pair);
             }
@@ -231,6 +234,11 @@ impl Lower {
                 .into_inner()
                 .next()
                 .map(|s| DecisionItem::Note(self.text(s))),
+            Rule::rounding => {
+                let span = self.span(&item);
+                let word = item.into_inner().next()?;
+                Rounding::from_word(word.as_str()).map(|r| DecisionItem::Rounding(r, span))
+            }
             Rule::rule => self.rule(item).map(DecisionItem::Rule),
             Rule::table => self.table(item).map(DecisionItem::Table),
             _ => None,
@@ -254,6 +262,18 @@ impl Lower {
         Some(Assertion {
             decision,
             claim,
+            condition,
+            span,
+        })
+    }
+
+    fn named_condition(&mut self, pair: Pair<'_, Rule>) -> Option<NamedCondition> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let name = self.ident(&inner.next()?);
+        let condition = self.expr(inner.next()?)?;
+        Some(NamedCondition {
+            name,
             condition,
             span,
         })
@@ -398,6 +418,19 @@ impl Lower {
             }
             Rule::date => self.date(pair.as_str(), span),
             Rule::number => self.number(pair.as_str(), span),
+            Rule::percent => {
+                let text = pair.into_inner().next()?.as_str();
+                self.rate(text, true, span)
+            }
+            Rule::round_call => {
+                let mut inner = pair.into_inner();
+                let value = self.expr(inner.next()?)?;
+                let mode = Rounding::from_word(inner.next()?.as_str())?;
+                Some(Expr {
+                    kind: ExprKind::Round(Box::new(value), mode),
+                    span,
+                })
+            }
             Rule::money => self.money(pair, span),
             _ => {
                 self.malformed(span);
@@ -548,20 +581,32 @@ impl Lower {
         }
     }
 
+    /// `2.5%` (`percent`) or `0.025`: a rate, exact.
+    fn rate(&mut self, text: &str, percent: bool, span: Span) -> Option<Expr> {
+        match rust_decimal::Decimal::from_str_exact(text) {
+            Ok(written) => Some(Expr {
+                kind: ExprKind::Rate(Rate { written, percent }),
+                span,
+            }),
+            Err(_) => {
+                self.errors.push(
+                    Diagnostic::error(
+                        codes::BAD_LITERAL,
+                        span,
+                        format!("`{text}` is not a rate credo can hold exactly"),
+                    )
+                    .label("too many digits")
+                    .help("a rate has at most 28 significant digits"),
+                );
+                None
+            }
+        }
+    }
+
     fn number(&mut self, text: &str, span: Span) -> Option<Expr> {
+        // A number with a fraction and no currency is a rate: `0.025` is `2.5%`.
         if text.contains('.') {
-            self.errors.push(
-                Diagnostic::error(
-                    codes::BAD_LITERAL,
-                    span,
-                    format!("`{text}` has a fraction but no currency"),
-                )
-                .label("a decimal without a currency")
-                .help(format!(
-                    "money needs a currency, such as `{text} USD`; whole numbers are integers"
-                )),
-            );
-            return None;
+            return self.rate(text, false, span);
         }
         match text.parse::<i64>() {
             Ok(n) => Some(Expr {
@@ -643,7 +688,7 @@ fn height(expr: &Expr) -> usize {
         deepest = deepest.max(depth);
         let below = depth + 1;
         match &e.kind {
-            ExprKind::Not(x) => stack.push((x, below)),
+            ExprKind::Not(x) | ExprKind::Round(x, _) => stack.push((x, below)),
             ExprKind::And(items) | ExprKind::Or(items) | ExprKind::Call(_, items) => {
                 stack.extend(items.iter().map(|x| (x, below)));
             }
@@ -662,6 +707,7 @@ fn height(expr: &Expr) -> usize {
             | ExprKind::Money(_)
             | ExprKind::Date(_)
             | ExprKind::Bool(_)
+            | ExprKind::Rate(_)
             | ExprKind::Text(_) => {}
         }
     }

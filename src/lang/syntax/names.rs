@@ -57,11 +57,18 @@ fn name(grammar_rule: &Rule) -> &'static str {
         Rule::boolean => "`true`/`false`",
         Rule::string | Rule::string_inner => "a string (`\"...\"`)",
         Rule::WHITESPACE | Rule::COMMENT => "a comment",
-        Rule::item => "`schema`, `decision`, `assert`",
+        Rule::item => "`schema`, `decision`, `condition`, `assert`",
         Rule::decision_rest => "a rule, table, `note`, `applies when`",
         Rule::schema_rest => "a field, record or `decisions` block",
         Rule::catalog_rest => "a catalog entry (`id: kind`)",
         Rule::assertion => "`assert`",
+        Rule::named_condition => "`condition`",
+        Rule::rounding => "`rounding`",
+        Rule::rounding_mode => {
+            "a rounding mode (`half_even`, `half_up`, `half_down`, `up`, `down`, `floor`, `ceiling`)"
+        }
+        Rule::round_call => "`round(..)`",
+        Rule::percent => "a rate (`2.5%`)",
         Rule::claim | Rule::outcome_claim | Rule::monotone_claim | Rule::amount_claim => {
             "a claim (`is OUTCOME`, `is monotone in FIELD`, `== VALUE`)"
         }

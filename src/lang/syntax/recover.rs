@@ -188,6 +188,7 @@ enum Item {
     Decision,
     Schema,
     Assertion,
+    Condition,
 }
 
 /// The offset of each line's first non-blank character.
@@ -231,11 +232,12 @@ fn blanks_then_name(text: &str) -> bool {
 fn item_kind(line: &str) -> Option<Item> {
     let (first, after) = word(line);
     let keyword = match first {
-        "decision" | "assert" | "schema" => first,
-        _ => crate::base::suggest::closest(first, ["decision", "assert", "schema"])?,
+        "decision" | "assert" | "schema" | "condition" => first,
+        _ => crate::base::suggest::closest(first, ["decision", "assert", "schema", "condition"])?,
     };
     match keyword {
         "decision" if blanks_then_name(after) => Some(Item::Decision),
+        "condition" if blanks_then_name(after) => Some(Item::Condition),
         "assert" if blanks_then_name(after) => Some(Item::Assertion),
         "schema" if after_blanks(after).starts_with('{') => Some(Item::Schema),
         _ => None,
@@ -248,6 +250,7 @@ fn decision_item_rest(line: &str) -> Option<Rule> {
     let starts = match word(line) {
         ("allow" | "deny", after) => blanks_then_name(after),
         ("note", after) => after_blanks(after).starts_with('"'),
+        ("rounding", after) => blanks_then_name(after),
         ("applies", after) => blanks_then_name(after) && word(after_blanks(after)).0 == "when",
         ("first", after) => after_blanks(after).starts_with('{'),
         _ => false,

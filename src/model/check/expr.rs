@@ -104,7 +104,7 @@ impl Checker<'_> {
         match &expr.kind {
             ExprKind::Path(parts) if parts.len() == 1 => parts
                 .first()
-                .filter(|p| self.schema.slot(&p.name).is_none()),
+                .filter(|p| self.schema.slot(&p.name).is_none() && !self.is_named(&p.name)),
             _ => None,
         }
     }
@@ -253,7 +253,17 @@ impl Checker<'_> {
                     Type::Bool,
                 ))
             }
+            ExprKind::Arith(ArithOp::Mul, a, b)
+                if matches!(a.kind, ExprKind::Rate(_)) || matches!(b.kind, ExprKind::Rate(_)) =>
+            {
+                self.scaled(expr, a, b)
+            }
             ExprKind::Arith(op, a, b) => self.arith(expr, *op, a, b, expected),
+            ExprKind::Rate(_) => {
+                self.misplaced_rate(expr);
+                None
+            }
+            ExprKind::Round(value, mode) => self.round(expr, value, *mode),
             ExprKind::Call(func, args) => {
                 let mut nodes = Vec::new();
                 let mut ty = expected.filter(|t| matches!(t, Type::Int | Type::Money(_)));
@@ -370,6 +380,14 @@ impl Checker<'_> {
                     Type::Enum(id),
                 ));
             }
+        }
+        if let [single] = parts
+            && let Some(named) = self.named_value(single)
+        {
+            return named;
+        }
+        if let (Some(Type::Enum(id)), [member]) = (expected, parts) {
+            let members = self.schema.enum_type(id)?.members.clone();
             let help = match suggest::closest(&member.name, members.iter().map(String::as_str)) {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => format!("the members are {}", members.join(", ")),
@@ -426,7 +444,18 @@ impl Checker<'_> {
             .paths()
             .filter(|p| p.rsplit('.').next() == Some(last))
             .collect();
-        let help = match suggest::closest(&path, self.schema.paths()) {
+        // A bare name may also be a named condition or a decision.
+        let bare: Vec<&str> = match parts {
+            [_] => self
+                .names
+                .named
+                .keys()
+                .chain(self.names.decisions.keys())
+                .map(String::as_str)
+                .collect(),
+            _ => Vec::new(),
+        };
+        let help = match suggest::closest(&path, self.schema.paths().chain(bare)) {
             Some(s) => format!("did you mean `{s}`?"),
             None if !same_name.is_empty() => {
                 format!("did you mean `{}`?", same_name.join("` or `"))

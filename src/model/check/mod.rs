@@ -5,6 +5,8 @@
 
 mod assertion;
 mod expr;
+mod names;
+mod rates;
 
 use std::collections::BTreeMap;
 
@@ -14,7 +16,7 @@ use crate::base::source::{Sources, Span};
 use crate::base::suggest;
 use crate::lang::ast::{self, DecisionItem, DecisionKind, Effect};
 use crate::lang::diagnostics::{Diagnostic, codes};
-use crate::model::ir::{DecisionIr, Kind, Model, Node, NodeId, Origin, RowIr, RuleIr};
+use crate::model::ir::{ConditionIr, DecisionIr, Kind, Model, Node, NodeId, Origin, RowIr, RuleIr};
 use crate::model::schema::{EnumId, EnumType, Schema, Type};
 
 /// Checks and compiles a policy set: the program when there is no error,
@@ -26,7 +28,7 @@ pub fn check(sources: Sources, files: &[ast::File]) -> (Option<Model>, Vec<Diagn
         .flat_map(|f| &f.items)
         .filter_map(|i| match i {
             ast::Item::Schema(s) => Some(s),
-            ast::Item::Decision(_) | ast::Item::Assertion(_) => None,
+            ast::Item::Decision(_) | ast::Item::Assertion(_) | ast::Item::Condition(_) => None,
         })
         .collect();
     let schema = match schemas.as_slice() {
@@ -64,16 +66,33 @@ pub fn check(sources: Sources, files: &[ast::File]) -> (Option<Model>, Vec<Diagn
         args: Vec::new(),
         diagnostics,
         sources: &sources,
+        names: names::Names::default(),
+        conditions: Vec::new(),
+        rounding: rates::Context::None,
     };
     let decisions: Vec<&ast::Decision> = files
         .iter()
         .flat_map(|f| &f.items)
         .filter_map(|i| match i {
             ast::Item::Decision(d) => Some(d),
-            ast::Item::Schema(_) | ast::Item::Assertion(_) => None,
+            _ => None,
         })
         .collect();
     checker.catalog(&decisions);
+    // Every decision's kind first, so that any decision can use any other.
+    for decision in &decisions {
+        if checker.names.decisions.contains_key(&decision.id.name) {
+            continue;
+        }
+        let index = checker.names.decision_ids.len() as u32;
+        let kind = checker.kind(decision);
+        checker.names.decision_ids.push(decision.id.name.clone());
+        checker
+            .names
+            .decisions
+            .insert(decision.id.name.clone(), (index, kind));
+    }
+    checker.declare_conditions(files, &decisions);
     let mut compiled = Vec::new();
     let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
     for decision in decisions {
@@ -88,11 +107,20 @@ pub fn check(sources: Sources, files: &[ast::File]) -> (Option<Model>, Vec<Diagn
                 .also(*first, "first defined here"),
             );
             // Still check its body, so its own mistakes are reported too.
-            checker.decision(decision);
+            let kind = checker.kind(decision);
+            checker.decision(decision, kind);
             continue;
         }
         seen.insert(&decision.id.name, decision.id.span);
-        compiled.extend(checker.decision(decision));
+        let (index, kind) = checker
+            .names
+            .decisions
+            .get(&decision.id.name)
+            .cloned()
+            .unwrap_or((u32::MAX, None));
+        checker.names.users.push(names::User::Decision(index));
+        compiled.extend(checker.decision(decision, kind));
+        checker.names.users.pop();
     }
     let by_id: BTreeMap<&str, &DecisionIr> = compiled.iter().map(|d| (d.id.as_str(), d)).collect();
     let assertions = files
@@ -103,11 +131,15 @@ pub fn check(sources: Sources, files: &[ast::File]) -> (Option<Model>, Vec<Diagn
             _ => None,
         })
         .collect();
+    checker.unused_conditions();
+    checker.decision_cycles();
+    let decision_ids = std::mem::take(&mut checker.names.decision_ids);
     let Checker {
         schema,
-        nodes,
+        mut nodes,
         args,
         diagnostics,
+        conditions,
         ..
     } = checker;
     if diagnostics.iter().any(Diagnostic::is_error) {
@@ -119,6 +151,20 @@ pub fn check(sources: Sources, files: &[ast::File]) -> (Option<Model>, Vec<Diagn
         rank.entry(entry.id.as_str()).or_insert(i);
     }
     compiled.sort_by_cached_key(|d| rank.get(d.id.as_str()).copied().unwrap_or(usize::MAX));
+    // Uses of decisions were written by source order; the program is in catalog order.
+    let position: BTreeMap<&str, u32> = (0..)
+        .zip(&compiled)
+        .map(|(i, d)| (d.id.as_str(), i))
+        .collect();
+    for node in &mut nodes {
+        if let Node::Decision(index) = node {
+            let id = decision_ids.get(*index as usize).map(String::as_str);
+            *index = id
+                .and_then(|id| position.get(id))
+                .copied()
+                .unwrap_or(u32::MAX);
+        }
+    }
     let as_of = schema
         .slot("as_of")
         .filter(|s| schema.field(*s).is_some_and(|f| f.ty == Type::Date));
@@ -132,6 +178,7 @@ pub fn check(sources: Sources, files: &[ast::File]) -> (Option<Model>, Vec<Diagn
         sources,
         decisions: compiled,
         assertions,
+        conditions,
         nodes,
         args,
         as_of,
@@ -160,9 +207,13 @@ struct Checker<'s> {
     args: Vec<NodeId>,
     diagnostics: Vec<Diagnostic>,
     sources: &'s Sources,
+    names: names::Names<'s>,
+    conditions: Vec<ConditionIr>,
+    /// How money times a rate is rounded where it is being checked.
+    rounding: rates::Context,
 }
 
-impl Checker<'_> {
+impl<'s> Checker<'s> {
     fn error(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
     }
@@ -225,9 +276,10 @@ impl Checker<'_> {
         }
     }
 
-    fn decision(&mut self, decision: &ast::Decision) -> Option<DecisionIr> {
-        let errors_before = self.diagnostics.iter().filter(|d| d.is_error()).count();
-        let kind = match &decision.kind {
+    /// A decision's kind, its classification's members registered as an enum;
+    /// `None` when the kind has an error, which is reported.
+    fn kind(&mut self, decision: &ast::Decision) -> Option<Kind> {
+        Some(match &decision.kind {
             DecisionKind::Eligibility => Kind::Eligibility,
             DecisionKind::Action => Kind::Action,
             DecisionKind::Classification(members) => {
@@ -242,7 +294,63 @@ impl Checker<'_> {
                     return None;
                 }
             },
-        };
+        })
+    }
+
+    /// Named conditions: each name once, and none that a bare name already means.
+    fn declare_conditions(&mut self, files: &'s [ast::File], decisions: &[&ast::Decision]) {
+        let mut members: std::collections::BTreeSet<&str> = self
+            .schema
+            .enums
+            .iter()
+            .flat_map(|e| e.members.iter().map(String::as_str))
+            .collect();
+        for d in decisions {
+            if let DecisionKind::Classification(list) = &d.kind {
+                members.extend(list.iter().map(|m| m.name.as_str()));
+            }
+        }
+        let mut clashes = Vec::new();
+        for named in files.iter().flat_map(|f| &f.items).filter_map(|i| match i {
+            ast::Item::Condition(c) => Some(c),
+            _ => None,
+        }) {
+            let first = self
+                .names
+                .declared
+                .iter()
+                .find(|d| d.name.name == named.name.name);
+            if let Some(first) = first {
+                clashes.push(
+                    Diagnostic::error(
+                        codes::NAME_CLASH,
+                        named.name.span,
+                        format!("condition `{}` is defined twice", named.name.name),
+                    )
+                    .label("defined again here")
+                    .also(first.name.span, "first defined here"),
+                );
+                continue;
+            }
+            if let Some(message) = names::clash(self, named, &members) {
+                clashes.push(
+                    Diagnostic::error(codes::NAME_CLASH, named.name.span, message)
+                        .label("this name is taken")
+                        .help("choose another name for the condition"),
+                );
+                continue;
+            }
+            self.names.declared.push(named);
+            self.names
+                .named
+                .insert(named.name.name.clone(), names::Named::Unchecked(named));
+        }
+        self.diagnostics.extend(clashes);
+    }
+
+    fn decision(&mut self, decision: &ast::Decision, kind: Option<Kind>) -> Option<DecisionIr> {
+        let errors_before = self.diagnostics.iter().filter(|d| d.is_error()).count();
+        let kind = kind?;
         let mut ir = DecisionIr {
             id: decision.id.name.clone(),
             kind: kind.clone(),
@@ -255,8 +363,11 @@ impl Checker<'_> {
         };
         let mut rule_ids: BTreeMap<&str, Span> = BTreeMap::new();
         let mut tables = 0;
+        let outer = self.rounding;
+        self.rounding = self.decision_rounding(decision, &kind);
         for item in &decision.items {
             match item {
+                DecisionItem::Rounding(..) => {}
                 DecisionItem::Applies(condition) => {
                     if kind != Kind::Action {
                         self.misplaced(
@@ -315,6 +426,7 @@ impl Checker<'_> {
                 }
             }
         }
+        self.rounding = outer;
         if tables == 0 && matches!(kind, Kind::Classification(_) | Kind::Amount(_)) {
             self.error(
                 Diagnostic::error(
@@ -394,6 +506,7 @@ impl Checker<'_> {
             condition,
             unless: rule.guard.as_ref().is_some_and(|g| g.unless),
             message: rule.because.value.clone(),
+            parts: self.message_parts(&rule.because),
             origin: self.origin(rule.span),
         };
         match rule.effect {
@@ -438,6 +551,7 @@ impl Checker<'_> {
             let Some(value) = self.typed(&row.value, value_type) else {
                 continue;
             };
+            let parts = row.because.as_ref().and_then(|b| self.message_parts(b));
             let message = match (&row.because, &row.condition) {
                 (Some(text), _) => text.value.clone(),
                 (None, Some(c)) => c.to_string(),
@@ -452,6 +566,7 @@ impl Checker<'_> {
                 condition,
                 value,
                 message,
+                parts,
                 origin: self.origin(row.span),
             });
         }

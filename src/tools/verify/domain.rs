@@ -182,12 +182,32 @@ impl Reads {
     /// Adds a condition's reads and comparisons.
     pub fn condition(&mut self, program: &Program, node: NodeId, ctx: &Context) {
         collect_facts(program, node, &mut self.slots);
+        self.used(program, node);
         self.walk_condition(program, node, ctx);
+    }
+
+    /// Adds the reads of every decision whose outcome `node` uses: what
+    /// that decision compares decides the value used. Its amount compared
+    /// with a number is outside the fragment (see [`Reads::pieces`]).
+    fn used(&mut self, program: &Program, node: NodeId) {
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            match program.node(n) {
+                Some(Node::Decision(i)) => {
+                    if let Some(d) = program.decisions.get(*i as usize) {
+                        self.extend(Reads::of_decision(program, d));
+                    }
+                }
+                Some(other) => stack.extend(program.operands(other)),
+                None => {}
+            }
+        }
     }
 
     /// Adds a value's reads, and the comparisons `min` and `max` make.
     pub fn value(&mut self, program: &Program, node: NodeId, ctx: &Context) {
         collect_facts(program, node, &mut self.slots);
+        self.used(program, node);
         if type_of(program, node).is_some_and(numeric)
             && let Err(reason) = self.pieces(program, node)
         {
@@ -259,7 +279,11 @@ impl Reads {
         };
         match n {
             Node::Fact(_) | Node::Const(_) => {}
-            Node::Not(inner) => self.walk_condition(program, *inner, ctx),
+            Node::Not(inner) | Node::Named { node: inner, .. } => {
+                self.walk_condition(program, *inner, ctx);
+            }
+            // Its reads are added by `used`.
+            Node::Decision(_) => {}
             Node::And(args) | Node::Or(args) => {
                 for a in program.args(*args) {
                     self.walk_condition(program, *a, ctx);
@@ -277,7 +301,7 @@ impl Reads {
                 self.compare_at(program, node, *value, *low, ctx);
                 self.compare_at(program, node, *value, *high, ctx);
             }
-            Node::Arith(..) | Node::Call(..) => {
+            Node::Arith(..) | Node::Call(..) | Node::Scaled { .. } | Node::Round { .. } => {
                 if let Err(reason) = self.pieces(program, node) {
                     self.out(program, node, ctx, reason);
                 }
@@ -381,6 +405,19 @@ impl Reads {
         let pieces = match n {
             Node::Fact(slot) => vec![Affine::fact(*slot)],
             Node::Const(v) => vec![Affine::constant(number(v).ok_or(NOT_A_NUMBER)?)],
+            Node::Decision(_) => return Err("uses another decision's amount"),
+            // Exact: a rate scales each piece.
+            Node::Scaled { amount, rate } => {
+                collect_facts(program, node, &mut self.arithmetic);
+                let factor = rate.factor().ok_or(TOO_LARGE)?;
+                let mut out = Vec::new();
+                for p in self.pieces(program, *amount)? {
+                    out.push(p.scale(factor).ok_or(TOO_LARGE)?);
+                }
+                out
+            }
+            // Rounding is a step function, not a line: its boundaries are not split yet.
+            Node::Round { .. } => return Err("rounds an amount to its currency's minor unit"),
             Node::Arith(op, a, b) => {
                 collect_facts(program, node, &mut self.arithmetic);
                 let pa = self.pieces(program, *a)?;

@@ -19,7 +19,16 @@ pub fn type_of(program: &Program, node: NodeId) -> Option<Type> {
             Value::Member(id, _) => Some(Type::Enum(*id)),
             Value::Absent => None,
         },
-        Node::Not(_)
+        Node::Decision(i) => match &program.decisions.get(*i as usize)?.kind {
+            crate::model::ir::Kind::Classification(e) => Some(Type::Enum(*e)),
+            crate::model::ir::Kind::Amount(c) => Some(Type::Money(*c)),
+            _ => None,
+        },
+        Node::Scaled { amount: inner, .. } | Node::Round { value: inner, .. } => {
+            type_of(program, *inner)
+        }
+        Node::Named { .. }
+        | Node::Not(_)
         | Node::And(_)
         | Node::Or(_)
         | Node::Compare(..)
@@ -49,7 +58,18 @@ pub fn collect_facts(program: &Program, node: NodeId, into: &mut BTreeSet<Slot>)
             into.insert(*slot);
         }
         Node::Const(_) => {}
-        Node::Not(a) => collect_facts(program, *a, into),
+        Node::Not(a)
+        | Node::Named { node: a, .. }
+        | Node::Scaled { amount: a, .. }
+        | Node::Round { value: a, .. } => collect_facts(program, *a, into),
+        // Another decision's outcome reads every fact that decision reads.
+        Node::Decision(i) => {
+            if let Some(d) = program.decisions.get(*i as usize) {
+                for root in crate::model::ir::Model::roots(d) {
+                    collect_facts(program, root, into);
+                }
+            }
+        }
         Node::And(args) | Node::Or(args) | Node::Call(_, args) => {
             for a in program.args(*args) {
                 collect_facts(program, *a, into);
