@@ -5,6 +5,8 @@ pub mod batch;
 pub mod coverage;
 pub mod diff;
 pub mod explain;
+#[cfg(feature = "lsp")]
+pub mod lsp;
 pub mod policy_tests;
 pub mod verify;
 pub mod whatif;
