@@ -111,8 +111,9 @@ fn decision(a: &Analysis, id: &str) -> Option<String> {
         .as_ref()
         .and_then(|p| p.decisions.iter().find(|x| x.id == id))
     {
-        for r in p.denies.iter().chain(&p.allows) {
-            let _ = write!(out, "\n- `{}`: {}", r.id, r.message);
+        let rules = p.denies.iter().map(|r| ("deny", r));
+        for (effect, r) in rules.chain(p.allows.iter().map(|r| ("allow", r))) {
+            let _ = write!(out, "\n- {effect} `{}`: {}", r.id, r.message);
         }
         for r in &p.rows {
             let _ = write!(out, "\n- {}: {}", r.label, r.message);
@@ -129,6 +130,10 @@ fn decision(a: &Analysis, id: &str) -> Option<String> {
         .filter(|c| c.expect.iter().any(|e| e.decision == id))
         .map(|c| c.name.as_str())
         .collect();
+    if a.program.is_none() {
+        out.push_str("\n\ntests: not read while the set has errors");
+        return Some(out);
+    }
     let _ = write!(
         out,
         "\n\n{} test{}",

@@ -283,7 +283,7 @@ pub fn findings(state: &State, a: &Analysis) -> Vec<Problem> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    let mut add = |at: &str, message: String, examples: &[verify::Example]| {
+    let mut add = |at: &str, code: String, message: String, examples: &[verify::Example]| {
         let Some((file, pos)) = place(a, at) else {
             return;
         };
@@ -308,7 +308,12 @@ pub fn findings(state: &State, a: &Analysis) -> Vec<Problem> {
                         target: Target::Policy(file),
                         range,
                     },
-                    format!("{}: {} gives {}", e.label, e.json, e.expect.outcome),
+                    format!(
+                        "{}, which gives {}:\n{}",
+                        e.label,
+                        e.expect.outcome,
+                        e.yaml.trim_end()
+                    ),
                 )
             })
             .collect();
@@ -316,21 +321,30 @@ pub fn findings(state: &State, a: &Analysis) -> Vec<Problem> {
             file,
             range,
             error: false,
-            code: "verify".to_owned(),
+            code,
             message,
             related,
         });
     };
     for d in &report.decisions {
         for f in &d.findings {
-            add(&f.at, format!("{}: {}", f.decision, f.message), &f.examples);
+            let kind = serde_json::to_value(f.kind)
+                .ok()
+                .and_then(|k| k.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            let mut message = format!("{}: {}", f.decision, f.message);
+            if !f.detail.is_empty() {
+                message = format!("{message}\n{}", f.detail);
+            }
+            add(&f.at, format!("verify: {kind}"), message, &f.examples);
         }
     }
     for x in &report.assertions {
         if x.verdict == verify::Verdict::Refuted {
             add(
                 &x.at,
-                format!("assertion refuted: {}", x.detail),
+                "verify: refuted".to_owned(),
+                format!("assertion refuted: {}\n{}", x.assertion, x.detail),
                 &x.examples,
             );
         }
