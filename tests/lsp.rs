@@ -19,6 +19,7 @@
 use std::path::Path;
 
 use credo::tools::lsp::Server;
+use credo::tools::lsp::analysis::{Analysis, Doc, Input};
 use lsp_server::{Message, Notification, Request, RequestId};
 use serde_json::{Value, json};
 
@@ -116,4 +117,75 @@ fn lsp_methods_answer_as_recorded() {
         let case: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         insta::assert_json_snapshot!(session(&case));
     });
+}
+
+/// The server's check (parses kept between keystrokes) and `credo check`
+/// must report the same, word for word.
+fn same_as_credo_check(docs: &[(String, String)], previous: Option<Analysis>) -> Analysis {
+    let input = Input {
+        policies: docs
+            .iter()
+            .map(|(name, text)| Doc {
+                name: name.clone(),
+                text: text.clone(),
+            })
+            .collect(),
+        tests: Vec::new(),
+        dir: None,
+    };
+    let analysis = Analysis::after(input, previous);
+    let mut sources = credo::Sources::default();
+    for (name, text) in docs {
+        sources.add(credo::Source::new(name.clone(), text.clone()));
+    }
+    let checked = credo::check_sources(sources);
+    let render = credo::lang::diagnostics::render;
+    assert_eq!(
+        render(&analysis.sources, &analysis.diagnostics, false),
+        render(&checked.sources, &checked.diagnostics, false),
+        "{:?}",
+        docs.iter().map(|d| &d.0).collect::<Vec<_>>()
+    );
+    assert_eq!(analysis.program.is_some(), checked.program.is_some());
+    analysis
+}
+
+#[test]
+fn the_server_reports_what_credo_check_reports() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut cases = 0;
+    for entry in std::fs::read_dir(root.join("tests/cases/check")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "credo") {
+            // Files that are not UTF-8 test the loader, not the checker.
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            same_as_credo_check(&[(path.display().to_string(), text)], None);
+            cases += 1;
+        }
+    }
+    assert!(cases > 10, "the check cases were found");
+    let mut shipped: Vec<(String, String)> = std::fs::read_dir(root.join("policies"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "credo"))
+        .map(|p| {
+            (
+                p.display().to_string(),
+                std::fs::read_to_string(&p).unwrap(),
+            )
+        })
+        .collect();
+    shipped.sort();
+    let clean = same_as_credo_check(&shipped, None);
+    assert!(clean.program.is_some() && clean.ast(0).is_some());
+    // One file that no longer parses and one with a misspelt field, each
+    // checked after the last (the parses of the others kept).
+    let mut broken = shipped.clone();
+    broken[0].1 = broken[0].1.replacen("when", "whenn", 1);
+    let one = same_as_credo_check(&broken, Some(clean));
+    broken[3].1 = broken[3].1.replacen("account.", "acount.", 1);
+    let two = same_as_credo_check(&broken, Some(one));
+    same_as_credo_check(&shipped, Some(two));
 }

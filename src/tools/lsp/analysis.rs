@@ -4,6 +4,7 @@
 //! columns, so a browser editor can reuse it as it is.
 
 use std::cell::OnceCell;
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::base::source::{FileId, Source, Sources, Span};
@@ -34,12 +35,37 @@ pub struct Input {
     pub dir: Option<PathBuf>,
 }
 
-/// One checked policy file, with what features read from it.
+/// One parsed policy file, with what features read from it. Kept from
+/// one analysis to the next while its text and place in the set stay the
+/// same, so that a keystroke parses one file, not the set.
 #[derive(Debug)]
 pub struct File {
+    name: String,
+    text: String,
+    id: FileId,
     pub index: LineIndex,
     pub tokens: Vec<Token>,
-    ast: OnceCell<Option<ast::File>>,
+    /// The parse errors, when it does not parse.
+    errors: Option<Vec<Diagnostic>>,
+}
+
+impl File {
+    fn new(id: FileId, doc: &Doc) -> (File, Option<ast::File>) {
+        let parsed = crate::lang::syntax::parse(id, &doc.text);
+        let (tree, errors) = match parsed {
+            Ok(tree) => (Some(tree), None),
+            Err(errors) => (None, Some(errors)),
+        };
+        let file = File {
+            name: doc.name.clone(),
+            text: doc.text.clone(),
+            id,
+            index: LineIndex::new(&doc.text),
+            tokens: lex::tokens(&doc.text),
+            errors,
+        };
+        (file, tree)
+    }
 }
 
 /// A checked policy set.
@@ -48,6 +74,10 @@ pub struct Analysis {
     pub input: Input,
     pub sources: Sources,
     pub files: Vec<File>,
+    /// The syntax trees of the files that parse, in file order (as the
+    /// checker takes them), and which tree each file has.
+    trees: Vec<ast::File>,
+    tree_of: Vec<Option<usize>>,
     pub diagnostics: Vec<Diagnostic>,
     pub program: Option<Program>,
     /// The program's schema, or when the set has errors, the schema block
@@ -86,27 +116,51 @@ pub struct Problem {
 impl Analysis {
     /// Checks the set. Every file is checked even when others have errors.
     pub fn new(input: Input) -> Analysis {
-        let mut sources = Sources::default();
-        for doc in &input.policies {
-            sources.add(Source::new(doc.name.clone(), doc.text.clone()));
+        Analysis::after(input, None)
+    }
+
+    /// Checks the set, parsing again only the files that changed since
+    /// `previous`, whose parses it takes over.
+    pub fn after(input: Input, previous: Option<Analysis>) -> Analysis {
+        let mut kept: HashMap<String, (File, Option<ast::File>)> = HashMap::new();
+        if let Some(previous) = previous {
+            let Analysis {
+                files,
+                mut trees,
+                tree_of,
+                ..
+            } = previous;
+            for (file, tree) in files.into_iter().zip(tree_of) {
+                let tree = tree.and_then(|t| trees.get_mut(t).map(std::mem::take));
+                kept.insert(file.name.clone(), (file, tree));
+            }
         }
-        let checked = crate::check_sources(sources);
-        let files: Vec<File> = input
-            .policies
-            .iter()
-            .map(|d| File {
-                index: LineIndex::new(&d.text),
-                tokens: lex::tokens(&d.text),
-                ast: OnceCell::new(),
-            })
-            .collect();
+        let mut sources = Sources::default();
+        let mut files = Vec::with_capacity(input.policies.len());
+        let mut trees = Vec::with_capacity(input.policies.len());
+        let mut tree_of = Vec::with_capacity(input.policies.len());
+        for doc in &input.policies {
+            let id = sources.add(Source::new(doc.name.clone(), doc.text.clone()));
+            let (file, tree) = match kept.remove(&doc.name) {
+                Some((f, tree)) if f.id == id && f.text == doc.text => (f, tree),
+                _ => File::new(id, doc),
+            };
+            tree_of.push(tree.map(|t| {
+                trees.push(t);
+                trees.len() - 1
+            }));
+            files.push(file);
+        }
+        let (program, diagnostics) = check(&sources, &files, &trees);
         let mut analysis = Analysis {
             input,
-            sources: checked.sources,
+            sources,
             files,
-            diagnostics: checked.diagnostics,
+            trees,
+            tree_of,
+            diagnostics,
             schema: None,
-            program: checked.program,
+            program,
             index: Index::default(),
             tests: OnceCell::new(),
         };
@@ -142,12 +196,9 @@ impl Analysis {
             .map_or("", |d| d.name.as_str())
     }
 
-    /// The syntax tree of a file, when it parses (parsed on first use).
+    /// The syntax tree of a file, when it parses.
     pub fn ast(&self, file: usize) -> Option<&ast::File> {
-        let f = self.files.get(file)?;
-        f.ast
-            .get_or_init(|| crate::lang::syntax::parse(FileId(file as u32), self.text(file)).ok())
-            .as_ref()
+        self.trees.get((*self.tree_of.get(file)?)?)
     }
 
     /// The set's test files, read against the program (none while it has errors).
@@ -227,6 +278,45 @@ impl Analysis {
     pub fn file_named(&self, name: &str) -> Option<usize> {
         self.input.policies.iter().position(|d| d.name == name)
     }
+}
+
+/// What `credo check` reports for the set ([`crate::check_sources`]), from
+/// the files' cached parses: the same steps, without parsing again.
+fn check(
+    sources: &Sources,
+    files: &[File],
+    trees: &[ast::File],
+) -> (Option<Program>, Vec<Diagnostic>) {
+    let limits = crate::Limits::default();
+    if sources
+        .iter()
+        .any(|(_, s)| s.text.len() > limits.max_policy_bytes)
+    {
+        // Rare: let the library word the limit itself.
+        let checked = crate::check_sources(sources.clone());
+        return (checked.program, checked.diagnostics);
+    }
+    let diagnostics: Vec<Diagnostic> = files
+        .iter()
+        .flat_map(|f| f.errors.iter().flatten().cloned())
+        .collect();
+    if diagnostics.is_empty() {
+        return crate::model::check::check(sources.clone(), trees);
+    }
+    let mut diagnostics = diagnostics;
+    // As `check_sources`: check the files that parsed, leaving out what the
+    // broken ones may explain.
+    let schema_parsed = trees
+        .iter()
+        .any(|f| f.items.iter().any(|i| matches!(i, ast::Item::Schema(_))));
+    if schema_parsed {
+        let (_, more) = crate::model::check::check(sources.clone(), trees);
+        diagnostics.extend(more.into_iter().filter(|d| {
+            d.code != crate::lang::diagnostics::codes::MISSING_DECISION
+                && d.code != crate::lang::diagnostics::codes::BAD_ASSERTION
+        }));
+    }
+    (None, diagnostics)
 }
 
 /// The set checked from texts: a shortcut for tests and the studio.

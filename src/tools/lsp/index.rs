@@ -79,8 +79,11 @@ impl Index {
         for (file, f) in a.files.iter().enumerate() {
             index.items(file, a.text(file), &f.tokens);
         }
-        let decisions: std::collections::BTreeSet<String> =
-            index.decisions.iter().map(|d| d.id.clone()).collect();
+        // Hashed, as every name of every file is looked up.
+        let decisions: std::collections::HashSet<&str> =
+            index.decisions.iter().map(|d| d.id.as_str()).collect();
+        let fields: std::collections::HashSet<&str> =
+            a.schema.iter().flat_map(|s| s.paths()).collect();
         if let Some(schema) = &a.schema {
             for field in &schema.fields {
                 let last = field.path.rsplit('.').next().unwrap_or("").len();
@@ -115,9 +118,7 @@ impl Index {
                 let symbol = match after {
                     Some("decision" | "deny" | "allow") => continue,
                     Some("assert") => Symbol::Decision(word.to_owned()),
-                    _ if a.schema.as_ref().is_some_and(|s| s.slot(word).is_some()) => {
-                        Symbol::Field(word.to_owned())
-                    }
+                    _ if fields.contains(word) => Symbol::Field(word.to_owned()),
                     _ if decisions.contains(word) => Symbol::Decision(word.to_owned()),
                     _ => continue,
                 };

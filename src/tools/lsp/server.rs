@@ -361,7 +361,7 @@ impl Server {
     /// Analyses the set as it is now.
     fn refresh(&mut self) {
         if self.dirty || self.analysis.is_none() {
-            let analysis = Analysis::new(self.store.input());
+            let analysis = Analysis::after(self.store.input(), self.analysis.take());
             self.lenses.refresh(&analysis);
             self.analysis = Some(analysis);
             self.dirty = false;
