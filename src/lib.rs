@@ -297,17 +297,27 @@ pub fn check_sources_with(sources: Sources, limits: &Limits) -> Checked {
             Err(errors) => diagnostics.extend(errors),
         }
     }
+    check_parsed(sources, &files, diagnostics)
+}
+
+/// Checks the files that parsed, given the problems of those that did not:
+/// the program when there is no error at all. One run shows every error,
+/// but what the broken files may explain (a decision the catalog requires,
+/// or an assertion names, may be defined in them) is left out. The
+/// language server calls this with the parses it keeps between keystrokes.
+pub fn check_parsed(
+    sources: Sources,
+    files: &[lang::ast::File],
+    mut diagnostics: Vec<Diagnostic>,
+) -> Checked {
     if !diagnostics.is_empty() {
-        // Still check the files that parsed, so that one run shows every
-        // error; leave out what the broken files may explain (a decision the
-        // catalog requires, or an assertion names, may be defined in them).
         let schema_parsed = files.iter().any(|f| {
             f.items
                 .iter()
                 .any(|i| matches!(i, lang::ast::Item::Schema(_)))
         });
         if schema_parsed {
-            let (_, more) = model::check::check(sources.clone(), &files);
+            let (_, more) = model::check::check(sources.clone(), files);
             diagnostics.extend(more.into_iter().filter(|d| {
                 d.code != lang::diagnostics::codes::MISSING_DECISION
                     && d.code != lang::diagnostics::codes::BAD_ASSERTION
@@ -319,7 +329,7 @@ pub fn check_sources_with(sources: Sources, limits: &Limits) -> Checked {
             diagnostics,
         };
     }
-    let (model, diagnostics) = model::check::check(sources.clone(), &files);
+    let (model, diagnostics) = model::check::check(sources.clone(), files);
     Checked {
         program: model.map(Program::compile),
         sources,

@@ -31,6 +31,8 @@ mod docs;
 mod eval;
 mod explain;
 mod fmt;
+#[cfg(feature = "lsp")]
+mod lsp;
 mod output;
 mod session;
 mod signals;
@@ -110,6 +112,10 @@ enum Command {
     /// List the diagnostic codes, or explain one with an example (`credo codes E0101`).
     #[command(after_help = codes::AFTER_HELP)]
     Codes(codes::Args),
+    /// Serve the Language Server Protocol on stdin/stdout, for editors.
+    #[cfg(feature = "lsp")]
+    #[command(after_help = lsp::AFTER_HELP)]
+    Lsp(lsp::Args),
     /// Print a shell completion script: bash, zsh, fish or powershell.
     #[command(after_help = docs::COMPLETIONS_HELP)]
     Completions(docs::CompletionArgs),
@@ -143,6 +149,8 @@ fn main() -> ExitCode {
         Command::Verify(a) => verify::run(a),
         Command::Snapshot(a) => snapshot::run(a),
         Command::Codes(a) => codes::run(a),
+        #[cfg(feature = "lsp")]
+        Command::Lsp(a) => lsp::run(a),
         Command::Completions(a) => docs::completions(a, Cli::command()),
         Command::Man(a) => docs::man(a, Cli::command()),
     };
