@@ -153,6 +153,9 @@ enum Command {
         #[arg(long, value_enum, default_value_t = DiagnosticFormat::Text)]
         format: DiagnosticFormat,
     },
+    /// Serve decisions over HTTP, reloading the policies when they change.
+    #[cfg(feature = "serve")]
+    Serve(credo::tools::serve::ServeArgs),
 }
 
 /// The sizes credo accepts; see `credo::Limits` and the README's "Limits".
@@ -276,6 +279,11 @@ fn main() -> ExitCode {
             }
             fmt(&paths, check)
         }
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => match credo::tools::serve::run(args) {
+            0 => Ok(()),
+            code => Err(Exit(code)),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,138 @@
+//! A policy set as the service holds it: the checked program, the content
+//! hash that names it in every answer, and what was precomputed for it.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::base::limits::Limits;
+use crate::input::fast::SlotReader;
+use crate::lang::diagnostics::{self, JsonDiagnostic};
+use crate::model::ir::{Kind, Program};
+use crate::tools::batch::RecordWriter;
+
+/// A policy set that checked clean, ready to answer.
+pub struct Served {
+    pub program: Program,
+    /// `sha256:` and the hex digest of the files' names and contents.
+    pub hash: String,
+    /// The `.credo` files, by name, in load order.
+    pub files: Vec<String>,
+    pub loaded_at: DateTime<Utc>,
+    /// The batch reader and record writer, made once per set.
+    pub reader: SlotReader,
+    pub writer: RecordWriter,
+    /// Each decision's id and kind, for `/v1/policies`.
+    pub catalog: Vec<CatalogEntry>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CatalogEntry {
+    pub id: String,
+    /// `eligibility`, `action`, `classification` or `amount`.
+    pub kind: String,
+    /// The outcomes it can give; an amount gives any amount in its currency.
+    pub outcomes: Vec<String>,
+}
+
+/// Why a set was refused: what the checker printed for `credo check --format json`.
+#[derive(Debug)]
+pub struct Refused {
+    /// The hash of what was read, when the files could be read.
+    pub hash: Option<String>,
+    pub diagnostics: Vec<JsonDiagnostic>,
+    pub message: String,
+}
+
+/// Reads and checks the set in `dir`. A set with any error is refused whole.
+pub fn load(dir: &Path, limits: &Limits) -> Result<Served, Refused> {
+    let checked = crate::load_dir_with(dir, limits).map_err(|e| Refused {
+        hash: None,
+        diagnostics: Vec::new(),
+        message: format!("cannot read the policy directory `{}`: {e}", dir.display()),
+    })?;
+    let hash = content_hash(&checked.sources);
+    let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
+    let program = match checked.program {
+        Some(program) if errors == 0 => program,
+        _ => {
+            return Err(Refused {
+                hash: Some(hash),
+                diagnostics: diagnostics::to_json(&checked.sources, &checked.diagnostics),
+                message: format!("the policy set has {errors} errors; it was not loaded"),
+            });
+        }
+    };
+    let files = checked
+        .sources
+        .iter()
+        .map(|(_, s)| file_name(&s.name))
+        .collect();
+    Ok(Served {
+        reader: SlotReader::new(&program.schema),
+        writer: RecordWriter::new(&program),
+        catalog: catalog(&program),
+        program,
+        hash,
+        files,
+        loaded_at: Utc::now(),
+    })
+}
+
+/// The name of a policy file without its directory: the same set copied
+/// elsewhere has the same hash.
+fn file_name(path: &str) -> String {
+    Path::new(path)
+        .file_name()
+        .map_or_else(|| path.to_owned(), |n| n.to_string_lossy().into_owned())
+}
+
+/// The hash of a set: each file's name and text, with their lengths so that
+/// no two different sets run together into the same bytes.
+fn content_hash(sources: &crate::Sources) -> String {
+    let mut hasher = Sha256::new();
+    for (_, source) in sources.iter() {
+        let name = file_name(&source.name);
+        hasher.update((name.len() as u64).to_le_bytes());
+        hasher.update(name.as_bytes());
+        hasher.update((source.text.len() as u64).to_le_bytes());
+        hasher.update(source.text.as_bytes());
+    }
+    let digest = hasher.finalize();
+    let mut out = String::from("sha256:");
+    for byte in digest.iter() {
+        out.push_str(&format!("{byte:02x}"));
+    }
+    out
+}
+
+fn catalog(program: &Program) -> Vec<CatalogEntry> {
+    program
+        .decisions
+        .iter()
+        .map(|d| CatalogEntry {
+            id: d.id.clone(),
+            kind: d.kind.name().as_str().to_owned(),
+            outcomes: outcome_classes(program, &d.kind),
+        })
+        .collect()
+}
+
+/// The outcomes a decision of this kind can give, as counted in metrics:
+/// an amount counts as `amount`, so that the label's values stay few.
+pub fn outcome_classes(program: &Program, kind: &Kind) -> Vec<String> {
+    let mut classes: Vec<String> = match kind {
+        Kind::Eligibility => vec!["eligible".into(), "not_eligible".into()],
+        Kind::Action => vec!["permit".into(), "deny".into(), "not_applicable".into()],
+        Kind::Classification(id) => program
+            .schema
+            .enum_type(*id)
+            .map(|e| e.members.clone())
+            .unwrap_or_default(),
+        Kind::Amount(_) => vec!["amount".into()],
+    };
+    classes.push("undetermined".into());
+    classes
+}
