@@ -34,6 +34,8 @@ use crate::model::ir::Value;
 const SEND_AT: usize = 64 * 1024;
 /// Sends waiting for the client; past them, reading the body waits.
 const QUEUE: usize = 4;
+/// After a shutdown, how long the rest of a body is read and dropped.
+const DRAIN: std::time::Duration = std::time::Duration::from_secs(2);
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -127,16 +129,17 @@ struct Pump {
 impl Pump {
     async fn run(mut self, body: Body, mut shutdown: tokio::sync::watch::Receiver<bool>) {
         let mut input = body.into_data_stream();
+        let mut stopped = false;
         loop {
             if *shutdown.borrow() {
-                self.stop("the service is shutting down");
+                stopped = true;
                 break;
             }
             let frame = tokio::select! {
                 biased;
                 changed = shutdown.changed() => {
                     if changed.is_err() || *shutdown.borrow() {
-                        self.stop("the service is shutting down");
+                        stopped = true;
                         break;
                     }
                     continue;
@@ -161,9 +164,22 @@ impl Pump {
                 }
             }
         }
+        if stopped {
+            self.stop("the service is shutting down");
+        }
         let out = std::mem::take(&mut self.out);
         if !out.is_empty() {
             let _ = self.tx.send(Bytes::from(out)).await;
+        }
+        drop(self.tx);
+        if stopped {
+            // The rest of the body is read and dropped, for a short while:
+            // closing with unread bytes would reset the connection, and the
+            // client could lose records it was sent but has not read yet.
+            let _ = tokio::time::timeout(DRAIN, async {
+                while let Some(Ok(_)) = input.next().await {}
+            })
+            .await;
         }
     }
 
