@@ -156,6 +156,9 @@ enum Command {
     /// Serve decisions over HTTP, reloading the policies when they change.
     #[cfg(feature = "serve")]
     Serve(credo::tools::serve::ServeArgs),
+    /// Evaluate every decision in a `credo serve` decision log again and report differences.
+    #[cfg(feature = "serve")]
+    Replay(credo::tools::serve::replay::ReplayArgs),
 }
 
 /// The sizes credo accepts; see `credo::Limits` and the README's "Limits".
@@ -281,6 +284,11 @@ fn main() -> ExitCode {
         }
         #[cfg(feature = "serve")]
         Command::Serve(args) => match credo::tools::serve::run(args) {
+            0 => Ok(()),
+            code => Err(Exit(code)),
+        },
+        #[cfg(feature = "serve")]
+        Command::Replay(args) => match credo::tools::serve::replay::run(args) {
             0 => Ok(()),
             code => Err(Exit(code)),
         },

@@ -7,7 +7,8 @@
 //! - [`reload`]: the watcher, SIGHUP and the reload endpoint;
 //! - [`routes`] and [`stream`]: the endpoints; [`openapi`]: their contract;
 //! - [`app`]: the stack around them and the server's life;
-//! - [`metrics`], [`log`]: what the service tells its operators.
+//! - [`metrics`], [`log`]: what the service tells its operators;
+//! - [`replay`]: `credo replay`, the log evaluated again.
 
 pub mod app;
 pub mod log;
@@ -15,6 +16,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod problem;
 pub mod reload;
+pub mod replay;
 pub mod routes;
 pub mod set;
 pub mod state;
@@ -78,6 +80,24 @@ pub struct ServeArgs {
     /// Most `.credo` files in the policy directory.
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_policy_files)]
     pub max_policy_files: usize,
+    /// Log every /v1/evaluate decision as a JSON line to this file (`-`: stdout).
+    #[arg(long, value_name = "FILE")]
+    pub decision_log: Option<PathBuf>,
+    /// A fact path whose value the log masks, such as `account.id` (repeatable).
+    #[arg(long = "log-mask", value_name = "PATH")]
+    pub log_mask: Vec<String>,
+    /// Rotate the log file past this size.
+    #[arg(long, value_name = "BYTES", default_value_t = 100 << 20)]
+    pub log_max_bytes: u64,
+    /// Rotated log files kept (FILE.1 is the newest).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub log_keep: usize,
+    /// When a line cannot be logged: refuse the request (503), or answer and count the drop.
+    #[arg(long, value_enum, default_value_t = log::OnFailure::Drop)]
+    pub log_on_failure: log::OnFailure,
+    /// Lines waiting for the log writer at most.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub log_queue: usize,
     /// Adds POST /bench/constant, the benchmark's baseline.
     #[arg(long, hide = true)]
     pub bench_constant: bool,
@@ -125,6 +145,26 @@ async fn start(args: ServeArgs) -> u8 {
             return 2;
         }
     };
+    let log = match &args.decision_log {
+        Some(path) => match log::DecisionLog::open(&log::LogOptions {
+            path: path.clone(),
+            mask: args.log_mask.clone(),
+            max_bytes: args.log_max_bytes,
+            keep: args.log_keep,
+            on_failure: args.log_on_failure,
+            queue: args.log_queue,
+        }) {
+            Ok(log) => Some(log),
+            Err(e) => {
+                eprintln!(
+                    "error: {}: cannot open the decision log: {e}",
+                    path.display()
+                );
+                return 2;
+            }
+        },
+        None => None,
+    };
     let (shutdown, stopping) = tokio::sync::watch::channel(false);
     let state = Arc::new(AppState {
         dir: args.policies.clone(),
@@ -145,7 +185,7 @@ async fn start(args: ServeArgs) -> u8 {
         reloading: tokio::sync::Mutex::new(()),
         token,
         protect: args.protect,
-        log: None,
+        log,
         shutdown: stopping,
         prometheus,
     });
@@ -186,19 +226,22 @@ async fn start(args: ServeArgs) -> u8 {
         max_in_flight: args.max_in_flight,
         bench_constant: args.bench_constant,
     };
-    let app = app::router(state, &guards);
+    let app = app::router(state.clone(), &guards);
     match listener.local_addr() {
         Ok(addr) => eprintln!("credo serve: listening on http://{addr}"),
         Err(e) => eprintln!("credo serve: listening ({e})"),
     }
-    match app::serve(
+    let served = app::serve(
         listener,
         app,
         shutdown,
         Duration::from_secs(args.shutdown_grace),
     )
-    .await
-    {
+    .await;
+    if let Some(log) = &state.log {
+        log.finish();
+    }
+    match served {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("error: the server stopped: {e}");

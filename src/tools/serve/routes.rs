@@ -208,6 +208,9 @@ pub async fn evaluate(
     body: Body,
 ) -> Result<Response, ApiError> {
     let set = state.served()?;
+    if let Some(log) = &state.log {
+        log.ready()?;
+    }
     let bytes = read_body(&headers, body, state.limits.max_fact_bytes).await?;
     let body: EvaluateBody = parse(&bytes)?;
     let ids = body.decisions.unwrap_or_default();
@@ -225,7 +228,7 @@ pub async fn evaluate(
         .map_err(eval_failed)?;
     let decision_id = uuid::Uuid::now_v7().to_string();
     if let Some(log) = &state.log {
-        log.record(&set, &decision_id, &evaluation, body.facts)?;
+        log.record(&set, &decision_id, &ids, &evaluation, body.facts)?;
     }
     m::decisions(&evaluation);
     Ok(json_response(
