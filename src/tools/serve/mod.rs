@@ -11,6 +11,7 @@
 //! - [`replay`]: `credo replay`, the log evaluated again.
 
 pub mod app;
+pub mod live;
 pub mod log;
 pub mod metrics;
 pub mod openapi;

@@ -50,11 +50,14 @@ impl utoipa::Modify for Bearer {
 }
 
 pub fn document() -> utoipa::openapi::OpenApi {
-    Document::openapi()
+    let mut document = Document::openapi();
+    document.info.license = None;
+    document
 }
 
 /// One account's facts and what to decide.
-#[derive(ToSchema)]
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct EvaluateRequest {
     /// The fact document, as `credo eval` reads from a `.json` file.
@@ -63,12 +66,13 @@ pub struct EvaluateRequest {
     /// Decision ids; all, in policy order, when absent or empty.
     decisions: Option<Vec<String>>,
     /// The evaluation date (YYYY-MM-DD); else the facts' `as_of`; else today (UTC).
-    #[schema(format = Date)]
+    #[schema(format = Date, pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$")]
     as_of: Option<String>,
 }
 
 /// A whatif question.
-#[derive(ToSchema)]
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct WhatifRequest {
     #[schema(value_type = Object)]
@@ -78,7 +82,7 @@ pub struct WhatifRequest {
     /// The outcome wanted (`eligible`, a member, `1500 USD`); for an amount,
     /// absent asks for the next tier.
     to: Option<String>,
-    #[schema(format = Date)]
+    #[schema(format = Date, pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$")]
     as_of: Option<String>,
 }
 

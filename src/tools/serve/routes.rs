@@ -64,7 +64,7 @@ pub async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<
 #[serde(deny_unknown_fields)]
 struct EvaluateBody<'a> {
     #[serde(borrow)]
-    facts: Option<&'a RawValue>,
+    facts: &'a RawValue,
     #[serde(default)]
     decisions: Option<Vec<String>>,
     #[serde(default)]
@@ -76,7 +76,7 @@ struct EvaluateBody<'a> {
 #[serde(deny_unknown_fields)]
 struct WhatifBody<'a> {
     #[serde(borrow)]
-    facts: Option<&'a RawValue>,
+    facts: &'a RawValue,
     decision: String,
     #[serde(default)]
     to: Option<String>,
@@ -85,6 +85,12 @@ struct WhatifBody<'a> {
 }
 
 fn parse<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, ApiError> {
+    // serde would also take a struct as an array of its fields.
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        return Err(ApiError::bad_request("the request must be a JSON object")
+            .help("send {\"facts\": {...}}, with optional \"decisions\" and \"as_of\""));
+    }
     serde_json::from_slice(bytes).map_err(|e| {
         ApiError::bad_request(format!("the request is not the JSON expected: {e}"))
             .help("send {\"facts\": {...}}, with optional \"decisions\" and \"as_of\"")
@@ -125,10 +131,15 @@ fn check_decisions(set: &Served, ids: &[String]) -> Result<(), ApiError> {
 /// for anything it does not take (which also names every problem).
 pub fn load_facts(
     set: &Served,
-    raw: Option<&RawValue>,
+    raw: &RawValue,
     limits: &crate::Limits,
 ) -> Result<(Facts, Vec<FactProblem>), ApiError> {
-    let text = raw.map_or("{}", RawValue::get);
+    let text = raw.get();
+    if !text.starts_with('{') {
+        return Err(ApiError::bad_request("the facts must be a JSON object")
+            .at("facts")
+            .help("send the fact document as `credo eval` reads it from a .json file"));
+    }
     let mut state = ReadState::default();
     let mut values = Vec::new();
     if set.reader.read(text.as_bytes(), &mut state, &mut values) {
@@ -228,7 +239,7 @@ pub async fn evaluate(
         .map_err(eval_failed)?;
     let decision_id = uuid::Uuid::now_v7().to_string();
     if let Some(log) = &state.log {
-        log.record(&set, &decision_id, &ids, &evaluation, body.facts)?;
+        log.record(&set, &decision_id, &ids, &evaluation, Some(body.facts))?;
     }
     m::decisions(&evaluation);
     Ok(json_response(
@@ -425,9 +436,13 @@ pub async fn metrics(State(state): Shared) -> Response {
         .into_response()
 }
 
-/// This document.
+/// This document; the fact document's shape and the decision ids are the served set's.
 #[utoipa::path(get, path = "/openapi.json", tag = "health",
     responses((status = 200, description = "The OpenAPI document", body = Object)))]
-pub async fn openapi() -> Response {
-    json_response(StatusCode::OK, &doc::document())
+pub async fn openapi(State(state): Shared) -> Response {
+    let mut document = serde_json::to_value(doc::document()).unwrap_or_default();
+    if let Some(set) = state.current.load_full() {
+        super::live::patch(&mut document, &set.program);
+    }
+    json_response(StatusCode::OK, &document)
 }

@@ -41,6 +41,7 @@ const DRAIN: std::time::Duration = std::time::Duration::from_secs(2);
 #[serde(deny_unknown_fields)]
 pub struct BatchQuery {
     /// The evaluation date for every line (YYYY-MM-DD); else each line's `as_of`; else today.
+    #[param(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$")]
     as_of: Option<String>,
 }
 
