@@ -2,11 +2,13 @@
 //! verify, whatif, diff and batch.
 
 pub mod batch;
+pub mod codes;
 pub mod coverage;
 pub mod diff;
 pub mod explain;
 pub mod policy_tests;
 #[cfg(feature = "serve")]
 pub mod serve;
+pub mod snapshot;
 pub mod verify;
 pub mod whatif;

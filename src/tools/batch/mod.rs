@@ -20,9 +20,10 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use chrono::NaiveDate;
 
+use crate::engine::program::Program;
 use crate::engine::verdict::Verdicts;
 use crate::input::facts::{self, FactProblem, Facts, Format};
-use crate::model::ir::{Program, Value};
+use crate::model::ir::Value;
 
 pub use crate::input::fast::{ReadState, SlotReader};
 pub use write::RecordWriter;

@@ -7,9 +7,10 @@ use std::io::Write as _;
 
 use chrono::NaiveDate;
 
+use crate::engine::program::Program;
 use crate::engine::verdict::{self, Answer, Cause, Verdicts};
 use crate::input::facts::FactProblem;
-use crate::model::ir::{Kind, Program};
+use crate::model::ir::Kind;
 
 /// Pre-escaped pieces of every record.
 #[derive(Debug, Clone)]
@@ -19,6 +20,8 @@ pub struct RecordWriter {
     paths: Vec<String>,
     /// Slots in the order of their paths, as missing facts are listed.
     by_path: Vec<u32>,
+    /// `"sha256:.."`, the set every record names.
+    policy_hash: String,
 }
 
 #[derive(Debug, Clone)]
@@ -104,10 +107,11 @@ impl RecordWriter {
             decisions,
             paths,
             by_path,
+            policy_hash: json(&program.policy_hash.to_string()),
         }
     }
 
-    /// `{"line":N,"as_of":..,"decisions":[..]}` and a newline; `warnings`
+    /// `{"line":N,"as_of":..,"policy_hash":..,"decisions":[..]}` and a newline; `warnings`
     /// follow the decisions when the facts had any.
     pub fn record(
         &self,
@@ -119,8 +123,9 @@ impl RecordWriter {
     ) {
         let _ = write!(
             out,
-            "{{\"line\":{line},\"as_of\":\"{}\",\"decisions\":[",
-            as_of.format("%Y-%m-%d")
+            "{{\"line\":{line},\"as_of\":\"{}\",\"policy_hash\":{},\"decisions\":[",
+            as_of.format("%Y-%m-%d"),
+            self.policy_hash
         );
         for (k, v) in verdicts.iter().enumerate() {
             let Some(parts) = self.decisions.get(v.decision as usize) else {

@@ -5,7 +5,8 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::model::ir::{Kind, Program};
+use crate::Program;
+use crate::model::ir::Kind;
 use crate::model::schema::{Schema, Type};
 
 /// Puts the live schemas into `document` (an OpenAPI document as JSON).

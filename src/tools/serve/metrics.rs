@@ -80,7 +80,7 @@ pub fn render(state: &AppState) -> String {
             "credo_policy_info{{hash=\"{}\",files=\"{}\",decisions=\"{}\"}} 1\n",
             set.hash,
             set.files.len(),
-            set.program.decisions.len()
+            set.program().decisions.len()
         ));
     }
     out.push_str("# HELP credo_ready 1 once a policy set has checked clean.\n");

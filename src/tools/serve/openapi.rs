@@ -185,7 +185,7 @@ pub struct WhatifAnswer {
 
 impl WhatifAnswer {
     pub fn new(set: &Served, as_of: NaiveDate, w: &Whatif) -> WhatifAnswer {
-        let program = &set.program;
+        let program = set.program();
         let alternative = |a: &whatif::Alternative| AlternativeDoc {
             changes: a
                 .changes

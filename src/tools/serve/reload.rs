@@ -39,7 +39,7 @@ pub async fn reload(state: &Arc<AppState>, trigger: &'static str) -> Arc<ReloadS
                 message: format!(
                     "{} files, {} decisions",
                     served.files.len(),
-                    served.program.decisions.len()
+                    served.program().decisions.len()
                 ),
                 diagnostics: Vec::new(),
             };

@@ -130,7 +130,7 @@ fn replay_line(served: &set::Served, text: &str) -> Replayed {
         format!(" (masked in the log: {})", logged.masked.join(", "))
     };
     let facts_text = logged.facts.to_string();
-    let loaded = match facts::load_text(&served.program.schema, &facts_text, Format::Json) {
+    let loaded = match facts::load_text(&served.program().schema, &facts_text, Format::Json) {
         Ok(loaded) => loaded,
         Err(problems) => {
             let first = problems
@@ -149,7 +149,7 @@ fn replay_line(served: &set::Served, text: &str) -> Replayed {
         as_of_source: AsOfSource::Option,
         decisions: &logged.requested,
     };
-    let evaluation = match served.program.evaluate(&loaded.facts, &request) {
+    let evaluation = match served.program().evaluate(&loaded.facts, &request) {
         Ok(evaluation) => evaluation,
         Err(e) => return Replayed::Not(format!("decision {id}: {e}")),
     };

@@ -99,11 +99,11 @@ fn parse<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, ApiError> {
 
 /// Every unknown decision id, each with the nearest known one.
 fn check_decisions(set: &Served, ids: &[String]) -> Result<(), ApiError> {
-    let known = || set.program.decisions.iter().map(|d| d.id.as_str());
+    let known = || set.program().decisions.iter().map(|d| d.id.as_str());
     let problems: Vec<Problem> = ids
         .iter()
         .enumerate()
-        .filter(|(_, id)| set.program.decision(id).is_none())
+        .filter(|(_, id)| set.program().decision(id).is_none())
         .map(|(i, id)| Problem {
             code: "unknown_decision",
             message: format!("no decision `{id}`"),
@@ -145,7 +145,7 @@ pub fn load_facts(
     if set.reader.read(text.as_bytes(), &mut state, &mut values) {
         return Ok((Facts { values }, Vec::new()));
     }
-    let loaded = facts::load_text_with(&set.program.schema, text, Format::Json, limits)
+    let loaded = facts::load_text_with(&set.program().schema, text, Format::Json, limits)
         .map_err(|p| ApiError::bad_facts(&p))?;
     Ok((loaded.facts, loaded.warnings))
 }
@@ -164,7 +164,7 @@ fn dated(
         })?;
         return Ok((date, AsOfSource::Option));
     }
-    Ok(match facts.as_of(&set.program.schema) {
+    Ok(match facts.as_of(&set.program().schema) {
         Some(d) => (d, AsOfSource::Facts),
         None => (chrono::Utc::now().date_naive(), AsOfSource::Today),
     })
@@ -234,7 +234,7 @@ pub async fn evaluate(
         decisions: &ids,
     };
     let evaluation = set
-        .program
+        .program()
         .evaluate(&facts, &request)
         .map_err(eval_failed)?;
     let decision_id = uuid::Uuid::now_v7().to_string();
@@ -284,7 +284,7 @@ pub async fn explain(
         decisions: &ids,
     };
     let explanation =
-        crate::tools::explain::explain(&set.program, &facts, &request).map_err(eval_failed)?;
+        crate::tools::explain::explain(set.program(), &facts, &request).map_err(eval_failed)?;
     #[derive(Serialize)]
     struct Answer<'a> {
         policy_hash: &'a str,
@@ -332,7 +332,7 @@ pub async fn whatif(
         }
         e
     })?;
-    let target = crate::tools::whatif::target(&set.program, &body.decision, body.to.as_deref())
+    let target = crate::tools::whatif::target(set.program(), &body.decision, body.to.as_deref())
         .map_err(|e| {
             ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -347,7 +347,7 @@ pub async fn whatif(
     let searching = set.clone();
     // The search may evaluate many documents: off the request threads.
     let answer = tokio::task::spawn_blocking(move || {
-        crate::tools::whatif::whatif(&searching.program, &facts, as_of, &decision, target)
+        crate::tools::whatif::whatif(searching.program(), &facts, as_of, &decision, target)
     })
     .await
     .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
@@ -442,7 +442,7 @@ pub async fn metrics(State(state): Shared) -> Response {
 pub async fn openapi(State(state): Shared) -> Response {
     let mut document = serde_json::to_value(doc::document()).unwrap_or_default();
     if let Some(set) = state.current.load_full() {
-        super::live::patch(&mut document, &set.program);
+        super::live::patch(&mut document, set.program());
     }
     json_response(StatusCode::OK, &document)
 }

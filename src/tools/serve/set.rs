@@ -3,19 +3,20 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, Utc};
-use serde::Serialize;
-use sha2::{Digest, Sha256};
-
+use crate::Program;
+use crate::base::hash::PolicyHash;
 use crate::base::limits::Limits;
 use crate::input::fast::SlotReader;
 use crate::lang::diagnostics::{self, JsonDiagnostic};
-use crate::model::ir::{Kind, Program};
+use crate::model::ir::Kind;
 use crate::tools::batch::RecordWriter;
+use crate::{LoadError, PolicySet};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 
 /// A policy set that checked clean, ready to answer.
 pub struct Served {
-    pub program: Program,
+    pub policy: PolicySet,
     /// `sha256:` and the hex digest of the files' names and contents.
     pub hash: String,
     /// The `.credo` files, by name, in load order.
@@ -26,6 +27,12 @@ pub struct Served {
     pub writer: RecordWriter,
     /// Each decision's id and kind, for `/v1/policies`.
     pub catalog: Vec<CatalogEntry>,
+}
+
+impl Served {
+    pub fn program(&self) -> &Program {
+        self.policy.program()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -48,64 +55,51 @@ pub struct Refused {
 
 /// Reads and checks the set in `dir`. A set with any error is refused whole.
 pub fn load(dir: &Path, limits: &Limits) -> Result<Served, Refused> {
-    let checked = crate::load_dir_with(dir, limits).map_err(|e| Refused {
-        hash: None,
-        diagnostics: Vec::new(),
-        message: format!("cannot read the policy directory `{}`: {e}", dir.display()),
-    })?;
-    let hash = content_hash(&checked.sources);
-    let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
-    let program = match checked.program {
-        Some(program) if errors == 0 => program,
-        _ => {
-            return Err(Refused {
-                hash: Some(hash),
-                diagnostics: diagnostics::to_json(&checked.sources, &checked.diagnostics),
+    let policy = PolicySet::load(dir, limits).map_err(|e| match e {
+        LoadError::Rejected(rejected) => {
+            let errors = rejected.diagnostics.iter().filter(|d| d.is_error()).count();
+            Refused {
+                hash: Some(
+                    PolicyHash::of(
+                        rejected
+                            .sources
+                            .iter()
+                            .map(|(_, s)| (s.name.as_str(), s.text.as_str())),
+                    )
+                    .to_string(),
+                ),
+                diagnostics: diagnostics::to_json(&rejected.sources, &rejected.diagnostics),
                 message: format!("the policy set has {errors} errors; it was not loaded"),
-            });
+            }
         }
-    };
-    let files = checked
-        .sources
+        other => Refused {
+            hash: None,
+            diagnostics: Vec::new(),
+            message: other.to_string(),
+        },
+    })?;
+    let files = policy
+        .sources()
         .iter()
         .map(|(_, s)| file_name(&s.name))
         .collect();
+    let program = policy.program();
     Ok(Served {
+        hash: policy.hash().to_string(),
         reader: SlotReader::new(&program.schema),
-        writer: RecordWriter::new(&program),
-        catalog: catalog(&program),
-        program,
-        hash,
+        writer: RecordWriter::new(program),
+        catalog: catalog(program),
         files,
         loaded_at: Utc::now(),
+        policy,
     })
 }
 
-/// The name of a policy file without its directory: the same set copied
-/// elsewhere has the same hash.
+/// The name of a policy file without its directory.
 fn file_name(path: &str) -> String {
     Path::new(path)
         .file_name()
         .map_or_else(|| path.to_owned(), |n| n.to_string_lossy().into_owned())
-}
-
-/// The hash of a set: each file's name and text, with their lengths so that
-/// no two different sets run together into the same bytes.
-fn content_hash(sources: &crate::Sources) -> String {
-    let mut hasher = Sha256::new();
-    for (_, source) in sources.iter() {
-        let name = file_name(&source.name);
-        hasher.update((name.len() as u64).to_le_bytes());
-        hasher.update(name.as_bytes());
-        hasher.update((source.text.len() as u64).to_le_bytes());
-        hasher.update(source.text.as_bytes());
-    }
-    let digest = hasher.finalize();
-    let mut out = String::from("sha256:");
-    for byte in digest.iter() {
-        out.push_str(&format!("{byte:02x}"));
-    }
-    out
 }
 
 fn catalog(program: &Program) -> Vec<CatalogEntry> {

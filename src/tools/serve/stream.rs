@@ -28,7 +28,6 @@ use super::state::AppState;
 use crate::engine::verdict::Verdicts;
 use crate::input::facts::{self, FactProblem, Facts, Format};
 use crate::input::fast::ReadState;
-use crate::model::ir::Value;
 
 /// Bytes of records gathered before they are sent.
 const SEND_AT: usize = 64 * 1024;
@@ -258,7 +257,7 @@ impl Pump {
                     set.writer.error(number, &[problem], &mut self.out);
                     return;
                 };
-                match facts::load_text(&set.program.schema, text, Format::Json) {
+                match facts::load_text(&set.program().schema, text, Format::Json) {
                     Ok(l) => {
                         loaded = l;
                         (&loaded.facts, &loaded.warnings)
@@ -271,13 +270,10 @@ impl Pump {
             };
         let as_of = self
             .as_of
-            .or_else(|| match facts.values.get(set.program.as_of?.0 as usize)? {
-                Some(Value::Date(d)) => Some(*d),
-                _ => None,
-            })
+            .or_else(|| facts.as_of(&set.program().schema))
             .unwrap_or(self.today);
         match set
-            .program
+            .program()
             .decide_into(facts, as_of, &[], &mut self.verdicts)
         {
             Ok(()) => set
