@@ -5,7 +5,7 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 use super::set::Served;
 use super::state::AppState;
-use crate::engine::outcome::{Evaluation, Outcome};
+use crate::engine::verdict::{Answer, Verdicts};
 
 pub const REQUESTS: &str = "credo_http_requests_total";
 pub const LATENCY: &str = "credo_http_request_duration_seconds";
@@ -57,14 +57,23 @@ pub fn policy_loaded(served: &Served) {
         .set(served.loaded_at.timestamp() as f64);
 }
 
-/// Counts each decision of an answer; amounts count as `amount`.
-pub fn decisions(evaluation: &Evaluation) {
-    for d in &evaluation.decisions {
-        let outcome = match &d.outcome {
-            Outcome::Amount(_) => "amount".to_owned(),
-            other => other.as_text(),
+/// Counts each decision of an answer, through the set's own counters
+/// (in the order of [`super::set::outcome_classes`]).
+pub fn decisions(served: &Served, verdicts: &Verdicts) {
+    for v in verdicts.iter() {
+        let Some(counters) = served.counters.get(v.decision as usize) else {
+            continue;
         };
-        metrics::counter!(DECISIONS, "decision" => d.id.clone(), "outcome" => outcome).increment(1);
+        let class = match v.answer {
+            Answer::Eligible | Answer::Permit | Answer::Amount(_) => 0,
+            Answer::NotEligible | Answer::Deny => 1,
+            Answer::NotApplicable => 2,
+            Answer::Member(i) => i as usize,
+            Answer::Undetermined => counters.len().saturating_sub(1),
+        };
+        if let Some(counter) = counters.get(class) {
+            counter.increment(1);
+        }
     }
 }
 

@@ -18,7 +18,8 @@ use super::problem::{ApiError, Problem};
 use super::set::Served;
 use super::state::AppState;
 use crate::engine::eval::Request;
-use crate::engine::outcome::{AsOfSource, DecisionOutcome};
+use crate::engine::outcome::AsOfSource;
+use crate::engine::verdict::Verdicts;
 use crate::input::facts::{self, FactProblem, Facts, Format};
 use crate::input::fast::ReadState;
 
@@ -186,18 +187,6 @@ fn eval_failed(e: impl std::fmt::Display) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "cannot_evaluate", e.to_string())
 }
 
-#[derive(Serialize)]
-struct EvaluateAnswer<'a> {
-    decision_id: &'a str,
-    policy_hash: &'a str,
-    #[serde(serialize_with = "date")]
-    as_of: NaiveDate,
-    as_of_source: AsOfSource,
-    decisions: &'a [DecisionOutcome],
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    warnings: Vec<Problem>,
-}
-
 fn date<S: serde::Serializer>(d: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(&d.format("%Y-%m-%d"))
 }
@@ -228,32 +217,73 @@ pub async fn evaluate(
     check_decisions(&set, &ids)?;
     let (facts, found) = load_facts(&set, body.facts, &state.limits)?;
     let (as_of, as_of_source) = dated(&set, body.as_of.as_deref(), &facts)?;
-    let request = Request {
-        as_of,
-        as_of_source,
-        decisions: &ids,
-    };
-    let evaluation = set
-        .program()
-        .evaluate(&facts, &request)
+    let chosen = set.program().select(&ids).map_err(eval_failed)?;
+    let mut verdicts = Verdicts::default();
+    set.program()
+        .decide_into(&facts, as_of, &chosen, &mut verdicts)
         .map_err(eval_failed)?;
     let decision_id = uuid::Uuid::now_v7().to_string();
     if let Some(log) = &state.log {
+        let evaluation = verdicts.to_evaluation(set.program(), as_of_source);
         log.record(&set, &decision_id, &ids, &evaluation, Some(body.facts))?;
     }
-    m::decisions(&evaluation);
-    Ok(json_response(
-        StatusCode::OK,
-        &EvaluateAnswer {
-            decision_id: &decision_id,
-            policy_hash: &set.hash,
-            as_of,
-            as_of_source,
-            decisions: &evaluation.decisions,
-            warnings: warnings(&found),
-        },
+    m::decisions(&set, &verdicts);
+    Ok(evaluate_answer(
+        &set,
+        &decision_id,
+        &verdicts,
+        as_of,
+        as_of_source,
+        &found,
     ))
 }
+
+/// The answer, its decisions written by the batch's record writer (the
+/// decision objects of `credo eval --format json`, pre-escaped once per
+/// set): the record's head (`line`, `as_of`, `policy_hash`, fixed fields)
+/// gives way to the service's own.
+fn evaluate_answer(
+    set: &Served,
+    decision_id: &str,
+    verdicts: &Verdicts,
+    as_of: NaiveDate,
+    as_of_source: AsOfSource,
+    found: &[FactProblem],
+) -> Response {
+    let mut record = Vec::with_capacity(8 * 1024);
+    set.writer.record(0, verdicts, as_of, &[], &mut record);
+    let tail = record
+        .windows(DECISIONS.len())
+        .position(|w| w == DECISIONS)
+        .and_then(|at| record.get(at..))
+        .unwrap_or(b"\"decisions\":[]}\n");
+    let tail = tail.strip_suffix(b"}\n").unwrap_or(tail);
+    let mut body = Vec::with_capacity(tail.len() + 256);
+    let head = serde_json::json!({
+        "decision_id": decision_id,
+        "policy_hash": set.hash,
+        "as_of": as_of.format("%Y-%m-%d").to_string(),
+        "as_of_source": as_of_source,
+    })
+    .to_string();
+    body.extend_from_slice(head.strip_suffix('}').unwrap_or(&head).as_bytes());
+    body.push(b',');
+    body.extend_from_slice(tail);
+    let found = warnings(found);
+    if !found.is_empty() {
+        body.extend_from_slice(b",\"warnings\":");
+        let _ = serde_json::to_writer(&mut body, &found);
+    }
+    body.extend_from_slice(b"}\n");
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
+}
+
+const DECISIONS: &[u8] = b"\"decisions\":[";
 
 /// Explain one account's decisions: every rule and row, each condition with the facts it read.
 #[utoipa::path(post, path = "/v1/explain", tag = "decisions",

@@ -27,6 +27,9 @@ pub struct Served {
     pub writer: RecordWriter,
     /// Each decision's id and kind, for `/v1/policies`.
     pub catalog: Vec<CatalogEntry>,
+    /// `credo_decisions_total` for each decision and outcome, made once:
+    /// counting a decision then costs no allocation.
+    pub counters: Vec<Vec<metrics::Counter>>,
 }
 
 impl Served {
@@ -84,11 +87,25 @@ pub fn load(dir: &Path, limits: &Limits) -> Result<Served, Refused> {
         .map(|(_, s)| file_name(&s.name))
         .collect();
     let program = policy.program();
+    let catalog = catalog(program);
+    let counters = catalog
+        .iter()
+        .map(|entry| {
+            entry
+                .outcomes
+                .iter()
+                .map(|outcome| {
+                    metrics::counter!(super::metrics::DECISIONS, "decision" => entry.id.clone(), "outcome" => outcome.clone())
+                })
+                .collect()
+        })
+        .collect();
     Ok(Served {
+        counters,
         hash: policy.hash().to_string(),
         reader: SlotReader::new(&program.schema),
         writer: RecordWriter::new(program),
-        catalog: catalog(program),
+        catalog,
         files,
         loaded_at: Utc::now(),
         policy,
