@@ -179,6 +179,12 @@ pub async fn serve(
         tracing::info!("shutting down: finishing the requests in flight");
         let _ = shutdown.send(true);
     };
+    use axum::serve::ListenerExt as _;
+    // Answers go out at once: with Nagle's algorithm a head and a body
+    // written apart wait for the client's delayed acknowledgement.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let server = axum::serve(listener, app).with_graceful_shutdown(signalled);
     tokio::select! {
         result = server => result,
