@@ -9,6 +9,8 @@ pub mod explain;
 #[cfg(feature = "lsp")]
 pub mod lsp;
 pub mod policy_tests;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod snapshot;
 pub mod verify;
 pub mod whatif;

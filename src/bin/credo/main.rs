@@ -116,6 +116,12 @@ enum Command {
     #[cfg(feature = "lsp")]
     #[command(after_help = lsp::AFTER_HELP)]
     Lsp(lsp::Args),
+    /// Serve decisions over HTTP, reloading the policies when they change.
+    #[cfg(feature = "serve")]
+    Serve(credo::tools::serve::ServeArgs),
+    /// Evaluate every decision in a `credo serve` decision log again and report differences.
+    #[cfg(feature = "serve")]
+    Replay(credo::tools::serve::replay::ReplayArgs),
     /// Print a shell completion script: bash, zsh, fish or powershell.
     #[command(after_help = docs::COMPLETIONS_HELP)]
     Completions(docs::CompletionArgs),
@@ -151,11 +157,24 @@ fn main() -> ExitCode {
         Command::Codes(a) => codes::run(a),
         #[cfg(feature = "lsp")]
         Command::Lsp(a) => lsp::run(a),
+        #[cfg(feature = "serve")]
+        Command::Serve(a) => exit_code(credo::tools::serve::run(a)),
+        #[cfg(feature = "serve")]
+        Command::Replay(a) => exit_code(credo::tools::serve::replay::run(a)),
         Command::Completions(a) => docs::completions(a, Cli::command()),
         Command::Man(a) => docs::man(a, Cli::command()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(output::Exit(code)) => ExitCode::from(code),
+    }
+}
+
+/// A command that reports its own errors and gives its exit code.
+#[cfg(feature = "serve")]
+fn exit_code(code: u8) -> Result<(), output::Exit> {
+    match code {
+        0 => Ok(()),
+        code => Err(output::Exit(code)),
     }
 }
