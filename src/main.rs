@@ -4,7 +4,7 @@
 //! 2 bad invocation or bad facts. Errors go to stderr; when anything is
 //! wrong, nothing is written to stdout.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -47,24 +47,9 @@ enum Command {
         #[command(flatten)]
         limits: LimitArgs,
     },
-    /// Evaluate many accounts: JSON Lines in (one fact document a line), one
-    /// JSON result a line out, in input order, on every core.
-    Batch {
-        /// The policy directory.
-        #[arg(long, default_value = "policies")]
-        policies: PathBuf,
-        /// Where to write the results; stdout when not given.
-        #[arg(short, long, value_name = "OUTPUT")]
-        output: Option<PathBuf>,
-        /// Worker threads; every core when not given.
-        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
-        jobs: Option<u16>,
-        /// The evaluation date (YYYY-MM-DD); else each line's `as_of`; else today.
-        #[arg(long, value_parser = parse_date)]
-        as_of: Option<NaiveDate>,
-        /// A JSON Lines file, or `-` for stdin.
-        input: PathBuf,
-    },
+    /// Evaluate many accounts: JSON Lines (or Parquet) in, one record per
+    /// account out (JSON Lines, CSV or Parquet), in input order, on every core.
+    Batch(credo::tools::batch::command::BatchArgs),
     /// Trace decisions: every rule and row, each condition with the facts it read, and why not.
     Explain {
         #[arg(long, default_value = "policies")]
@@ -226,13 +211,7 @@ fn main() -> ExitCode {
             &facts,
             &limits.limits(),
         ),
-        Command::Batch {
-            policies,
-            output,
-            jobs,
-            as_of,
-            input,
-        } => batch(&policies, output.as_deref(), jobs, as_of, &input),
+        Command::Batch(args) => credo::tools::batch::command::main(&args).map_err(|e| Exit(e.0)),
         Command::Explain {
             policies,
             format,
@@ -720,83 +699,4 @@ fn prepare(
         as_of_source,
     };
     Ok((program, input))
-}
-
-fn batch(
-    dir: &Path,
-    output: Option<&Path>,
-    jobs: Option<u16>,
-    as_of: Option<NaiveDate>,
-    input: &Path,
-) -> Result<(), Exit> {
-    let (checked, program) = load(dir, DiagnosticFormat::Text)?;
-    let Some(program) = program.filter(|_| !checked.has_errors()) else {
-        eprintln!("error: the policies have errors; nothing was evaluated");
-        return Err(Exit(1));
-    };
-    let stdin = input == Path::new("-");
-    let (reader, size): (Box<dyn std::io::BufRead>, Option<u64>) = if stdin {
-        (Box::new(std::io::stdin().lock()), None)
-    } else {
-        let file = std::fs::File::open(input).map_err(|e| {
-            eprintln!("error: {}: cannot read: {e}", input.display());
-            Exit(2)
-        })?;
-        let size = file.metadata().ok().map(|m| m.len());
-        (
-            Box::new(std::io::BufReader::with_capacity(1 << 20, file)),
-            size,
-        )
-    };
-    let sink: Box<dyn Write + Send> = match output {
-        Some(path) => Box::new(std::fs::File::create(path).map_err(|e| {
-            eprintln!("error: {}: cannot write: {e}", path.display());
-            Exit(2)
-        })?),
-        None => Box::new(std::io::stdout()),
-    };
-    let mut sink = std::io::BufWriter::with_capacity(1 << 20, sink);
-    let options = credo::tools::batch::Options {
-        jobs: jobs.map_or_else(
-            || std::thread::available_parallelism().map_or(1, usize::from),
-            usize::from,
-        ),
-        as_of,
-        today: chrono::Utc::now().date_naive(),
-    };
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = match size {
-            Some(bytes) => indicatif::ProgressBar::new(bytes).with_style(
-                indicatif::ProgressStyle::with_template(
-                    "{bar:40} {percent:>3}% {msg} ({elapsed}, {eta} left)",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            ),
-            None => indicatif::ProgressBar::new_spinner(),
-        };
-        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(10));
-        bar
-    });
-    let progress = |s: &credo::tools::batch::Summary| {
-        if let Some(bar) = &bar {
-            bar.set_position(s.bytes);
-            bar.set_message(format!("{} lines", s.read));
-        }
-    };
-    let result = credo::tools::batch::run(&program, reader, &mut sink, options, &progress);
-    if let Some(bar) = &bar {
-        bar.finish_and_clear();
-    }
-    let summary = result.map_err(|e| {
-        eprintln!("error: {e}");
-        Exit(2)
-    })?;
-    eprintln!(
-        "{} lines read: {} evaluated, {} failed, {} blank",
-        summary.read, summary.evaluated, summary.failed, summary.blank
-    );
-    if summary.failed > 0 {
-        return Err(Exit(1));
-    }
-    Ok(())
 }
