@@ -560,7 +560,8 @@ fn normal(column: &ArrayRef) -> ArrayRef {
         | DataType::UInt16
         | DataType::UInt32
         | DataType::UInt64 => DataType::Int64,
-        DataType::Date64 => DataType::Date32,
+        // A date read as a timestamp (as JSON readers infer `2026-11-25`).
+        DataType::Date64 | DataType::Timestamp(..) => DataType::Date32,
         DataType::Float16 | DataType::Float32 => DataType::Float64,
         _ => return column.clone(),
     };
