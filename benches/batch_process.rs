@@ -48,7 +48,10 @@ struct Doc<'a> {
 }
 
 #[derive(serde::Deserialize)]
-#[allow(dead_code, reason = "read as hand-written code would, not all decided on")]
+#[allow(
+    dead_code,
+    reason = "read as hand-written code would, not all decided on"
+)]
 struct AccountDoc<'a> {
     #[serde(borrow)]
     id: Option<Cow<'a, str>>,
@@ -79,7 +82,10 @@ struct CenterDoc<'a> {
 }
 
 #[derive(serde::Deserialize)]
-#[allow(dead_code, reason = "read as hand-written code would, not all decided on")]
+#[allow(
+    dead_code,
+    reason = "read as hand-written code would, not all decided on"
+)]
 struct AgencyDoc<'a> {
     #[serde(borrow)]
     id: Option<Cow<'a, str>>,
@@ -91,7 +97,10 @@ struct AgencyDoc<'a> {
 }
 
 #[derive(serde::Deserialize)]
-#[allow(dead_code, reason = "read as hand-written code would, not all decided on")]
+#[allow(
+    dead_code,
+    reason = "read as hand-written code would, not all decided on"
+)]
 struct RequestDoc<'a> {
     #[serde(borrow)]
     action: Option<Cow<'a, str>>,
@@ -132,8 +141,14 @@ fn typed(doc: &Doc<'_>, today: chrono::NaiveDate) -> native::Account {
             account.and_then(|a| a.created_via.as_ref()),
             &["ads_manager", "business_center", "agency"],
         ),
-        segment: member(account.and_then(|a| a.segment.as_ref()), &["smb", "enterprise"]),
-        status: member(account.and_then(|a| a.status.as_ref()), &["active", "suspended"]),
+        segment: member(
+            account.and_then(|a| a.segment.as_ref()),
+            &["smb", "enterprise"],
+        ),
+        status: member(
+            account.and_then(|a| a.status.as_ref()),
+            &["active", "suspended"],
+        ),
         policy_violation: account.and_then(|a| a.policy_violation).unwrap_or(false),
         linked_business_center: account
             .and_then(|a| a.linked_business_center.as_deref())

@@ -16,14 +16,11 @@ use std::path::Path;
 use chrono::NaiveDate;
 use criterion::{Criterion, Throughput, criterion_group};
 
-
 use credo::Program;
-use credo::base::money::{Currency, Money};
 use credo::engine::eval::Request;
 use credo::engine::outcome::AsOfSource;
-use credo::engine::verdict::{Answer, Cause, Verdicts};
+use credo::engine::verdict::Verdicts;
 use credo::input::facts::Facts;
-use credo::model::ir::Value;
 use credo::testing::synth::{self, FactOptions, Rng};
 
 mod common;

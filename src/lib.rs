@@ -1,15 +1,21 @@
 //! credo: ad-credit policies written as data, checked against a fact schema,
 //! and evaluated against account facts with every answer explained.
 //!
-//! The phases, each a module: [`syntax`] (text to [`ast`]), [`check`]
-//! (against the [`schema`], compiling to the flat [`ir`]), [`facts`]
-//! (documents to slot values), [`eval`] (three-valued evaluation) and
-//! [`render`] (text, JSON and YAML output). Around them, for authors:
-//! [`explain`] records an evaluation through the evaluator's tracer, and
-//! [`policy_tests`] runs policy test files, counting [`coverage`].
+//! [`PolicySet`] is the facade: load and check a set (from a directory or
+//! from sources in memory), load facts, then evaluate, explain, verify,
+//! what-if and diff. Every answer names the set's [`PolicyHash`] and the date
+//! it was evaluated at.
+//!
+//! The phases, in order, each a module that imports only from those before
+//! it: [`base`] (sources, limits, money, hashes), [`lang`] (syntax, AST,
+//! diagnostics, the formatter), [`model`] (schema, checker, the flat IR),
+//! [`input`] (fact documents), [`engine`] (evaluator, compiled hot path,
+//! outcomes, rendering) and [`tools`] (explain, coverage, policy tests,
+//! verify, whatif, diff, batch). They are public for the tools built on
+//! them, but are not a stable interface: use [`PolicySet`].
 //!
 //! ```
-//! use credo::{Sources, Source, check_sources, input::facts, engine::eval::Request, engine::outcome::AsOfSource};
+//! use credo::{Format, Limits, Options, PolicySet, Source, Sources};
 //!
 //! let mut sources = Sources::default();
 //! sources.add(Source::new("example.credo", r#"
@@ -18,14 +24,17 @@
 //!       allow smb when account.segment == smb because "SMB accounts qualify"
 //!     }
 //! "#));
-//! let checked = check_sources(sources);
-//! let program = checked.program.expect("the policy checks");
-//! let loaded = facts::load_text(&program.schema, "account: {segment: smb}", facts::Format::Yaml)
+//! let set = PolicySet::from_sources(sources, &Limits::default()).expect("the policy checks");
+//! let loaded = set
+//!     .facts("account: {segment: smb}", Format::Yaml, &Limits::default())
 //!     .expect("the facts load");
-//! let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).expect("a date");
-//! let request = Request { as_of: date, as_of_source: AsOfSource::Option, decisions: &[] };
-//! let evaluation = program.evaluate(&loaded.facts, &request).expect("it evaluates");
+//! let options = Options {
+//!     as_of: chrono::NaiveDate::from_ymd_opt(2026, 11, 25),
+//!     decisions: vec![],
+//! };
+//! let evaluation = set.evaluate(&loaded.facts, &options).expect("it evaluates");
 //! assert_eq!(evaluation.decisions[0].outcome.as_text(), "eligible");
+//! assert_eq!(evaluation.policy_hash, set.hash());
 //! ```
 
 #![forbid(unsafe_code)]
@@ -38,12 +47,21 @@ pub mod model;
 pub mod testing;
 pub mod tools;
 
+mod policy_set;
+
+pub use base::hash::PolicyHash;
+pub use input::facts::Format;
+pub use policy_set::{
+    DecisionInfo, FactErrors, LoadError, LoadedFacts, Options, PolicySet, Rejected,
+    UnknownDecision, today,
+};
+
 use std::path::Path;
 
 pub use base::limits::Limits;
 pub use base::source::{Source, Sources};
+pub use engine::program::Program;
 pub use lang::diagnostics::Diagnostic;
-pub use model::ir::Program;
 
 /// A policy set after checking: the program if it has no errors, and every
 /// diagnostic with the sources they point into.
@@ -253,9 +271,9 @@ pub fn check_sources_with(sources: Sources, limits: &Limits) -> Checked {
             diagnostics,
         };
     }
-    let (program, diagnostics) = model::check::check(sources.clone(), &files);
+    let (model, diagnostics) = model::check::check(sources.clone(), &files);
     Checked {
-        program,
+        program: model.map(Program::compile),
         sources,
         diagnostics,
     }

@@ -131,6 +131,30 @@ enum Command {
         /// One JSON fact document per line.
         corpus: PathBuf,
     },
+    /// Record every decision of every example, and show what an edit changed.
+    Snapshot {
+        #[arg(long, default_value = "policies")]
+        policies: PathBuf,
+        /// Write nothing; exit 1 when a result changed (or, with CI=true, has no snapshot).
+        #[arg(long, conflicts_with_all = ["accept", "review"])]
+        check: bool,
+        /// Accept every result as its snapshot.
+        #[arg(long, conflicts_with = "review")]
+        accept: bool,
+        /// Walk through the changes one at a time: accept, reject, skip or explain.
+        #[arg(long)]
+        review: bool,
+        /// Remove the snapshots of examples that no longer exist.
+        #[arg(long)]
+        prune: bool,
+        /// Example fact files; every one under `POLICIES/examples/` when none are given.
+        paths: Vec<PathBuf>,
+    },
+    /// List the diagnostic codes, or explain one with an example (`credo codes E0101`).
+    Codes {
+        /// The code to explain, such as `E0101`.
+        code: Option<String>,
+    },
     /// Decide every decision and assertion over all fact combinations.
     Verify {
         #[arg(long, default_value = "policies")]
@@ -231,6 +255,15 @@ fn main() -> ExitCode {
             limits,
         } => check(&policies, format, &limits.limits()),
         Command::Verify { policies, format } => verify(&policies, format),
+        Command::Codes { code } => codes(code.as_deref()),
+        Command::Snapshot {
+            policies,
+            check,
+            accept,
+            review,
+            prune,
+            paths,
+        } => snapshot(&policies, check, accept, review, prune, &paths),
         Command::Diff {
             old,
             new,
@@ -389,6 +422,92 @@ fn fmt(paths: &[PathBuf], check_only: bool) -> Result<(), Exit> {
     } else {
         Ok(())
     }
+}
+
+fn snapshot(
+    dir: &Path,
+    check: bool,
+    accept: bool,
+    review: bool,
+    prune: bool,
+    paths: &[PathBuf],
+) -> Result<(), Exit> {
+    use credo::tools::snapshot::{self, Mode};
+    let (checked, program) = load(dir, DiagnosticFormat::Text)?;
+    let Some(program) = program.filter(|_| !checked.has_errors()) else {
+        eprintln!("error: the policies have errors; no snapshot was taken");
+        return Err(Exit(1));
+    };
+    let io_error = |e: std::io::Error| {
+        eprintln!("error: {e}");
+        Exit(2)
+    };
+    let examples = if paths.is_empty() {
+        snapshot::examples(&dir.join("examples")).map_err(|e| {
+            eprintln!(
+                "error: cannot read `{}`: {e}",
+                dir.join("examples").display()
+            );
+            Exit(2)
+        })?
+    } else {
+        paths.to_vec()
+    };
+    let snapshots = snapshot::directory(dir);
+    let today = chrono::Utc::now().date_naive();
+    let entries = snapshot::collect(&program, &examples, &snapshots, &Limits::default(), today)
+        .map_err(io_error)?;
+    if review {
+        let explain = |example: &Path| match load_facts(&program, example, None) {
+            Ok((facts, as_of)) => {
+                let request = Request {
+                    as_of,
+                    as_of_source: AsOfSource::Facts,
+                    decisions: &[],
+                };
+                credo::tools::explain::explain(&program, &facts, &request)
+                    .map(|e| credo::tools::explain::text(&e))
+                    .unwrap_or_else(|e| format!("error: {e}\n"))
+            }
+            Err(_) => "error: the example cannot be loaded\n".to_owned(),
+        };
+        let mut input = std::io::stdin().lock();
+        let mut output = std::io::stdout().lock();
+        let accepted =
+            snapshot::review(&entries, &mut input, &mut output, &explain).map_err(io_error)?;
+        eprintln!("accepted {accepted}");
+        return Ok(());
+    }
+    let mode = if check {
+        Mode::Check {
+            ci: std::env::var_os("CI").is_some_and(|v| v != "false" && v != "0" && !v.is_empty()),
+        }
+    } else if accept {
+        Mode::Accept
+    } else {
+        Mode::Record
+    };
+    let report =
+        snapshot::settle(&entries, &snapshots, mode, paths.is_empty(), prune).map_err(io_error)?;
+    print!("{}", report.text);
+    if report.failing {
+        return Err(Exit(1));
+    }
+    Ok(())
+}
+
+fn codes(code: Option<&str>) -> Result<(), Exit> {
+    let Some(code) = code else {
+        print!("{}", credo::tools::codes::list());
+        return Ok(());
+    };
+    let page = credo::tools::codes::describe(code, std::io::stdout().is_terminal() && color())
+        .map_err(|e| {
+            eprintln!("error: {e}");
+            Exit(2)
+        })?;
+    print!("{page}");
+    Ok(())
 }
 
 fn verify(dir: &Path, format: DiagnosticFormat) -> Result<(), Exit> {

@@ -21,7 +21,7 @@ use std::path::Path;
 fn run(args: &[&str], stdin: &str) -> (i32, String) {
     let run = common::credo(args, stdin.as_bytes());
     let code = run.code;
-    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stdout = common::redacted(&run.stdout);
     let stderr = run.stderr;
     let shown = format!(
         "$ credo {}\nexit code: {code}\n--- stdout\n{stdout}--- stderr\n{stderr}",

@@ -174,7 +174,7 @@ fn batch_cases() {
         insta::assert_snapshot!(format!(
             "$ credo {}\nexit code: {code}\n--- stdout\n{}--- stderr\n{stderr}",
             args.join(" "),
-            String::from_utf8_lossy(&stdout)
+            common::redacted(&stdout)
         ));
     });
 }

@@ -79,12 +79,15 @@ fn run(jobs: &str) {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{stdout}\n{stderr}");
     assert!(
-        lines[0].starts_with(r#"{"line":1,"errors":[{"path":"","message":"the line is 314572842 bytes long, more than the limit of 1048576 bytes (1 MiB); it was skipped""#),
+        lines[0].starts_with(r#"{"line":1,"policy_hash":"sha256:"#)
+            && lines[0].contains(r#","errors":[{"path":"","message":"the line is 314572842 bytes long, more than the limit of 1048576 bytes (1 MiB); it was skipped""#),
         "{}",
         &lines[0][..lines[0].len().min(300)]
     );
     assert!(
-        lines[1].starts_with(r#"{"line":2,"id":"short","as_of":"2026-11-25","decisions":[{"id":"credit_track","outcome":"managed""#),
+        lines[1]
+            .starts_with(r#"{"line":2,"id":"short","as_of":"2026-11-25","policy_hash":"sha256:"#)
+            && lines[1].contains(r#""decisions":[{"id":"credit_track","outcome":"managed""#),
         "{}",
         lines[1]
     );

@@ -21,7 +21,7 @@ fn cli_cases() {
         let args_list: Vec<&str> = args.split_whitespace().collect();
         let run = common::credo(&args_list, stdin.unwrap_or("").as_bytes());
         let code = run.code;
-        let stdout = String::from_utf8_lossy(&run.stdout);
+        let stdout = common::redacted(&run.stdout);
         let stderr = run.stderr;
         // `credo test` reports failing cases (exit 1) on stdout; bad input (exit 2) never.
         if code == 2 || (code != 0 && !args.starts_with("test")) {

@@ -22,9 +22,10 @@ use arrow::array::{
 use arrow::buffer::NullBuffer;
 use arrow::datatypes::{DataType, Decimal128Type, Field, Fields, Schema};
 
+use credo::Program;
 use credo::engine::eval::Request;
 use credo::engine::outcome::AsOfSource;
-use credo::model::ir::{Program, Value};
+use credo::model::ir::Value;
 use credo::model::schema::Type;
 
 fn epoch() -> chrono::NaiveDate {
@@ -196,9 +197,9 @@ fn parquet_round_trip_gives_eval_decisions_for_every_example() {
             let at = format!("{name}: {}", path.display());
             let line = decisions.column_by_name("line").unwrap();
             assert_eq!(
-                line.as_primitive::<arrow::datatypes::UInt64Type>()
+                line.as_primitive::<arrow::datatypes::Int64Type>()
                     .value(row),
-                row as u64 + 1
+                row as i64 + 1
             );
             for d in &evaluation.decisions {
                 let outcome = decisions.column_by_name(&d.id).unwrap();

@@ -8,7 +8,8 @@
 //! Evaluates the shipped policies on every example fact file under
 //! `policies/examples/`, checks each outcome against the expectations written
 //! in the file's header (`# expect:` lines, or `NAME.expect.txt` beside a JSON
-//! file), and snapshots outcomes, reasons and missing facts.
+//! file), and compares each result with its snapshot in `policies/snapshots/`,
+//! the same files `credo snapshot` keeps.
 
 use std::path::Path;
 
@@ -17,6 +18,7 @@ mod common;
 use credo::engine::eval::Request;
 use credo::engine::outcome::{AsOfSource, Evaluation};
 use credo::input::facts::{self, Format};
+use credo::tools::snapshot;
 
 fn evaluate(program: &credo::Program, path: &Path) -> Evaluation {
     let text = std::fs::read_to_string(path).expect("example is readable");
@@ -88,12 +90,26 @@ fn examples_match_their_expectations_and_snapshots() {
                 ));
             }
         }
-        insta::assert_snapshot!(common::compact(&evaluation));
+        // The examples' snapshots are the ones authors keep with `credo
+        // snapshot`: one format, one place, no second copy in insta's folder.
+        let name = path.file_name().unwrap().to_string_lossy();
+        let now = snapshot::render(&name, &evaluation);
+        let accepted = snapshot::path_for(&snapshot::directory(Path::new("policies")), path);
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        match std::fs::read_to_string(root.join(&accepted)) {
+            Ok(then) if then == now => {}
+            Ok(then) => mismatches.push(format!(
+                "{}: its snapshot changed (`credo snapshot --review` to accept):\n{}",
+                path.display(),
+                snapshot::changes(&then, &now)
+            )),
+            Err(e) => mismatches.push(format!("{}: {e}", accepted.display())),
+        }
     });
     assert!(count >= 25, "only {count} examples");
     assert!(
         mismatches.is_empty(),
-        "outcomes differ from the examples' expectations:\n{}",
+        "outcomes differ from the examples' expectations or snapshots:\n{}",
         mismatches.join("\n")
     );
 }

@@ -8,6 +8,8 @@
 //! names an example fact file and the decisions to trace (`--decision ID`),
 //! and the text and JSON explanations are snapshotted.
 
+mod common;
+
 use std::path::Path;
 
 use credo::engine::eval::Request;
@@ -46,8 +48,14 @@ fn explain_cases() {
         let traced: Vec<_> = explanation.decisions.iter().map(|d| &d.outcome).collect();
         let plain: Vec<_> = evaluation.decisions.iter().collect();
         assert_eq!(traced, plain, "tracing changed an outcome");
-        insta::assert_snapshot!("text", explain::text(&explanation));
-        insta::assert_snapshot!("json", explain::json(&explanation));
+        insta::assert_snapshot!(
+            "text",
+            common::redacted(explain::text(&explanation).as_bytes())
+        );
+        insta::assert_snapshot!(
+            "json",
+            common::redacted(explain::json(&explanation).as_bytes())
+        );
     });
 }
 

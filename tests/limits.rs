@@ -21,7 +21,7 @@ const SCHEMA: &str = "schema {\n  as_of: date\n  account {\n    spend: money USD
 fn run(dir: &Path, args: &[&str], stdin: &[u8]) -> String {
     let run = common::credo_in(dir, args, stdin);
     let code = run.code;
-    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stdout = common::redacted(&run.stdout);
     let stderr = run.stderr;
     if code != 0 {
         assert!(stdout.is_empty(), "a failed run wrote to stdout: {stdout}");

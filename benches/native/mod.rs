@@ -15,7 +15,6 @@ use credo::engine::verdict::{Answer, Cause};
 use credo::input::facts::Facts;
 use credo::model::ir::Value;
 
-
 /// One account as a hand-written program would hold it: typed fields,
 /// enum members as numbers, optional facts as `Option`.
 pub struct Account {
@@ -339,4 +338,3 @@ pub fn native(a: &Account, k: &Amounts) -> [Native; 12] {
         channel,
     ]
 }
-

@@ -111,7 +111,7 @@ impl PolicySet {
             Some(program) if !checked.has_errors() => program,
             _ => return Err(policy_error(py, &checked)),
         };
-        let hash = content_hash(&checked.sources);
+        let hash = program.policy_hash.to_string();
         Ok(PolicySet {
             reader: Arc::new(SlotReader::new(&program.schema)),
             program: Arc::new(program),
@@ -165,30 +165,8 @@ impl PolicySet {
             .collect();
         options.record = record;
         options.id = self.program.schema.slot("account.id");
-        options.policy = Some(self.hash.clone());
         options
     }
-}
-
-/// A content hash of the policy sources: names and texts, in order.
-fn content_hash(sources: &Sources) -> String {
-    // FNV-1a, 64 bits, twice with different seeds: stable across runs and
-    // platforms, which `std`'s hasher does not promise.
-    let mut a: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut b: u64 = 0x8422_2325_cbf2_9ce4;
-    for (_, source) in sources.iter() {
-        for byte in source
-            .name
-            .bytes()
-            .chain([0])
-            .chain(source.text.bytes())
-            .chain([0])
-        {
-            a = (a ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
-            b = (b ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3 ^ 0x20);
-        }
-    }
-    format!("{a:016x}{b:016x}")
 }
 
 #[pymethods]
@@ -213,7 +191,7 @@ impl PolicySet {
         PolicySet::from_checked(py, checked)
     }
 
-    /// The content hash every record carries.
+    /// The policy set's content hash (`sha256:..`), which every record names.
     #[getter]
     fn hash(&self) -> String {
         self.hash.clone()

@@ -12,10 +12,11 @@ use chrono::NaiveDate;
 use crate::base::money::{Money, MoneyError};
 use crate::engine::hot::Hot;
 use crate::engine::outcome::{AsOfSource, DecisionOutcome, Evaluation};
+use crate::engine::program::Program;
 use crate::engine::verdict::{Answer, Cause, Verdicts, Work};
 use crate::input::facts::Facts;
 use crate::lang::ast::{ArithOp, CompareOp, Function};
-use crate::model::ir::{DecisionIr, Kind, Node, NodeId, Program, RowIr, RuleIr, Value};
+use crate::model::ir::{DecisionIr, Kind, Node, NodeId, RowIr, RuleIr, Value};
 use crate::model::schema::Slot;
 
 /// The facts an unknown result depends on, as a set of slots.

@@ -4,5 +4,6 @@
 pub mod eval;
 pub(crate) mod hot;
 pub mod outcome;
+pub mod program;
 pub mod render;
 pub mod verdict;

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::base::hash::PolicyHash;
 use crate::base::money::Money;
 use crate::lang::ast::KindName;
 
@@ -26,6 +27,8 @@ pub struct Evaluation {
     pub as_of: NaiveDate,
     #[serde(skip)]
     pub as_of_source: AsOfSource,
+    /// The policy set that answered: with `as_of`, enough to replay it.
+    pub policy_hash: PolicyHash,
     pub decisions: Vec<DecisionOutcome>,
 }
 

@@ -4,11 +4,13 @@ use std::fmt::Write as _;
 
 use chrono::NaiveDate;
 
+use crate::base::hash::PolicyHash;
 use crate::engine::outcome::{AsOfSource, DecisionOutcome, Evaluation, Outcome};
 
 /// The text form: each decision's outcome, then its reasons with `file:line:col`.
 pub fn text(evaluation: &Evaluation) -> String {
     let mut out = as_of_line(evaluation.as_of, evaluation.as_of_source);
+    out.push_str(&policies_line(&evaluation.policy_hash));
     for d in &evaluation.decisions {
         out.push('\n');
         out.push_str(&decision_text(d));
@@ -24,6 +26,11 @@ pub fn as_of_line(as_of: NaiveDate, source: AsOfSource) -> String {
         AsOfSource::Today => "today, as nothing else said",
     };
     format!("as of {} ({source})\n", as_of.format("%Y-%m-%d"))
+}
+
+/// `policies sha256:0123456789ab`, with its newline: the set that answered.
+pub fn policies_line(hash: &PolicyHash) -> String {
+    format!("policies {}\n", hash.short())
 }
 
 /// One decision's outcome line, then its missing facts, reasons and notes.

@@ -10,7 +10,8 @@ use chrono::NaiveDate;
 use crate::base::money::Money;
 use crate::engine::eval::Missing;
 use crate::engine::outcome::{AsOfSource, DecisionOutcome, Evaluation, Outcome, Reason};
-use crate::model::ir::{DecisionIr, Kind, Program};
+use crate::engine::program::Program;
+use crate::model::ir::{DecisionIr, Kind};
 
 /// A decision's outcome, without strings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -194,6 +195,7 @@ impl Verdicts {
         Evaluation {
             as_of: self.as_of.unwrap_or_default(),
             as_of_source,
+            policy_hash: program.policy_hash,
             decisions: self
                 .verdicts
                 .iter()

@@ -107,6 +107,16 @@ pub fn from_json(text: &str) -> Result<Doc, DocError> {
     })
 }
 
+/// Reads a JSON value already parsed by a caller (a service's body, a
+/// Python dict), through the same visitor as text.
+pub fn from_json_value(value: &serde_json::Value) -> Result<Doc, DocError> {
+    Doc::deserialize(value).map_err(|error| DocError {
+        message: strip_location(&error.to_string()),
+        line: None,
+        column: None,
+    })
+}
+
 /// Parsers append " at line X column Y"; we report the position separately,
 /// and say in words what their limits mean.
 fn strip_location(message: &str) -> String {

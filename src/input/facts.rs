@@ -230,6 +230,21 @@ pub fn load_text_with(
     load(schema, &doc)
 }
 
+/// Loads a JSON value a caller already parsed, with the same checks as text.
+pub fn load_json_value(
+    schema: &Schema,
+    value: &serde_json::Value,
+) -> Result<Loaded, Vec<FactProblem>> {
+    let doc = doc::from_json_value(value).map_err(|e| {
+        vec![FactProblem::new(
+            "",
+            format!("not a fact document: {}", e.message),
+            None,
+        )]
+    })?;
+    load(schema, &doc)
+}
+
 /// What to do about a document the parser rejected, when we can tell.
 fn parse_help(message: &str, line: Option<&str>) -> Option<String> {
     let indented_by_tab = line.is_some_and(|l| {

@@ -132,6 +132,8 @@ pub mod codes {
     pub const UNKNOWN_MODIFIER: &str = "E0117";
     /// An assertion about a decision that is not defined, or a claim that does not fit it.
     pub const BAD_ASSERTION: &str = "E0118";
+    /// A range of two constants whose start is after its end (a warning).
+    pub const EMPTY_RANGE: &str = "W0101";
 }
 
 /// Renders diagnostics as rustc does: code, message, `file:line:col`, the
@@ -154,13 +156,21 @@ pub fn render(sources: &Sources, diagnostics: &[Diagnostic], color: bool) -> Str
             out.extend_from_slice(compact(sources, diagnostic).as_bytes());
             continue;
         }
-        let mut labels = vec![
-            Label::primary(
-                file_of(diagnostic.span),
-                diagnostic.span.start..diagnostic.span.end,
-            )
-            .with_message(diagnostic.label.clone()),
-        ];
+        // A file that could not be read has no text to quote: an empty code
+        // frame would only say "line 1" of nothing.
+        let no_text = sources
+            .get(diagnostic.span.file)
+            .is_some_and(|s| s.text.is_empty());
+        let mut labels = Vec::new();
+        if !no_text {
+            labels.push(
+                Label::primary(
+                    file_of(diagnostic.span),
+                    diagnostic.span.start..diagnostic.span.end,
+                )
+                .with_message(diagnostic.label.clone()),
+            );
+        }
         for (span, message) in &diagnostic.secondary {
             labels.push(
                 Label::secondary(file_of(*span), span.start..span.end)

@@ -3,6 +3,7 @@
 //! prints the AST back.
 
 pub mod ast;
+pub mod codes;
 pub mod diagnostics;
 pub mod fmt;
 pub mod syntax;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 
+use crate::base::hash::PolicyHash;
 use crate::base::money::{Currency, Money};
 use crate::base::source::{Sources, Span};
 use crate::lang::ast::{ArithOp, CompareOp, Function, KindName};
@@ -26,11 +27,11 @@ pub enum Value {
     Absent,
 }
 
-/// Index of a node in [`Program::nodes`].
+/// Index of a node in [`Model::nodes`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct NodeId(pub u32);
 
-/// A run of argument nodes in [`Program::args`].
+/// A run of argument nodes in [`Model::args`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Args {
     pub start: u32,
@@ -144,9 +145,11 @@ pub enum ClaimIr {
     Equals(NodeId),
 }
 
-/// A checked, compiled policy set, ready to evaluate.
+/// A checked policy set as pure data: the schema, every decision and
+/// assertion as flat nodes, and the hash of the text it came from. The
+/// engine compiles it into a [`crate::engine::program::Model`].
 #[derive(Debug, Clone)]
-pub struct Program {
+pub struct Model {
     pub schema: Schema,
     pub sources: Sources,
     pub decisions: Vec<DecisionIr>,
@@ -155,11 +158,11 @@ pub struct Program {
     pub args: Vec<NodeId>,
     /// The slot of `as_of`, which the evaluation date fills.
     pub as_of: Option<Slot>,
-    /// The conditions again, in the hot path's compiled form.
-    pub(crate) hot: crate::engine::hot::Code,
+    /// The content hash of the policy text this model was checked from.
+    pub policy_hash: PolicyHash,
 }
 
-impl Program {
+impl Model {
     pub fn node(&self, id: NodeId) -> Option<&Node> {
         self.nodes.get(id.0 as usize)
     }
@@ -179,13 +182,13 @@ impl Program {
 /// A node printed back as policy text, canonically (as [`crate::lang::ast::Expr`]'s
 /// `Display` prints it): only the parentheses that are needed.
 pub struct Shown<'p> {
-    program: &'p Program,
+    program: &'p Model,
     node: NodeId,
     /// Parenthesise when the node binds looser than this.
     min: u8,
 }
 
-impl Program {
+impl Model {
     /// Prints a node as the source expression it was compiled from.
     pub fn show(&self, node: NodeId) -> Shown<'_> {
         Shown {

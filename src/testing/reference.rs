@@ -21,11 +21,12 @@ use crate::base::money::{Currency, Money, MoneyError};
 use crate::base::source::Span;
 use crate::engine::eval::{EvalError, Request};
 use crate::engine::outcome::{DecisionOutcome, Evaluation, Outcome, Reason};
+use crate::engine::program::Program;
 use crate::input::facts::Facts;
 use crate::lang::ast::{
     self, ArithOp, CompareOp, DecisionItem, DecisionKind, Effect, Expr, ExprKind, Function,
 };
-use crate::model::ir::{self, Program};
+use crate::model::ir;
 use crate::model::schema::Type;
 
 /// A known value. Enum members are plain names.
@@ -103,6 +104,7 @@ pub fn evaluate(
     Ok(Evaluation {
         as_of: request.as_of,
         as_of_source: request.as_of_source,
+        policy_hash: program.policy_hash,
         decisions: outcomes,
     })
 }

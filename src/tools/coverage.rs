@@ -10,7 +10,8 @@ use std::fmt::Write as _;
 
 use crate::engine::eval::Tracer;
 use crate::engine::outcome::{DecisionOutcome, Outcome, Reason};
-use crate::model::ir::{DecisionIr, Program, RuleIr};
+use crate::engine::program::Program;
+use crate::model::ir::{DecisionIr, RuleIr};
 
 /// One rule or row and the number of evaluations that fired it.
 #[derive(Debug, Clone, PartialEq, Eq)]

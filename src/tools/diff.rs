@@ -15,8 +15,9 @@ use serde::Serialize;
 use crate::base::money::Money;
 use crate::engine::eval::Request;
 use crate::engine::outcome::{AsOfSource, Outcome};
+use crate::engine::program::Program;
 use crate::input::facts::{self, Facts, Format};
-use crate::model::ir::{Kind, Program, Value};
+use crate::model::ir::{Kind, Value};
 
 /// Flipped accounts shown per decision.
 const EXAMPLES: usize = 3;

@@ -9,11 +9,13 @@ use std::fmt::Write as _;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::base::hash::PolicyHash;
 use crate::engine::eval::{EvalError, Request, Tracer, Tri};
 use crate::engine::outcome::{AsOfSource, DecisionOutcome, Reason};
+use crate::engine::program::Program;
 use crate::engine::render;
 use crate::input::facts::Facts;
-use crate::model::ir::{DecisionIr, Node, NodeId, Program, RowIr, RuleIr};
+use crate::model::ir::{DecisionIr, Node, NodeId, RowIr, RuleIr};
 
 /// Records every event of an evaluation, decision by decision.
 #[derive(Debug, Default)]
@@ -111,6 +113,8 @@ pub struct Explanation {
     pub as_of: NaiveDate,
     #[serde(skip)]
     pub as_of_source: AsOfSource,
+    /// The policy set that answered.
+    pub policy_hash: PolicyHash,
     pub decisions: Vec<DecisionTrace>,
 }
 
@@ -222,6 +226,7 @@ pub fn explain(
     Ok(Explanation {
         as_of: evaluation.as_of,
         as_of_source: evaluation.as_of_source,
+        policy_hash: evaluation.policy_hash,
         decisions,
     })
 }
@@ -465,6 +470,7 @@ pub fn json(explanation: &Explanation) -> String {
 /// every rule and row with its condition tree.
 pub fn text(explanation: &Explanation) -> String {
     let mut out = render::as_of_line(explanation.as_of, explanation.as_of_source);
+    out.push_str(&render::policies_line(&explanation.policy_hash));
     for d in &explanation.decisions {
         out.push('\n');
         out.push_str(&render::decision_text(&d.outcome));

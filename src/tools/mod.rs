@@ -2,9 +2,11 @@
 //! verify, whatif, diff and batch.
 
 pub mod batch;
+pub mod codes;
 pub mod coverage;
 pub mod diff;
 pub mod explain;
 pub mod policy_tests;
+pub mod snapshot;
 pub mod verify;
 pub mod whatif;

@@ -26,10 +26,11 @@ use crate::base::money::Money;
 use crate::base::suggest;
 use crate::engine::eval::Request;
 use crate::engine::outcome::{AsOfSource, DecisionOutcome, Evaluation};
+use crate::engine::program::Program;
 use crate::engine::render;
 use crate::input::doc::{self, Doc};
 use crate::input::facts::{self, Facts, Format};
-use crate::model::ir::{DecisionIr, Kind, Program};
+use crate::model::ir::{DecisionIr, Kind};
 use crate::tools::coverage::Coverage;
 
 /// One test file, checked.

@@ -13,7 +13,8 @@
 use rust_decimal::Decimal;
 
 use crate::lang::ast::{ArithOp, Function};
-use crate::model::ir::{Node, NodeId, Program, Value};
+use crate::model::ir::Model;
+use crate::model::ir::{Node, NodeId, Value};
 use crate::model::schema::Type;
 
 /// The largest magnitude a `Decimal` holds: 2^96 - 1.
@@ -51,7 +52,7 @@ pub(super) enum Step {
 /// Compiles an amount expression at `scale` (the currency's minor digits),
 /// appending its steps; `None` when a node is not of a shape the steps hold.
 pub(super) fn compile(
-    program: &Program,
+    program: &Model,
     id: NodeId,
     scale: u32,
     steps: &mut Vec<Step>,
@@ -63,7 +64,7 @@ pub(super) fn compile(
 
 /// Adds a node's steps; gives whether its value is an amount.
 fn node(
-    program: &Program,
+    program: &Model,
     id: NodeId,
     scale: u32,
     steps: &mut Vec<Step>,

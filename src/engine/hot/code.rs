@@ -10,7 +10,8 @@ use rust_decimal::Decimal;
 use crate::base::money::{Currency, Money};
 use crate::engine::verdict::Answer;
 use crate::lang::ast::CompareOp;
-use crate::model::ir::{Kind, Node, NodeId, Program, RuleIr, Value};
+use crate::model::ir::Model;
+use crate::model::ir::{Kind, Node, NodeId, RuleIr, Value};
 
 use super::calc::{self, Step};
 use super::table::Tables;
@@ -263,7 +264,7 @@ impl Op {
 
 impl Code {
     /// Compiles every decision of the program.
-    pub fn compile(program: &Program) -> Code {
+    pub fn compile(program: &Model) -> Code {
         let mut code = Code::default();
         for d in &program.decisions {
             let applies = d.applies.map_or(NONE, |a| code.condition(program, a));
@@ -326,7 +327,7 @@ impl Code {
 
     /// An amount row's value as steps, or as its node when it has a shape
     /// the steps do not hold.
-    fn calc(&mut self, program: &Program, node: NodeId, scale: u32) -> RowValue {
+    fn calc(&mut self, program: &Model, node: NodeId, scale: u32) -> RowValue {
         let start = self.steps.len();
         match calc::compile(program, node, scale, &mut self.steps) {
             Some(()) => RowValue::Calc {
@@ -346,7 +347,7 @@ impl Code {
             .unwrap_or(&[])
     }
 
-    fn rules(&mut self, program: &Program, rules: &[RuleIr]) -> (u32, u32) {
+    fn rules(&mut self, program: &Model, rules: &[RuleIr]) -> (u32, u32) {
         let ops: Vec<u32> = rules
             .iter()
             .map(|r| r.condition.map_or(ALWAYS, |c| self.condition(program, c)))
@@ -368,13 +369,13 @@ impl Code {
         self.ops.len() as u32 - 1
     }
 
-    fn condition(&mut self, program: &Program, id: NodeId) -> u32 {
+    fn condition(&mut self, program: &Model, id: NodeId) -> u32 {
         let op = self.shape(program, id).unwrap_or(Op::Node(id));
         self.push(op)
     }
 
     /// The compiled shape of a condition node, when it has one.
-    fn shape(&mut self, program: &Program, id: NodeId) -> Option<Op> {
+    fn shape(&mut self, program: &Model, id: NodeId) -> Option<Op> {
         // `as_of` is read from the request, so only `Dates` reads it.
         let fact = |n: NodeId| match program.node(n) {
             Some(Node::Fact(slot)) if Some(*slot) != program.as_of => Some(slot.0),

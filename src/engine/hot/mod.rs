@@ -21,9 +21,10 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::base::money::{Currency, Money};
+use crate::engine::program::Program;
 use crate::engine::verdict::{Answer, Cause, Verdicts};
 use crate::lang::ast::{ArithOp, CompareOp, Function};
-use crate::model::ir::{Node, NodeId, Program, Value};
+use crate::model::ir::{Node, NodeId, Value};
 
 use calc::Amount;
 pub use code::Code;

@@ -14,8 +14,8 @@
 use pest::Parser as _;
 
 use super::{CredoParser, Rule, lower, syntax_error};
-use crate::base::source::FileId;
-use crate::lang::diagnostics::Diagnostic;
+use crate::base::source::{FileId, Span};
+use crate::lang::diagnostics::{Diagnostic, codes};
 
 /// Every problem in a file that failed to parse with `first`, in file order.
 pub fn errors(file: FileId, text: &str, first: pest::error::Error<Rule>) -> Vec<Diagnostic> {
@@ -38,7 +38,7 @@ pub fn errors(file: FileId, text: &str, first: pest::error::Error<Rule>) -> Vec<
         let Err(error) = parse_piece(file, Rule::file, piece, start, &mut errors) else {
             continue;
         };
-        errors.push(syntax_error(file, text, start, &error));
+        errors.push(diagnose(file, text, start, piece, &error));
         let resume: fn(&str) -> Option<Rule> = match item_kind(piece.trim_start()) {
             Some(Item::Decision) => decision_item_rest,
             Some(Item::Schema) => schema_entry_rest,
@@ -75,6 +75,93 @@ pub fn errors(file: FileId, text: &str, first: pest::error::Error<Rule>) -> Vec<
     }
     errors.sort_by_key(|d| d.span.start);
     errors
+}
+
+/// The syntax error for a chunk, said better where the slip is a common
+/// one: a decision head without its `:`, or a `{` that is never closed
+/// (pest sees only where the text ran out, not where the block began).
+fn diagnose(
+    file: FileId,
+    text: &str,
+    start: usize,
+    piece: &str,
+    error: &pest::error::Error<Rule>,
+) -> Diagnostic {
+    let at = super::error_offset(error);
+    if let Some((colon, id)) = missing_colon(piece).filter(|&(c, _)| at <= c) {
+        let found = super::found_at(piece, colon);
+        let span = Span::new(file, start + colon, start + colon + found.len().max(1));
+        return Diagnostic::error(
+            codes::SYNTAX,
+            span,
+            format!("expected `:` after the decision id, found `{found}`"),
+        )
+        .label("expected `:` here")
+        .help(format!("write `decision {id}: {found}`"));
+    }
+    let diagnostic = syntax_error(file, text, start, error);
+    let ran_out = at >= piece.trim_end().len();
+    match unclosed_brace(piece).filter(|_| ran_out) {
+        Some(open) => {
+            let line = crate::base::source::byte_position(text.as_bytes(), start + open).0;
+            Diagnostic {
+                message: format!("this block is never closed: the `{{` on line {line} has no `}}`"),
+                label: "expected `}` before this".to_owned(),
+                help: Some("close the block with `}` before the next item".to_owned()),
+                ..diagnostic
+            }
+            .also(
+                Span::new(file, start + open, start + open + 1),
+                "the block opens here",
+            )
+        }
+        None => diagnostic,
+    }
+}
+
+/// Where the `:` belongs in `decision ID: kind`, when the chunk is a
+/// decision head with something else there.
+fn missing_colon(piece: &str) -> Option<(usize, &str)> {
+    let head = piece.trim_start();
+    let (keyword, after) = word(head);
+    if keyword != "decision" || !blanks_then_name(after) {
+        return None;
+    }
+    let (id, after) = word(after_blanks(after));
+    let rest = after_blanks(after);
+    if id.is_empty() || rest.starts_with(':') || rest.is_empty() {
+        return None;
+    }
+    Some((piece.len() - rest.len(), id))
+}
+
+/// The outermost `{` that the piece never closes, outside strings and comments.
+fn unclosed_brace(piece: &str) -> Option<usize> {
+    let mut open: Vec<usize> = Vec::new();
+    let (mut in_string, mut in_comment, mut escaped) = (false, false, false);
+    for (i, b) in piece.bytes().enumerate() {
+        if in_comment {
+            in_comment = b != b'\n';
+        } else if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"' | b'\n') => in_string = false,
+                _ => {}
+            }
+        } else {
+            match b {
+                b'#' => in_comment = true,
+                b'"' => in_string = true,
+                b'{' => open.push(i),
+                b'}' => {
+                    open.pop();
+                }
+                _ => {}
+            }
+        }
+    }
+    open.first().copied()
 }
 
 /// Parses `piece` (at `offset` of the file) with `rule`; when it parses, adds

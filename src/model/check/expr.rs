@@ -2,6 +2,7 @@
 //! field paths become slots, bare names become members of the enum their
 //! context expects, and every operator is checked for the types it allows.
 
+use crate::base::source::Span;
 use crate::base::suggest;
 use crate::lang::ast::{self, ArithOp, CompareOp, Expr, ExprKind};
 use crate::lang::diagnostics::{Diagnostic, codes};
@@ -59,6 +60,36 @@ impl Checker<'_> {
     pub(super) fn push(&mut self, node: Node) -> NodeId {
         self.nodes.push(node);
         NodeId(self.nodes.len() as u32 - 1)
+    }
+
+    /// Warns about a range of two constants whose start is after its end:
+    /// `in` it never holds, and `not in` it always does, which is never what
+    /// the author meant.
+    fn empty_range(&mut self, low: NodeId, high: NodeId, span: Span) {
+        let (Some(Node::Const(l)), Some(Node::Const(h))) = (
+            self.nodes.get(low.0 as usize),
+            self.nodes.get(high.0 as usize),
+        ) else {
+            return;
+        };
+        let reversed = match (l, h) {
+            (Value::Int(l), Value::Int(h)) => l > h,
+            (Value::Date(l), Value::Date(h)) => l > h,
+            (Value::Money(l), Value::Money(h)) => l.currency == h.currency && l.amount > h.amount,
+            _ => false,
+        };
+        if reversed {
+            let (l, h) = (show(l), show(h));
+            self.diagnostics.push(
+                Diagnostic::warning(
+                    codes::EMPTY_RANGE,
+                    span,
+                    format!("the range `{l}..{h}` is empty: it starts after it ends"),
+                )
+                .label("no value is in this range")
+                .help(format!("write the lower bound first: `{h}..{l}`")),
+            );
+        }
     }
 
     pub(super) fn push_args(&mut self, nodes: Vec<NodeId>) -> Args {
@@ -211,6 +242,7 @@ impl Checker<'_> {
                 }
                 let nl = self.typed(low, ty)?;
                 let nh = self.typed(high, ty)?;
+                self.empty_range(nl, nh, low.span.to(high.span));
                 Some((
                     self.push(Node::InRange {
                         value: nv,
@@ -426,4 +458,14 @@ impl Checker<'_> {
 
 fn ordered(ty: Type) -> bool {
     matches!(ty, Type::Int | Type::Money(_) | Type::Date)
+}
+
+/// A constant as the policy writes it.
+fn show(value: &Value) -> String {
+    match value {
+        Value::Int(n) => n.to_string(),
+        Value::Money(m) => m.to_string(),
+        Value::Date(d) => d.format("%Y-%m-%d").to_string(),
+        _ => String::new(),
+    }
 }

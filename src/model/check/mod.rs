@@ -8,17 +8,18 @@ mod expr;
 
 use std::collections::BTreeMap;
 
+use crate::base::hash::PolicyHash;
 use crate::base::money::Currency;
 use crate::base::source::{Sources, Span};
 use crate::base::suggest;
 use crate::lang::ast::{self, DecisionItem, DecisionKind, Effect};
 use crate::lang::diagnostics::{Diagnostic, codes};
-use crate::model::ir::{DecisionIr, Kind, Node, NodeId, Origin, Program, RowIr, RuleIr};
+use crate::model::ir::{DecisionIr, Kind, Model, Node, NodeId, Origin, RowIr, RuleIr};
 use crate::model::schema::{EnumId, EnumType, Schema, Type};
 
 /// Checks and compiles a policy set: the program when there is no error,
 /// and every diagnostic (warnings too) either way.
-pub fn check(sources: Sources, files: &[ast::File]) -> (Option<Program>, Vec<Diagnostic>) {
+pub fn check(sources: Sources, files: &[ast::File]) -> (Option<Model>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let schemas: Vec<&ast::Schema> = files
         .iter()
@@ -121,7 +122,12 @@ pub fn check(sources: Sources, files: &[ast::File]) -> (Option<Program>, Vec<Dia
     let as_of = schema
         .slot("as_of")
         .filter(|s| schema.field(*s).is_some_and(|f| f.ty == Type::Date));
-    let mut program = Program {
+    let policy_hash = PolicyHash::of(
+        sources
+            .iter()
+            .map(|(_, s)| (s.name.as_str(), s.text.as_str())),
+    );
+    let model = Model {
         schema,
         sources,
         decisions: compiled,
@@ -129,10 +135,9 @@ pub fn check(sources: Sources, files: &[ast::File]) -> (Option<Program>, Vec<Dia
         nodes,
         args,
         as_of,
-        hot: Default::default(),
+        policy_hash,
     };
-    program.hot = crate::engine::hot::Code::compile(&program);
-    (Some(program), diagnostics)
+    (Some(model), diagnostics)
 }
 
 /// The first word of a block (`first`, `schema`, `otherwise`), so a

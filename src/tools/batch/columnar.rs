@@ -7,7 +7,7 @@
 //! JSON document and loaded by [`crate::input::facts`], which finds the
 //! same facts or names the problem exactly as for a JSON line.
 //!
-//! Output has a row per account: `line`, `id`, `policy`, `as_of`, then for
+//! Output has a row per account: `line`, `id`, `as_of`, `policy_hash`, then for
 //! each decision its outcome (`ID`, the same text as in JSON records), for
 //! an amount decision its amount (`ID_amount`, a decimal with the currency's
 //! minor digits, the currency in the field's metadata), the deciding rule ids
@@ -19,8 +19,8 @@ use std::io::{self, Write};
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, AsArray as _, Date32Builder, Decimal128Builder, ListBuilder, StringBuilder,
-    UInt64Builder,
+    Array, ArrayRef, AsArray as _, Date32Builder, Decimal128Builder, Int64Builder, ListBuilder,
+    StringBuilder,
 };
 use arrow::datatypes::{DataType, Date32Type, Decimal128Type, Field, Int64Type, Schema, SchemaRef};
 use arrow::error::ArrowError;
@@ -29,10 +29,11 @@ use chrono::NaiveDate;
 
 use super::write::{Causes, rule_name};
 use super::{Chunk, Options, Sink};
+use crate::engine::program::Program;
 use crate::engine::verdict::{Answer, Verdicts};
 use crate::input::facts::{self, FactProblem, Format, Loaded};
 use crate::input::fast::SlotReader;
-use crate::model::ir::{Kind, Program, Value};
+use crate::model::ir::{Kind, Value};
 use crate::model::schema::Type;
 
 fn epoch() -> NaiveDate {
@@ -53,7 +54,8 @@ struct DecisionColumns {
 #[derive(Debug, Clone)]
 pub struct Layout {
     schema: SchemaRef,
-    policy: Option<String>,
+    /// `sha256:..`, the set every row names.
+    policy_hash: String,
     with_id: bool,
     decisions: Vec<DecisionColumns>,
     /// Column of each decision, by index in the program.
@@ -75,14 +77,12 @@ impl Layout {
         } else {
             options.decisions.clone()
         };
-        let mut fields = vec![Field::new("line", DataType::UInt64, false)];
+        let mut fields = vec![Field::new("line", DataType::Int64, false)];
         if options.id.is_some() {
             fields.push(Field::new("id", DataType::Utf8, true));
         }
-        if options.policy.is_some() {
-            fields.push(Field::new("policy", DataType::Utf8, false));
-        }
         fields.push(Field::new("as_of", DataType::Date32, true));
+        fields.push(Field::new("policy_hash", DataType::Utf8, false));
         let mut decisions = Vec::new();
         let mut by_decision = vec![None; program.decisions.len()];
         for &i in &chosen {
@@ -138,7 +138,7 @@ impl Layout {
         by_path.sort_by(|a, b| paths.get(*a as usize).cmp(&paths.get(*b as usize)));
         Layout {
             schema: Arc::new(Schema::new(fields)),
-            policy: options.policy.clone(),
+            policy_hash: program.policy_hash.to_string(),
             with_id: options.id.is_some(),
             decisions,
             by_decision,
@@ -170,7 +170,7 @@ impl Layout {
         Rows {
             layout: self,
             csv,
-            line: UInt64Builder::new(),
+            line: Int64Builder::new(),
             id: StringBuilder::new(),
             policy: StringBuilder::new(),
             as_of: Date32Builder::new(),
@@ -248,7 +248,7 @@ impl DecisionBuilders {
 pub struct Rows<'l> {
     layout: &'l Layout,
     csv: bool,
-    line: UInt64Builder,
+    line: Int64Builder,
     id: StringBuilder,
     policy: StringBuilder,
     as_of: Date32Builder,
@@ -260,13 +260,12 @@ pub struct Rows<'l> {
 
 impl Rows<'_> {
     fn start(&mut self, line: u64, id: Option<&str>) {
-        self.line.append_value(line);
+        // Signed, as Spark and Java read it.
+        self.line.append_value(line as i64);
         if self.layout.with_id {
             self.id.append_option(id);
         }
-        if let Some(policy) = &self.layout.policy {
-            self.policy.append_value(policy);
-        }
+        self.policy.append_value(&self.layout.policy_hash);
     }
 
     /// One evaluated account.
@@ -373,10 +372,8 @@ impl Rows<'_> {
         if self.layout.with_id {
             columns.push(Arc::new(self.id.finish()));
         }
-        if self.layout.policy.is_some() {
-            columns.push(Arc::new(self.policy.finish()));
-        }
         columns.push(Arc::new(self.as_of.finish()));
+        columns.push(Arc::new(self.policy.finish()));
         for builders in &mut self.decisions {
             columns.push(Arc::new(builders.outcome.finish()));
             if let Some(amount) = &mut builders.amount {
@@ -432,10 +429,8 @@ fn csv_rows(rows: &RecordBatch, out: &mut Vec<u8>) {
                 continue;
             }
             match column.data_type() {
-                DataType::UInt64 => {
-                    let n = column
-                        .as_primitive::<arrow::datatypes::UInt64Type>()
-                        .value(row);
+                DataType::Int64 => {
+                    let n = column.as_primitive::<Int64Type>().value(row);
                     line.push_str(&n.to_string());
                 }
                 DataType::Utf8 => csv_cell(column.as_string::<i32>().value(row), &mut line),

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 use super::{Options, OutputFormat, Record, Summary};
-use crate::model::ir::Program;
+use crate::engine::program::Program;
 
 /// The arguments of `credo batch`.
 #[derive(Debug, clap::Args)]
@@ -153,7 +153,6 @@ fn plan(args: &BatchArgs) -> Result<(Program, Options), Exit> {
             RecordArg::Compact => Record::Compact,
         },
         id,
-        policy: None,
         max_line_bytes: usize::try_from(args.max_fact_bytes).unwrap_or(usize::MAX),
     };
     Ok((program, options))

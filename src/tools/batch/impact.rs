@@ -9,9 +9,10 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::base::money::Money;
+use crate::engine::program::Program;
 use crate::engine::verdict::{Answer, Verdicts};
 use crate::input::facts::Facts;
-use crate::model::ir::{Kind, Program, Value};
+use crate::model::ir::{Kind, Value};
 
 /// What changes for one decision.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

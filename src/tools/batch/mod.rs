@@ -31,9 +31,10 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use chrono::NaiveDate;
 
+use crate::engine::program::Program;
 use crate::engine::verdict::Verdicts;
 use crate::input::facts::{self, FactProblem, Facts, Format};
-use crate::model::ir::{Program, Value};
+use crate::model::ir::Value;
 use crate::model::schema::Slot;
 
 pub use crate::input::fast::{ReadState, SlotReader};
@@ -54,8 +55,6 @@ pub struct Options {
     pub record: Record,
     /// The fact copied into every record as its `id`.
     pub id: Option<Slot>,
-    /// The policy set's content hash, carried by every record.
-    pub policy: Option<String>,
     /// Bytes in one line; a longer line gets an error record.
     pub max_line_bytes: usize,
 }
@@ -70,7 +69,6 @@ impl Options {
             decisions: Vec::new(),
             record: Record::Full,
             id: None,
-            policy: None,
             max_line_bytes: crate::Limits::default().max_fact_bytes,
         }
     }

@@ -9,9 +9,10 @@ use std::io::Write as _;
 
 use chrono::NaiveDate;
 
+use crate::engine::program::Program;
 use crate::engine::verdict::{self, Answer, Cause, Verdicts};
 use crate::input::facts::FactProblem;
-use crate::model::ir::{Kind, Program};
+use crate::model::ir::Kind;
 
 /// What a record holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -27,13 +28,13 @@ pub enum Record {
 #[derive(Debug, Clone)]
 pub struct RecordWriter {
     record: Record,
-    /// `,"policy":".."`, or nothing.
-    policy: String,
     decisions: Vec<DecisionParts>,
     /// `"account.segment"` for each slot.
     paths: Vec<String>,
     /// Slots in the order of their paths, as missing facts are listed.
     by_path: Vec<u32>,
+    /// `"sha256:.."`, the set every record names.
+    policy_hash: String,
 }
 
 #[derive(Debug, Clone)]
@@ -181,29 +182,24 @@ impl RecordWriter {
         });
         RecordWriter {
             record,
-            policy: options
-                .policy
-                .as_deref()
-                .map(|p| format!(",\"policy\":{}", json(p)))
-                .unwrap_or_default(),
             decisions,
             paths,
             by_path,
+            policy_hash: json(&program.policy_hash.to_string()),
         }
     }
 
-    /// `{"line":N,` then the id and the policy hash when there are.
+    /// `{"line":N,` then the id when there is one.
     fn start(&self, line: u64, id: Option<&str>, out: &mut Vec<u8>) {
         let _ = write!(out, "{{\"line\":{line}");
         if let Some(id) = id {
             out.extend_from_slice(b",\"id\":");
             let _ = serde_json::to_writer(&mut *out, id);
         }
-        out.extend_from_slice(self.policy.as_bytes());
     }
 
-    /// `{"line":N,"id":..,"policy":..,"as_of":..,"decisions":[..]}` and a
-    /// newline; `warnings` follow the decisions when the facts had any.
+    /// `{"line":N,"id":..,"as_of":..,"policy_hash":..,"decisions":[..]}` and
+    /// a newline; `warnings` follow the decisions when the facts had any.
     pub fn record(
         &self,
         line: u64,
@@ -216,8 +212,9 @@ impl RecordWriter {
         self.start(line, id, out);
         let _ = write!(
             out,
-            ",\"as_of\":\"{}\",\"decisions\":[",
-            as_of.format("%Y-%m-%d")
+            ",\"as_of\":\"{}\",\"policy_hash\":{},\"decisions\":[",
+            as_of.format("%Y-%m-%d"),
+            self.policy_hash
         );
         for (k, v) in verdicts.iter().enumerate() {
             let Some(parts) = self.decisions.get(v.decision as usize) else {
@@ -304,7 +301,7 @@ impl RecordWriter {
         out.extend_from_slice(b"}\n");
     }
 
-    /// `{"line":N,"id":..,"policy":..,"errors":[{"path":..,"message":..,"help":..}]}`
+    /// `{"line":N,"id":..,"policy_hash":..,"errors":[{"path":..,"message":..,"help":..}]}`
     /// and a newline.
     pub fn error(
         &self,
@@ -314,7 +311,7 @@ impl RecordWriter {
         out: &mut Vec<u8>,
     ) {
         self.start(line, id, out);
-        out.extend_from_slice(b",\"errors\":");
+        let _ = write!(out, ",\"policy_hash\":{},\"errors\":", self.policy_hash);
         problems(problems_found, out);
         out.extend_from_slice(b"}\n");
     }

@@ -12,7 +12,8 @@ use serde::Serialize;
 use crate::base::money::Money;
 use crate::engine::eval::Tri;
 use crate::engine::outcome::Outcome;
-use crate::model::ir::{AssertionIr, ClaimIr, NodeId, Program, Value};
+use crate::engine::program::Program;
+use crate::model::ir::{AssertionIr, ClaimIr, NodeId, Value};
 use crate::model::schema::Slot;
 
 use super::domain::{Context, Outside, Reads};

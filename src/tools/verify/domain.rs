@@ -14,8 +14,9 @@ use std::sync::Arc;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use crate::engine::program::Program;
 use crate::lang::ast::ArithOp;
-use crate::model::ir::{Node, NodeId, Program, Value};
+use crate::model::ir::{Node, NodeId, Value};
 use crate::model::schema::{Slot, Type};
 
 use super::expr::{collect_facts, type_of};

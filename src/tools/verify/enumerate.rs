@@ -10,8 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 
+use crate::engine::program::Program;
 use crate::input::facts::Facts;
-use crate::model::ir::{Program, Value};
+use crate::model::ir::Value;
 use crate::model::schema::{Schema, Slot};
 
 use super::values::{Candidate, FactDomain};

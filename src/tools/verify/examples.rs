@@ -7,8 +7,9 @@ use serde::Serialize;
 
 use crate::engine::eval::{EvalError, Tri};
 use crate::engine::outcome::DecisionOutcome;
+use crate::engine::program::Program;
 use crate::input::facts::{self, Facts, Format};
-use crate::model::ir::{NodeId, Program, Value};
+use crate::model::ir::{NodeId, Value};
 
 use super::enumerate::{Cursor, Snapshot};
 

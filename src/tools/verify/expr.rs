@@ -2,7 +2,8 @@
 
 use std::collections::BTreeSet;
 
-use crate::model::ir::{Node, NodeId, Program, Value};
+use crate::engine::program::Program;
+use crate::model::ir::{Node, NodeId, Value};
 use crate::model::schema::{Slot, Type};
 
 /// The type of an expression, from its facts and constants.

@@ -11,7 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::engine::outcome::{DecisionOutcome, Outcome};
-use crate::model::ir::{DecisionIr, Kind, NodeId, Program};
+use crate::engine::program::Program;
+use crate::model::ir::{DecisionIr, Kind, NodeId};
 
 use super::domain::{Outside, Reads};
 use super::enumerate::{Cursor, MAX_COMBINATIONS, Snapshot, Space};

@@ -21,7 +21,7 @@ pub mod values;
 
 use serde::Serialize;
 
-use crate::model::ir::Program;
+use crate::engine::program::Program;
 
 pub use assertions::{AssertionReport, Verdict};
 pub use examples::{Example, Expect, Truth};

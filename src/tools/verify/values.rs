@@ -14,7 +14,8 @@ use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
 use crate::base::money::Money;
-use crate::model::ir::{Program, Value};
+use crate::engine::program::Program;
+use crate::model::ir::Value;
 use crate::model::schema::{Slot, Type};
 
 use super::domain::Reads;

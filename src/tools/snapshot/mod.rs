@@ -1,0 +1,226 @@
+//! `credo snapshot`: every decision of every example, recorded beside the
+//! policies, so that an edit shows what it changes — snapshot tests for
+//! policy authors, as insta gives them to Rust code.
+//!
+//! A snapshot records what an author decides on: each decision's outcome
+//! (the amount, for an amount), the rules that decided it, the facts it
+//! missed, its notes, and the date used. Messages, locations and the policy
+//! hash are left out on purpose: rewording a message, moving a rule or
+//! editing a comment must not break a snapshot.
+//!
+//! `NAME.snap` is the accepted snapshot of example `NAME.yaml`; a result
+//! that differs waits in `NAME.snap.new` until it is accepted or rejected.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::engine::outcome::{Evaluation, Outcome};
+
+/// The extension of an accepted snapshot, and of one waiting for review.
+pub const ACCEPTED: &str = "snap";
+pub const PENDING: &str = "snap.new";
+
+/// An evaluation as its snapshot text.
+pub fn render(example: &str, evaluation: &Evaluation) -> String {
+    let mut out = format!(
+        "# credo snapshot of {example}\nas_of: {}\n",
+        evaluation.as_of.format("%Y-%m-%d")
+    );
+    for d in &evaluation.decisions {
+        let outcome = match &d.outcome {
+            Outcome::Amount(m) => m.to_string(),
+            other => other.as_text(),
+        };
+        let _ = writeln!(out, "\n{}: {outcome}", d.id);
+        if !d.reasons.is_empty() {
+            let rules: Vec<&str> = d.reasons.iter().map(|r| r.rule.as_str()).collect();
+            let label = match d.outcome {
+                Outcome::Undetermined => "unsettled",
+                _ => "decided by",
+            };
+            let _ = writeln!(out, "  {label}: {}", rules.join(", "));
+        }
+        if !d.missing.is_empty() {
+            let _ = writeln!(out, "  missing: {}", d.missing.join(", "));
+        }
+        for note in &d.notes {
+            let _ = writeln!(out, "  note: {note}");
+        }
+    }
+    out
+}
+
+/// One decision as a snapshot records it: the outcome line, then the rest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Block<'a> {
+    id: &'a str,
+    outcome: &'a str,
+    details: Vec<&'a str>,
+}
+
+/// The decisions of a snapshot text, and its date line.
+fn blocks(text: &str) -> (Option<&str>, Vec<Block<'_>>) {
+    let mut as_of = None;
+    let mut blocks: Vec<Block<'_>> = Vec::new();
+    for line in text.lines() {
+        if let Some(date) = line.strip_prefix("as_of: ") {
+            as_of = Some(date);
+        } else if let Some(detail) = line.strip_prefix("  ") {
+            if let Some(last) = blocks.last_mut() {
+                last.details.push(detail);
+            }
+        } else if let Some((id, outcome)) = line.split_once(": ").filter(|_| !line.starts_with('#'))
+        {
+            blocks.push(Block {
+                id,
+                outcome,
+                details: Vec::new(),
+            });
+        }
+    }
+    (as_of, blocks)
+}
+
+/// What changed between an accepted snapshot and a new result, decision by
+/// decision, naming the rules that decide now. Empty when nothing did.
+pub fn changes(old: &str, new: &str) -> String {
+    let (old_date, old_blocks) = blocks(old);
+    let (new_date, new_blocks) = blocks(new);
+    let mut out = String::new();
+    if old_date != new_date {
+        let _ = writeln!(
+            out,
+            "  as_of: {} -> {}",
+            old_date.unwrap_or("?"),
+            new_date.unwrap_or("?")
+        );
+    }
+    for new in &new_blocks {
+        match old_blocks.iter().find(|b| b.id == new.id) {
+            None => {
+                let _ = writeln!(out, "  {}: new decision, {}", new.id, new.outcome);
+            }
+            Some(old) if old == new => {}
+            Some(old) => {
+                if old.outcome == new.outcome {
+                    let _ = writeln!(out, "  {}: {} (unchanged outcome)", new.id, new.outcome);
+                } else {
+                    let _ = writeln!(out, "  {}: {} -> {}", new.id, old.outcome, new.outcome);
+                }
+                for line in &old.details {
+                    if !new.details.contains(line) {
+                        let _ = writeln!(out, "    - {line}");
+                    }
+                }
+                for line in &new.details {
+                    if !old.details.contains(line) {
+                        let _ = writeln!(out, "    + {line}");
+                    }
+                }
+            }
+        }
+    }
+    for old in &old_blocks {
+        if !new_blocks.iter().any(|b| b.id == old.id) {
+            let _ = writeln!(out, "  {}: no longer decided (was {})", old.id, old.outcome);
+        }
+    }
+    if out.is_empty() && old != new {
+        // Same decisions, other bytes (a hand edit): say so rather than pass.
+        out.push_str("  the snapshot's text differs, though no decision did\n");
+    }
+    out
+}
+
+/// Where the snapshots of a policy directory live.
+pub fn directory(policies: &Path) -> PathBuf {
+    policies.join("snapshots")
+}
+
+/// The snapshot path of an example: `snapshots/NAME.snap` for `NAME.yaml`.
+pub fn path_for(snapshots: &Path, example: &Path) -> PathBuf {
+    let stem = example
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    snapshots.join(format!("{stem}.{ACCEPTED}"))
+}
+
+/// The pending path beside an accepted one.
+pub fn pending_for(accepted: &Path) -> PathBuf {
+    let mut name = accepted.as_os_str().to_owned();
+    name.push(".new");
+    PathBuf::from(name)
+}
+
+/// The example fact files under `dir`, in name order: `*.yaml`, `*.yml`
+/// and `*.json`.
+pub fn examples(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| crate::input::facts::Format::of_path(p).is_some() && p.is_file())
+        .collect();
+    found.sort();
+    Ok(found)
+}
+
+/// Accepted and pending snapshots under `snapshots` whose example is not
+/// among `stems`: their example was removed or renamed.
+pub fn orphans(snapshots: &Path, stems: &[String]) -> std::io::Result<Vec<PathBuf>> {
+    let entries = match std::fs::read_dir(snapshots) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let stem = name
+                .strip_suffix(&format!(".{PENDING}"))
+                .or_else(|| name.strip_suffix(&format!(".{ACCEPTED}")));
+            stem.is_some_and(|s| !stems.iter().any(|k| k == s))
+        })
+        .collect();
+    found.sort();
+    Ok(found)
+}
+
+/// Writes `text` to `path` atomically: a temporary file beside it, synced,
+/// then renamed over it, so a reader sees the old snapshot or the new one.
+pub fn write(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir)?;
+    let mut temporary = tempfile::Builder::new()
+        .prefix(".credo-snapshot-")
+        .tempfile_in(dir)?;
+    temporary.write_all(text.as_bytes())?;
+    temporary.as_file().sync_all()?;
+    temporary.persist(path).map_err(|e| e.error)?;
+    // The rename is durable only once the directory is synced too.
+    if let Ok(handle) = std::fs::File::open(dir) {
+        let _ = handle.sync_all();
+    }
+    Ok(())
+}
+
+/// Removes a file that may not be there.
+pub fn remove(path: &Path) -> std::io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+mod run;
+
+pub use run::{Entry, Mode, Report, State, collect, review, settle};
