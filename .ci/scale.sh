@@ -15,7 +15,7 @@ if ! command -v java >/dev/null; then
   apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless >/dev/null
 fi
 [ -x "$PYTHON" ] || python3 -m venv "$VENV"
-"$PYTHON" -m pip install -q --disable-pip-version-check maturin pyarrow pandas pytest pyspark polars
+"$PYTHON" -m pip install -q --disable-pip-version-check maturin pyarrow "pandas<3" pytest pyspark polars
 
 # The reference outputs come from the command line (the debug build that
 # `.ci/run` has made already: only the package needs a release build).
