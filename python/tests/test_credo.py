@@ -7,6 +7,7 @@ CREDO_BIN and CREDO_GEN name the `credo` and `credo-gen` binaries (built by
 import json
 import os
 import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -159,23 +160,27 @@ def test_evaluate_arrow_takes_polars_frames(policies, accounts):
 
 def test_evaluate_arrow_releases_the_gil(policies, accounts):
     table = pj.read_json(accounts)
-    big = pa.concat_tables([table] * 10)
     ticks = []
-    done = threading.Event()
+    go = threading.Event()
 
     def tick():
-        while not done.is_set() and len(ticks) < 1_000_000:
+        go.wait()
+        while len(ticks) < 200_000:
             ticks.append(1)
 
-    thread = threading.Thread(target=tick)
-    thread.start()
-    before = len(ticks)
-    policies.evaluate_arrow(big, as_of="2026-11-25")
-    during = len(ticks) - before
-    done.set()
+    interval = sys.getswitchinterval()
+    # No preemption: the other thread runs only while this one lets the GIL go.
+    sys.setswitchinterval(100.0)
+    try:
+        thread = threading.Thread(target=tick)
+        thread.start()
+        go.set()
+        policies.evaluate_arrow(table, as_of="2026-11-25")
+        during = len(ticks)
+    finally:
+        sys.setswitchinterval(interval)
     thread.join()
-    # With the GIL held throughout, the other thread could not run at all.
-    assert during > 0
+    assert during > 0, "the other thread never ran while evaluate_arrow worked"
 
 
 def test_diff_arrow_summaries_merge_exactly_and_equal_credo_diff(policies, accounts, tmp_path):
