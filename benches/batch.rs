@@ -40,13 +40,15 @@ fn bench(c: &mut Criterion) {
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let run = |jobs: usize| {
-        let options = Options {
-            jobs,
-            as_of: None,
-            today,
-        };
-        let summary =
-            batch::run(&program, &input[..], &mut std::io::sink(), options, &|_| {}).unwrap();
+        let options = Options::new(jobs, None, today);
+        let summary = batch::run(
+            &program,
+            &input[..],
+            &mut std::io::sink(),
+            &options,
+            &|_| {},
+        )
+        .unwrap();
         assert_eq!(summary.evaluated, ACCOUNTS);
         summary.evaluated
     };

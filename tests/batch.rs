@@ -16,12 +16,13 @@ use credo::engine::outcome::AsOfSource;
 use credo::engine::verdict::Verdicts;
 use credo::input::facts::{self, Format};
 use credo::testing::synth::{self, FactOptions, Rng};
-use credo::tools::batch::{ReadState, RecordWriter, SlotReader};
+use credo::tools::batch::{Options, ReadState, RecordWriter, SlotReader};
 
 #[test]
 fn records_carry_eval_json_decisions_for_every_example() {
     let program = common::shipped();
-    let writer = RecordWriter::new(&program);
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    let writer = RecordWriter::new(&program, &Options::new(1, None, today));
     let mut verdicts = Verdicts::default();
     let mut count = 0;
     for (path, loaded) in common::examples(&program) {
@@ -39,7 +40,7 @@ fn records_carry_eval_json_decisions_for_every_example() {
             .decide_into(&loaded.facts, as_of, &[], &mut verdicts)
             .unwrap();
         let mut line = Vec::new();
-        writer.record(7, &verdicts, as_of, &[], &mut line);
+        writer.record(7, None, &verdicts, as_of, &[], &mut line);
         assert_eq!(line.last(), Some(&b'\n'));
         assert_eq!(line.iter().filter(|b| **b == b'\n').count(), 1);
         let mut record: serde_json::Value = serde_json::from_slice(&line).unwrap();
@@ -176,4 +177,88 @@ fn batch_cases() {
             common::redacted(&stdout)
         ));
     });
+}
+
+#[test]
+fn compact_records_in_a_file_are_the_same_bytes_whatever_the_jobs() {
+    let program = common::shipped();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("accounts.jsonl");
+    let mut text = Vec::new();
+    let options = FactOptions {
+        unknown_permille: 50,
+        bad_permille: 20,
+    };
+    synth::write_fact_lines(&program.schema, 3000, 11, options, &mut text).unwrap();
+    std::fs::write(&input, &text).unwrap();
+    let mut outputs = Vec::new();
+    for (jobs, format) in [("1", "jsonl"), ("4", "jsonl"), ("1", "csv"), ("4", "csv")] {
+        let out = dir.path().join(format!("out-{jobs}.{format}"));
+        let run = credo(
+            &[
+                "batch",
+                "--jobs",
+                jobs,
+                "--record",
+                "compact",
+                "--decision",
+                "credit_track",
+                "--decision",
+                "seasonal_spend_incentive",
+                "--output-format",
+                format,
+                "--as-of",
+                "2026-11-25",
+                "-o",
+                out.to_str().unwrap(),
+                input.to_str().unwrap(),
+            ],
+            b"",
+        );
+        assert_eq!(run.0, 1, "{}", run.2);
+        assert!(run.1.is_empty());
+        outputs.push(std::fs::read(&out).unwrap());
+    }
+    assert!(
+        outputs[0] == outputs[1],
+        "JSON Lines: --jobs 1 and 4 differ"
+    );
+    assert!(outputs[2] == outputs[3], "CSV: --jobs 1 and 4 differ");
+    let first = String::from_utf8_lossy(&outputs[0]);
+    assert_eq!(first.lines().count(), 3000);
+    // Most accounts give their `account.id`, and every record then carries it.
+    let with_id = first
+        .lines()
+        .filter(|l| {
+            l.split_once(',')
+                .is_some_and(|(_, rest)| rest.starts_with(r#""id":"#))
+        })
+        .count();
+    assert!(with_id > 2500, "only {with_id} records carry an id");
+    // Nothing but the output is left in the directory.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 5);
+}
+
+#[test]
+fn an_output_that_is_the_input_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("accounts.jsonl");
+    let line = "{\"account\":{\"created_via\":\"agency\"}}\n";
+    std::fs::write(&input, line).unwrap();
+    let link = dir.path().join("link.jsonl");
+    std::os::unix::fs::symlink(&input, &link).unwrap();
+    for out in [&input, &link] {
+        let run = credo(
+            &[
+                "batch",
+                "-o",
+                out.to_str().unwrap(),
+                input.to_str().unwrap(),
+            ],
+            b"",
+        );
+        assert_eq!(run.0, 2, "{}", run.2);
+        assert!(run.2.contains("is the input"), "{}", run.2);
+        assert_eq!(std::fs::read_to_string(&input).unwrap(), line);
+    }
 }

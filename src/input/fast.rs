@@ -205,6 +205,27 @@ impl SlotReader {
     }
 }
 
+impl SlotReader {
+    /// The value of a text cell for the fact at `slot`, read exactly as in
+    /// a JSON document; `None` when the careful loader must say why not.
+    pub fn read_str(&self, slot: u32, text: &str) -> Option<Value> {
+        let field = self.fields.get(slot as usize)?;
+        Fact(field).visit_str::<GiveUp>(text).ok().flatten()
+    }
+
+    /// [`SlotReader::read_str`] for an integer cell.
+    pub fn read_i64(&self, slot: u32, n: i64) -> Option<Value> {
+        let field = self.fields.get(slot as usize)?;
+        Fact(field).visit_i64::<GiveUp>(n).ok().flatten()
+    }
+
+    /// [`SlotReader::read_str`] for a boolean cell.
+    pub fn read_bool(&self, slot: u32, b: bool) -> Option<Value> {
+        let field = self.fields.get(slot as usize)?;
+        Fact(field).visit_bool::<GiveUp>(b).ok().flatten()
+    }
+}
+
 /// A mapping at one level of the schema.
 struct Level<'a> {
     reader: &'a SlotReader,

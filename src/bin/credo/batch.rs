@@ -5,7 +5,9 @@ use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 
 use credo::base::io::{AtomicFile, WriteError};
-use credo::tools::batch::{BatchError, Options, Summary};
+use credo::engine::program::Program;
+use credo::model::schema::Slot;
+use credo::tools::batch::{BatchError, Options, OutputFormat, Record, Summary};
 
 use crate::args::{AsOfArgs, DiagnosticFormat, PolicyArgs};
 use crate::output::{Exit, counted};
@@ -37,8 +39,78 @@ pub struct Args {
     jobs: Option<u16>,
     #[command(flatten)]
     as_of: AsOfArgs,
-    /// A JSON Lines file, or `-` for stdin.
+    /// Evaluate only this decision (repeatable; each taken once).
+    #[arg(long = "decision", value_name = "ID")]
+    decisions: Vec<String>,
+    /// What each record holds: every reason with its message and place, or
+    /// only outcomes, amounts, deciding rule ids and missing facts.
+    #[arg(long, value_enum, default_value_t = RecordArg::Full)]
+    record: RecordArg,
+    /// The fact copied into every record as its id; `account.id` when the
+    /// schema has it.
+    #[arg(long, value_name = "FIELD")]
+    id: Option<String>,
+    /// Largest line, in bytes; a longer line gets an error record, and is
+    /// skipped without being kept in memory.
+    #[arg(long, value_name = "BYTES", default_value_t = credo::Limits::default().max_fact_bytes,
+          value_parser = crate::args::parse_limit)]
+    max_fact_bytes: usize,
+    /// The format of the input.
+    #[arg(long, value_enum, default_value_t = InputArg::Jsonl)]
+    input_format: InputArg,
+    /// The format of the records.
+    #[arg(long, value_enum, default_value_t = OutputArg::Jsonl)]
+    output_format: OutputArg,
+    /// A JSON Lines file, or `-` for stdin; or a Parquet file.
     input: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum RecordArg {
+    Full,
+    Compact,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum InputArg {
+    Jsonl,
+    #[cfg(feature = "arrow")]
+    Parquet,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum OutputArg {
+    Jsonl,
+    #[cfg(feature = "arrow")]
+    Csv,
+    #[cfg(feature = "arrow")]
+    Parquet,
+}
+
+/// The decisions asked for, as indices, each once; and the id fact.
+fn choose(session: &Session, args: &Args) -> Result<(Vec<u32>, Option<Slot>), Exit> {
+    session.check_decisions(&args.decisions)?;
+    let program = &session.program;
+    let mut decisions = Vec::new();
+    for id in &args.decisions {
+        if let Some(i) = program.decisions.iter().position(|d| d.id == *id)
+            && !decisions.contains(&(i as u32))
+        {
+            decisions.push(i as u32);
+        }
+    }
+    let id = match &args.id {
+        Some(path) => Some(program.schema.slot(path).ok_or_else(|| {
+            let known = program.schema.fields.iter().map(|f| f.path.as_str());
+            let hint = credo::base::suggest::closest(path, known)
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            say!("error: `--id {path}`: no fact is named `{path}`{hint}");
+            Exit(2)
+        })?),
+        None => program.schema.slot("account.id"),
+    };
+    Ok((decisions, id))
 }
 
 pub fn run(args: Args) -> Result<(), Exit> {
@@ -102,6 +174,7 @@ pub fn run(args: Args) -> Result<(), Exit> {
         None => {}
     }
     crate::signals::stop_on_signals();
+    let (decisions, id) = choose(&session, &args)?;
     let mut options = Options {
         jobs: args.jobs.map_or_else(
             || std::thread::available_parallelism().map_or(1, usize::from),
@@ -109,7 +182,26 @@ pub fn run(args: Args) -> Result<(), Exit> {
         ),
         as_of: args.as_of.as_of,
         today: chrono::Utc::now().date_naive(),
+        decisions,
+        record: match args.record {
+            RecordArg::Full => Record::Full,
+            RecordArg::Compact => Record::Compact,
+        },
+        id,
+        max_line_bytes: args.max_fact_bytes,
     };
+    let format = match args.output_format {
+        OutputArg::Jsonl => OutputFormat::Jsonl,
+        #[cfg(feature = "arrow")]
+        OutputArg::Csv => OutputFormat::Csv,
+        #[cfg(feature = "arrow")]
+        OutputArg::Parquet => OutputFormat::Parquet,
+    };
+    #[cfg(feature = "arrow")]
+    if args.input_format == InputArg::Parquet && stdin {
+        say!("error: a Parquet input must be a file, not stdin");
+        return Err(Exit(2));
+    }
     let bar = progress_bar(size);
     let progress = |s: &Summary| {
         if let Some(bar) = &bar {
@@ -117,35 +209,25 @@ pub fn run(args: Args) -> Result<(), Exit> {
             bar.set_message(format!("{} lines", s.read));
         }
     };
-    let mut go = |options: Options| match (file.as_mut(), stream.as_mut()) {
-        (Some(file), _) => credo::tools::batch::run(
-            &session.program,
-            &mut reader,
-            &mut WholeRecords(file),
-            options,
-            &progress,
-        ),
-        (None, Some(stream)) => credo::tools::batch::run(
-            &session.program,
-            &mut reader,
-            &mut WholeRecords(stream),
-            options,
-            &progress,
-        ),
-        (None, None) => credo::tools::batch::run(
-            &session.program,
-            &mut reader,
-            &mut WholeRecords(std::io::stdout()),
-            options,
-            &progress,
-        ),
+    let parquet = cfg!(feature = "arrow") && args.input_format != InputArg::Jsonl;
+    let mut go = |options: &Options| {
+        let program = &session.program;
+        let mut sink: Box<dyn std::io::Write + Send + '_> = match (file.as_mut(), stream.as_mut()) {
+            (Some(file), _) => Box::new(WholeRecords(file)),
+            (None, Some(stream)) => Box::new(WholeRecords(stream)),
+            (None, None) => Box::new(WholeRecords(std::io::stdout())),
+        };
+        if parquet {
+            return parquet_rows(program, input, &mut sink, format, options, &progress);
+        }
+        credo::tools::batch::run_as(program, &mut reader, &mut sink, format, options, &progress)
     };
-    let mut result = go(options);
+    let mut result = go(&options);
     if let Err(BatchError::Spawn(e)) = &result {
         // Nothing was read yet: the same run on this thread alone.
         say!("warning: cannot start worker threads ({e}); running on one");
         options.jobs = 1;
-        result = go(options);
+        result = go(&options);
     }
     if let Some(bar) = &bar {
         bar.finish_and_clear();
@@ -201,4 +283,36 @@ fn progress_bar(size: Option<u64>) -> Option<indicatif::ProgressBar> {
         bar.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(10));
         bar
     })
+}
+
+/// Rows of a Parquet file, evaluated as the lines of JSON Lines are.
+#[cfg(feature = "arrow")]
+fn parquet_rows(
+    program: &Program,
+    input: &Path,
+    sink: &mut (dyn std::io::Write + Send),
+    format: OutputFormat,
+    options: &Options,
+    progress: &(dyn Fn(&Summary) + Sync),
+) -> Result<Summary, BatchError> {
+    let file = std::fs::File::open(input).map_err(BatchError::Read)?;
+    let rows =
+        credo::tools::batch::columnar::RowSource::parquet(file, &program.schema).map_err(|e| {
+            BatchError::Read(std::io::Error::other(format!("{}: {e}", input.display())))
+        })?;
+    credo::tools::batch::run_rows(program, rows, &mut &mut *sink, format, options, progress)
+}
+
+#[cfg(not(feature = "arrow"))]
+fn parquet_rows(
+    _: &Program,
+    _: &Path,
+    _: &mut (dyn std::io::Write + Send),
+    _: OutputFormat,
+    _: &Options,
+    _: &(dyn Fn(&Summary) + Sync),
+) -> Result<Summary, BatchError> {
+    Err(BatchError::Read(std::io::Error::other(
+        "Parquet needs the `arrow` feature",
+    )))
 }

@@ -9,8 +9,18 @@
 //!
 //! A blank line (nothing but spaces) holds no account: it gets no record
 //! and is counted as blank. A line that cannot be read or evaluated gets an
-//! error record, and the run goes on.
+//! error record, and the run goes on. A line longer than the limit is not
+//! kept: the reader skips to its end, so memory stays bounded whatever the
+//! line's length, and the line gets an error record.
+//!
+//! Records are JSON Lines, full (every reason with its message and place, as
+//! `credo eval --format json`) or compact (outcomes, rule ids and missing
+//! facts), or, with the `arrow` feature, one row per account in CSV or
+//! Parquet ([`columnar`]), which can also be read as input.
 
+#[cfg(feature = "arrow")]
+pub mod columnar;
+pub mod impact;
 mod write;
 
 use std::collections::BTreeMap;
@@ -24,12 +34,13 @@ use crate::engine::program::Program;
 use crate::engine::verdict::Verdicts;
 use crate::input::facts::{self, FactProblem, Facts, Format};
 use crate::model::ir::Value;
+use crate::model::schema::Slot;
 
 pub use crate::input::fast::{ReadState, SlotReader};
-pub use write::RecordWriter;
+pub use write::{Record, RecordWriter};
 
 /// How to run a batch.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Worker threads; 1 runs everything on the calling thread.
     pub jobs: usize,
@@ -37,6 +48,29 @@ pub struct Options {
     /// `as_of`; else `today`.
     pub as_of: Option<NaiveDate>,
     pub today: NaiveDate,
+    /// The decisions to evaluate, as indices in the program; all when empty.
+    pub decisions: Vec<u32>,
+    /// What each record holds.
+    pub record: Record,
+    /// The fact copied into every record as its `id`.
+    pub id: Option<Slot>,
+    /// Bytes in one line; a longer line gets an error record.
+    pub max_line_bytes: usize,
+}
+
+impl Options {
+    /// All decisions, full records, no id, lines up to the fact limit.
+    pub fn new(jobs: usize, as_of: Option<NaiveDate>, today: NaiveDate) -> Options {
+        Options {
+            jobs,
+            as_of,
+            today,
+            decisions: Vec::new(),
+            record: Record::Full,
+            id: None,
+            max_line_bytes: crate::Limits::default().max_fact_bytes,
+        }
+    }
 }
 
 /// What a run did. `read` is always `evaluated + failed + blank`.
@@ -76,35 +110,70 @@ pub enum BatchError {
 const CHUNK_LINES: usize = 256;
 const CHUNK_BYTES: usize = 1 << 20;
 
-/// A run of input lines and, once evaluated, their records.
+/// A run of input lines (or columnar rows) and, once evaluated, their records.
 #[derive(Debug, Default)]
-struct Chunk {
+pub(crate) struct Chunk {
     seq: u64,
     first_line: u64,
     text: Vec<u8>,
     /// Where each line ends in `text`.
     ends: Vec<usize>,
+    /// Lines over the limit, by index in the chunk, with their length; their
+    /// bytes were skipped, not kept.
+    long: Vec<(usize, u64)>,
+    /// Rows read from a columnar input, instead of lines.
+    #[cfg(feature = "arrow")]
+    rows: Option<arrow::record_batch::RecordBatch>,
+    /// Records as bytes (JSON Lines, CSV)…
     out: Vec<u8>,
+    /// …or as rows for a columnar writer.
+    #[cfg(feature = "arrow")]
+    batch: Option<arrow::record_batch::RecordBatch>,
     summary: Summary,
 }
 
 impl Chunk {
-    /// Fills the chunk from `input`; false at the end of the input.
-    fn fill(&mut self, input: &mut impl BufRead, seq: u64, first_line: u64) -> io::Result<bool> {
+    fn reset(&mut self, seq: u64, first_line: u64) {
         self.seq = seq;
         self.first_line = first_line;
         self.text.clear();
         self.ends.clear();
+        self.long.clear();
         self.out.clear();
-        self.summary = Summary::default();
-        while self.ends.len() < CHUNK_LINES && self.text.len() < CHUNK_BYTES {
-            if input.read_until(b'\n', &mut self.text)? == 0 {
-                break;
-            }
-            self.ends.push(self.text.len());
+        #[cfg(feature = "arrow")]
+        {
+            self.rows = None;
+            self.batch = None;
         }
-        self.summary.bytes = self.text.len() as u64;
-        Ok(!self.ends.is_empty())
+        self.summary = Summary::default();
+    }
+
+    /// Fills the chunk from `input`; false at the end of the input.
+    fn fill(&mut self, input: &mut Input<'_>, seq: u64, first_line: u64) -> io::Result<bool> {
+        self.reset(seq, first_line);
+        match input {
+            Input::Lines(lines, max) => {
+                while self.ends.len() < CHUNK_LINES && self.text.len() < CHUNK_BYTES {
+                    match lines.next_line(&mut self.text, *max)? {
+                        Line::End => break,
+                        Line::Kept => {}
+                        Line::TooLong(length) => self.long.push((self.ends.len(), length)),
+                    }
+                    self.ends.push(self.text.len());
+                }
+                self.summary.bytes = lines.take_consumed();
+                Ok(!self.ends.is_empty())
+            }
+            #[cfg(feature = "arrow")]
+            Input::Rows(rows) => match rows.next_rows(CHUNK_LINES)? {
+                Some(batch) => {
+                    self.summary.bytes = batch.get_array_memory_size() as u64;
+                    self.rows = Some(batch);
+                    Ok(true)
+                }
+                None => Ok(false),
+            },
+        }
     }
 
     fn lines(&self) -> impl Iterator<Item = (u64, &[u8])> {
@@ -121,41 +190,206 @@ impl Chunk {
     }
 }
 
+/// What one step of the line reader found.
+enum Line {
+    End,
+    Kept,
+    /// A line longer than the limit, skipped to its end: its length.
+    TooLong(u64),
+}
+
+/// Reads lines of at most a limit, skipping the rest of a longer line
+/// without keeping it.
+struct BoundedLines<R> {
+    input: R,
+    consumed: u64,
+    /// Where the last chunk's bytes were counted from.
+    mark: u64,
+}
+
+impl<R: BufRead> BoundedLines<R> {
+    /// Appends the next line (with its newline) to `text`, unless it is
+    /// longer than `max` bytes (not counting the line end).
+    fn next_line(&mut self, text: &mut Vec<u8>, max: usize) -> io::Result<Line> {
+        let start = text.len();
+        let mut length: u64 = 0;
+        let mut ended = false;
+        let mut kept = true;
+        loop {
+            let buffer = match self.input.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if buffer.is_empty() {
+                break;
+            }
+            let (piece, done) = match memchr(buffer) {
+                Some(i) => (buffer.get(..=i).unwrap_or(buffer), true),
+                None => (buffer, false),
+            };
+            let used = piece.len();
+            length += used as u64;
+            if kept {
+                // The line end does not count against the limit.
+                let body = length - u64::from(done);
+                if body > max as u64 + 1 {
+                    kept = false;
+                    text.truncate(start);
+                } else {
+                    text.extend_from_slice(piece);
+                }
+            }
+            self.input.consume(used);
+            self.consumed += used as u64;
+            if done {
+                ended = true;
+                break;
+            }
+        }
+        if length == 0 {
+            return Ok(Line::End);
+        }
+        // A kept line may still be one byte over (its `\r` is allowed).
+        if kept {
+            let body = text.get(start..).unwrap_or(&[]);
+            let body = body.strip_suffix(b"\n").unwrap_or(body);
+            let body = body.strip_suffix(b"\r").unwrap_or(body);
+            if body.len() <= max {
+                return Ok(Line::Kept);
+            }
+            text.truncate(start);
+        }
+        Ok(Line::TooLong(length - u64::from(ended)))
+    }
+
+    /// Bytes read since the last call.
+    fn take_consumed(&mut self) -> u64 {
+        let n = self.consumed - self.mark;
+        self.mark = self.consumed;
+        n
+    }
+}
+
+fn memchr(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == b'\n')
+}
+
+/// Where the accounts come from.
+enum Input<'r> {
+    /// JSON Lines, each line at most so many bytes.
+    Lines(BoundedLines<Box<dyn BufRead + 'r>>, usize),
+    /// Rows of a columnar input.
+    #[cfg(feature = "arrow")]
+    Rows(columnar::RowSource<'r>),
+}
+
+/// How records are made, and the state of making them in one worker.
+enum Emit<'p> {
+    Json(&'p RecordWriter),
+    #[cfg(feature = "arrow")]
+    Columns(Box<columnar::Rows<'p>>),
+}
+
 /// One worker's reusable state.
 struct Worker<'p> {
     program: &'p Program,
-    options: Options,
+    options: &'p Options,
     reader: &'p SlotReader,
-    writer: &'p RecordWriter,
+    emit: Emit<'p>,
     state: ReadState,
     facts: Facts,
     verdicts: Verdicts,
+    id_path: Option<&'p str>,
 }
 
-impl<'p> Worker<'p> {
-    fn new(
-        program: &'p Program,
-        options: Options,
-        reader: &'p SlotReader,
-        writer: &'p RecordWriter,
-    ) -> Self {
-        Worker {
-            program,
-            options,
-            reader,
-            writer,
-            state: ReadState::default(),
-            facts: Facts { values: Vec::new() },
-            verdicts: Verdicts::default(),
+/// What the workers share: the reader, the record makers.
+struct Shared {
+    reader: SlotReader,
+    json: RecordWriter,
+    #[cfg(feature = "arrow")]
+    layout: Option<columnar::Layout>,
+}
+
+impl Shared {
+    fn new(program: &Program, options: &Options, output: &OutputFormat) -> Shared {
+        Shared {
+            reader: SlotReader::new(&program.schema),
+            json: RecordWriter::new(program, options),
+            #[cfg(feature = "arrow")]
+            layout: match output {
+                OutputFormat::Jsonl => None,
+                OutputFormat::Csv | OutputFormat::Parquet => {
+                    Some(columnar::Layout::new(program, options))
+                }
+            },
         }
     }
 
+    fn worker<'p>(
+        &'p self,
+        program: &'p Program,
+        options: &'p Options,
+        output: &OutputFormat,
+    ) -> Worker<'p> {
+        let emit = match output {
+            OutputFormat::Jsonl => Emit::Json(&self.json),
+            #[cfg(feature = "arrow")]
+            OutputFormat::Csv | OutputFormat::Parquet => match &self.layout {
+                Some(layout) => {
+                    Emit::Columns(Box::new(layout.rows(matches!(output, OutputFormat::Csv))))
+                }
+                None => Emit::Json(&self.json),
+            },
+        };
+        Worker {
+            program,
+            options,
+            reader: &self.reader,
+            emit,
+            state: ReadState::default(),
+            facts: Facts { values: Vec::new() },
+            verdicts: Verdicts::default(),
+            id_path: options
+                .id
+                .and_then(|slot| program.schema.field(slot))
+                .map(|f| f.path.as_str()),
+        }
+    }
+}
+
+impl<'p> Worker<'p> {
     fn process(&mut self, chunk: &mut Chunk) {
         let mut out = std::mem::take(&mut chunk.out);
         let mut summary = chunk.summary;
-        for (number, line) in chunk.lines() {
+        #[cfg(feature = "arrow")]
+        if let Some(rows) = chunk.rows.take() {
+            let columns = columnar::Columns::resolve(self.program, &rows);
+            for row in 0..rows.num_rows() {
+                summary.read += 1;
+                let number = chunk.first_line + row as u64;
+                if self.row(number, &columns, row, &mut out) {
+                    summary.evaluated += 1;
+                } else {
+                    summary.failed += 1;
+                }
+            }
+            self.finish(chunk, &mut out);
+            chunk.out = out;
+            chunk.summary = summary;
+            return;
+        }
+        let mut long = chunk.long.iter().peekable();
+        for (i, (number, line)) in chunk.lines().enumerate() {
             summary.read += 1;
-            if line.iter().all(u8::is_ascii_whitespace) {
+            if let Some(&(_, length)) = long.next_if(|(at, _)| *at == i) {
+                let problem = whole(format!(
+                    "the line is {length} bytes long, more than the limit of {}; it was skipped",
+                    crate::base::limits::bytes(self.options.max_line_bytes)
+                ));
+                self.error(number, None, &[problem], &mut out);
+                summary.failed += 1;
+            } else if line.iter().all(u8::is_ascii_whitespace) {
                 summary.blank += 1;
             } else if self.line(number, line, &mut out) {
                 summary.evaluated += 1;
@@ -163,42 +397,99 @@ impl<'p> Worker<'p> {
                 summary.failed += 1;
             }
         }
+        self.finish(chunk, &mut out);
         chunk.out = out;
         chunk.summary = summary;
     }
 
+    /// Hands the chunk's rows to the columnar writer, or renders them as text.
+    #[cfg_attr(not(feature = "arrow"), allow(unused_variables))]
+    fn finish(&mut self, chunk: &mut Chunk, out: &mut Vec<u8>) {
+        #[cfg(feature = "arrow")]
+        if let Emit::Columns(rows) = &mut self.emit {
+            rows.finish(out, &mut chunk.batch);
+        }
+    }
+
+    fn error(
+        &mut self,
+        number: u64,
+        id: Option<&str>,
+        problems: &[FactProblem],
+        out: &mut Vec<u8>,
+    ) {
+        match &mut self.emit {
+            Emit::Json(writer) => writer.error(number, id, problems, out),
+            #[cfg(feature = "arrow")]
+            Emit::Columns(rows) => rows.error(number, id, problems),
+        }
+    }
+
     /// Evaluates one line into its record; false when it gets an error record.
     fn line(&mut self, number: u64, line: &[u8], out: &mut Vec<u8>) -> bool {
-        let loaded;
-        let (facts, warnings): (&Facts, &[FactProblem]) =
-            if self
-                .reader
-                .read(line, &mut self.state, &mut self.facts.values)
-            {
-                (&self.facts, &[])
-            } else {
-                let text = match std::str::from_utf8(line) {
-                    Ok(text) => text,
-                    Err(e) => {
-                        let problem = whole(format!(
-                            "not UTF-8 text (invalid byte at offset {})",
-                            e.valid_up_to()
-                        ));
-                        self.writer.error(number, &[problem], out);
-                        return false;
-                    }
-                };
-                match facts::load_text(&self.program.schema, text, Format::Json) {
-                    Ok(l) => {
-                        loaded = l;
-                        (&loaded.facts, &loaded.warnings)
-                    }
-                    Err(problems) => {
-                        self.writer.error(number, &problems, out);
-                        return false;
-                    }
-                }
-            };
+        if self
+            .reader
+            .read(line, &mut self.state, &mut self.facts.values)
+        {
+            let facts = std::mem::replace(&mut self.facts, Facts { values: Vec::new() });
+            let done = self.evaluate(number, &facts, &[], out);
+            self.facts = facts;
+            return done;
+        }
+        let id = self.id_path.and_then(|path| id_in_json(line, path));
+        let text = match std::str::from_utf8(line) {
+            Ok(text) => text,
+            Err(e) => {
+                let problem = whole(format!(
+                    "not UTF-8 text (invalid byte at offset {})",
+                    e.valid_up_to()
+                ));
+                self.error(number, id.as_deref(), &[problem], out);
+                return false;
+            }
+        };
+        match facts::load_text(&self.program.schema, text, Format::Json) {
+            Ok(loaded) => self.evaluate(number, &loaded.facts, &loaded.warnings, out),
+            Err(problems) => {
+                self.error(number, id.as_deref(), &problems, out);
+                false
+            }
+        }
+    }
+
+    /// Evaluates one columnar row into its record.
+    #[cfg(feature = "arrow")]
+    fn row(
+        &mut self,
+        number: u64,
+        columns: &columnar::Columns,
+        row: usize,
+        out: &mut Vec<u8>,
+    ) -> bool {
+        match columns.read(self.program, self.reader, row, &mut self.facts.values) {
+            columnar::RowRead::Fast => {
+                let facts = std::mem::replace(&mut self.facts, Facts { values: Vec::new() });
+                let done = self.evaluate(number, &facts, &[], out);
+                self.facts = facts;
+                done
+            }
+            columnar::RowRead::Loaded(loaded) => {
+                self.evaluate(number, &loaded.facts, &loaded.warnings, out)
+            }
+            columnar::RowRead::Failed(id, problems) => {
+                self.error(number, id.as_deref(), &problems, out);
+                false
+            }
+        }
+    }
+
+    fn evaluate(
+        &mut self,
+        number: u64,
+        facts: &Facts,
+        warnings: &[FactProblem],
+        out: &mut Vec<u8>,
+    ) -> bool {
         let as_of = self
             .options
             .as_of
@@ -210,42 +501,265 @@ impl<'p> Worker<'p> {
                 }
             })
             .unwrap_or(self.options.today);
+        let id = self
+            .options
+            .id
+            .and_then(|slot| facts.values.get(slot.0 as usize))
+            .and_then(|v| v.as_ref())
+            .and_then(|v| id_text(self.program, v));
         match self
             .program
-            .decide_into(facts, as_of, &[], &mut self.verdicts)
+            .decide_into(facts, as_of, &self.options.decisions, &mut self.verdicts)
         {
             Ok(()) => {
-                self.writer
-                    .record(number, &self.verdicts, as_of, warnings, out);
+                match &mut self.emit {
+                    Emit::Json(writer) => {
+                        writer.record(number, id.as_deref(), &self.verdicts, as_of, warnings, out)
+                    }
+                    #[cfg(feature = "arrow")]
+                    Emit::Columns(rows) => {
+                        rows.record(number, id.as_deref(), &self.verdicts, as_of, warnings)
+                    }
+                }
                 true
             }
             Err(e) => {
-                self.writer.error(number, &[whole(e.to_string())], out);
+                self.error(number, id.as_deref(), &[whole(e.to_string())], out);
                 false
             }
         }
     }
 }
 
+/// The text of an id fact, as a fact document writes it.
+fn id_text(program: &Program, value: &Value) -> Option<String> {
+    match value {
+        Value::Text(t) => Some(t.to_string()),
+        Value::Int(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Date(d) => Some(d.format("%Y-%m-%d").to_string()),
+        Value::Money(m) => Some(m.to_string()),
+        Value::Member(e, i) => program
+            .schema
+            .enum_type(*e)
+            .and_then(|e| e.members.get(*i as usize))
+            .cloned(),
+        Value::Absent => None,
+    }
+}
+
+/// The id of a line that cannot be evaluated, when the line is JSON at all.
+fn id_in_json(line: &[u8], path: &str) -> Option<String> {
+    let document: serde_json::Value = serde_json::from_slice(line).ok()?;
+    let value = path
+        .split('.')
+        .try_fold(&document, |v, key| v.as_object()?.get(key))?;
+    match value {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
 /// A problem with the whole line.
-fn whole(message: String) -> FactProblem {
+pub(crate) fn whole(message: String) -> FactProblem {
     FactProblem::whole(facts::codes::UNREADABLE, message)
 }
 
-/// Evaluates every line of `input`, writing one record per non-blank line
-/// to `output` in input order. `progress` hears the running totals after
-/// each chunk is written.
+/// The format records are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutputFormat {
+    /// One JSON object a line.
+    #[default]
+    Jsonl,
+    /// One row a line, with a header; lists joined by `;`.
+    #[cfg(feature = "arrow")]
+    Csv,
+    /// One row per account in a Parquet file.
+    #[cfg(feature = "arrow")]
+    Parquet,
+}
+
+/// Evaluates every line of `input`, writing one JSON record per non-blank
+/// line to `output` in input order. `progress` hears the running totals
+/// after each chunk is written.
 pub fn run(
     program: &Program,
-    mut input: impl BufRead,
+    input: impl BufRead,
     output: &mut (impl Write + Send),
-    options: Options,
+    options: &Options,
     progress: &(dyn Fn(&Summary) + Sync),
 ) -> Result<Summary, BatchError> {
-    let reader = SlotReader::new(&program.schema);
-    let writer = RecordWriter::new(program);
+    let input: Box<dyn BufRead + '_> = Box::new(input);
+    let lines = BoundedLines {
+        input,
+        consumed: 0,
+        mark: 0,
+    };
+    run_with(
+        program,
+        Input::Lines(lines, options.max_line_bytes),
+        output,
+        OutputFormat::Jsonl,
+        options,
+        progress,
+    )
+}
+
+/// [`run`] with records in any [`OutputFormat`].
+pub fn run_as(
+    program: &Program,
+    input: impl BufRead,
+    output: &mut (impl Write + Send),
+    format: OutputFormat,
+    options: &Options,
+    progress: &(dyn Fn(&Summary) + Sync),
+) -> Result<Summary, BatchError> {
+    let input: Box<dyn BufRead + '_> = Box::new(input);
+    let lines = BoundedLines {
+        input,
+        consumed: 0,
+        mark: 0,
+    };
+    run_with(
+        program,
+        Input::Lines(lines, options.max_line_bytes),
+        output,
+        format,
+        options,
+        progress,
+    )
+}
+
+/// Evaluates every row of a columnar input (Parquet, Arrow batches).
+#[cfg(feature = "arrow")]
+pub fn run_rows(
+    program: &Program,
+    rows: columnar::RowSource<'_>,
+    output: &mut (impl Write + Send),
+    format: OutputFormat,
+    options: &Options,
+    progress: &(dyn Fn(&Summary) + Sync),
+) -> Result<Summary, BatchError> {
+    run_with(
+        program,
+        Input::Rows(rows),
+        output,
+        format,
+        options,
+        progress,
+    )
+}
+
+/// Where records go, chunk by chunk, in input order.
+pub(crate) trait Sink {
+    fn chunk(&mut self, chunk: &mut Chunk) -> io::Result<()>;
+    fn finish(self: Box<Self>) -> io::Result<()>;
+}
+
+struct Bytes<'w, W: Write>(&'w mut W);
+
+impl<W: Write> Sink for Bytes<'_, W> {
+    fn chunk(&mut self, chunk: &mut Chunk) -> io::Result<()> {
+        self.0.write_all(&chunk.out)
+    }
+
+    fn finish(self: Box<Self>) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+fn run_with(
+    program: &Program,
+    input: Input<'_>,
+    output: &mut (impl Write + Send),
+    format: OutputFormat,
+    options: &Options,
+    progress: &(dyn Fn(&Summary) + Sync),
+) -> Result<Summary, BatchError> {
+    let shared = Shared::new(program, options, &format);
+    let sink: Box<dyn Sink + Send + '_> = match format {
+        OutputFormat::Jsonl => Box::new(Bytes(output)),
+        #[cfg(feature = "arrow")]
+        OutputFormat::Csv => {
+            let layout = shared.layout.as_ref().map(columnar::Layout::csv_header);
+            output
+                .write_all(layout.unwrap_or_default().as_bytes())
+                .map_err(BatchError::Write)?;
+            Box::new(Bytes(output))
+        }
+        #[cfg(feature = "arrow")]
+        OutputFormat::Parquet => match &shared.layout {
+            Some(layout) => layout.parquet(output).map_err(BatchError::Write)?,
+            None => Box::new(Bytes(output)),
+        },
+    };
+    pipeline(program, &shared, input, sink, format, options, progress)
+}
+
+/// Evaluates every row of `rows` into record batches of the columns
+/// [`columnar::Layout`] describes, on `options.jobs` threads.
+#[cfg(feature = "arrow")]
+pub fn collect_rows(
+    program: &Program,
+    rows: columnar::RowSource<'_>,
+    options: &Options,
+) -> Result<
+    (
+        arrow::datatypes::SchemaRef,
+        Vec<arrow::record_batch::RecordBatch>,
+        Summary,
+    ),
+    BatchError,
+> {
+    let format = OutputFormat::Parquet;
+    let shared = Shared::new(program, options, &format);
+    let schema = match &shared.layout {
+        Some(layout) => layout.schema(),
+        None => columnar::Layout::new(program, options).schema(),
+    };
+    let mut batches = Vec::new();
+    let sink = Box::new(Collect(&mut batches));
+    let summary = pipeline(
+        program,
+        &shared,
+        Input::Rows(rows),
+        sink,
+        format,
+        options,
+        &|_| {},
+    )?;
+    Ok((schema, batches, summary))
+}
+
+#[cfg(feature = "arrow")]
+struct Collect<'b>(&'b mut Vec<arrow::record_batch::RecordBatch>);
+
+#[cfg(feature = "arrow")]
+impl Sink for Collect<'_> {
+    fn chunk(&mut self, chunk: &mut Chunk) -> io::Result<()> {
+        self.0.extend(chunk.batch.take());
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Reads chunks, has workers evaluate them, and hands them to `sink` in
+/// input order.
+fn pipeline(
+    program: &Program,
+    shared: &Shared,
+    mut input: Input<'_>,
+    mut sink: Box<dyn Sink + Send + '_>,
+    format: OutputFormat,
+    options: &Options,
+    progress: &(dyn Fn(&Summary) + Sync),
+) -> Result<Summary, BatchError> {
     if options.jobs <= 1 {
-        let mut worker = Worker::new(program, options, &reader, &writer);
+        let mut worker = shared.worker(program, options, &format);
         let mut chunk = Chunk::default();
         let mut total = Summary::default();
         let mut seq = 0;
@@ -254,12 +768,12 @@ pub fn run(
             .map_err(BatchError::Read)?
         {
             worker.process(&mut chunk);
-            output.write_all(&chunk.out).map_err(BatchError::Write)?;
+            sink.chunk(&mut chunk).map_err(BatchError::Write)?;
             total.add(&chunk.summary);
             progress(&total);
             seq += 1;
         }
-        output.flush().map_err(BatchError::Write)?;
+        sink.finish().map_err(BatchError::Write)?;
         return Ok(total);
     }
     let pool = options.jobs * 4;
@@ -277,9 +791,9 @@ pub fn run(
         let mut started = 0;
         for _ in 0..options.jobs {
             let done_tx = done_tx.clone();
-            let (work_rx, reader, writer) = (&work_rx, &reader, &writer);
+            let work_rx = &work_rx;
             let spawned = std::thread::Builder::new().spawn_scoped(scope, move || {
-                let mut worker = Worker::new(program, options, reader, writer);
+                let mut worker = shared.worker(program, options, &format);
                 // When the writer has stopped, chunks are drained unread so
                 // that the reader never waits on a full queue.
                 let mut writer_gone = false;
@@ -298,12 +812,13 @@ pub fn run(
             match spawned {
                 Ok(_) => started += 1,
                 Err(e) if started == 0 => return Err(BatchError::Spawn(e)),
+                // Fewer workers than asked is still a run.
                 Err(_) => break,
             }
         }
         drop(done_tx);
         let writing = std::thread::Builder::new()
-            .spawn_scoped(scope, move || in_order(done_rx, free_tx, output, progress))
+            .spawn_scoped(scope, move || in_order(done_rx, free_tx, sink, progress))
             .map_err(BatchError::Spawn)?;
         let mut read = Ok(());
         let mut seq = 0;
@@ -311,7 +826,7 @@ pub fn run(
         while let Ok(mut chunk) = free_rx.recv() {
             match chunk.fill(&mut input, seq, next_line) {
                 Ok(true) => {
-                    next_line += chunk.ends.len() as u64;
+                    next_line += chunk.count() as u64;
                     seq += 1;
                     if work_tx.send(chunk).is_err() {
                         break;
@@ -333,12 +848,23 @@ pub fn run(
     })
 }
 
+impl Chunk {
+    /// Lines or rows in the chunk.
+    fn count(&self) -> usize {
+        #[cfg(feature = "arrow")]
+        if let Some(rows) = &self.rows {
+            return rows.num_rows();
+        }
+        self.ends.len()
+    }
+}
+
 /// The writer: puts chunks back in input order, writes them, and returns
 /// them to the pool.
 fn in_order(
     done: Receiver<Chunk>,
     free: SyncSender<Chunk>,
-    output: &mut impl Write,
+    mut sink: Box<dyn Sink + Send + '_>,
     progress: &(dyn Fn(&Summary) + Sync),
 ) -> Result<Summary, BatchError> {
     let mut waiting: BTreeMap<u64, Chunk> = BTreeMap::new();
@@ -346,8 +872,8 @@ fn in_order(
     let mut total = Summary::default();
     for chunk in done {
         waiting.insert(chunk.seq, chunk);
-        while let Some(chunk) = waiting.remove(&next) {
-            output.write_all(&chunk.out).map_err(BatchError::Write)?;
+        while let Some(mut chunk) = waiting.remove(&next) {
+            sink.chunk(&mut chunk).map_err(BatchError::Write)?;
             total.add(&chunk.summary);
             progress(&total);
             next += 1;
@@ -355,6 +881,6 @@ fn in_order(
             let _ = free.send(chunk);
         }
     }
-    output.flush().map_err(BatchError::Write)?;
+    sink.finish().map_err(BatchError::Write)?;
     Ok(total)
 }

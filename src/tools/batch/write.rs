@@ -1,7 +1,9 @@
 //! Writes one JSON line per account from compact verdicts. Every string a
 //! record can hold (ids, messages, places, notes, member names, paths) is
 //! escaped once, when the writer is made; a record is then a concatenation.
-//! The decision objects are the ones `credo eval --format json` prints.
+//! Full records hold the decision objects `credo eval --format json` prints;
+//! compact ones the outcome, the deciding rules' ids and the missing facts,
+//! since the messages and places can be looked up from the ids.
 
 use std::io::Write as _;
 
@@ -12,9 +14,20 @@ use crate::engine::verdict::{self, Answer, Cause, Verdicts};
 use crate::input::facts::FactProblem;
 use crate::model::ir::Kind;
 
+/// What a record holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Record {
+    /// Every reason with its message and place, and the notes.
+    #[default]
+    Full,
+    /// The outcome, the deciding rules' ids and the missing facts.
+    Compact,
+}
+
 /// Pre-escaped pieces of every record.
 #[derive(Debug, Clone)]
 pub struct RecordWriter {
+    record: Record,
     decisions: Vec<DecisionParts>,
     /// `"account.segment"` for each slot.
     paths: Vec<String>,
@@ -26,8 +39,10 @@ pub struct RecordWriter {
 
 #[derive(Debug, Clone)]
 struct DecisionParts {
-    /// `{"id":"..","kind":"..","outcome":`
+    /// `{"id":"..","kind":"..","outcome":` (full) or `{"id":"..","outcome":`.
     head: String,
+    /// The rule id of each reason, by cause, for compact records.
+    rule_ids: Causes,
     /// Each reason object, by cause.
     denies: Vec<String>,
     allows: Vec<String>,
@@ -49,8 +64,63 @@ fn reason(d: &crate::model::ir::DecisionIr, cause: Cause) -> String {
     serde_json::to_string(&verdict::reason(d, cause)).unwrap_or_default()
 }
 
+fn rule_id(d: &crate::model::ir::DecisionIr, cause: Cause) -> String {
+    json(&verdict::reason(d, cause).rule)
+}
+
+/// One string for each cause a decision can give.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Causes {
+    denies: Vec<String>,
+    allows: Vec<String>,
+    rows: Vec<String>,
+    not_applicable: String,
+    applies_unknown: String,
+    no_rule_allowed: String,
+}
+
+impl Causes {
+    pub(crate) fn new(
+        d: &crate::model::ir::DecisionIr,
+        text: impl Fn(&crate::model::ir::DecisionIr, Cause) -> String,
+    ) -> Causes {
+        Causes {
+            denies: (0..d.denies.len() as u32)
+                .map(|i| text(d, Cause::Deny(i)))
+                .collect(),
+            allows: (0..d.allows.len() as u32)
+                .map(|i| text(d, Cause::Allow(i)))
+                .collect(),
+            rows: (0..d.rows.len() as u32)
+                .map(|i| text(d, Cause::Row(i)))
+                .collect(),
+            not_applicable: text(d, Cause::NotApplicable),
+            applies_unknown: text(d, Cause::AppliesUnknown),
+            no_rule_allowed: text(d, Cause::NoRuleAllowed),
+        }
+    }
+
+    pub(crate) fn get(&self, cause: Cause) -> &str {
+        let text = match cause {
+            Cause::Deny(i) => self.denies.get(i as usize),
+            Cause::Allow(i) => self.allows.get(i as usize),
+            Cause::Row(i) => self.rows.get(i as usize),
+            Cause::NotApplicable => Some(&self.not_applicable),
+            Cause::AppliesUnknown => Some(&self.applies_unknown),
+            Cause::NoRuleAllowed => Some(&self.no_rule_allowed),
+        };
+        text.map_or("", String::as_str)
+    }
+}
+
+/// The rule id of a cause, unquoted: `row 1`, `applies`, a rule's id.
+pub(crate) fn rule_name(d: &crate::model::ir::DecisionIr, cause: Cause) -> String {
+    verdict::reason(d, cause).rule
+}
+
 impl RecordWriter {
-    pub fn new(program: &Program) -> RecordWriter {
+    pub fn new(program: &Program, options: &super::Options) -> RecordWriter {
+        let record = options.record;
         let decisions = program
             .decisions
             .iter()
@@ -64,11 +134,18 @@ impl RecordWriter {
                     _ => Vec::new(),
                 };
                 DecisionParts {
-                    head: format!(
-                        "{{\"id\":{},\"kind\":{},\"outcome\":",
-                        json(&d.id),
-                        json(d.kind.name().as_str())
-                    ),
+                    head: match record {
+                        Record::Full => format!(
+                            "{{\"id\":{},\"kind\":{},\"outcome\":",
+                            json(&d.id),
+                            json(d.kind.name().as_str())
+                        ),
+                        Record::Compact => format!("{{\"id\":{},\"outcome\":", json(&d.id)),
+                    },
+                    rule_ids: match record {
+                        Record::Full => Causes::default(),
+                        Record::Compact => Causes::new(d, rule_id),
+                    },
                     denies: (0..d.denies.len() as u32)
                         .map(|i| reason(d, Cause::Deny(i)))
                         .collect(),
@@ -104,6 +181,7 @@ impl RecordWriter {
             path(a).cmp(&path(b))
         });
         RecordWriter {
+            record,
             decisions,
             paths,
             by_path,
@@ -111,19 +189,30 @@ impl RecordWriter {
         }
     }
 
-    /// `{"line":N,"as_of":..,"policy_hash":..,"decisions":[..]}` and a newline; `warnings`
-    /// follow the decisions when the facts had any.
+    /// `{"line":N,` then the id when there is one.
+    fn start(&self, line: u64, id: Option<&str>, out: &mut Vec<u8>) {
+        let _ = write!(out, "{{\"line\":{line}");
+        if let Some(id) = id {
+            out.extend_from_slice(b",\"id\":");
+            let _ = serde_json::to_writer(&mut *out, id);
+        }
+    }
+
+    /// `{"line":N,"id":..,"as_of":..,"policy_hash":..,"decisions":[..]}` and
+    /// a newline; `warnings` follow the decisions when the facts had any.
     pub fn record(
         &self,
         line: u64,
+        id: Option<&str>,
         verdicts: &Verdicts,
         as_of: NaiveDate,
         warnings: &[FactProblem],
         out: &mut Vec<u8>,
     ) {
+        self.start(line, id, out);
         let _ = write!(
             out,
-            "{{\"line\":{line},\"as_of\":\"{}\",\"policy_hash\":{},\"decisions\":[",
+            ",\"as_of\":\"{}\",\"policy_hash\":{},\"decisions\":[",
             as_of.format("%Y-%m-%d"),
             self.policy_hash
         );
@@ -152,10 +241,19 @@ impl RecordWriter {
                     let _ = write!(out, "\"{amount} {}\"", m.currency);
                 }
             }
-            out.extend_from_slice(b",\"reasons\":[");
+            let compact = self.record == Record::Compact;
+            out.extend_from_slice(if compact {
+                &b",\"rules\":["[..]
+            } else {
+                &b",\"reasons\":["[..]
+            });
             for (j, cause) in verdicts.causes(v).iter().enumerate() {
                 if j > 0 {
                     out.push(b',');
+                }
+                if compact {
+                    out.extend_from_slice(parts.rule_ids.get(*cause).as_bytes());
+                    continue;
                 }
                 let text = match *cause {
                     Cause::Deny(i) => parts.denies.get(i as usize),
@@ -183,6 +281,10 @@ impl RecordWriter {
                     }
                 }
             }
+            if compact {
+                out.extend_from_slice(b"]}");
+                continue;
+            }
             out.extend_from_slice(b"],\"notes\":");
             if v.answer == Answer::NotApplicable {
                 out.extend_from_slice(b"[]");
@@ -199,9 +301,17 @@ impl RecordWriter {
         out.extend_from_slice(b"}\n");
     }
 
-    /// `{"line":N,"errors":[{"path":..,"message":..,"help":..}]}` and a newline.
-    pub fn error(&self, line: u64, problems_found: &[FactProblem], out: &mut Vec<u8>) {
-        let _ = write!(out, "{{\"line\":{line},\"errors\":");
+    /// `{"line":N,"id":..,"policy_hash":..,"errors":[{"path":..,"message":..,"help":..}]}`
+    /// and a newline.
+    pub fn error(
+        &self,
+        line: u64,
+        id: Option<&str>,
+        problems_found: &[FactProblem],
+        out: &mut Vec<u8>,
+    ) {
+        self.start(line, id, out);
+        let _ = write!(out, ",\"policy_hash\":{},\"errors\":", self.policy_hash);
         problems(problems_found, out);
         out.extend_from_slice(b"}\n");
     }
@@ -217,7 +327,7 @@ struct Problem<'a> {
 
 /// A JSON list of problems: path, message (with the column for broken
 /// JSON), help.
-fn problems(found: &[FactProblem], out: &mut Vec<u8>) {
+pub(crate) fn problems(found: &[FactProblem], out: &mut Vec<u8>) {
     let list: Vec<Problem<'_>> = found
         .iter()
         .map(|p| Problem {

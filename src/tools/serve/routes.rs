@@ -251,7 +251,8 @@ fn evaluate_answer(
     found: &[FactProblem],
 ) -> Response {
     let mut record = Vec::with_capacity(8 * 1024);
-    set.writer.record(0, verdicts, as_of, &[], &mut record);
+    set.writer
+        .record(0, None, verdicts, as_of, &[], &mut record);
     let tail = record
         .windows(DECISIONS.len())
         .position(|w| w == DECISIONS)

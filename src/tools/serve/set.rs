@@ -104,7 +104,12 @@ pub fn load(dir: &Path, limits: &Limits) -> Result<Served, Refused> {
         counters,
         hash: policy.hash().to_string(),
         reader: SlotReader::new(&program.schema),
-        writer: RecordWriter::new(program),
+        // The service's records are full and hold every decision, as `credo
+        // batch`'s default ones do.
+        writer: RecordWriter::new(
+            program,
+            &crate::tools::batch::Options::new(1, None, Utc::now().date_naive()),
+        ),
         catalog,
         files,
         loaded_at: Utc::now(),

@@ -226,7 +226,9 @@ impl Pump {
                 ),
                 Some("one line holds one account's facts; the limit is `--max-fact-bytes`"),
             );
-            self.set.writer.error(number, &[problem], &mut self.out);
+            self.set
+                .writer
+                .error(number, None, &[problem], &mut self.out);
         } else {
             let line = line.strip_suffix(b"\r").unwrap_or(&line);
             if !line.iter().all(u8::is_ascii_whitespace) {
@@ -254,7 +256,7 @@ impl Pump {
             } else {
                 let Ok(text) = std::str::from_utf8(line) else {
                     let problem = whole("not UTF-8 text".into(), None);
-                    set.writer.error(number, &[problem], &mut self.out);
+                    set.writer.error(number, None, &[problem], &mut self.out);
                     return;
                 };
                 match facts::load_text(&set.program().schema, text, Format::Json) {
@@ -263,7 +265,7 @@ impl Pump {
                         (&loaded.facts, &loaded.warnings)
                     }
                     Err(problems) => {
-                        set.writer.error(number, &problems, &mut self.out);
+                        set.writer.error(number, None, &problems, &mut self.out);
                         return;
                     }
                 }
@@ -276,12 +278,13 @@ impl Pump {
             .program()
             .decide_into(facts, as_of, &[], &mut self.verdicts)
         {
-            Ok(()) => set
-                .writer
-                .record(number, &self.verdicts, as_of, warnings, &mut self.out),
+            Ok(()) => {
+                set.writer
+                    .record(number, None, &self.verdicts, as_of, warnings, &mut self.out)
+            }
             Err(e) => set
                 .writer
-                .error(number, &[whole(e.to_string(), None)], &mut self.out),
+                .error(number, None, &[whole(e.to_string(), None)], &mut self.out),
         }
     }
 
@@ -293,7 +296,7 @@ impl Pump {
         );
         self.set
             .writer
-            .error(self.line + 1, &[problem], &mut self.out);
+            .error(self.line + 1, None, &[problem], &mut self.out);
     }
 }
 

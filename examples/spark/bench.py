@@ -1,0 +1,63 @@
+"""The cost of credo in a Spark job: the evaluation job against an identity
+`mapInArrow` job over the same cached accounts, both writing Parquet, in one
+Spark session; and `evaluate_arrow` alone on one core, in rows per second.
+Wall times, median of interleaved runs.
+
+    spark-submit --py-files examples/spark/credo_spark.py examples/spark/bench.py \
+        --policies policies --input accounts.parquet --output /tmp/bench [--rounds 3]
+"""
+
+import argparse
+import statistics
+import time
+
+import pyarrow.parquet as pq
+from pyspark.sql import SparkSession
+
+from credo_spark import evaluate_frame, identity_frame, policy_set, policy_sources, read_accounts
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--policies", required=True)
+    parser.add_argument("--input", required=True)
+    parser.add_argument("--output", required=True)
+    parser.add_argument("--as-of", default="2026-11-25")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    sources = policy_sources(args.policies)
+
+    # evaluate_arrow alone, one core, the accounts already in memory.
+    table = pq.read_table(args.input) if args.input.endswith(".parquet") else None
+    if table is not None:
+        policies = policy_set(sources)
+        times = []
+        for _ in range(args.rounds):
+            start = time.perf_counter()
+            policies.evaluate_arrow(table, as_of=args.as_of, jobs=1)
+            times.append(time.perf_counter() - start)
+        best = statistics.median(times)
+        print(f"evaluate_arrow, one core: {table.num_rows / best:,.0f} rows/s ({best:.3f} s)")
+
+    spark = SparkSession.builder.appName("credo-bench").getOrCreate()
+    accounts = read_accounts(spark, args.input).cache()
+    accounts.count()
+    jobs = {
+        "identity mapInArrow": lambda: identity_frame(accounts),
+        "credo evaluation": lambda: evaluate_frame(accounts, sources, as_of=args.as_of),
+    }
+    times = {name: [] for name in jobs}
+    for _ in range(args.rounds):
+        for name, frame in jobs.items():
+            start = time.perf_counter()
+            frame().write.mode("overwrite").parquet(f"{args.output}/{name.split()[-1]}")
+            times[name].append(time.perf_counter() - start)
+    medians = {name: statistics.median(t) for name, t in times.items()}
+    base = medians["identity mapInArrow"]
+    for name, median in medians.items():
+        print(f"{name:<24} {median:8.2f} s   {median / base:5.2f}x the identity job")
+    spark.stop()
+
+
+if __name__ == "__main__":
+    main()

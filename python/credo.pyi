@@ -1,0 +1,105 @@
+"""credo: ad-credit policies as data.
+
+Load a policy set, evaluate one account into the JSON contract of
+``credo eval --format json``, or a whole Arrow stream into an Arrow table with
+the columns of ``credo batch --output-format parquet``; tally the impact of a
+policy change with ``diff_arrow``, in summaries that merge exactly.
+"""
+
+from datetime import date
+from typing import Any, Mapping, Optional, Sequence, Union
+
+import pyarrow
+
+Facts = Union[str, Mapping[str, Any]]
+AsOf = Union[str, date, None]
+
+class PolicyError(Exception):
+    """The policy set has errors."""
+
+    diagnostics: list[dict[str, Any]]
+    """Each diagnostic: code, severity, message, file, line, column, help."""
+
+class FactsError(ValueError):
+    """The facts cannot be read."""
+
+    problems: list[dict[str, Any]]
+    """Each problem: path, message, help."""
+
+class PolicySet:
+    """A checked policy set."""
+
+    @staticmethod
+    def load(path: str) -> PolicySet:
+        """Loads and checks every ``*.credo`` file in a directory.
+
+        Raises PolicyError with every diagnostic when the set has errors."""
+    @staticmethod
+    def from_sources(sources: Mapping[str, str]) -> PolicySet:
+        """Checks policy sources given as ``{file name: text}``."""
+    @property
+    def hash(self) -> str:
+        """The policy set's content hash, carried by every record."""
+    @property
+    def decisions(self) -> list[str]:
+        """The decision ids, in policy order."""
+    def evaluate(
+        self,
+        facts: Facts,
+        decisions: Optional[Sequence[str]] = None,
+        as_of: AsOf = None,
+    ) -> dict[str, Any]:
+        """One account (a dict or a JSON string): the JSON contract of
+        ``credo eval --format json`` as a dict. Raises FactsError."""
+    def explain(
+        self,
+        facts: Facts,
+        decisions: Optional[Sequence[str]] = None,
+        as_of: AsOf = None,
+    ) -> dict[str, Any]:
+        """The trace of ``credo explain --format json`` as a dict."""
+    def whatif(
+        self,
+        facts: Facts,
+        decision: str,
+        to: Optional[str] = None,
+        as_of: AsOf = None,
+    ) -> str:
+        """The smallest changes that give ``decision`` the outcome ``to``,
+        as ``credo whatif`` prints them."""
+    def evaluate_arrow(
+        self,
+        data: Any,
+        decisions: Optional[Sequence[str]] = None,
+        as_of: AsOf = None,
+        record: str = "compact",
+        jobs: int = 1,
+    ) -> pyarrow.Table:
+        """Every row of an Arrow stream (anything with ``__arrow_c_stream__``:
+        a pyarrow Table or RecordBatchReader, a polars DataFrame), columns
+        named by fact path, into a table with a row per account: ``line``,
+        ``id``, ``policy``, ``as_of``, per decision ``ID``, ``ID_amount``
+        (amounts), ``ID_rules``, ``ID_missing``; ``errors``, ``warnings``.
+        The GIL is released while it runs."""
+
+class Impact:
+    """The impact of a policy change over some accounts."""
+
+    def __init__(self) -> None: ...
+    def merge(self, other: Impact) -> Impact:
+        """Both summaries together, exactly as if over all their accounts."""
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(text: str) -> Impact: ...
+    def to_dict(self) -> dict[str, Any]:
+        """accounts, undated, failed, and per decision: changed, flips
+        (``"from -> to": count``), before and after (money totals),
+        undetermined_before, undetermined_after."""
+    @property
+    def accounts(self) -> int: ...
+
+def diff_arrow(
+    old: PolicySet, new: PolicySet, data: Any, as_of: AsOf = None
+) -> Impact:
+    """Evaluates every row of an Arrow stream under both sets and tallies
+    what changes, as ``credo diff`` does."""

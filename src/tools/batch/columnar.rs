@@ -1,0 +1,828 @@
+//! Accounts as rows and records as columns: Arrow record batches in (from
+//! Parquet, or from any Arrow stream), CSV and Parquet out.
+//!
+//! Input columns are named by fact path: a struct column `account` with a
+//! field `segment`, or a flat column named `account.segment`. A null is an
+//! absent key. A row the direct reading cannot settle is written out as a
+//! JSON document and loaded by [`crate::input::facts`], which finds the
+//! same facts or names the problem exactly as for a JSON line.
+//!
+//! Output has a row per account: `line`, `id`, `as_of`, `policy_hash`, then for
+//! each decision its outcome (`ID`, the same text as in JSON records), for
+//! an amount decision its amount (`ID_amount`, a decimal with the currency's
+//! minor digits, the currency in the field's metadata), the deciding rule ids
+//! (`ID_rules`) and the missing facts (`ID_missing`) as lists; then
+//! `errors` and `warnings` as JSON text, null when there are none.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::sync::Arc;
+
+use arrow::array::{
+    Array, ArrayRef, AsArray as _, Date32Builder, Decimal128Builder, Int64Builder, ListBuilder,
+    StringBuilder,
+};
+use arrow::datatypes::{DataType, Date32Type, Decimal128Type, Field, Int64Type, Schema, SchemaRef};
+use arrow::error::ArrowError;
+use arrow::record_batch::RecordBatch;
+use chrono::NaiveDate;
+
+use super::write::{Causes, rule_name};
+use super::{Chunk, Options, Sink};
+use crate::engine::program::Program;
+use crate::engine::verdict::{Answer, Verdicts};
+use crate::input::facts::{self, FactProblem, Format, Loaded};
+use crate::input::fast::SlotReader;
+use crate::model::ir::{Kind, Value};
+use crate::model::schema::Type;
+
+fn epoch() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
+}
+
+/// One decision's columns.
+#[derive(Debug, Clone)]
+struct DecisionColumns {
+    /// Outcome texts by answer: members for a classification.
+    members: Vec<String>,
+    /// The currency's minor digits, for an amount decision.
+    amount_scale: Option<u32>,
+    rules: Causes,
+}
+
+/// The output columns of a run.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    schema: SchemaRef,
+    /// `sha256:..`, the set every row names.
+    policy_hash: String,
+    with_id: bool,
+    decisions: Vec<DecisionColumns>,
+    /// Column of each decision, by index in the program.
+    by_decision: Vec<Option<usize>>,
+    /// Each slot's path, for missing facts.
+    paths: Vec<String>,
+    /// Slots in path order.
+    by_path: Vec<u32>,
+}
+
+fn list_type() -> DataType {
+    DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)))
+}
+
+impl Layout {
+    pub fn new(program: &Program, options: &Options) -> Layout {
+        let chosen: Vec<u32> = if options.decisions.is_empty() {
+            (0..program.decisions.len() as u32).collect()
+        } else {
+            options.decisions.clone()
+        };
+        let mut fields = vec![Field::new("line", DataType::Int64, false)];
+        if options.id.is_some() {
+            fields.push(Field::new("id", DataType::Utf8, true));
+        }
+        fields.push(Field::new("as_of", DataType::Date32, true));
+        fields.push(Field::new("policy_hash", DataType::Utf8, false));
+        let mut decisions = Vec::new();
+        let mut by_decision = vec![None; program.decisions.len()];
+        for &i in &chosen {
+            let Some(d) = program.decisions.get(i as usize) else {
+                continue;
+            };
+            if let Some(place) = by_decision.get_mut(i as usize) {
+                *place = Some(decisions.len());
+            }
+            fields.push(Field::new(&d.id, DataType::Utf8, true));
+            let amount_scale = match d.kind {
+                Kind::Amount(currency) => {
+                    let scale = currency.minor_digits();
+                    let metadata =
+                        HashMap::from([("currency".to_owned(), currency.code().to_owned())]);
+                    fields.push(
+                        Field::new(
+                            format!("{}_amount", d.id),
+                            DataType::Decimal128(38, scale as i8),
+                            true,
+                        )
+                        .with_metadata(metadata),
+                    );
+                    Some(scale)
+                }
+                _ => None,
+            };
+            fields.push(Field::new(format!("{}_rules", d.id), list_type(), true));
+            fields.push(Field::new(format!("{}_missing", d.id), list_type(), true));
+            let members = match d.kind {
+                Kind::Classification(id) => program
+                    .schema
+                    .enum_type(id)
+                    .map(|e| e.members.clone())
+                    .unwrap_or_default(),
+                _ => Vec::new(),
+            };
+            decisions.push(DecisionColumns {
+                members,
+                amount_scale,
+                rules: Causes::new(d, rule_name),
+            });
+        }
+        fields.push(Field::new("errors", DataType::Utf8, true));
+        fields.push(Field::new("warnings", DataType::Utf8, true));
+        let paths: Vec<String> = program
+            .schema
+            .fields
+            .iter()
+            .map(|f| f.path.clone())
+            .collect();
+        let mut by_path: Vec<u32> = (0..paths.len() as u32).collect();
+        by_path.sort_by(|a, b| paths.get(*a as usize).cmp(&paths.get(*b as usize)));
+        Layout {
+            schema: Arc::new(Schema::new(fields)),
+            policy_hash: program.policy_hash.to_string(),
+            with_id: options.id.is_some(),
+            decisions,
+            by_decision,
+            paths,
+            by_path,
+        }
+    }
+
+    /// The Arrow schema of the records.
+    pub fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    /// The CSV header line.
+    pub fn csv_header(&self) -> String {
+        let mut line = String::new();
+        for (i, field) in self.schema.fields().iter().enumerate() {
+            if i > 0 {
+                line.push(',');
+            }
+            csv_cell(field.name(), &mut line);
+        }
+        line.push('\n');
+        line
+    }
+
+    /// Builders for one worker.
+    pub fn rows(&self, csv: bool) -> Rows<'_> {
+        Rows {
+            layout: self,
+            csv,
+            line: Int64Builder::new(),
+            id: StringBuilder::new(),
+            policy: StringBuilder::new(),
+            as_of: Date32Builder::new(),
+            decisions: self
+                .decisions
+                .iter()
+                .map(|d| DecisionBuilders {
+                    outcome: StringBuilder::new(),
+                    amount: d.amount_scale.map(|scale| {
+                        Decimal128Builder::new()
+                            .with_precision_and_scale(38, scale as i8)
+                            .unwrap_or_default()
+                    }),
+                    rules: ListBuilder::new(StringBuilder::new()),
+                    missing: ListBuilder::new(StringBuilder::new()),
+                })
+                .collect(),
+            errors: StringBuilder::new(),
+            warnings: StringBuilder::new(),
+            seen: vec![false; self.decisions.len()],
+        }
+    }
+
+    /// A Parquet writer for the records.
+    pub(crate) fn parquet<'w, W: Write + Send>(
+        &self,
+        output: &'w mut W,
+    ) -> io::Result<Box<dyn Sink + Send + 'w>> {
+        let properties = parquet::file::properties::WriterProperties::builder()
+            .set_compression(parquet::basic::Compression::SNAPPY)
+            // Row groups of this size keep the writer's memory bounded.
+            .set_max_row_group_row_count(Some(65_536))
+            .build();
+        let writer = parquet::arrow::ArrowWriter::try_new(output, self.schema(), Some(properties))
+            .map_err(io::Error::other)?;
+        Ok(Box::new(ParquetSink(writer)))
+    }
+}
+
+struct ParquetSink<W: Write + Send>(parquet::arrow::ArrowWriter<W>);
+
+impl<W: Write + Send> Sink for ParquetSink<W> {
+    fn chunk(&mut self, chunk: &mut Chunk) -> io::Result<()> {
+        match chunk.batch.take() {
+            Some(batch) => self.0.write(&batch).map_err(io::Error::other),
+            None => Ok(()),
+        }
+    }
+
+    fn finish(self: Box<Self>) -> io::Result<()> {
+        let mut output = self.0.into_inner().map_err(io::Error::other)?;
+        output.flush()
+    }
+}
+
+struct DecisionBuilders {
+    outcome: StringBuilder,
+    amount: Option<Decimal128Builder>,
+    rules: ListBuilder<StringBuilder>,
+    missing: ListBuilder<StringBuilder>,
+}
+
+impl DecisionBuilders {
+    fn null(&mut self) {
+        self.outcome.append_null();
+        if let Some(amount) = &mut self.amount {
+            amount.append_null();
+        }
+        self.rules.append_null();
+        self.missing.append_null();
+    }
+}
+
+/// One worker's rows of the current chunk.
+pub struct Rows<'l> {
+    layout: &'l Layout,
+    csv: bool,
+    line: Int64Builder,
+    id: StringBuilder,
+    policy: StringBuilder,
+    as_of: Date32Builder,
+    decisions: Vec<DecisionBuilders>,
+    errors: StringBuilder,
+    warnings: StringBuilder,
+    seen: Vec<bool>,
+}
+
+impl Rows<'_> {
+    fn start(&mut self, line: u64, id: Option<&str>) {
+        // Signed, as Spark and Java read it.
+        self.line.append_value(line as i64);
+        if self.layout.with_id {
+            self.id.append_option(id);
+        }
+        self.policy.append_value(&self.layout.policy_hash);
+    }
+
+    /// One evaluated account.
+    pub fn record(
+        &mut self,
+        line: u64,
+        id: Option<&str>,
+        verdicts: &Verdicts,
+        as_of: NaiveDate,
+        warnings: &[FactProblem],
+    ) {
+        self.start(line, id);
+        self.as_of.append_value((as_of - epoch()).num_days() as i32);
+        self.seen.iter_mut().for_each(|s| *s = false);
+        for v in verdicts.iter() {
+            let Some(column) = self
+                .layout
+                .by_decision
+                .get(v.decision as usize)
+                .copied()
+                .flatten()
+            else {
+                continue;
+            };
+            let (Some(builders), Some(d)) = (
+                self.decisions.get_mut(column),
+                self.layout.decisions.get(column),
+            ) else {
+                continue;
+            };
+            if let Some(seen) = self.seen.get_mut(column) {
+                *seen = true;
+            }
+            let mut amount_value = None;
+            match v.answer {
+                Answer::Eligible => builders.outcome.append_value("eligible"),
+                Answer::NotEligible => builders.outcome.append_value("not_eligible"),
+                Answer::Permit => builders.outcome.append_value("permit"),
+                Answer::Deny => builders.outcome.append_value("deny"),
+                Answer::NotApplicable => builders.outcome.append_value("not_applicable"),
+                Answer::Undetermined => builders.outcome.append_value("undetermined"),
+                Answer::Member(i) => builders
+                    .outcome
+                    .append_value(d.members.get(i as usize).map_or("?", String::as_str)),
+                Answer::Amount(m) => {
+                    let mut amount = m.amount;
+                    amount.rescale(m.currency.minor_digits());
+                    builders
+                        .outcome
+                        .append_value(format!("{amount} {}", m.currency));
+                    amount_value = Some(amount.mantissa());
+                }
+            }
+            if let Some(builder) = &mut builders.amount {
+                builder.append_option(amount_value);
+            }
+            for cause in verdicts.causes(v) {
+                builders.rules.values().append_value(d.rules.get(*cause));
+            }
+            builders.rules.append(true);
+            let missing = verdicts.missing(v);
+            if !missing.is_empty() {
+                for &slot in &self.layout.by_path {
+                    if missing.contains(crate::model::schema::Slot(slot))
+                        && let Some(path) = self.layout.paths.get(slot as usize)
+                    {
+                        builders.missing.values().append_value(path);
+                    }
+                }
+            }
+            builders.missing.append(true);
+        }
+        for (seen, builders) in self.seen.iter().zip(&mut self.decisions) {
+            if !seen {
+                builders.null();
+            }
+        }
+        self.errors.append_null();
+        if warnings.is_empty() {
+            self.warnings.append_null();
+        } else {
+            let mut text = Vec::new();
+            super::write::problems(warnings, &mut text);
+            self.warnings.append_value(String::from_utf8_lossy(&text));
+        }
+    }
+
+    /// One account that could not be evaluated.
+    pub fn error(&mut self, line: u64, id: Option<&str>, problems: &[FactProblem]) {
+        self.start(line, id);
+        self.as_of.append_null();
+        for builders in &mut self.decisions {
+            builders.null();
+        }
+        let mut text = Vec::new();
+        super::write::problems(problems, &mut text);
+        self.errors.append_value(String::from_utf8_lossy(&text));
+        self.warnings.append_null();
+    }
+
+    /// The chunk's rows as a batch (emptying the builders).
+    pub fn batch(&mut self) -> Result<RecordBatch, ArrowError> {
+        let mut columns: Vec<ArrayRef> = vec![Arc::new(self.line.finish())];
+        if self.layout.with_id {
+            columns.push(Arc::new(self.id.finish()));
+        }
+        columns.push(Arc::new(self.as_of.finish()));
+        columns.push(Arc::new(self.policy.finish()));
+        for builders in &mut self.decisions {
+            columns.push(Arc::new(builders.outcome.finish()));
+            if let Some(amount) = &mut builders.amount {
+                columns.push(Arc::new(amount.finish()));
+            }
+            columns.push(Arc::new(builders.rules.finish()));
+            columns.push(Arc::new(builders.missing.finish()));
+        }
+        columns.push(Arc::new(self.errors.finish()));
+        columns.push(Arc::new(self.warnings.finish()));
+        RecordBatch::try_new(self.layout.schema(), columns)
+    }
+
+    /// Ends the chunk: its rows as CSV text in `out`, or as a batch.
+    pub(crate) fn finish(&mut self, out: &mut Vec<u8>, batch: &mut Option<RecordBatch>) {
+        let rows = match self.batch() {
+            Ok(rows) => rows,
+            // The builders follow the layout; a mismatch is a bug, shown in the output.
+            Err(e) => {
+                let _ = writeln!(out, "error: {e}");
+                return;
+            }
+        };
+        if self.csv {
+            csv_rows(&rows, out);
+        } else {
+            *batch = Some(rows);
+        }
+    }
+}
+
+/// Quotes a CSV cell when it must be.
+fn csv_cell(text: &str, line: &mut String) {
+    if text.contains([',', '"', '\n', '\r', ';']) {
+        line.push('"');
+        line.push_str(&text.replace('"', "\"\""));
+        line.push('"');
+    } else {
+        line.push_str(text);
+    }
+}
+
+/// Renders record rows as CSV: lists joined by `;`, nulls empty.
+fn csv_rows(rows: &RecordBatch, out: &mut Vec<u8>) {
+    let mut line = String::new();
+    for row in 0..rows.num_rows() {
+        line.clear();
+        for (i, column) in rows.columns().iter().enumerate() {
+            if i > 0 {
+                line.push(',');
+            }
+            if column.is_null(row) {
+                continue;
+            }
+            match column.data_type() {
+                DataType::Int64 => {
+                    let n = column.as_primitive::<Int64Type>().value(row);
+                    line.push_str(&n.to_string());
+                }
+                DataType::Utf8 => csv_cell(column.as_string::<i32>().value(row), &mut line),
+                DataType::Date32 => {
+                    let days = column.as_primitive::<Date32Type>().value(row);
+                    let date = epoch() + chrono::Duration::days(i64::from(days));
+                    line.push_str(&date.format("%Y-%m-%d").to_string());
+                }
+                DataType::Decimal128(_, scale) => {
+                    let n = column.as_primitive::<Decimal128Type>().value(row);
+                    let d = rust_decimal::Decimal::try_from_i128_with_scale(n, *scale as u32)
+                        .unwrap_or_default();
+                    line.push_str(&d.to_string());
+                }
+                DataType::List(_) => {
+                    let list = column.as_list::<i32>().value(row);
+                    let items = list.as_string::<i32>();
+                    let joined: Vec<&str> = items.iter().flatten().collect();
+                    csv_cell(&joined.join(";"), &mut line);
+                }
+                _ => {}
+            }
+        }
+        line.push('\n');
+        out.extend_from_slice(line.as_bytes());
+    }
+}
+
+/// Record batches in, handed out a chunk's worth of rows at a time.
+pub struct RowSource<'r> {
+    batches: Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>> + Send + 'r>,
+    pending: Option<RecordBatch>,
+}
+
+impl<'r> RowSource<'r> {
+    pub fn new(
+        batches: impl Iterator<Item = Result<RecordBatch, ArrowError>> + Send + 'r,
+    ) -> RowSource<'r> {
+        RowSource {
+            batches: Box::new(batches),
+            pending: None,
+        }
+    }
+
+    /// The rows of a Parquet file.
+    pub fn parquet(
+        file: std::fs::File,
+        _schema: &crate::model::schema::Schema,
+    ) -> Result<RowSource<'static>, parquet::errors::ParquetError> {
+        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)?
+            .with_batch_size(super::CHUNK_LINES)
+            .build()?;
+        Ok(RowSource::new(reader))
+    }
+
+    /// Up to `count` rows, or `None` at the end.
+    pub(crate) fn next_rows(&mut self, count: usize) -> io::Result<Option<RecordBatch>> {
+        loop {
+            let batch = match self.pending.take() {
+                Some(batch) => batch,
+                None => match self.batches.next() {
+                    Some(batch) => batch.map_err(io::Error::other)?,
+                    None => return Ok(None),
+                },
+            };
+            if batch.num_rows() == 0 {
+                continue;
+            }
+            if batch.num_rows() > count {
+                self.pending = Some(batch.slice(count, batch.num_rows() - count));
+                return Ok(Some(batch.slice(0, count)));
+            }
+            return Ok(Some(batch));
+        }
+    }
+}
+
+/// Where one fact is in the input rows: its column, cast to one of the
+/// types read here, and the struct columns around it.
+struct Source {
+    slot: u32,
+    column: ArrayRef,
+    parents: Vec<ArrayRef>,
+    /// The optional record the field is in, by index in `records`.
+    record: Option<usize>,
+}
+
+/// The input columns of a chunk, resolved against the schema.
+pub struct Columns {
+    sources: Vec<Source>,
+    /// Each slot's optional record, by index in `records`.
+    field_records: Vec<Option<usize>>,
+    /// For each optional record: its struct column (or none, for flat columns).
+    records: Vec<Option<ArrayRef>>,
+}
+
+/// What reading one row gave.
+pub enum RowRead {
+    /// The facts are in the values.
+    Fast,
+    /// Loaded through the careful loader.
+    Loaded(Loaded),
+    /// The row's id, and its problems.
+    Failed(Option<String>, Vec<FactProblem>),
+}
+
+/// A column cast to the type read for it.
+fn normal(column: &ArrayRef) -> ArrayRef {
+    let target = match column.data_type() {
+        DataType::Utf8
+        | DataType::Boolean
+        | DataType::Int64
+        | DataType::Date32
+        | DataType::Decimal128(..)
+        | DataType::Float64
+        | DataType::Struct(_) => return column.clone(),
+        DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(..) => DataType::Utf8,
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::UInt64 => DataType::Int64,
+        // A date read as a timestamp (as JSON readers infer `2026-11-25`).
+        DataType::Date64 | DataType::Timestamp(..) => DataType::Date32,
+        DataType::Float16 | DataType::Float32 => DataType::Float64,
+        _ => return column.clone(),
+    };
+    arrow::compute::cast(column, &target).unwrap_or_else(|_| column.clone())
+}
+
+impl Columns {
+    /// Finds each fact's column in `rows`.
+    pub fn resolve(program: &Program, rows: &RecordBatch) -> Columns {
+        let schema = &program.schema;
+        let records: Vec<&String> = schema
+            .fields
+            .iter()
+            .filter_map(|f| f.optional_record.as_ref())
+            .fold(Vec::new(), |mut all, r| {
+                if !all.contains(&r) {
+                    all.push(r);
+                }
+                all
+            });
+        let mut record_columns = vec![None; records.len()];
+        let mut sources = Vec::new();
+        let mut field_records = Vec::new();
+        for (slot, field) in schema.fields.iter().enumerate() {
+            let record = field
+                .optional_record
+                .as_ref()
+                .and_then(|r| records.iter().position(|x| *x == r));
+            field_records.push(record);
+            let found = match rows.column_by_name(&field.path) {
+                Some(column) => Some((column.clone(), Vec::new())),
+                None => nested(rows, &field.path),
+            };
+            let Some((column, parents)) = found else {
+                continue;
+            };
+            if let (Some(r), Some(record_path)) = (record, field.optional_record.as_ref()) {
+                let depth = record_path.split('.').count();
+                if let (Some(place), Some(parent)) =
+                    (record_columns.get_mut(r), parents.get(depth - 1))
+                {
+                    *place = Some(parent.clone());
+                }
+            }
+            sources.push(Source {
+                slot: slot as u32,
+                column: normal(&column),
+                parents,
+                record,
+            });
+        }
+        Columns {
+            sources,
+            field_records,
+            records: record_columns,
+        }
+    }
+
+    /// One row's facts; `None` when the row cannot be read.
+    pub fn facts(
+        &self,
+        program: &Program,
+        reader: &SlotReader,
+        row: usize,
+        values: &mut Vec<Option<Value>>,
+    ) -> Option<crate::input::facts::Facts> {
+        match self.read(program, reader, row, values) {
+            RowRead::Fast => Some(crate::input::facts::Facts {
+                values: values.clone(),
+            }),
+            RowRead::Loaded(loaded) => Some(loaded.facts),
+            RowRead::Failed(..) => None,
+        }
+    }
+
+    /// Reads one row's facts into `values`, as the fast reader does.
+    pub fn read(
+        &self,
+        program: &Program,
+        reader: &SlotReader,
+        row: usize,
+        values: &mut Vec<Option<Value>>,
+    ) -> RowRead {
+        let schema = &program.schema;
+        values.clear();
+        values.resize(schema.fields.len(), None);
+        let mut present = vec![false; self.records.len()];
+        for (r, column) in self.records.iter().enumerate() {
+            if let (Some(column), Some(p)) = (column, present.get_mut(r)) {
+                *p = column.is_valid(row);
+            }
+        }
+        let mut fast = true;
+        for source in &self.sources {
+            if source.parents.iter().any(|p| p.is_null(row)) || source.column.is_null(row) {
+                continue;
+            }
+            // A flat column's value makes its record present.
+            if let Some(r) = source.record
+                && self.records.get(r).is_some_and(Option::is_none)
+                && let Some(p) = present.get_mut(r)
+            {
+                *p = true;
+            }
+            let read = match source.column.data_type() {
+                DataType::Utf8 => {
+                    reader.read_str(source.slot, source.column.as_string::<i32>().value(row))
+                }
+                DataType::Boolean => {
+                    reader.read_bool(source.slot, source.column.as_boolean().value(row))
+                }
+                DataType::Int64 => reader.read_i64(
+                    source.slot,
+                    source.column.as_primitive::<Int64Type>().value(row),
+                ),
+                DataType::Date32 => match schema.field(crate::model::schema::Slot(source.slot)) {
+                    Some(f) if f.ty == Type::Date => {
+                        let days = source.column.as_primitive::<Date32Type>().value(row);
+                        Some(Value::Date(
+                            epoch() + chrono::Duration::days(i64::from(days)),
+                        ))
+                    }
+                    _ => None,
+                },
+                DataType::Decimal128(_, scale) => {
+                    match schema.field(crate::model::schema::Slot(source.slot)) {
+                        Some(f) if matches!(f.ty, Type::Money(_)) => {
+                            let n = source.column.as_primitive::<Decimal128Type>().value(row);
+                            let code = match f.ty {
+                                Type::Money(c) => c.code().to_owned(),
+                                _ => String::new(),
+                            };
+                            rust_decimal::Decimal::try_from_i128_with_scale(n, *scale as u32)
+                                .ok()
+                                .and_then(|d| reader.read_str(source.slot, &format!("{d} {code}")))
+                        }
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            match (read, values.get_mut(source.slot as usize)) {
+                (Some(value), Some(place)) => *place = Some(value),
+                _ => {
+                    fast = false;
+                    break;
+                }
+            }
+        }
+        if fast {
+            for ((value, field), record) in values
+                .iter_mut()
+                .zip(&schema.fields)
+                .zip(&self.field_records)
+            {
+                let record_absent =
+                    record.is_some_and(|r| !present.get(r).copied().unwrap_or(false));
+                if value.is_none() && (field.optional || record_absent) {
+                    *value = Some(Value::Absent);
+                }
+            }
+            return RowRead::Fast;
+        }
+        self.careful(program, row)
+    }
+
+    /// The row as a JSON document, through the careful loader.
+    fn careful(&self, program: &Program, row: usize) -> RowRead {
+        let mut document = serde_json::Map::new();
+        for source in &self.sources {
+            if source.parents.iter().any(|p| p.is_null(row)) || source.column.is_null(row) {
+                continue;
+            }
+            let Some(field) = program
+                .schema
+                .field(crate::model::schema::Slot(source.slot))
+            else {
+                continue;
+            };
+            let column = &source.column;
+            let value = match column.data_type() {
+                DataType::Utf8 => serde_json::Value::from(column.as_string::<i32>().value(row)),
+                DataType::Boolean => serde_json::Value::from(column.as_boolean().value(row)),
+                DataType::Int64 => {
+                    serde_json::Value::from(column.as_primitive::<Int64Type>().value(row))
+                }
+                DataType::Float64 => serde_json::Value::from(
+                    column
+                        .as_primitive::<arrow::datatypes::Float64Type>()
+                        .value(row),
+                ),
+                DataType::Date32 => {
+                    let days = column.as_primitive::<Date32Type>().value(row);
+                    let date = epoch() + chrono::Duration::days(i64::from(days));
+                    serde_json::Value::from(date.format("%Y-%m-%d").to_string())
+                }
+                DataType::Decimal128(_, scale) => {
+                    let n = column.as_primitive::<Decimal128Type>().value(row);
+                    let d = rust_decimal::Decimal::try_from_i128_with_scale(n, *scale as u32)
+                        .unwrap_or_default();
+                    match field.ty {
+                        Type::Money(c) => serde_json::Value::from(format!("{d} {}", c.code())),
+                        _ => serde_json::Value::from(d.to_string()),
+                    }
+                }
+                other => {
+                    let problem = FactProblem {
+                        path: field.path.clone(),
+                        message: format!("the column has type {other}, which credo cannot read"),
+                        help: Some(
+                            "store it as text, a boolean, an integer, a date or a decimal".into(),
+                        ),
+                        position: None,
+                        severity: crate::lang::diagnostics::Severity::Error,
+                        code: crate::input::facts::codes::WRONG_TYPE,
+                    };
+                    return RowRead::Failed(None, vec![problem]);
+                }
+            };
+            insert(&mut document, &field.path, value);
+        }
+        let text = serde_json::Value::Object(document).to_string();
+        match facts::load_text(&program.schema, &text, Format::Json) {
+            Ok(loaded) => RowRead::Loaded(loaded),
+            Err(problems) => {
+                let id = program
+                    .schema
+                    .slot("account.id")
+                    .and_then(|_| super::id_in_json(text.as_bytes(), "account.id"));
+                RowRead::Failed(id, problems)
+            }
+        }
+    }
+}
+
+/// `account.segment` in a struct column `account`, with the struct columns
+/// on the way.
+fn nested(rows: &RecordBatch, path: &str) -> Option<(ArrayRef, Vec<ArrayRef>)> {
+    let mut parts = path.split('.');
+    let mut column = rows.column_by_name(parts.next()?)?.clone();
+    let mut parents = Vec::new();
+    for part in parts {
+        let child = column.as_struct_opt()?.column_by_name(part)?.clone();
+        parents.push(column);
+        column = child;
+    }
+    (!parents.is_empty()).then_some((column, parents))
+}
+
+/// Puts `value` at a dotted path in a JSON object.
+fn insert(
+    document: &mut serde_json::Map<String, serde_json::Value>,
+    path: &str,
+    value: serde_json::Value,
+) {
+    match path.split_once('.') {
+        None => {
+            document.insert(path.to_owned(), value);
+        }
+        Some((head, rest)) => {
+            let entry = document
+                .entry(head.to_owned())
+                .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+            if let serde_json::Value::Object(inner) = entry {
+                insert(inner, rest, value);
+            }
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! The impact of a policy change over accounts seen in parts: flips per
+//! decision and money totals before and after, tallied as `credo diff` does,
+//! in a summary that adds up exactly. Summaries of the partitions of a
+//! corpus, merged in any order, equal the summary of the whole corpus.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::base::money::Money;
+use crate::engine::program::Program;
+use crate::engine::verdict::{Answer, Verdicts};
+use crate::input::facts::Facts;
+use crate::model::ir::{Kind, Value};
+
+/// What changes for one decision.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionImpact {
+    /// Accounts whose outcome changed.
+    pub changed: u64,
+    /// `from -> to`: how many accounts went so.
+    pub flips: BTreeMap<String, u64>,
+    /// For an amount: the sum of the amounts decided under each set, and
+    /// the accounts it is undetermined for.
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub undetermined_before: u64,
+    pub undetermined_after: u64,
+}
+
+/// The impact of a change over some accounts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Impact {
+    pub accounts: u64,
+    /// Accounts without `as_of`, evaluated on the default date.
+    pub undated: u64,
+    /// Accounts that could not be read, and so are in no tally.
+    pub failed: u64,
+    pub decisions: BTreeMap<String, DecisionImpact>,
+}
+
+/// An outcome: its text and, for an amount, the amount.
+fn outcome(program: &Program, verdicts: &Verdicts, index: u32) -> (String, Option<Money>) {
+    let Some(v) = verdicts.iter().find(|v| v.decision == index) else {
+        return ("error".into(), None);
+    };
+    let text = match v.answer {
+        Answer::Eligible => "eligible".into(),
+        Answer::NotEligible => "not_eligible".into(),
+        Answer::Permit => "permit".into(),
+        Answer::Deny => "deny".into(),
+        Answer::NotApplicable => "not_applicable".into(),
+        Answer::Undetermined => "undetermined".into(),
+        Answer::Member(i) => program
+            .decisions
+            .get(index as usize)
+            .and_then(|d| match d.kind {
+                Kind::Classification(e) => program.schema.enum_type(e),
+                _ => None,
+            })
+            .and_then(|e| e.members.get(i as usize))
+            .cloned()
+            .unwrap_or_else(|| "?".into()),
+        Answer::Amount(m) => {
+            let mut amount = m.amount;
+            amount.rescale(m.currency.minor_digits());
+            return (format!("{amount} {}", m.currency), Some(m));
+        }
+    };
+    (text, None)
+}
+
+/// Adds money given as text; `None` stays `None` (an overflow).
+fn add(total: &Option<String>, amount: Money) -> Option<String> {
+    let sum = match total {
+        None => amount,
+        Some(t) => t.parse::<Money>().ok()?.checked_add(&amount).ok()?,
+    };
+    let mut shown = sum;
+    shown.amount.rescale(sum.currency.minor_digits());
+    Some(shown.to_string())
+}
+
+impl Impact {
+    /// An empty summary naming the decisions of both sets, so that a
+    /// partition where nothing flipped still lists them.
+    pub fn new(old: &Program, new: &Program) -> Impact {
+        let mut decisions = BTreeMap::new();
+        for d in new.decisions.iter().chain(&old.decisions) {
+            let entry: &mut DecisionImpact = decisions.entry(d.id.clone()).or_default();
+            let zero = |p: &Program| match p.decision(&d.id).map(|x| &x.kind) {
+                Some(Kind::Amount(c)) => {
+                    let mut m = Money::zero(*c);
+                    m.amount.rescale(c.minor_digits());
+                    Some(m.to_string())
+                }
+                _ => None,
+            };
+            entry.before = zero(old);
+            entry.after = zero(new);
+        }
+        Impact {
+            decisions,
+            ..Impact::default()
+        }
+    }
+
+    /// One account, read under each set's schema, evaluated under both.
+    pub fn add(
+        &mut self,
+        old: (&Program, &Facts),
+        new: (&Program, &Facts),
+        default_as_of: NaiveDate,
+        scratch: &mut Verdicts,
+    ) {
+        self.accounts += 1;
+        let date = |p: &Program, f: &Facts| match p.as_of.and_then(|s| f.values.get(s.0 as usize)) {
+            Some(Some(Value::Date(d))) => Some(*d),
+            _ => None,
+        };
+        let as_of = date(old.0, old.1).or_else(|| date(new.0, new.1));
+        if as_of.is_none() {
+            self.undated += 1;
+        }
+        let as_of = as_of.unwrap_or(default_as_of);
+        let mut outcomes = |(program, facts): (&Program, &Facts)| {
+            let mut all = BTreeMap::new();
+            let whole = program.decide_into(facts, as_of, &[], scratch).is_ok();
+            for (i, d) in program.decisions.iter().enumerate() {
+                let i = i as u32;
+                let result = if whole {
+                    outcome(program, scratch, i)
+                } else {
+                    // One decision's error must not hide the others'.
+                    let mut one = Verdicts::default();
+                    match program.decide_into(facts, as_of, &[i], &mut one) {
+                        Ok(()) => outcome(program, &one, i),
+                        Err(_) => ("error".into(), None),
+                    }
+                };
+                all.insert(d.id.clone(), result);
+            }
+            all
+        };
+        let before = outcomes(old);
+        let after = outcomes(new);
+        for (id, tally) in &mut self.decisions {
+            let was = before.get(id);
+            let now = after.get(id);
+            for (side, total, undetermined) in [
+                (was, &mut tally.before, &mut tally.undetermined_before),
+                (now, &mut tally.after, &mut tally.undetermined_after),
+            ] {
+                match side {
+                    Some((_, Some(m))) => *total = add(total, *m),
+                    Some((text, None)) if text == "undetermined" || text == "error" => {
+                        *undetermined += 1
+                    }
+                    _ => {}
+                }
+            }
+            let text = |o: Option<&(String, Option<Money>)>| {
+                o.map_or_else(|| "(not defined)".to_owned(), |(t, _)| t.clone())
+            };
+            let (from, to) = (text(was), text(now));
+            if from != to {
+                tally.changed += 1;
+                *tally.flips.entry(format!("{from} -> {to}")).or_default() += 1;
+            }
+        }
+    }
+
+    /// Adds another summary into this one.
+    pub fn merge(&mut self, other: &Impact) {
+        self.accounts += other.accounts;
+        self.undated += other.undated;
+        self.failed += other.failed;
+        for (id, theirs) in &other.decisions {
+            let ours = self.decisions.entry(id.clone()).or_default();
+            ours.changed += theirs.changed;
+            for (flip, count) in &theirs.flips {
+                *ours.flips.entry(flip.clone()).or_default() += count;
+            }
+            for (total, add_in) in [
+                (&mut ours.before, &theirs.before),
+                (&mut ours.after, &theirs.after),
+            ] {
+                *total = match (total.take(), add_in) {
+                    (None, x) => x.clone(),
+                    (x, None) => x,
+                    (Some(a), Some(b)) => b.parse::<Money>().ok().and_then(|m| add(&Some(a), m)),
+                };
+            }
+            ours.undetermined_before += theirs.undetermined_before;
+            ours.undetermined_after += theirs.undetermined_after;
+        }
+    }
+}
