@@ -177,6 +177,12 @@ enum Command {
         #[arg(long, value_enum, default_value_t = DiagnosticFormat::Text)]
         format: DiagnosticFormat,
     },
+    /// Serve decisions over HTTP, reloading the policies when they change.
+    #[cfg(feature = "serve")]
+    Serve(credo::tools::serve::ServeArgs),
+    /// Evaluate every decision in a `credo serve` decision log again and report differences.
+    #[cfg(feature = "serve")]
+    Replay(credo::tools::serve::replay::ReplayArgs),
 }
 
 /// The sizes credo accepts; see `credo::Limits` and the README's "Limits".
@@ -309,6 +315,16 @@ fn main() -> ExitCode {
             }
             fmt(&paths, check)
         }
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => match credo::tools::serve::run(args) {
+            0 => Ok(()),
+            code => Err(Exit(code)),
+        },
+        #[cfg(feature = "serve")]
+        Command::Replay(args) => match credo::tools::serve::replay::run(args) {
+            0 => Ok(()),
+            code => Err(Exit(code)),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,6 +7,8 @@ pub mod coverage;
 pub mod diff;
 pub mod explain;
 pub mod policy_tests;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod snapshot;
 pub mod verify;
 pub mod whatif;

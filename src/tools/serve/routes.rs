@@ -1,0 +1,448 @@
+//! The single-document endpoints: evaluate, explain, whatif, the policy
+//! set's status and reload, health and readiness.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use futures_util::StreamExt as _;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use super::metrics as m;
+use super::openapi as doc;
+use super::problem::{ApiError, Problem};
+use super::set::Served;
+use super::state::AppState;
+use crate::engine::eval::Request;
+use crate::engine::outcome::{AsOfSource, DecisionOutcome};
+use crate::input::facts::{self, FactProblem, Facts, Format};
+use crate::input::fast::ReadState;
+
+type Shared = State<Arc<AppState>>;
+
+/// A JSON answer with its newline.
+pub fn json_response(status: StatusCode, value: &impl Serialize) -> Response {
+    let mut body = serde_json::to_vec(value).unwrap_or_default();
+    body.push(b'\n');
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// Reads a whole body of at most `limit` bytes: 413 past it (without
+/// reading further), 408 when the client stops sending.
+pub async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Vec<u8>, ApiError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(ApiError::too_large(limit));
+    }
+    let mut bytes = Vec::with_capacity(declared.map_or(1024, |n| n as usize));
+    let mut stream = body.into_data_stream();
+    while let Some(frame) = stream.next().await {
+        let frame = frame.map_err(|e| {
+            ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "body_incomplete",
+                format!("the request body did not arrive whole: {e}"),
+            )
+        })?;
+        if bytes.len() + frame.len() > limit {
+            return Err(ApiError::too_large(limit));
+        }
+        bytes.extend_from_slice(&frame);
+    }
+    Ok(bytes)
+}
+
+/// `{"facts": {...}, "decisions": [...], "as_of": "YYYY-MM-DD"}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EvaluateBody<'a> {
+    #[serde(borrow)]
+    facts: &'a RawValue,
+    #[serde(default)]
+    decisions: Option<Vec<String>>,
+    #[serde(default)]
+    as_of: Option<String>,
+}
+
+/// `{"facts": {...}, "decision": "...", "to": "...", "as_of": "YYYY-MM-DD"}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WhatifBody<'a> {
+    #[serde(borrow)]
+    facts: &'a RawValue,
+    decision: String,
+    #[serde(default)]
+    to: Option<String>,
+    #[serde(default)]
+    as_of: Option<String>,
+}
+
+fn parse<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, ApiError> {
+    // serde would also take a struct as an array of its fields.
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        return Err(ApiError::bad_request("the request must be a JSON object")
+            .help("send {\"facts\": {...}}, with optional \"decisions\" and \"as_of\""));
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::bad_request(format!("the request is not the JSON expected: {e}"))
+            .help("send {\"facts\": {...}}, with optional \"decisions\" and \"as_of\"")
+    })
+}
+
+/// Every unknown decision id, each with the nearest known one.
+fn check_decisions(set: &Served, ids: &[String]) -> Result<(), ApiError> {
+    let known = || set.program().decisions.iter().map(|d| d.id.as_str());
+    let problems: Vec<Problem> = ids
+        .iter()
+        .enumerate()
+        .filter(|(_, id)| set.program().decision(id).is_none())
+        .map(|(i, id)| Problem {
+            code: "unknown_decision",
+            message: format!("no decision `{id}`"),
+            path: format!("decisions[{i}]"),
+            help: Some(match crate::base::suggest::closest(id, known()) {
+                Some(near) => format!("did you mean `{near}`?"),
+                None => format!(
+                    "the decisions are {}",
+                    known().collect::<Vec<_>>().join(", ")
+                ),
+            }),
+        })
+        .collect();
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        problems,
+        retry_after: None,
+    })
+}
+
+/// Loads the facts through the batch's fast reader, or the careful loader
+/// for anything it does not take (which also names every problem).
+pub fn load_facts(
+    set: &Served,
+    raw: &RawValue,
+    limits: &crate::Limits,
+) -> Result<(Facts, Vec<FactProblem>), ApiError> {
+    let text = raw.get();
+    if !text.starts_with('{') {
+        return Err(ApiError::bad_request("the facts must be a JSON object")
+            .at("facts")
+            .help("send the fact document as `credo eval` reads it from a .json file"));
+    }
+    let mut state = ReadState::default();
+    let mut values = Vec::new();
+    if set.reader.read(text.as_bytes(), &mut state, &mut values) {
+        return Ok((Facts { values }, Vec::new()));
+    }
+    let loaded = facts::load_text_with(&set.program().schema, text, Format::Json, limits)
+        .map_err(|p| ApiError::bad_facts(&p))?;
+    Ok((loaded.facts, loaded.warnings))
+}
+
+/// The date asked for, else the facts', else today.
+fn dated(
+    set: &Served,
+    asked: Option<&str>,
+    facts: &Facts,
+) -> Result<(NaiveDate, AsOfSource), ApiError> {
+    if let Some(text) = asked {
+        let date = facts::parse_date(text).ok_or_else(|| {
+            ApiError::bad_request(format!("`{text}` is not a date"))
+                .at("as_of")
+                .help("write YYYY-MM-DD")
+        })?;
+        return Ok((date, AsOfSource::Option));
+    }
+    Ok(match facts.as_of(&set.program().schema) {
+        Some(d) => (d, AsOfSource::Facts),
+        None => (chrono::Utc::now().date_naive(), AsOfSource::Today),
+    })
+}
+
+fn warnings(found: &[FactProblem]) -> Vec<Problem> {
+    found
+        .iter()
+        .map(|p| Problem {
+            code: "unknown_fact",
+            message: p.message.clone(),
+            path: format!("facts.{}", p.path),
+            help: p.help.clone(),
+        })
+        .collect()
+}
+
+fn eval_failed(e: impl std::fmt::Display) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "cannot_evaluate", e.to_string())
+}
+
+#[derive(Serialize)]
+struct EvaluateAnswer<'a> {
+    decision_id: &'a str,
+    policy_hash: &'a str,
+    #[serde(serialize_with = "date")]
+    as_of: NaiveDate,
+    as_of_source: AsOfSource,
+    decisions: &'a [DecisionOutcome],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<Problem>,
+}
+
+fn date<S: serde::Serializer>(d: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&d.format("%Y-%m-%d"))
+}
+
+/// Evaluate one account.
+#[utoipa::path(post, path = "/v1/evaluate", tag = "decisions",
+    request_body = doc::EvaluateRequest,
+    responses(
+        (status = 200, description = "The `credo eval --format json` contract, with the decision id, the policy hash and the date used", body = doc::EvaluateAnswer),
+        (status = 400, description = "The request or its facts are not valid; nothing was evaluated", body = doc::Problems),
+        (status = 401, description = "A bearer token is required", body = doc::Problems),
+        (status = 413, description = "The body is larger than the facts size limit", body = doc::Problems),
+        (status = 422, description = "An unknown decision, with the nearest known one", body = doc::Problems),
+        (status = 503, description = "Not ready, or too many requests in flight", body = doc::Problems),
+    ))]
+pub async fn evaluate(
+    State(state): Shared,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let set = state.served()?;
+    if let Some(log) = &state.log {
+        log.ready()?;
+    }
+    let bytes = read_body(&headers, body, state.limits.max_fact_bytes).await?;
+    let body: EvaluateBody = parse(&bytes)?;
+    let ids = body.decisions.unwrap_or_default();
+    check_decisions(&set, &ids)?;
+    let (facts, found) = load_facts(&set, body.facts, &state.limits)?;
+    let (as_of, as_of_source) = dated(&set, body.as_of.as_deref(), &facts)?;
+    let request = Request {
+        as_of,
+        as_of_source,
+        decisions: &ids,
+    };
+    let evaluation = set
+        .program()
+        .evaluate(&facts, &request)
+        .map_err(eval_failed)?;
+    let decision_id = uuid::Uuid::now_v7().to_string();
+    if let Some(log) = &state.log {
+        log.record(&set, &decision_id, &ids, &evaluation, Some(body.facts))?;
+    }
+    m::decisions(&evaluation);
+    Ok(json_response(
+        StatusCode::OK,
+        &EvaluateAnswer {
+            decision_id: &decision_id,
+            policy_hash: &set.hash,
+            as_of,
+            as_of_source,
+            decisions: &evaluation.decisions,
+            warnings: warnings(&found),
+        },
+    ))
+}
+
+/// Explain one account's decisions: every rule and row, each condition with the facts it read.
+#[utoipa::path(post, path = "/v1/explain", tag = "decisions",
+    request_body = doc::EvaluateRequest,
+    responses(
+        (status = 200, description = "`credo explain --format json`, with the policy hash", body = doc::ExplainAnswer),
+        (status = 400, description = "The request or its facts are not valid", body = doc::Problems),
+        (status = 401, description = "A bearer token is required", body = doc::Problems),
+        (status = 413, description = "The body is larger than the facts size limit", body = doc::Problems),
+        (status = 422, description = "An unknown decision", body = doc::Problems),
+        (status = 503, description = "Not ready, or too many requests in flight", body = doc::Problems),
+    ))]
+pub async fn explain(
+    State(state): Shared,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let set = state.served()?;
+    let bytes = read_body(&headers, body, state.limits.max_fact_bytes).await?;
+    let body: EvaluateBody = parse(&bytes)?;
+    let ids = body.decisions.unwrap_or_default();
+    check_decisions(&set, &ids)?;
+    let (facts, found) = load_facts(&set, body.facts, &state.limits)?;
+    let (as_of, as_of_source) = dated(&set, body.as_of.as_deref(), &facts)?;
+    let request = Request {
+        as_of,
+        as_of_source,
+        decisions: &ids,
+    };
+    let explanation =
+        crate::tools::explain::explain(set.program(), &facts, &request).map_err(eval_failed)?;
+    #[derive(Serialize)]
+    struct Answer<'a> {
+        policy_hash: &'a str,
+        #[serde(serialize_with = "date")]
+        as_of: NaiveDate,
+        as_of_source: AsOfSource,
+        decisions: &'a [crate::tools::explain::DecisionTrace],
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        warnings: Vec<Problem>,
+    }
+    Ok(json_response(
+        StatusCode::OK,
+        &Answer {
+            policy_hash: &set.hash,
+            as_of,
+            as_of_source,
+            decisions: &explanation.decisions,
+            warnings: warnings(&found),
+        },
+    ))
+}
+
+/// The smallest changes to the facts that give a decision an outcome.
+#[utoipa::path(post, path = "/v1/whatif", tag = "decisions",
+    request_body = doc::WhatifRequest,
+    responses(
+        (status = 200, description = "The smallest changes, any one of which gives the outcome", body = doc::WhatifAnswer),
+        (status = 400, description = "The request or its facts are not valid", body = doc::Problems),
+        (status = 401, description = "A bearer token is required", body = doc::Problems),
+        (status = 413, description = "The body is larger than the facts size limit", body = doc::Problems),
+        (status = 422, description = "An unknown decision or an outcome it cannot have", body = doc::Problems),
+        (status = 503, description = "Not ready, or too many requests in flight", body = doc::Problems),
+    ))]
+pub async fn whatif(
+    State(state): Shared,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let set = state.served()?;
+    let bytes = read_body(&headers, body, state.limits.max_fact_bytes).await?;
+    let body: WhatifBody = parse(&bytes)?;
+    check_decisions(&set, std::slice::from_ref(&body.decision)).map_err(|mut e| {
+        for p in &mut e.problems {
+            p.path = "decision".into();
+        }
+        e
+    })?;
+    let target = crate::tools::whatif::target(set.program(), &body.decision, body.to.as_deref())
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "bad_target",
+                e.to_string(),
+            )
+            .at("to")
+        })?;
+    let (facts, _) = load_facts(&set, body.facts, &state.limits)?;
+    let (as_of, _) = dated(&set, body.as_of.as_deref(), &facts)?;
+    let decision = body.decision.clone();
+    let searching = set.clone();
+    // The search may evaluate many documents: off the request threads.
+    let answer = tokio::task::spawn_blocking(move || {
+        crate::tools::whatif::whatif(searching.program(), &facts, as_of, &decision, target)
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
+    .map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unanswerable",
+            e.to_string(),
+        )
+    })?;
+    Ok(json_response(
+        StatusCode::OK,
+        &doc::WhatifAnswer::new(&set, as_of, &answer),
+    ))
+}
+
+/// The served policy set: its hash, files, decisions, and the last reload.
+#[utoipa::path(get, path = "/v1/policies", tag = "policies",
+    responses(
+        (status = 200, description = "The served set and the last load's status", body = doc::PoliciesAnswer),
+        (status = 401, description = "A bearer token is required", body = doc::Problems),
+    ))]
+pub async fn policies(State(state): Shared) -> Response {
+    json_response(StatusCode::OK, &doc::PoliciesAnswer::new(&state))
+}
+
+/// Load the policy directory again; a set that does not check is refused.
+#[utoipa::path(post, path = "/v1/policies/reload", tag = "policies",
+    responses(
+        (status = 200, description = "Loaded, or unchanged", body = doc::ReloadStatusDoc),
+        (status = 401, description = "A bearer token is required", body = doc::Problems),
+        (status = 422, description = "The set did not check; the last good set keeps serving", body = doc::ReloadStatusDoc),
+        (status = 503, description = "Too many requests in flight", body = doc::Problems),
+    ))]
+pub async fn reload(State(state): Shared) -> Response {
+    let status = super::reload::reload(&state, "request").await;
+    let code = if status.outcome == "refused" {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    json_response(code, &*status)
+}
+
+/// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "health",
+    responses((status = 200, description = "Alive", body = doc::Health)))]
+pub async fn healthz() -> Response {
+    json_response(StatusCode::OK, &serde_json::json!({"status": "ok"}))
+}
+
+/// Ready once a policy set has checked clean.
+#[utoipa::path(get, path = "/readyz", tag = "health",
+    responses(
+        (status = 200, description = "A policy set is served", body = doc::Ready),
+        (status = 503, description = "No policy set has checked clean yet", body = doc::Ready),
+    ))]
+pub async fn readyz(State(state): Shared) -> Response {
+    let served = state.current.load();
+    let hash = served.as_ref().map(|s| s.hash.clone());
+    let status = if hash.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    json_response(
+        status,
+        &doc::Ready {
+            ready: hash.is_some(),
+            policy_hash: hash,
+        },
+    )
+}
+
+/// Prometheus metrics.
+#[utoipa::path(get, path = "/metrics", tag = "health",
+    responses(
+        (status = 200, description = "The Prometheus text exposition", body = String, content_type = "text/plain"),
+        (status = 401, description = "A bearer token is required", body = doc::Problems),
+    ))]
+pub async fn metrics(State(state): Shared) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        m::render(&state),
+    )
+        .into_response()
+}
+
+/// This document; the fact document's shape and the decision ids are the served set's.
+#[utoipa::path(get, path = "/openapi.json", tag = "health",
+    responses((status = 200, description = "The OpenAPI document", body = Object)))]
+pub async fn openapi(State(state): Shared) -> Response {
+    let mut document = serde_json::to_value(doc::document()).unwrap_or_default();
+    if let Some(set) = state.current.load_full() {
+        super::live::patch(&mut document, set.program());
+    }
+    json_response(StatusCode::OK, &document)
+}

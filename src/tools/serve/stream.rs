@@ -1,0 +1,308 @@
+//! `POST /v1/evaluate/batch`: JSON Lines in, the `credo batch` records out,
+//! streamed. Memory stays bounded whatever the body's size: one line at a
+//! time (a line over the facts limit gets an error record, unread), and a
+//! small queue of finished records to the client, which the reading waits on.
+//!
+//! Records are sent as whole lines only. When the service shuts down, the
+//! stream ends after the line in hand with one error record saying where it
+//! stopped, so a client never sees a torn record.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::body::{Body, Bytes};
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use futures_util::StreamExt as _;
+use serde::Deserialize;
+use tokio::sync::mpsc;
+
+use super::app::InFlight;
+use super::openapi as doc;
+use super::problem::ApiError;
+use super::set::Served;
+use super::state::AppState;
+use crate::engine::verdict::Verdicts;
+use crate::input::facts::{self, FactProblem, Facts, Format};
+use crate::input::fast::ReadState;
+
+/// Bytes of records gathered before they are sent.
+const SEND_AT: usize = 64 * 1024;
+/// Sends waiting for the client; past them, reading the body waits.
+const QUEUE: usize = 4;
+/// After a shutdown, how long the rest of a body is read and dropped.
+const DRAIN: std::time::Duration = std::time::Duration::from_secs(2);
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct BatchQuery {
+    /// The evaluation date for every line (YYYY-MM-DD); else each line's `as_of`; else today.
+    #[param(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$")]
+    as_of: Option<String>,
+}
+
+/// Evaluate many accounts: one fact document a line.
+#[utoipa::path(post, path = "/v1/evaluate/batch", tag = "decisions",
+    params(BatchQuery),
+    request_body(content = String, content_type = "application/x-ndjson",
+        description = "One JSON fact document a line; blank lines are skipped"),
+    responses(
+        (status = 200, description = "One `credo batch` record a line, in input order: `{line, as_of, decisions}` or `{line, errors}`. The `x-credo-policy-hash` header names the set.",
+            body = String, content_type = "application/x-ndjson"),
+        (status = 400, description = "A bad `as_of`", body = doc::Problems),
+        (status = 401, description = "A bearer token is required", body = doc::Problems),
+        (status = 503, description = "Not ready, or too many requests in flight", body = doc::Problems),
+    ))]
+pub async fn evaluate_batch(
+    State(state): State<Arc<AppState>>,
+    query: Result<Query<BatchQuery>, axum::extract::rejection::QueryRejection>,
+    in_flight: Option<Extension<InFlight>>,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let set = state.served()?;
+    let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let as_of = match query.as_of.as_deref() {
+        Some(text) => Some(facts::parse_date(text).ok_or_else(|| {
+            ApiError::bad_request(format!("`{text}` is not a date"))
+                .at("as_of")
+                .help("write YYYY-MM-DD")
+        })?),
+        None => None,
+    };
+    let (tx, rx) = mpsc::channel::<Bytes>(QUEUE);
+    let hash = HeaderValue::from_str(&set.hash).ok();
+    let pump = Pump {
+        set,
+        as_of,
+        today: chrono::Utc::now().date_naive(),
+        limit: state.limits.max_fact_bytes,
+        state: ReadState::default(),
+        facts: Facts { values: Vec::new() },
+        verdicts: Verdicts::default(),
+        out: Vec::with_capacity(SEND_AT * 2),
+        partial: Vec::new(),
+        oversized: false,
+        line: 0,
+        tx,
+    };
+    let shutdown = state.shutdown.clone();
+    tokio::spawn(async move {
+        // The request counts as in flight until its last record is sent.
+        let _in_flight = in_flight;
+        pump.run(body, shutdown).await;
+    });
+    let records = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|b| (Ok::<_, Infallible>(b), rx))
+    });
+    let mut response = (
+        [(header::CONTENT_TYPE, "application/x-ndjson")],
+        Body::from_stream(records),
+    )
+        .into_response();
+    if let Some(hash) = hash {
+        response.headers_mut().insert("x-credo-policy-hash", hash);
+    }
+    Ok(response)
+}
+
+struct Pump {
+    set: Arc<Served>,
+    as_of: Option<NaiveDate>,
+    today: NaiveDate,
+    limit: usize,
+    state: ReadState,
+    facts: Facts,
+    verdicts: Verdicts,
+    out: Vec<u8>,
+    /// The line being read, until its newline.
+    partial: Vec<u8>,
+    /// The line being read is over the limit: skipped to its newline.
+    oversized: bool,
+    /// Lines finished so far.
+    line: u64,
+    tx: mpsc::Sender<Bytes>,
+}
+
+impl Pump {
+    async fn run(mut self, body: Body, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        let mut input = body.into_data_stream();
+        let mut stopped = false;
+        loop {
+            if *shutdown.borrow() {
+                stopped = true;
+                break;
+            }
+            let frame = tokio::select! {
+                biased;
+                changed = shutdown.changed() => {
+                    if changed.is_err() || *shutdown.borrow() {
+                        stopped = true;
+                        break;
+                    }
+                    continue;
+                }
+                frame = input.next() => frame,
+            };
+            match frame {
+                None => {
+                    if !self.partial.is_empty() || self.oversized {
+                        self.finish_line();
+                    }
+                    break;
+                }
+                Some(Err(e)) => {
+                    self.stop(&format!("the request body stopped: {e}"));
+                    break;
+                }
+                Some(Ok(bytes)) => {
+                    if !self.take(&bytes).await {
+                        return;
+                    }
+                }
+            }
+        }
+        if stopped {
+            self.stop("the service is shutting down");
+        }
+        let out = std::mem::take(&mut self.out);
+        if !out.is_empty() {
+            let _ = self.tx.send(Bytes::from(out)).await;
+        }
+        drop(self.tx);
+        if stopped {
+            // The rest of the body is read and dropped, for a short while:
+            // closing with unread bytes would reset the connection, and the
+            // client could lose records it was sent but has not read yet.
+            let _ = tokio::time::timeout(DRAIN, async {
+                while let Some(Ok(_)) = input.next().await {}
+            })
+            .await;
+        }
+    }
+
+    /// Evaluates the lines a frame completes; false when the client is gone.
+    async fn take(&mut self, mut bytes: &[u8]) -> bool {
+        while !bytes.is_empty() {
+            let (piece, ends_line) = match bytes.iter().position(|b| *b == b'\n') {
+                Some(i) => (bytes.get(..i).unwrap_or(&[]), true),
+                None => (bytes, false),
+            };
+            bytes = bytes
+                .get(piece.len() + usize::from(ends_line)..)
+                .unwrap_or(&[]);
+            if !self.oversized {
+                if self.partial.len() + piece.len() > self.limit {
+                    self.oversized = true;
+                    self.partial = Vec::new();
+                } else {
+                    self.partial.extend_from_slice(piece);
+                }
+            }
+            if ends_line {
+                self.finish_line();
+                if self.out.len() >= SEND_AT {
+                    let out = std::mem::replace(&mut self.out, Vec::with_capacity(SEND_AT * 2));
+                    if self.tx.send(Bytes::from(out)).await.is_err() {
+                        return false;
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    fn finish_line(&mut self) {
+        self.line += 1;
+        let number = self.line;
+        let line = std::mem::take(&mut self.partial);
+        if std::mem::take(&mut self.oversized) {
+            let problem = whole(
+                format!(
+                    "the line is larger than the limit of {}",
+                    crate::base::limits::bytes(self.limit)
+                ),
+                Some("one line holds one account's facts; the limit is `--max-fact-bytes`"),
+            );
+            self.set.writer.error(number, &[problem], &mut self.out);
+        } else {
+            let line = line.strip_suffix(b"\r").unwrap_or(&line);
+            if !line.iter().all(u8::is_ascii_whitespace) {
+                self.evaluate(number, line);
+            }
+        }
+        // The buffer is reused unless one long line made it large.
+        let mut line = line;
+        if line.capacity() <= 64 * 1024 {
+            line.clear();
+            self.partial = line;
+        }
+    }
+
+    /// One record, as `credo batch` writes it.
+    fn evaluate(&mut self, number: u64, line: &[u8]) {
+        let set = &*self.set;
+        let loaded;
+        let (facts, warnings): (&Facts, &[FactProblem]) =
+            if set
+                .reader
+                .read(line, &mut self.state, &mut self.facts.values)
+            {
+                (&self.facts, &[])
+            } else {
+                let Ok(text) = std::str::from_utf8(line) else {
+                    let problem = whole("not UTF-8 text".into(), None);
+                    set.writer.error(number, &[problem], &mut self.out);
+                    return;
+                };
+                match facts::load_text(&set.program().schema, text, Format::Json) {
+                    Ok(l) => {
+                        loaded = l;
+                        (&loaded.facts, &loaded.warnings)
+                    }
+                    Err(problems) => {
+                        set.writer.error(number, &problems, &mut self.out);
+                        return;
+                    }
+                }
+            };
+        let as_of = self
+            .as_of
+            .or_else(|| facts.as_of(&set.program().schema))
+            .unwrap_or(self.today);
+        match set
+            .program()
+            .decide_into(facts, as_of, &[], &mut self.verdicts)
+        {
+            Ok(()) => set
+                .writer
+                .record(number, &self.verdicts, as_of, warnings, &mut self.out),
+            Err(e) => set
+                .writer
+                .error(number, &[whole(e.to_string(), None)], &mut self.out),
+        }
+    }
+
+    /// Ends the stream with a record for the next line, saying why.
+    fn stop(&mut self, why: &str) {
+        let problem = whole(
+            format!("{why}: lines from {} on were not evaluated", self.line + 1),
+            Some("send those lines again"),
+        );
+        self.set
+            .writer
+            .error(self.line + 1, &[problem], &mut self.out);
+    }
+}
+
+fn whole(message: String, help: Option<&str>) -> FactProblem {
+    FactProblem {
+        path: String::new(),
+        message,
+        help: help.map(str::to_owned),
+        position: None,
+        severity: crate::lang::diagnostics::Severity::Error,
+    }
+}

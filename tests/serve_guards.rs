@@ -1,0 +1,223 @@
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a failed expectation is the point of a test"
+)]
+//! `credo serve` guards itself: malformed HTTP, oversized and slow bodies,
+//! a limit on requests in flight (503 with Retry-After), and a graceful
+//! SIGTERM under which a streamed batch ends on a whole line.
+
+#[path = "support/server.rs"]
+mod server;
+
+use std::io::{Read as _, Write as _};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use server::{Server, dechunk, parse_answer, read_answer};
+
+fn shipped(args: &[&str]) -> Server {
+    Server::start(Path::new("policies"), args)
+}
+
+/// One chunk of a chunked request body.
+fn chunk(data: &[u8]) -> Vec<u8> {
+    let mut out = format!("{:x}\r\n", data.len()).into_bytes();
+    out.extend_from_slice(data);
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+const BATCH_HEAD: &[u8] = b"POST /v1/evaluate/batch HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n";
+
+fn account_lines(n: usize) -> Vec<u8> {
+    let mut lines = Vec::new();
+    for i in 0..n {
+        lines.extend_from_slice(
+            format!("{{\"as_of\": \"2026-11-25\", \"account\": {{\"id\": \"a{i}\", \"created_via\": \"ads_manager\", \"segment\": \"smb\"}}}}\n").as_bytes(),
+        );
+    }
+    lines
+}
+
+#[test]
+fn malformed_http_gets_400_and_the_server_goes_on() {
+    let server = shipped(&[]);
+    for garbage in [
+        &b"GARBAGE\r\n\r\n"[..],
+        b"POST /v1/evaluate HTTP/1.1\r\nContent-Length: nope\r\n\r\n",
+        b"GET / HTTP/9.9\r\n\r\n",
+        b"\x00\x01\x02\x03\r\n\r\n",
+    ] {
+        let mut stream = server.connect();
+        stream.write_all(garbage).unwrap();
+        let mut all = Vec::new();
+        let _ = stream.read_to_end(&mut all);
+        if !all.is_empty() {
+            let answer = parse_answer(&all);
+            assert!(
+                (400..500).contains(&answer.status),
+                "{garbage:?}: {}",
+                answer.status
+            );
+        }
+    }
+    assert_eq!(server.get("/healthz").status, 200);
+}
+
+#[test]
+fn a_declared_oversized_body_is_413_without_reading_it() {
+    let server = shipped(&["--max-fact-bytes", "1000"]);
+    let mut stream = server.connect();
+    stream
+        .write_all(b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 1000000000\r\n\r\n{")
+        .unwrap();
+    let answer = read_answer(&mut stream);
+    assert_eq!(answer.status, 413);
+    assert_eq!(answer.json()["errors"][0]["code"], "too_large");
+}
+
+#[test]
+fn an_oversized_chunked_body_is_413() {
+    let server = shipped(&["--max-fact-bytes", "1000"]);
+    let mut request = b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    request.extend(chunk(&[b' '; 800]));
+    request.extend(chunk(&[b' '; 800]));
+    request.extend_from_slice(b"0\r\n\r\n");
+    let answer = server.raw(&request);
+    assert_eq!(answer.status, 413);
+}
+
+#[test]
+fn a_body_that_stops_coming_is_408() {
+    let server = shipped(&["--body-timeout-ms", "300"]);
+    let mut stream = server.connect();
+    let started = Instant::now();
+    stream
+        .write_all(b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 100\r\n\r\n{\"facts\":")
+        .unwrap();
+    let answer = read_answer(&mut stream);
+    assert_eq!(answer.status, 408, "{}", answer.text());
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(server.get("/healthz").status, 200);
+}
+
+#[test]
+fn past_the_in_flight_limit_the_answer_is_503_with_retry_after() {
+    let server = shipped(&["--max-in-flight", "1"]);
+    // A batch whose body is still coming holds the one place.
+    let mut stream = server.connect();
+    stream.write_all(BATCH_HEAD).unwrap();
+    stream.write_all(&chunk(&account_lines(1))).unwrap();
+    let mut first = [0u8; 12];
+    stream.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200");
+    let refused = server.post_json("/v1/evaluate", &serde_json::json!({"facts": {}}));
+    assert_eq!(refused.status, 503);
+    assert_eq!(refused.header("retry-after"), Some("1"));
+    assert_eq!(refused.json()["errors"][0]["code"], "overloaded");
+    // Probes are never limited.
+    assert_eq!(server.get("/readyz").status, 200);
+    stream.write_all(b"0\r\n\r\n").unwrap();
+    let mut rest = Vec::new();
+    let _ = stream.read_to_end(&mut rest);
+    let started = Instant::now();
+    loop {
+        let again = server.post_json("/v1/evaluate", &serde_json::json!({"facts": {}}));
+        if again.status == 200 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the place was not given back"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn sigterm_during_a_batch_stream_ends_it_on_a_whole_line() {
+    let mut server = shipped(&[]);
+    let mut stream = server.connect();
+    stream.write_all(BATCH_HEAD).unwrap();
+    // Enough lines that records are on their way before the signal.
+    for _ in 0..20 {
+        stream.write_all(&chunk(&account_lines(200))).unwrap();
+    }
+    let mut seen = Vec::new();
+    let started = Instant::now();
+    let mut buffer = [0u8; 65536];
+    while dechunk_after_head(&seen)
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        < 100
+    {
+        let n = stream.read(&mut buffer).unwrap();
+        assert!(n > 0, "the stream ended early");
+        seen.extend_from_slice(&buffer[..n]);
+        assert!(started.elapsed() < Duration::from_secs(30));
+    }
+    server.signal("TERM");
+    // The client goes on sending to the end of its body; the server has
+    // ended the stream by itself.
+    let _ = stream.write_all(&chunk(&account_lines(200)));
+    let _ = stream.write_all(b"0\r\n\r\n");
+    let mut rest = Vec::new();
+    let _ = stream.read_to_end(&mut rest);
+    seen.extend_from_slice(&rest);
+    let answer = parse_answer(&seen);
+    assert_eq!(answer.status, 200);
+    assert!(
+        answer.raw_body.ends_with(b"0\r\n\r\n"),
+        "the stream was not ended properly"
+    );
+    let text = String::from_utf8(answer.body).unwrap();
+    assert!(text.ends_with('\n'), "a torn last record");
+    let records: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("a torn record ({e}): {l}")))
+        .collect();
+    let last = records.last().unwrap();
+    assert!(
+        last["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("shutting down"),
+        "{last}"
+    );
+    for (i, record) in records.iter().enumerate() {
+        assert_eq!(record["line"], i as u64 + 1);
+    }
+    assert_eq!(server.wait(), Some(0));
+}
+
+fn dechunk_after_head(all: &[u8]) -> Vec<u8> {
+    match all.windows(4).position(|w| w == b"\r\n\r\n") {
+        Some(at) => dechunk(&all[at + 4..]),
+        None => Vec::new(),
+    }
+}
+
+#[test]
+fn sigterm_lets_a_request_in_flight_finish() {
+    let mut server = shipped(&[]);
+    // The request is sent in two parts, the signal between them.
+    let mut stream = server.connect();
+    let body = serde_json::to_vec(
+        &serde_json::json!({"facts": {"as_of": "2026-11-25"}, "decisions": ["credit_track"]}),
+    )
+    .unwrap();
+    stream
+        .write_all(format!("POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n", body.len()).as_bytes())
+        .unwrap();
+    stream.write_all(&body[..5]).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    server.signal("TERM");
+    std::thread::sleep(Duration::from_millis(200));
+    stream.write_all(&body[5..]).unwrap();
+    let answer = read_answer(&mut stream);
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    assert_eq!(server.wait(), Some(0));
+}
