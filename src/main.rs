@@ -29,6 +29,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Serve the Language Server Protocol on stdin/stdout, for editors.
+    #[cfg(feature = "lsp")]
+    Lsp {
+        /// The policy directory; else the client's `policies` option, else
+        /// the workspace's `policies/`, else the workspace root.
+        #[arg(long)]
+        policies: Option<PathBuf>,
+    },
     /// Evaluate the policies against one account's facts.
     Eval {
         /// The policy directory.
@@ -241,6 +249,15 @@ struct Exit(u8);
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        #[cfg(feature = "lsp")]
+        Command::Lsp { policies } => match credo::tools::lsp::run(policies) {
+            Ok(0) => Ok(()),
+            Ok(_) => Err(Exit(1)),
+            Err(e) => {
+                eprintln!("error: credo lsp: {e}");
+                Err(Exit(2))
+            }
+        },
         Command::Eval {
             policies,
             format,

@@ -6,6 +6,8 @@ pub mod codes;
 pub mod coverage;
 pub mod diff;
 pub mod explain;
+#[cfg(feature = "lsp")]
+pub mod lsp;
 pub mod policy_tests;
 #[cfg(feature = "serve")]
 pub mod serve;

@@ -1,0 +1,205 @@
+//! Go to definition, find references and rename, for fields, decisions and
+//! rules, across the policy files and the test files.
+
+use super::analysis::{Analysis, Location, Target};
+use super::index::{Occurrence, Symbol};
+use super::lex::KEYWORDS;
+use super::text::{LineIndex, Pos, Range};
+
+/// The symbol at a position of a policy or test file.
+pub fn symbol_at(a: &Analysis, target: Target, pos: Pos) -> Option<Symbol> {
+    match target {
+        Target::Policy(file) => {
+            let offset = a.offset(file, pos);
+            a.index.at(file, offset).map(|o| o.symbol.clone())
+        }
+        Target::Test(file) => {
+            let text = &a.input.tests.get(file)?.text;
+            let offset = LineIndex::new(text).offset(text, pos);
+            let word = word_at(text, offset)?;
+            if a.index.decision(word).is_some() {
+                return Some(Symbol::Decision(word.to_owned()));
+            }
+            a.index.decisions.iter().find_map(|d| {
+                d.rules.iter().find(|r| r.id == word).map(|r| Symbol::Rule {
+                    decision: d.id.clone(),
+                    id: r.id.clone(),
+                })
+            })
+        }
+    }
+}
+
+/// The word (letters, digits, `_`) around `offset`.
+fn word_at(text: &str, offset: usize) -> Option<&str> {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let start = text
+        .get(..offset)?
+        .rfind(|c| !is_word(c))
+        .map_or(0, |i| i + 1);
+    let end = text
+        .get(offset..)?
+        .find(|c| !is_word(c))
+        .map_or(text.len(), |i| offset + i);
+    text.get(start..end).filter(|w| !w.is_empty())
+}
+
+/// Where the symbol is defined.
+pub fn definition(a: &Analysis, symbol: &Symbol) -> Vec<Location> {
+    a.index
+        .occurrences
+        .iter()
+        .filter(|o| o.definition && o.symbol == *symbol)
+        .map(|o| place(a, o, false))
+        .collect()
+}
+
+/// Every place the symbol is written: definitions when asked, reads, and
+/// the test files' mentions.
+pub fn references(a: &Analysis, symbol: &Symbol, with_definition: bool) -> Vec<Location> {
+    let mut found: Vec<Location> = a
+        .index
+        .occurrences
+        .iter()
+        .filter(|o| o.symbol == *symbol && (with_definition || !o.definition))
+        .map(|o| place(a, o, false))
+        .collect();
+    found.extend(in_tests(a, symbol));
+    found
+}
+
+fn place(a: &Analysis, o: &Occurrence, name_only: bool) -> Location {
+    let start = if name_only { name_start(a, o) } else { o.start };
+    Location {
+        target: Target::Policy(o.file),
+        range: a.range(crate::base::source::Span::new(
+            crate::base::source::FileId(o.file as u32),
+            start,
+            o.end,
+        )),
+    }
+}
+
+/// Where the renamed part of an occurrence starts: a field read
+/// `account.segment` renames `segment`.
+fn name_start(a: &Analysis, o: &Occurrence) -> usize {
+    match &o.symbol {
+        Symbol::Field(path) if !o.definition => {
+            let last = path.rsplit('.').next().unwrap_or("").len();
+            let written = a.text(o.file).get(o.start..o.end).unwrap_or("");
+            if written == path {
+                o.end - last
+            } else {
+                o.start
+            }
+        }
+        _ => o.start,
+    }
+}
+
+/// Whether a match at `start..end` of a line is a mention.
+type LineTest = fn(&str, usize, usize) -> bool;
+
+/// Mentions in `tests/*.yaml`: a decision as a key under `expect`, a rule
+/// in a `by:` list, a field in a `missing:` list.
+fn in_tests(a: &Analysis, symbol: &Symbol) -> Vec<Location> {
+    let (word, on_line): (&str, LineTest) = match symbol {
+        Symbol::Decision(id) => (id, |line, _, end| {
+            line.get(end..)
+                .is_some_and(|r| r.trim_start().starts_with(':'))
+        }),
+        Symbol::Rule { id, .. } => (id, |line, start, _| {
+            line.get(..start).is_some_and(|l| l.contains("by:"))
+        }),
+        Symbol::Field(path) => (path, |line, _, _| {
+            line.contains("missing:") || line.trim_start().starts_with('-')
+        }),
+    };
+    let mut found = Vec::new();
+    for (i, doc) in a.input.tests.iter().enumerate() {
+        let index = LineIndex::new(&doc.text);
+        let mut line_start = 0;
+        for line in doc.text.split_inclusive('\n') {
+            for (at, _) in line.match_indices(word) {
+                let end = at + word.len();
+                let bounded = !line
+                    .get(..at)
+                    .unwrap_or("")
+                    .ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+                    && !line.get(end..).is_some_and(|r| {
+                        r.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                    });
+                if bounded && on_line(line, at, end) {
+                    found.push(Location {
+                        target: Target::Test(i),
+                        range: index.range(&doc.text, line_start + at, line_start + end),
+                    });
+                }
+            }
+            line_start += line.len();
+        }
+    }
+    found
+}
+
+/// Why a rename cannot be done.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RenameError {
+    #[error("nothing to rename here: put the cursor on a field, decision or rule")]
+    Nothing,
+    #[error("`{0}` is not a name: use letters, digits and `_`, starting with a letter")]
+    BadName(String),
+    #[error("`{0}` is a keyword of the language")]
+    Keyword(String),
+}
+
+/// The edits that rename the symbol at `pos` to `new_name` everywhere.
+pub fn rename(
+    a: &Analysis,
+    target: Target,
+    pos: Pos,
+    new_name: &str,
+) -> Result<Vec<(Location, String)>, RenameError> {
+    let symbol = symbol_at(a, target, pos).ok_or(RenameError::Nothing)?;
+    let mut chars = new_name.chars();
+    let good = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !good {
+        return Err(RenameError::BadName(new_name.to_owned()));
+    }
+    if KEYWORDS.contains(&new_name) {
+        return Err(RenameError::Keyword(new_name.to_owned()));
+    }
+    let mut edits: Vec<(Location, String)> = a
+        .index
+        .occurrences
+        .iter()
+        .filter(|o| o.symbol == symbol)
+        .map(|o| (place(a, o, true), new_name.to_owned()))
+        .collect();
+    let replacement = match &symbol {
+        Symbol::Field(path) => match path.rsplit_once('.') {
+            Some((head, _)) => format!("{head}.{new_name}"),
+            None => new_name.to_owned(),
+        },
+        _ => new_name.to_owned(),
+    };
+    edits.extend(
+        in_tests(a, &symbol)
+            .into_iter()
+            .map(|l| (l, replacement.clone())),
+    );
+    Ok(edits)
+}
+
+/// The range `prepareRename` offers: the name under the cursor.
+pub fn rename_range(a: &Analysis, target: Target, pos: Pos) -> Option<Range> {
+    let Target::Policy(file) = target else {
+        return None;
+    };
+    let offset = a.offset(file, pos);
+    let o = a.index.at(file, offset)?;
+    Some(place(a, o, true).range)
+}
