@@ -191,6 +191,9 @@ enum Command {
     /// Evaluate every decision in a `credo serve` decision log again and report differences.
     #[cfg(feature = "serve")]
     Replay(credo::tools::serve::replay::ReplayArgs),
+    /// Serve a page where policy authors edit rules and watch outcomes change (loopback only).
+    #[cfg(feature = "studio")]
+    Studio(credo::tools::studio::StudioArgs),
 }
 
 /// The sizes credo accepts; see `credo::Limits` and the README's "Limits".
@@ -339,6 +342,11 @@ fn main() -> ExitCode {
         },
         #[cfg(feature = "serve")]
         Command::Replay(args) => match credo::tools::serve::replay::run(args) {
+            0 => Ok(()),
+            code => Err(Exit(code)),
+        },
+        #[cfg(feature = "studio")]
+        Command::Studio(args) => match credo::tools::studio::run(args) {
             0 => Ok(()),
             code => Err(Exit(code)),
         },

@@ -7,9 +7,9 @@ use std::cell::OnceCell;
 use std::path::PathBuf;
 
 use crate::base::source::{FileId, Source, Sources, Span};
+use crate::engine::program::Program;
 use crate::lang::ast;
 use crate::lang::diagnostics::{Diagnostic, Severity};
-use crate::engine::program::Program;
 use crate::model::schema::Schema;
 use crate::tools::policy_tests::{self, TestFile};
 
