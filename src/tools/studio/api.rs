@@ -123,7 +123,7 @@ fn file_name(path: &Path) -> String {
     responses((status = 200, description = "The policy files and their text, the examples as fact documents, the fact schema, the corpus name", body = Object)))]
 pub async fn files(State(state): Shared) -> Result<Response, ApiError> {
     let dir = state.dir.clone();
-    let limits = state.limits.clone();
+    let limits = state.limits;
     let answer = blocking(move || {
         let files: Vec<Value> = listed(&dir, "credo")
             .iter()
@@ -238,7 +238,7 @@ pub async fn analyse(State(state): Shared, body: Bytes) -> Result<Response, ApiE
     let request: AnalyseRequest = parse(&body)?;
     edited::check_files(&request.files, &state.limits)?;
     let dir = state.dir.clone();
-    let limits = state.limits.clone();
+    let limits = state.limits;
     let answer = blocking(move || {
         let analysis = edited::analysis(&request.files, &dir);
         let found = problems(&analysis);
@@ -333,7 +333,7 @@ pub async fn hover(State(state): Shared, body: Bytes) -> Result<Response, ApiErr
 pub async fn whatif(State(state): Shared, body: Bytes) -> Result<Response, ApiError> {
     let request: WhatifRequest = parse(&body)?;
     edited::check_files(&request.files, &state.limits)?;
-    let limits = state.limits.clone();
+    let limits = state.limits;
     let answer = blocking(move || {
         let set = edited::policy_set(&request.files, &limits)?;
         let loaded = set
@@ -404,7 +404,7 @@ fn whatif_json(program: &crate::Program, w: &crate::tools::whatif::Whatif) -> Va
 pub async fn verify(State(state): Shared, body: Bytes) -> Result<Response, ApiError> {
     let request: SetRequest = parse(&body)?;
     edited::check_files(&request.files, &state.limits)?;
-    let limits = state.limits.clone();
+    let limits = state.limits;
     let answer = blocking(move || {
         let set = edited::policy_set(&request.files, &limits)?;
         let report = set.verify().map_err(|e| {
@@ -431,7 +431,7 @@ pub async fn tests(State(state): Shared, body: Bytes) -> Result<Response, ApiErr
     let request: SetRequest = parse(&body)?;
     edited::check_files(&request.files, &state.limits)?;
     let dir = state.dir.clone();
-    let limits = state.limits.clone();
+    let limits = state.limits;
     let answer = blocking(move || {
         edited::policy_set(&request.files, &limits)?;
         let analysis = edited::analysis(&request.files, &dir);
@@ -499,7 +499,7 @@ pub async fn impact(State(state): Shared, body: Bytes) -> Result<Response, ApiEr
         .help("start it with `credo studio --corpus FILE.jsonl`"));
     };
     let dir = state.dir.clone();
-    let limits = state.limits.clone();
+    let limits = state.limits;
     let answer = blocking(move || {
         let new = edited::policy_set(&request.files, &limits)?;
         let old = crate::PolicySet::load(&dir, &limits).map_err(|e| {
@@ -544,7 +544,7 @@ pub async fn save(State(state): Shared, body: Bytes) -> Result<Response, ApiErro
     let request: SetRequest = parse(&body)?;
     edited::check_files(&request.files, &state.limits)?;
     let dir = state.dir.clone();
-    let limits = state.limits.clone();
+    let limits = state.limits;
     let saved = blocking(move || {
         let set = edited::policy_set(&request.files, &limits)?;
         let mut saved = Vec::new();

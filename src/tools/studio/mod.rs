@@ -66,10 +66,14 @@ pub fn run(args: StudioArgs) -> u8 {
     };
     let _ = CORPUS.set(corpus);
     ENABLED.store(true, Ordering::Relaxed);
-    eprintln!(
-        "credo studio: open http://{}/studio/ in a browser",
-        args.serve.addr
-    );
+    if args.serve.addr.port() == 0 {
+        eprintln!("credo studio: the page is /studio/ at the address below");
+    } else {
+        eprintln!(
+            "credo studio: open http://{}/studio/ in a browser",
+            args.serve.addr
+        );
+    }
     serve::run_with(args.serve, Some(Box::new(routes)))
 }
 
