@@ -25,8 +25,10 @@ export function whyNot(item) {
   }
   return item.why_not.map((c) => {
     const reads = c.reads.map(shownRead).join(', ');
-    const verdict = c.result === 'unknown' ? 'cannot be decided' : 'does not hold';
-    return `${c.condition} ${verdict}${reads ? ` (${reads})` : ''}`;
+    // For `unless C`, C holding is what stopped the rule.
+    const verdict = { unknown: 'cannot be decided', true: 'holds', false: 'does not hold' }[c.result] || c.result;
+    const guard = item.guard === 'unless' && c.result === 'true' ? 'unless ' : '';
+    return `${guard}${c.condition} ${verdict}${reads ? ` (${reads})` : ''}`;
   }).join('; ');
 }
 
@@ -144,8 +146,11 @@ const svg = (tag, attrs, text) => {
 export function renderImpact(box, answer) {
   box.replaceChildren();
   const diff = answer.diff;
-  box.append(h('p', {}, `${diff.accounts} accounts of ${answer.corpus}; ${diff.decisions.filter((d) => d.changed).length} decisions change.`));
-  const rows = diff.decisions;
+  const rows = diff.decisions.filter((d) => d.changed > 0);
+  const still = diff.decisions.filter((d) => !d.changed).map((d) => d.id);
+  box.append(h('p', {}, `${diff.accounts} accounts of ${answer.corpus}: `,
+    rows.length === 1 ? '1 decision changes.' : `${rows.length} decisions change.`));
+  if (!rows.length) return;
   const max = Math.max(1, ...rows.map((d) => d.changed));
   const rowHeight = 18;
   const width = 460;
@@ -161,11 +166,12 @@ export function renderImpact(box, answer) {
     chart.append(bar, svg('text', { x: labelWidth + w + 4, y: y + 12 }, String(d.changed)));
   });
   box.append(chart);
-  const money = rows.filter((d) => d.totals);
+  const money = diff.decisions.filter((d) => d.totals && d.totals.before !== d.totals.after);
   if (money.length) {
     box.append(h('table', { class: 'totals' },
       h('caption', { class: 'muted' }, 'Money decided, before and after the edit'),
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'decision'), h('th', { scope: 'col' }, 'before'), h('th', { scope: 'col' }, 'after'))),
       h('tbody', {}, money.map((d) => h('tr', {}, h('td', {}, d.id), h('td', {}, d.totals.before ?? '—'), h('td', {}, d.totals.after ?? '—'))))));
   }
+  if (still.length) box.append(h('p', { class: 'muted small' }, `No account changes for ${still.join(', ')}.`));
 }
