@@ -23,6 +23,8 @@ use crate::tools::serve::state::AppState;
 
 type Shared = State<Arc<AppState>>;
 
+static SAVING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// The edited set.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -546,6 +548,10 @@ pub async fn save(State(state): Shared, body: Bytes) -> Result<Response, ApiErro
     let dir = state.dir.clone();
     let limits = state.limits;
     let saved = blocking(move || {
+        // One save at a time: two tabs saving at once must not share a temporary file.
+        let _saving = SAVING
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let set = edited::policy_set(&request.files, &limits)?;
         let mut saved = Vec::new();
         for f in &request.files {
