@@ -12,5 +12,7 @@ pub mod policy_tests;
 #[cfg(feature = "serve")]
 pub mod serve;
 pub mod snapshot;
+#[cfg(feature = "studio")]
+pub mod studio;
 pub mod verify;
 pub mod whatif;

@@ -122,6 +122,9 @@ enum Command {
     /// Evaluate every decision in a `credo serve` decision log again and report differences.
     #[cfg(feature = "serve")]
     Replay(credo::tools::serve::replay::ReplayArgs),
+    /// Serve a page where policy authors edit rules and watch outcomes change.
+    #[cfg(feature = "studio")]
+    Studio(credo::tools::studio::StudioArgs),
     /// Print a shell completion script: bash, zsh, fish or powershell.
     #[command(after_help = docs::COMPLETIONS_HELP)]
     Completions(docs::CompletionArgs),
@@ -161,6 +164,8 @@ fn main() -> ExitCode {
         Command::Serve(a) => exit_code(credo::tools::serve::run(a)),
         #[cfg(feature = "serve")]
         Command::Replay(a) => exit_code(credo::tools::serve::replay::run(a)),
+        #[cfg(feature = "studio")]
+        Command::Studio(a) => exit_code(credo::tools::studio::run(a)),
         Command::Completions(a) => docs::completions(a, Cli::command()),
         Command::Man(a) => docs::man(a, Cli::command()),
     };
@@ -171,7 +176,7 @@ fn main() -> ExitCode {
 }
 
 /// A command that reports its own errors and gives its exit code.
-#[cfg(feature = "serve")]
+#[cfg(any(feature = "serve", feature = "studio"))]
 fn exit_code(code: u8) -> Result<(), output::Exit> {
     match code {
         0 => Ok(()),

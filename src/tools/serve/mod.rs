@@ -106,6 +106,14 @@ pub struct ServeArgs {
 
 /// Runs the service until SIGTERM; the process's exit code.
 pub fn run(args: ServeArgs) -> u8 {
+    run_with(args, None)
+}
+
+/// Routes another command adds to the service (the studio's), made from its state.
+pub type ExtraRoutes = Box<dyn FnOnce(Arc<AppState>) -> axum::Router + Send>;
+
+/// Runs the service with `extra` routes beside its own.
+pub fn run_with(args: ServeArgs, extra: Option<ExtraRoutes>) -> u8 {
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_target(false)
@@ -116,7 +124,7 @@ pub fn run(args: ServeArgs) -> u8 {
         runtime.worker_threads(usize::from(n));
     }
     match runtime.build() {
-        Ok(runtime) => runtime.block_on(start(args)),
+        Ok(runtime) => runtime.block_on(start(args, extra)),
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
             2
@@ -124,7 +132,7 @@ pub fn run(args: ServeArgs) -> u8 {
     }
 }
 
-async fn start(args: ServeArgs) -> u8 {
+async fn start(args: ServeArgs, extra: Option<ExtraRoutes>) -> u8 {
     let token = match &args.token_file {
         Some(path) => match std::fs::read_to_string(path) {
             Ok(text) if !text.trim().is_empty() => Some(text.trim().to_owned()),
@@ -228,6 +236,10 @@ async fn start(args: ServeArgs) -> u8 {
         bench_constant: args.bench_constant,
     };
     let app = app::router(state.clone(), &guards);
+    let app = match extra {
+        Some(routes) => app.merge(routes(state.clone())),
+        None => app,
+    };
     match listener.local_addr() {
         Ok(addr) => eprintln!("credo serve: listening on http://{addr}"),
         Err(e) => eprintln!("credo serve: listening ({e})"),

@@ -52,6 +52,8 @@ impl utoipa::Modify for Bearer {
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut document = Document::openapi();
     document.info.license = None;
+    #[cfg(feature = "studio")]
+    crate::tools::studio::contract::extend(&mut document);
     document
 }
 
