@@ -19,7 +19,7 @@ fi
 
 # The reference outputs come from the command line (the debug build that
 # `.ci/run` has made already: only the package needs a release build).
-cargo build --locked --quiet --bin credo --bin credo-gen
+cargo build --locked --quiet --features testing --bin credo --bin credo-gen
 export CREDO_BIN="$PWD/target/debug/credo" CREDO_GEN="$PWD/target/debug/credo-gen"
 # The package, built as a user builds it.
 "$PYTHON" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps ./python

@@ -41,11 +41,11 @@ fn words(doc: &Doc, key: &str) -> Vec<String> {
     }
 }
 
-/// A copy of `policies/` (policy files, examples, snapshots) to edit.
+/// A copy of `policies/` (policy files, examples, snapshots, tests) to edit.
 fn copy_of_policies() -> tempfile::TempDir {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
     let dir = tempfile::tempdir().unwrap();
-    for sub in ["", "examples", "snapshots"] {
+    for sub in ["", "examples", "snapshots", "tests"] {
         let to = dir.path().join("policies").join(sub);
         std::fs::create_dir_all(&to).unwrap();
         for entry in std::fs::read_dir(root.join(sub)).unwrap() {
@@ -58,10 +58,10 @@ fn copy_of_policies() -> tempfile::TempDir {
     dir
 }
 
-fn run(dir: &Path, args: &[String], ci: bool) -> String {
+fn run(dir: &Path, subcommand: &str, args: &[String], ci: bool) -> String {
     let mut command = Command::new(env!("CARGO_BIN_EXE_credo"));
     command
-        .arg("snapshot")
+        .arg(subcommand)
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
@@ -72,7 +72,7 @@ fn run(dir: &Path, args: &[String], ci: bool) -> String {
     }
     let output = command.output().unwrap();
     format!(
-        "$ {}credo snapshot {}\nexit code: {}\n--- stdout\n{}--- stderr\n{}",
+        "$ {}credo {subcommand} {}\nexit code: {}\n--- stdout\n{}--- stderr\n{}",
         if ci { "CI=true " } else { "" },
         args.join(" "),
         output.status.code().unwrap(),
@@ -122,9 +122,12 @@ fn snapshot_cases() {
             .unwrap();
         }
         let ci = matches!(field(&case, "ci"), Some(Doc::Bool(true)));
-        let mut shown = run(copy.path(), &words(&case, "args"), ci);
+        // `credo snapshot` by default; `command: test` runs `credo test`,
+        // which runs the snapshots as cases too.
+        let subcommand = text(&case, "command").unwrap_or("snapshot");
+        let mut shown = run(copy.path(), subcommand, &words(&case, "args"), ci);
         if field(&case, "then").is_some() {
-            shown.push_str(&run(copy.path(), &words(&case, "then"), ci));
+            shown.push_str(&run(copy.path(), subcommand, &words(&case, "then"), ci));
         }
         shown.push_str(&pending(copy.path()));
         insta::assert_snapshot!(shown);

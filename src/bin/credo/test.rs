@@ -65,7 +65,8 @@ pub fn run(args: Args) -> Result<(), Exit> {
             Exit(2)
         },
     )?;
-    let report = policy_tests::run(&session.program, &files, args.filter.as_deref());
+    let mut report = policy_tests::run(&session.program, &files, args.filter.as_deref());
+    snapshots(&session, args.filter.as_deref(), &mut report)?;
     if let Some(filter) = &args.filter
         && report.results.is_empty()
     {
@@ -223,4 +224,38 @@ fn xml(text: &str) -> String {
         }
     }
     out
+}
+
+/// The examples' snapshots, when the policy directory keeps any, run as
+/// cases `snapshots::NAME` beside the policy tests.
+fn snapshots(session: &Session, filter: Option<&str>, report: &mut Report) -> Result<(), Exit> {
+    use credo::tools::snapshot;
+    let dir = snapshot::directory(&session.dir);
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    let examples = snapshot::examples(&session.dir.join("examples")).unwrap_or_default();
+    let entries = snapshot::collect(
+        &session.program,
+        &examples,
+        &dir,
+        &session.limits,
+        credo::today(),
+    )
+    .map_err(|e| {
+        say!(
+            "error: cannot read the snapshots in `{}`: {e}",
+            dir.display()
+        );
+        Exit(2)
+    })?;
+    let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0");
+    for case in snapshot::as_cases(&entries, ci) {
+        if filter.is_some_and(|f| !case.name.contains(f)) {
+            report.filtered_out += 1;
+        } else {
+            report.results.push(case);
+        }
+    }
+    Ok(())
 }

@@ -211,4 +211,4 @@ pub fn remove(path: &Path) -> std::io::Result<()> {
 
 mod run;
 
-pub use run::{Entry, Mode, Report, State, collect, review, settle};
+pub use run::{Entry, Mode, Report, State, as_cases, collect, review, settle};

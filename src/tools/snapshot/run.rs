@@ -310,3 +310,33 @@ pub fn review(
     }
     Ok(accepted)
 }
+
+/// Each example's snapshot as a case of `credo test`, named
+/// `snapshots::NAME`: it passes when the result matches; a change fails
+/// with its per-decision diff, and a missing snapshot fails in CI (`ci`).
+pub fn as_cases(entries: &[Entry], ci: bool) -> Vec<crate::tools::policy_tests::CaseResult> {
+    entries
+        .iter()
+        .map(|entry| {
+            let error = match entry.state() {
+                State::Same => None,
+                State::New if !ci => None,
+                State::New => {
+                    Some("no snapshot yet: `credo snapshot --review` or `--accept`".to_owned())
+                }
+                State::Changed(what) => Some(format!(
+                    "the result changed (`credo snapshot --review` to accept):\n{}",
+                    what.trim_end()
+                )),
+                State::Failed(why) => Some(why),
+            };
+            crate::tools::policy_tests::CaseResult {
+                name: format!("snapshots::{}", entry.name),
+                file: entry.accepted.display().to_string(),
+                mismatches: Vec::new(),
+                actual: Vec::new(),
+                error,
+            }
+        })
+        .collect()
+}
