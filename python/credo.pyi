@@ -102,4 +102,6 @@ def diff_arrow(
     old: PolicySet, new: PolicySet, data: Any, as_of: AsOf = None
 ) -> Impact:
     """Evaluates every row of an Arrow stream under both sets and tallies
-    what changes, as ``credo diff`` does."""
+    what changes, as ``credo diff`` does. ``as_of``, when given, overrides
+    each account's own date (as ``credo diff --as-of``); else each
+    account's ``as_of``, else today."""

@@ -388,7 +388,9 @@ fn diff_arrow(
     data: &Bound<'_, PyAny>,
     as_of: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Impact> {
-    let default_as_of = date(as_of)?.unwrap_or_else(today);
+    // As `credo diff --as-of`: a date given overrides each account's own.
+    let as_of = date(as_of)?;
+    let today = today();
     let stream = arrow::ffi_stream::RecordBatchStreamReader::from_pyarrow_bound(data)?;
     let (old_program, new_program) = (old.program.clone(), new.program.clone());
     let (old_reader, new_reader) = (old.reader.clone(), new.reader.clone());
@@ -407,7 +409,8 @@ fn diff_arrow(
                     (Some(was), Some(now)) => tally.add(
                         (&old_program, &was),
                         (&new_program, &now),
-                        default_as_of,
+                        as_of,
+                        today,
                         &mut verdicts,
                     ),
                     _ => tally.failed += 1,

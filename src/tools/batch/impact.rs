@@ -106,12 +106,16 @@ impl Impact {
         }
     }
 
-    /// One account, read under each set's schema, evaluated under both.
+    /// One account, read under each set's schema, evaluated under both:
+    /// on `as_of` when one is given (it overrides the account's own date,
+    /// as `credo diff --as-of` does), else on the account's `as_of`, else
+    /// on `today`.
     pub fn add(
         &mut self,
         old: (&Program, &Facts),
         new: (&Program, &Facts),
-        default_as_of: NaiveDate,
+        as_of: Option<NaiveDate>,
+        today: NaiveDate,
         scratch: &mut Verdicts,
     ) {
         self.accounts += 1;
@@ -119,11 +123,11 @@ impl Impact {
             Some(Some(Value::Date(d))) => Some(*d),
             _ => None,
         };
-        let as_of = date(old.0, old.1).or_else(|| date(new.0, new.1));
-        if as_of.is_none() {
+        let own = date(old.0, old.1).or_else(|| date(new.0, new.1));
+        if own.is_none() {
             self.undated += 1;
         }
-        let as_of = as_of.unwrap_or(default_as_of);
+        let as_of = as_of.or(own).unwrap_or(today);
         let mut outcomes = |(program, facts): (&Program, &Facts)| {
             let mut all = BTreeMap::new();
             let whole = program.decide_into(facts, as_of, &[], scratch).is_ok();
