@@ -590,20 +590,7 @@ pub fn run(
     options: &Options,
     progress: &(dyn Fn(&Summary) + Sync),
 ) -> Result<Summary, BatchError> {
-    let input: Box<dyn BufRead + '_> = Box::new(input);
-    let lines = BoundedLines {
-        input,
-        consumed: 0,
-        mark: 0,
-    };
-    run_with(
-        program,
-        Input::Lines(lines, options.max_line_bytes),
-        output,
-        OutputFormat::Jsonl,
-        options,
-        progress,
-    )
+    run_as(program, input, output, OutputFormat::Jsonl, options, progress)
 }
 
 /// [`run`] with records in any [`OutputFormat`].
