@@ -107,7 +107,7 @@ scenario('a verify counterexample loads as the facts with one click', async (pag
 scenario('the policy tests run and show on the rules', async (page) => {
   await page.getByRole('button', { name: 'Run tests' }).click();
   await page.locator('#tests-summary').waitFor();
-  assert.match(await page.locator('#tests-summary').textContent(), /^58 passed, 0 failed; 38 of 38 rules and rows covered/);
+  assert.match(await page.locator('#tests-summary').textContent(), /^\d+ passed, 0 failed; (\d+) of \1 rules and rows covered/);
   assert.ok(await page.locator('#gutter .cov.hit').count() >= 5, 'the coverage is shown beside the rules');
   await replaceInEditor(page, '>= 50000 USD => 1500 USD', '>= 70000 USD => 1500 USD');
   await page.getByRole('button', { name: 'Run tests' }).click();
