@@ -590,7 +590,14 @@ pub fn run(
     options: &Options,
     progress: &(dyn Fn(&Summary) + Sync),
 ) -> Result<Summary, BatchError> {
-    run_as(program, input, output, OutputFormat::Jsonl, options, progress)
+    run_as(
+        program,
+        input,
+        output,
+        OutputFormat::Jsonl,
+        options,
+        progress,
+    )
 }
 
 /// [`run`] with records in any [`OutputFormat`].
