@@ -273,10 +273,12 @@ fn serve_alone_has_no_studio_routes() {
 }
 
 /// `credo studio` refuses an address off loopback: it writes policy files.
+/// The address is a documentation one (TEST-NET-1): were the check ever
+/// lost, the bind would fail rather than listen beyond loopback.
 #[test]
 fn studio_listens_on_loopback_only() {
     let output = Command::new(env!("CARGO_BIN_EXE_credo"))
-        .args(["studio", "--policies", "policies", "--addr", "0.0.0.0:0"])
+        .args(["studio", "--policies", "policies", "--addr", "192.0.2.1:0"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .unwrap();
