@@ -123,9 +123,16 @@ export async function replaceInEditor(page, find, replacement) {
     return true;
   }, find);
   if (!found) throw new Error(`\`${find}\` is not in the editor`);
-  const before = await analysed(page);
   await page.keyboard.type(replacement);
-  await nextAnalysis(page, before);
+  await currentAnalysis(page);
+}
+
+/** Waits until the page shows an analysis of every edit made so far. */
+export async function currentAnalysis(page) {
+  await page.waitForFunction(() => {
+    const d = document.body.dataset;
+    return Number(d.analysedEdits ?? -1) >= Number(d.edits || 0);
+  }, null, { timeout: 10000 });
 }
 
 /** The outcome shown for a decision. */

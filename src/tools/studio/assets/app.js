@@ -16,12 +16,19 @@ const state = {
 };
 
 /** What the browser tests and the benchmark read: keystroke-to-outcome times. */
-const metrics = { latencies: [], analysed: 0, inputAt: null };
+const metrics = { latencies: [], analysed: 0, inputAt: null, edits: 0 };
 window.studioMetrics = metrics;
+
+/** Notes an edit, so that an analysis can say which edits it has seen. */
+function touched() {
+  metrics.inputAt = performance.now();
+  metrics.edits += 1;
+  document.body.dataset.edits = String(metrics.edits);
+}
 
 const editor = new Editor({
   onInput: (text) => {
-    metrics.inputAt = performance.now();
+    touched();
     state.files[state.current].text = text;
     renderFiles();
     scheduleAnalyse();
@@ -122,6 +129,9 @@ async function analyse() {
   if (state.controller) state.controller.abort();
   state.controller = new AbortController();
   const inputAt = metrics.inputAt;
+  // An answer can arrive while the author is still typing: say which edits it
+  // has seen, so that nobody (the browser tests included) reads it as current.
+  const edits = metrics.edits;
   const res = await post('/v1/studio/analyse', { files: edited(), facts: state.facts }, state.controller.signal);
   if (!res || seq !== state.seq) return;
   if (!res.ok) { $('check-status').textContent = firstError(res.data); return; }
@@ -146,6 +156,7 @@ async function analyse() {
   }
   metrics.analysed += 1;
   document.body.dataset.analysed = String(metrics.analysed);
+  document.body.dataset.analysedEdits = String(edits);
   if (data.checks) scheduleImpact();
 }
 const scheduleAnalyse = debounce(analyse, 15);
@@ -167,7 +178,7 @@ function renderFacts() {
     setPath(state.facts, path, value);
     $('facts-yaml').value = toYaml(state.facts);
     markCustom();
-    metrics.inputAt = performance.now();
+    touched();
     scheduleAnalyse();
   });
   $('facts-yaml').value = toYaml(state.facts);
@@ -198,7 +209,7 @@ async function whatif(decision, box) {
     for (const c of alt.changes) setPath(state.facts, c.fact, factValue(state.schema, c.fact, c.to));
     renderFacts();
     markCustom();
-    metrics.inputAt = performance.now();
+    touched();
     analyse();
   });
 }
@@ -277,7 +288,7 @@ async function start() {
     select.querySelector('option[value="__custom"]')?.remove();
     state.facts = structuredClone(example.facts);
     renderFacts();
-    metrics.inputAt = performance.now();
+    touched();
     analyse();
   });
   for (const radio of document.querySelectorAll('input[name="facts-mode"]')) {
@@ -293,7 +304,7 @@ async function start() {
       state.facts = fromYaml($('facts-yaml').value);
       $('fact-problems').replaceChildren();
       markCustom();
-      metrics.inputAt = performance.now();
+      touched();
       scheduleAnalyse();
     } catch (e) {
       $('fact-problems').replaceChildren(h('li', {}, `YAML: ${e.message}`));
