@@ -40,7 +40,16 @@ fn records_carry_eval_json_decisions_for_every_example() {
             .decide_into(&loaded.facts, as_of, &[], &mut verdicts)
             .unwrap();
         let mut line = Vec::new();
-        writer.record(7, None, &verdicts, as_of, &[], &mut line);
+        writer.record(
+            &program,
+            7,
+            None,
+            &verdicts,
+            &loaded.facts.values,
+            as_of,
+            &[],
+            &mut line,
+        );
         assert_eq!(line.last(), Some(&b'\n'));
         assert_eq!(line.iter().filter(|b| **b == b'\n').count(), 1);
         let mut record: serde_json::Value = serde_json::from_slice(&line).unwrap();
@@ -50,6 +59,65 @@ fn records_carry_eval_json_decisions_for_every_example() {
         count += 1;
     }
     assert!(count >= 50, "only {count} examples");
+}
+
+/// Messages with `{path}` placeholders: a full record holds each rendered
+/// with the account's values and its template, exactly as `eval --format
+/// json` does, whatever facts are given, missing or absent.
+#[test]
+fn full_records_render_message_values_as_eval_does() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/batch/messages");
+    let checked = common::check_files(&[&dir.join("schema.credo"), &dir.join("notes.credo")]);
+    assert!(checked.diagnostics.is_empty(), "{:?}", checked.diagnostics);
+    let program = checked.program.unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    let writer = RecordWriter::new(&program, &Options::new(1, None, today));
+    let mut verdicts = Verdicts::default();
+    let mut rng = Rng::new(12);
+    let mut templates = 0;
+    for _ in 0..400 {
+        let line = synth::fact_line(
+            &program.schema,
+            &mut rng,
+            FactOptions {
+                unknown_permille: 150,
+                ..FactOptions::default()
+            },
+        );
+        let loaded = facts::load_text(&program.schema, &line, Format::Json).unwrap();
+        let request = Request {
+            as_of: today,
+            as_of_source: AsOfSource::Option,
+            decisions: &[],
+        };
+        let evaluation = program.evaluate(&loaded.facts, &request).unwrap();
+        let expected: serde_json::Value =
+            serde_json::from_str(&credo::engine::render::json(&evaluation)).unwrap();
+        program
+            .decide_into(&loaded.facts, today, &[], &mut verdicts)
+            .unwrap();
+        let mut out = Vec::new();
+        writer.record(
+            &program,
+            1,
+            None,
+            &verdicts,
+            &loaded.facts.values,
+            today,
+            &[],
+            &mut out,
+        );
+        let mut record: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        record.as_object_mut().unwrap().remove("line");
+        assert_eq!(record, expected, "{line}");
+        templates += evaluation
+            .decisions
+            .iter()
+            .flat_map(|d| &d.reasons)
+            .filter(|r| r.template.is_some())
+            .count();
+    }
+    assert!(templates > 100, "only {templates} rendered messages");
 }
 
 /// What the fast reader makes of a line, next to what the loader makes of it.

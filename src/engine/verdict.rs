@@ -241,7 +241,7 @@ impl Verdicts {
 
 impl Verdicts {
     /// A cause's reason, its message rendered with the facts' values.
-    fn rendered(
+    pub(crate) fn rendered(
         &self,
         program: &Program,
         d: &DecisionIr,

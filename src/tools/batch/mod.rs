@@ -513,9 +513,16 @@ impl<'p> Worker<'p> {
         {
             Ok(()) => {
                 match &mut self.emit {
-                    Emit::Json(writer) => {
-                        writer.record(number, id.as_deref(), &self.verdicts, as_of, warnings, out)
-                    }
+                    Emit::Json(writer) => writer.record(
+                        self.program,
+                        number,
+                        id.as_deref(),
+                        &self.verdicts,
+                        &facts.values,
+                        as_of,
+                        warnings,
+                        out,
+                    ),
                     #[cfg(feature = "arrow")]
                     Emit::Columns(rows) => {
                         rows.record(number, id.as_deref(), &self.verdicts, as_of, warnings)

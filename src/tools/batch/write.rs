@@ -4,6 +4,9 @@
 //! Full records hold the decision objects `credo eval --format json` prints;
 //! compact ones the outcome, the deciding rules' ids and the missing facts,
 //! since the messages and places can be looked up from the ids.
+//! A message with `{path}` placeholders is the one string rendered per
+//! record, from the account's facts, and only in full records (as `eval`
+//! does, with the template kept beside the rendered text).
 
 use std::io::Write as _;
 
@@ -12,7 +15,7 @@ use chrono::NaiveDate;
 use crate::engine::program::Program;
 use crate::engine::verdict::{self, Answer, Cause, Verdicts};
 use crate::input::facts::FactProblem;
-use crate::model::ir::Kind;
+use crate::model::ir::{Kind, Value};
 
 /// What a record holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -200,11 +203,19 @@ impl RecordWriter {
 
     /// `{"line":N,"id":..,"as_of":..,"policy_hash":..,"decisions":[..]}` and
     /// a newline; `warnings` follow the decisions when the facts had any.
+    /// `facts` (by slot) fill the placeholders of messages; `program` is the
+    /// one the writer was made for.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one record's parts, each passed as the hot loop holds it"
+    )]
     pub fn record(
         &self,
+        program: &Program,
         line: u64,
         id: Option<&str>,
         verdicts: &Verdicts,
+        facts: &[Option<Value>],
         as_of: NaiveDate,
         warnings: &[FactProblem],
         out: &mut Vec<u8>,
@@ -253,6 +264,13 @@ impl RecordWriter {
                 }
                 if compact {
                     out.extend_from_slice(parts.rule_ids.get(*cause).as_bytes());
+                    continue;
+                }
+                if let Some(d) = program.decisions.get(v.decision as usize)
+                    && templated(d, *cause)
+                {
+                    let reason = verdicts.rendered(program, d, *cause, facts);
+                    let _ = serde_json::to_writer(&mut *out, &reason);
                     continue;
                 }
                 let text = match *cause {
@@ -315,6 +333,17 @@ impl RecordWriter {
         problems(problems_found, out);
         out.extend_from_slice(b"}\n");
     }
+}
+
+/// Whether a cause's message has placeholders, rendered for each record.
+fn templated(d: &crate::model::ir::DecisionIr, cause: Cause) -> bool {
+    let rule = match cause {
+        Cause::Deny(i) => d.denies.get(i as usize).map(|r| r.parts.is_some()),
+        Cause::Allow(i) => d.allows.get(i as usize).map(|r| r.parts.is_some()),
+        Cause::Row(i) => d.rows.get(i as usize).map(|r| r.parts.is_some()),
+        _ => None,
+    };
+    rule.unwrap_or(false)
 }
 
 /// One problem in a record.

@@ -224,7 +224,7 @@ pub async fn evaluate(
         .map_err(eval_failed)?;
     let decision_id = uuid::Uuid::now_v7().to_string();
     if let Some(log) = &state.log {
-        let evaluation = verdicts.to_evaluation(set.program(), as_of_source);
+        let evaluation = verdicts.to_evaluation_for(set.program(), as_of_source, &facts.values);
         log.record(&set, &decision_id, &ids, &evaluation, Some(body.facts))?;
     }
     m::decisions(&set, &verdicts);
@@ -232,6 +232,7 @@ pub async fn evaluate(
         &set,
         &decision_id,
         &verdicts,
+        &facts.values,
         as_of,
         as_of_source,
         &found,
@@ -246,13 +247,22 @@ fn evaluate_answer(
     set: &Served,
     decision_id: &str,
     verdicts: &Verdicts,
+    facts: &[Option<crate::model::ir::Value>],
     as_of: NaiveDate,
     as_of_source: AsOfSource,
     found: &[FactProblem],
 ) -> Response {
     let mut record = Vec::with_capacity(8 * 1024);
-    set.writer
-        .record(0, None, verdicts, as_of, &[], &mut record);
+    set.writer.record(
+        set.program(),
+        0,
+        None,
+        verdicts,
+        facts,
+        as_of,
+        &[],
+        &mut record,
+    );
     let tail = record
         .windows(DECISIONS.len())
         .position(|w| w == DECISIONS)

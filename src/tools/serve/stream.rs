@@ -278,10 +278,16 @@ impl Pump {
             .program()
             .decide_into(facts, as_of, &[], &mut self.verdicts)
         {
-            Ok(()) => {
-                set.writer
-                    .record(number, None, &self.verdicts, as_of, warnings, &mut self.out)
-            }
+            Ok(()) => set.writer.record(
+                set.program(),
+                number,
+                None,
+                &self.verdicts,
+                &facts.values,
+                as_of,
+                warnings,
+                &mut self.out,
+            ),
             Err(e) => set
                 .writer
                 .error(number, None, &[whole(e.to_string(), None)], &mut self.out),
