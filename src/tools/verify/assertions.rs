@@ -90,6 +90,7 @@ pub fn assertion_within(program: &Program, a: &AssertionIr, meter: &mut Meter) -
         ClaimIr::Monotone(slot) => {
             reads.slots.insert(*slot);
             widen.neighbours.insert(*slot);
+            reads.monotone_in(program, d, *slot);
         }
     }
     let domains = values::domains(program, &reads, &widen);

@@ -6,7 +6,10 @@
 //! (`100 * agency.new_client_accounts - 1000`); `min` and `max` keep each
 //! argument as a piece and compare the pieces, so that on every cell of the
 //! split below each expression is one affine form and each comparison has one
-//! truth value. A comparison that is not a threshold on one fact, nor a plain
+//! truth value. A rounded amount (`round(fact * rate, mode)`) is a term of its
+//! own, a step function of one fact: compared with a constant, it is split
+//! where it steps past the constant ([`super::rounding`]). A comparison that
+//! is not a threshold on one fact (or on one rounded amount), nor a plain
 //! comparison of two facts, is outside the fragment and named as such.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -20,7 +23,8 @@ use crate::model::ir::{Node, NodeId, Value};
 use crate::model::schema::{Slot, Type};
 
 use super::expr::{collect_facts, type_of};
-use super::values::{grid_digits, number, numeric};
+use super::rounding::Rounded;
+use super::values::{bounds, grid_digits, grid_unit, number, numeric};
 
 /// Where an expression is written, for reports: `rule \`x\``, `row 2`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,10 +64,17 @@ fn grouped(n: u128) -> String {
     super::render::grouped(u64::try_from(n).unwrap_or(u64::MAX))
 }
 
+/// What an affine form is a line in: a fact, or one fact's amount rounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Term {
+    Fact(Slot),
+    Rounded(Rounded),
+}
+
 /// A number's value on its own line: money amounts, integers, days since 1 CE.
 #[derive(Debug, Clone, PartialEq)]
 struct Affine {
-    terms: Vec<(Slot, Decimal)>,
+    terms: Vec<(Term, Decimal)>,
     constant: Decimal,
 }
 
@@ -76,15 +87,19 @@ impl Affine {
     }
 
     fn fact(slot: Slot) -> Affine {
+        Affine::term(Term::Fact(slot))
+    }
+
+    fn term(term: Term) -> Affine {
         Affine {
-            terms: vec![(slot, Decimal::ONE)],
+            terms: vec![(term, Decimal::ONE)],
             constant: Decimal::ZERO,
         }
     }
 
     /// `self + sign * other`.
     fn combine(&self, other: &Affine, sign: Decimal) -> Option<Affine> {
-        let mut terms: BTreeMap<Slot, Decimal> = self.terms.iter().copied().collect();
+        let mut terms: BTreeMap<Term, Decimal> = self.terms.iter().copied().collect();
         for (slot, c) in &other.terms {
             let entry = terms.entry(*slot).or_insert(Decimal::ZERO);
             *entry = entry.checked_add(c.checked_mul(sign)?)?;
@@ -377,7 +392,17 @@ impl Reads {
     fn atom(&mut self, program: &Program, d: &Affine) -> Result<(), &'static str> {
         match d.terms.as_slice() {
             [] => Ok(()),
-            [(slot, a)] => {
+            [(Term::Rounded(r), k)] => {
+                let c = (-d.constant).checked_div(*k).ok_or(TOO_LARGE)?;
+                let Some(field) = program.schema.field(r.slot) else {
+                    return Ok(());
+                };
+                let (low, high) = bounds(field.ty, field.signed);
+                let points = r.boundaries(c, low, high, grid_unit(field.ty))?;
+                self.thresholds.entry(r.slot).or_default().extend(points);
+                Ok(())
+            }
+            [(Term::Fact(slot), a)] => {
                 let t = (-d.constant).checked_div(*a).ok_or(TOO_LARGE)?;
                 let Some(ty) = program.schema.field(*slot).map(|f| f.ty) else {
                     return Ok(());
@@ -388,11 +413,14 @@ impl Reads {
                 set.insert(t.round_dp_with_strategy(digits, RoundingStrategy::ToPositiveInfinity));
                 Ok(())
             }
-            [(x, a), (y, b)] if *a == -*b && d.constant.is_zero() => {
+            [(Term::Fact(x), a), (Term::Fact(y), b)] if *a == -*b && d.constant.is_zero() => {
                 self.links.push((*x, *y));
                 Ok(())
             }
-            [_, _] => Err("compares two facts through arithmetic"),
+            [(Term::Fact(_), _), (Term::Fact(_), _)] => {
+                Err("compares two facts through arithmetic")
+            }
+            [_, _] => Err("compares a rounded amount with another fact or amount"),
             _ => Err("arithmetic between facts compared with another fact"),
         }
     }
@@ -416,8 +444,18 @@ impl Reads {
                 }
                 out
             }
-            // Rounding is a step function, not a line: its boundaries are not split yet.
-            Node::Round { .. } => return Err("rounds an amount to its currency's minor unit"),
+            // A step function of one fact: a term of its own, split where
+            // it is compared (see `atom`).
+            Node::Round { value, mode, .. } => {
+                let Some(Type::Money(currency)) = type_of(program, *value) else {
+                    return Err(NOT_A_NUMBER);
+                };
+                let mut out = Vec::new();
+                for p in self.pieces(program, *value)? {
+                    out.push(self.rounded(program, p, *mode, currency.minor_digits())?);
+                }
+                out
+            }
             Node::Arith(op, a, b) => {
                 collect_facts(program, node, &mut self.arithmetic);
                 let pa = self.pieces(program, *a)?;
@@ -469,5 +507,77 @@ impl Reads {
     }
 }
 
-const TOO_LARGE: &str = "has numbers too large to analyse";
+impl Reads {
+    /// `round(p, mode)` for one piece `p`: a constant is rounded now; a
+    /// line in one fact becomes a rounded term, or stays a line where the
+    /// rounding changes nothing on the fact's grid.
+    fn rounded(
+        &self,
+        program: &Program,
+        p: Affine,
+        mode: crate::lang::ast::Rounding,
+        digits: u32,
+    ) -> Result<Affine, &'static str> {
+        match p.terms.as_slice() {
+            [] => Ok(Affine::constant(mode.apply(p.constant, digits))),
+            [(Term::Fact(slot), factor)] => {
+                let r = Rounded::new(*slot, *factor, p.constant, mode, digits);
+                let unit = program
+                    .schema
+                    .field(*slot)
+                    .map_or(Decimal::ONE, |f| grid_unit(f.ty));
+                Ok(if r.is_identity(unit) {
+                    p
+                } else {
+                    Affine::term(Term::Rounded(r))
+                })
+            }
+            [(Term::Rounded(_), _)] => Err("rounds an amount that is already rounded"),
+            _ => Err("rounds an amount computed from more than one fact"),
+        }
+    }
+
+    /// For `assert D is monotone in FACT`: the walk through the fact's points
+    /// sees every fall of a line (its neighbours are tried), and of a rounded
+    /// amount that rises with the fact; a rounded amount that falls steps
+    /// down between the points tried, so such a value is named as not
+    /// analysed.
+    pub fn monotone_in(&mut self, program: &Program, d: &crate::model::ir::DecisionIr, slot: Slot) {
+        for row in &d.rows {
+            let Ok(pieces) = self.pieces(program, row.value) else {
+                // Already named as outside by `value`.
+                continue;
+            };
+            let falls = pieces.iter().any(|p| {
+                let mut rounded = false;
+                let mut falling = false;
+                for (term, k) in &p.terms {
+                    match term {
+                        Term::Fact(s) if *s == slot => falling |= k.is_sign_negative(),
+                        Term::Rounded(r) if r.slot == slot => {
+                            rounded = true;
+                            falling |= k.is_sign_negative() != r.factor.is_sign_negative();
+                        }
+                        _ => {}
+                    }
+                }
+                rounded && falling
+            });
+            if falls {
+                let ctx = Context {
+                    what: row.label.clone(),
+                    at: row.origin.at.clone(),
+                };
+                self.out(
+                    program,
+                    row.value,
+                    &ctx,
+                    "rounds an amount that falls as the fact rises, in steps between the values tried",
+                );
+            }
+        }
+    }
+}
+
+const TOO_LARGE: &str = super::rounding::TOO_LARGE;
 const NOT_A_NUMBER: &str = "is not a number the analysis knows";

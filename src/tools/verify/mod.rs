@@ -7,7 +7,7 @@
 //! to each other, or to nothing. The real evaluator answers every
 //! combination, so the analysis and `credo eval` cannot disagree. See
 //! [`domain`] for the decidable fragment, [`values`] for the values tried,
-//! [`enumerate`] for the walk, [`findings`] and [`assertions`] for what is
+//! [`rounding`] for rounded amounts, [`enumerate`] for the walk, [`findings`] and [`assertions`] for what is
 //! reported, [`examples`] for the counterexamples and [`render`] for the output.
 
 pub mod assertions;
@@ -18,6 +18,7 @@ pub mod examples;
 pub mod expr;
 pub mod findings;
 pub mod render;
+pub mod rounding;
 pub mod values;
 
 use serde::Serialize;
