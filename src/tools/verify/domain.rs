@@ -420,7 +420,10 @@ impl Reads {
             [(Term::Fact(_), _), (Term::Fact(_), _)] => {
                 Err("compares two facts through arithmetic")
             }
-            [_, _] => Err("compares a rounded amount with another fact or amount"),
+            [(Term::Rounded(_), _), (Term::Rounded(_), _)] => {
+                Err("compares two amounts rounded differently (not a threshold on one fact)")
+            }
+            [_, _] => Err("compares a rounded amount with a fact (not a threshold on one fact)"),
             _ => Err("arithmetic between facts compared with another fact"),
         }
     }
