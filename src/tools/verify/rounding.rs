@@ -19,11 +19,16 @@ use crate::model::schema::Slot;
 /// `round(factor * fact + offset, mode)` to `digits` decimals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Rounded {
+    /// The one fact the amount is computed from.
     pub slot: Slot,
+    /// The rate (and any whole multiple) the fact is scaled by; never zero
+    /// in a term, as a zero factor is a constant.
     pub factor: Decimal,
+    /// What is added before rounding, in the currency.
     pub offset: Decimal,
     /// The mode, by position in [`Rounding::ALL`] (so that terms can be ordered).
     mode: u8,
+    /// The currency's minor digits, the grid rounded to.
     pub digits: u32,
 }
 
