@@ -169,8 +169,8 @@ fn eligibility_policy() -> impl Strategy<Value = String> {
 /// An amount in one currency: a rounded amount in a row, a capped one
 /// otherwise; claimed monotone, or equal to a constant under a condition.
 /// Half are a capped rebate (`R >= CAP => CAP; otherwise => R`, rounded by
-/// `round(..)` or by the decision), whose claims hold, so that "proved" is
-/// tested, not just "refuted".
+/// `round(..)` or by the decision), whose claims mostly hold, so that
+/// "proved" is tested, not just "refuted"; or `CAP - R` otherwise, which falls.
 fn amount_policy() -> impl Strategy<Value = String> {
     prop_oneof![rebate_policy(), mixed_amount_policy()]
 }
@@ -183,8 +183,9 @@ fn rebate_policy() -> impl Strategy<Value = String> {
         0usize..6,
         any::<bool>(),
         any::<bool>(),
+        any::<bool>(),
     )
-        .prop_map(|(f, rate, mode, cap, by_decision, monotone)| {
+        .prop_map(|(f, rate, mode, cap, by_decision, monotone, falling)| {
             let fact = &FACTS[f];
             let currency = fact.currency;
             let cap = constants(fact.digits)[cap % constants(fact.digits).len()];
@@ -197,7 +198,13 @@ fn rebate_policy() -> impl Strategy<Value = String> {
                 out,
                 "  first {{\n    when {rebate} >= {cap} {currency} => {cap} {currency} because \"cap\""
             );
-            let _ = writeln!(out, "    otherwise => {rebate} because \"rebate\"\n  }}\n}}");
+            // A falling step function, whose monotonicity is refuted exactly.
+            let otherwise = if falling {
+                format!("{cap} {currency} - {rebate}")
+            } else {
+                rebate.clone()
+            };
+            let _ = writeln!(out, "    otherwise => {otherwise} because \"rebate\"\n  }}\n}}");
             if monotone {
                 let _ = writeln!(out, "assert d is monotone in {}", fact.path);
             } else {

@@ -540,33 +540,37 @@ impl Reads {
         }
     }
 
-    /// For `assert D is monotone in FACT`: the walk through the fact's points
-    /// sees every fall of a line (its neighbours are tried), and of a rounded
-    /// amount that rises with the fact; a rounded amount that falls steps
-    /// down between the points tried, so such a value is named as not
-    /// analysed.
+    /// For `assert D is monotone in FACT`: within a cell of the split, a
+    /// value whose every term in the fact moves the same way (a line, a
+    /// rounded amount, a sum of rising ones or of falling ones) is monotone
+    /// there, so comparing the cell's two ends, which the walk tries (with
+    /// the domain's ends, as the fact takes part in arithmetic), finds any
+    /// fall. A rounded amount mixed with a term moving the other way can fall
+    /// and rise again between the values tried: it is named as not analysed.
     pub fn monotone_in(&mut self, program: &Program, d: &crate::model::ir::DecisionIr, slot: Slot) {
+        let ends_tried = self.arithmetic.contains(&slot);
         for row in &d.rows {
             let Ok(pieces) = self.pieces(program, row.value) else {
                 // Already named as outside by `value`.
                 continue;
             };
-            let falls = pieces.iter().any(|p| {
-                let mut rounded = false;
-                let mut falling = false;
+            let mixed = pieces.iter().any(|p| {
+                let (mut rounded, mut rises, mut falls) = (false, false, false);
                 for (term, k) in &p.terms {
-                    match term {
-                        Term::Fact(s) if *s == slot => falling |= k.is_sign_negative(),
+                    let falling = match term {
+                        Term::Fact(s) if *s == slot => k.is_sign_negative(),
                         Term::Rounded(r) if r.slot == slot => {
                             rounded = true;
-                            falling |= k.is_sign_negative() != r.factor.is_sign_negative();
+                            k.is_sign_negative() != r.factor.is_sign_negative()
                         }
-                        _ => {}
-                    }
+                        _ => continue,
+                    };
+                    rises |= !falling;
+                    falls |= falling;
                 }
-                rounded && falling
+                rounded && ((rises && falls) || !ends_tried)
             });
-            if falls {
+            if mixed {
                 let ctx = Context {
                     what: row.label.clone(),
                     at: row.origin.at.clone(),
@@ -575,7 +579,7 @@ impl Reads {
                     program,
                     row.value,
                     &ctx,
-                    "rounds an amount that falls as the fact rises, in steps between the values tried",
+                    "adds a rounded amount to terms moving the other way as the fact rises, which may fall and rise again between the values tried",
                 );
             }
         }
