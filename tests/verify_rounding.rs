@@ -351,6 +351,49 @@ fn condition_holds(program: &Program, loaded: &facts::Loaded) -> bool {
     })
 }
 
+/// Every counterexample, loaded from its YAML as `credo eval` would, gives
+/// the outcome and reasons the report says, through the public evaluator.
+fn counterexamples_reproduce(
+    program: &Program,
+    report: &verify::Report,
+) -> Result<(), TestCaseError> {
+    for (what, example) in report.examples() {
+        let loaded =
+            facts::load_text(&program.schema, &example.yaml, Format::Yaml).unwrap_or_else(|e| {
+                panic!("{what}: the example does not load: {e:?}\n{}", example.yaml)
+            });
+        let as_of = loaded
+            .facts
+            .as_of(&program.schema)
+            .unwrap_or(verify::enumerate::default_as_of());
+        let ids = [example.expect.decision.clone()];
+        let request = Request {
+            as_of,
+            as_of_source: AsOfSource::Facts,
+            decisions: &ids,
+        };
+        let (got, reasons) = match program.evaluate(&loaded.facts, &request) {
+            Ok(mut e) => {
+                let d = e.decisions.pop().unwrap();
+                (
+                    d.outcome.as_text(),
+                    d.reasons.into_iter().map(|r| r.rule).collect(),
+                )
+            }
+            Err(e) => (format!("error: {e}"), Vec::new()),
+        };
+        prop_assert_eq!(&got, &example.expect.outcome, "{}\n{}", what, example.yaml);
+        prop_assert_eq!(
+            &reasons,
+            &example.expect.reasons,
+            "{}\n{}",
+            what,
+            example.yaml
+        );
+    }
+    Ok(())
+}
+
 /// Every rounded shape here is inside the fragment, but for one: two
 /// amounts rounded differently compared with each other (as the rows of an
 /// amount table are, for accounts with facts missing) is not a threshold on
@@ -382,6 +425,7 @@ proptest! {
         };
         let report = verify::verify(&program).expect("every example reproduces");
         analysed_exactly(&report, &text)?;
+        counterexamples_reproduce(&program, &report)?;
         let never: Vec<&verify::Finding> = report.decisions[0]
             .findings
             .iter()
@@ -418,6 +462,7 @@ proptest! {
         };
         let report = verify::verify(&program).expect("every example reproduces");
         analysed_exactly(&report, &text)?;
+        counterexamples_reproduce(&program, &report)?;
         if report.assertions[0].verdict != Verdict::Proved {
             return Ok(());
         }
