@@ -271,6 +271,10 @@ impl Verdicts {
                     .filter(|r| r.window.is_none_or(|w| w.holds(day)))
                     .map(|r| r.id.as_str()),
             );
+            // The version in force is where that decision is written.
+            if let Some(version) = d.version_on(day) {
+                reason.at.clone_from(&version.origin.at);
+            }
         }
         let parts = match cause {
             Cause::Deny(i) => d.denies.get(i as usize).and_then(|r| r.parts.as_ref()),

@@ -125,7 +125,13 @@ impl Checker<'_> {
 
     /// A rule's or row's own window met with its decision version's: an
     /// error when they share no day.
-    fn within(&mut self, own: Option<Period>, version: Period, span: Span) -> Option<Period> {
+    fn within(
+        &mut self,
+        what: &str,
+        own: Option<Period>,
+        version: Period,
+        span: Span,
+    ) -> Option<Period> {
         let Some(own) = own else {
             return Some(version);
         };
@@ -135,7 +141,9 @@ impl Checker<'_> {
                 Diagnostic::error(
                     codes::BAD_WINDOW,
                     span,
-                    format!("in force {own}, but its decision's version is in force {version}"),
+                    format!(
+                        "{what} is in force {own}, but its decision's version is in force {version}"
+                    ),
                 )
                 .label("never in force")
                 .help("move it to the version in force on its days, or widen its window"),
@@ -164,10 +172,17 @@ impl Checker<'_> {
                     )
                     .label(format!("in force {period}"))
                     .also(at, format!("also in force {earlier}"))
-                    .help(format!(
-                        "end the earlier version the day before the later starts, or start the later one after {}",
-                        earlier.until.map_or_else(|| "a day the earlier ends".to_owned(), day)
-                    )),
+                    .help(match (earlier.until, first.pred_opt()) {
+                        (Some(until), _) => format!(
+                            "end the earlier version the day before the later starts, or start the later one after {}",
+                            day(until)
+                        ),
+                        (None, Some(before)) => format!(
+                            "end the earlier version the day before the later starts: `effective {}`",
+                            Period { from: earlier.from, until: Some(before) }
+                        ),
+                        (None, None) => "give the versions days of their own".to_owned(),
+                    }),
                 );
             }
             let reaches_further = match &reach {
@@ -293,6 +308,8 @@ impl Checker<'_> {
         let all: Vec<(Period, Span)> = periods.iter().chain(&gap_periods).copied().collect();
         self.disjoint(&format!("decision `{id}`"), all.clone());
         let uncovered = Self::first_uncovered(all.iter().map(|(p, _)| *p).collect());
+        // Days no version is in force, gaps or not: the decision does not apply then.
+        let lapses = Self::first_uncovered(periods.iter().map(|(p, _)| *p).collect()).is_some();
         if in_catalog && let Some((from, until)) = uncovered {
             let span = versions
                 .first()
@@ -317,8 +334,7 @@ impl Checker<'_> {
         for (v, (period, span)) in versions.into_iter().zip(&periods) {
             compiled.push((v.compiled?, *period, *span));
         }
-        let needs_applies =
-            uncovered.is_some() || compiled.iter().any(|(d, ..)| d.applies.is_some());
+        let needs_applies = lapses || compiled.iter().any(|(d, ..)| d.applies.is_some());
         let (first, ..) = compiled.first()?;
         let mut out = DecisionIr {
             id: first.id.clone(),
@@ -340,13 +356,15 @@ impl Checker<'_> {
             for (rules, into) in [(d.denies, &mut out.denies), (d.allows, &mut out.allows)] {
                 for mut rule in rules {
                     rule.condition = self.gated(test, rule.condition);
-                    rule.window = self.within(rule.window, period, rule.origin.span);
+                    let what = format!("rule `{}`", rule.id);
+                    rule.window = self.within(&what, rule.window, period, rule.origin.span);
                     into.push(rule);
                 }
             }
             for mut row in d.rows {
                 row.condition = self.gated(test, row.condition);
-                row.window = self.within(row.window, period, row.origin.span);
+                let what = format!("`{}`", row.label);
+                row.window = self.within(&what, row.window, period, row.origin.span);
                 out.rows.push(row);
             }
             out.versions.push(VersionIr {
