@@ -252,30 +252,7 @@ impl Verdicts {
         cause: Cause,
         facts: &[Option<Value>],
     ) -> Reason {
-        let mut reason = reason(d, cause);
-        // On a declared gap, the gap is why the decision does not apply.
-        if cause == Cause::NotApplicable
-            && let Some(gap) = self.as_of.and_then(|day| d.version_on(day))
-            && let Some(message) = &gap.gap
-        {
-            reason = gap_reason(gap, message);
-        }
-        // Of a decision's versions, only the allows in force were tried.
-        if cause == Cause::NoRuleAllowed
-            && let Some(day) = self.as_of
-            && d.allows.iter().any(|r| r.window.is_some())
-        {
-            reason.message = no_rule_allowed(
-                d.allows
-                    .iter()
-                    .filter(|r| r.window.is_none_or(|w| w.holds(day)))
-                    .map(|r| r.id.as_str()),
-            );
-            // The version in force is where that decision is written.
-            if let Some(version) = d.version_on(day) {
-                reason.at.clone_from(&version.origin.at);
-            }
-        }
+        let mut reason = reason_on(d, cause, self.as_of);
         let parts = match cause {
             Cause::Deny(i) => d.denies.get(i as usize).and_then(|r| r.parts.as_ref()),
             Cause::Allow(i) => d.allows.get(i as usize).and_then(|r| r.parts.as_ref()),
@@ -325,6 +302,35 @@ fn outcome(program: &Program, d: &DecisionIr, answer: Answer) -> Outcome {
         Answer::Amount(m) => Outcome::Amount(m),
         Answer::Undetermined => Outcome::Undetermined,
     }
+}
+
+/// The rule, message and place of a cause on `day`: for a decision written
+/// in versions, a declared gap is why it does not apply, and only the allows
+/// in force were tried, in the version in force.
+pub fn reason_on(d: &DecisionIr, cause: Cause, day: Option<NaiveDate>) -> Reason {
+    let mut reason = reason(d, cause);
+    if cause == Cause::NotApplicable
+        && let Some(gap) = day.and_then(|day| d.version_on(day))
+        && let Some(message) = &gap.gap
+    {
+        reason = gap_reason(gap, message);
+    }
+    if cause == Cause::NoRuleAllowed
+        && let Some(day) = day
+        && d.allows.iter().any(|r| r.window.is_some())
+    {
+        reason.message = no_rule_allowed(
+            d.allows
+                .iter()
+                .filter(|r| r.window.is_none_or(|w| w.holds(day)))
+                .map(|r| r.id.as_str()),
+        );
+        // The version in force is where that decision is written.
+        if let Some(version) = d.version_on(day) {
+            reason.at.clone_from(&version.origin.at);
+        }
+    }
+    reason
 }
 
 /// `no rule allowed it (a, b did not match)`, naming the allows tried.
