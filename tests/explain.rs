@@ -81,9 +81,10 @@ fn conditions_print_as_the_ast_prints_them() {
                             .denies
                             .iter()
                             .chain(&ir.allows)
-                            .find(|r| r.id == rule.id.name)
+                            .find(|r| r.origin.at == checked.sources.locate(rule.span).to_string())
                             .expect("rule compiled");
-                        let mut node = compiled.condition.expect("a condition");
+                        // As written: a rule in a version of its decision also tests the date.
+                        let mut node = compiled.written.expect("a condition");
                         if guard.unless {
                             let Some(credo::model::ir::Node::Not(inner)) = program.node(node)
                             else {
@@ -95,8 +96,14 @@ fn conditions_print_as_the_ast_prints_them() {
                         compared += 1;
                     }
                     credo::lang::ast::DecisionItem::Table(table) => {
-                        for (row, compiled) in table.rows.iter().zip(&ir.rows) {
-                            if let (Some(c), Some(n)) = (&row.condition, compiled.condition) {
+                        for row in &table.rows {
+                            let at = checked.sources.locate(row.span).to_string();
+                            let compiled = ir
+                                .rows
+                                .iter()
+                                .find(|r| r.origin.at == at)
+                                .expect("row compiled");
+                            if let (Some(c), Some(n)) = (&row.condition, compiled.written) {
                                 assert_eq!(program.show(n).to_string(), c.to_string());
                                 compared += 1;
                             }

@@ -178,16 +178,32 @@ fn message() -> impl Strategy<Value = Text> {
     "[A-Za-z ,.#\"\\\\\n()é]{0,20}".prop_map(text)
 }
 
+/// `effective A..B`, `effective from A` or `effective until B`, the days
+/// anywhere in credo's range (a backwards window parses; the checker refuses it).
+fn window() -> impl Strategy<Value = Window> {
+    let day = (1i32..=9999, 1u32..=12, 1u32..=28)
+        .prop_map(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).unwrap());
+    (prop::option::of(day.clone()), prop::option::of(day))
+        .prop_filter("a window has a bound", |(a, b)| a.is_some() || b.is_some())
+        .prop_map(|(from, until)| Window {
+            from,
+            until,
+            span: Span::default(),
+        })
+}
+
 fn rule() -> impl Strategy<Value = Rule> {
     (
         any::<bool>(),
         name(),
         prop::option::of((any::<bool>(), expression())),
         message(),
+        prop::option::of(window()),
     )
-        .prop_map(|(allow, id, guard, because)| Rule {
+        .prop_map(|(allow, id, guard, because, window)| Rule {
             effect: if allow { Effect::Allow } else { Effect::Deny },
             id,
+            window,
             guard: guard.map(|(unless, condition)| Guard { unless, condition }),
             because,
             span: Span::default(),
@@ -199,11 +215,13 @@ fn table() -> impl Strategy<Value = Table> {
         prop::option::of(expression()),
         expression(),
         prop::option::of(message()),
+        prop::option::of(window()),
     )
-        .prop_map(|(condition, value, because)| Row {
+        .prop_map(|(condition, value, because, window)| Row {
             condition,
             value,
             because,
+            window,
             span: Span::default(),
         });
     prop::collection::vec(row, 0..4).prop_map(|rows| Table {
@@ -226,12 +244,19 @@ fn decision() -> impl Strategy<Value = Decision> {
         3 => rule().prop_map(DecisionItem::Rule),
         2 => table().prop_map(DecisionItem::Table),
     ];
-    (name(), kind, prop::collection::vec(item, 0..5)).prop_map(|(id, kind, items)| Decision {
-        id,
+    (
+        name(),
         kind,
-        items,
-        span: Span::default(),
-    })
+        prop::option::of(window()),
+        prop::collection::vec(item, 0..5),
+    )
+        .prop_map(|(id, kind, window, items)| Decision {
+            id,
+            kind,
+            window,
+            items,
+            span: Span::default(),
+        })
 }
 
 fn type_expr() -> impl Strategy<Value = TypeExpr> {
@@ -336,10 +361,13 @@ fn assertion() -> impl Strategy<Value = Assertion> {
 }
 
 fn named_condition() -> impl Strategy<Value = NamedCondition> {
-    (name(), expression()).prop_map(|(name, condition)| NamedCondition {
-        name,
-        condition,
-        span: Span::default(),
+    (name(), prop::option::of(window()), expression()).prop_map(|(name, window, condition)| {
+        NamedCondition {
+            name,
+            window,
+            condition,
+            span: Span::default(),
+        }
     })
 }
 
@@ -349,6 +377,12 @@ fn policy_file() -> impl Strategy<Value = File> {
         3 => decision().prop_map(Item::Decision),
         1 => assertion().prop_map(Item::Assertion),
         1 => named_condition().prop_map(Item::Condition),
+        1 => (name(), window(), message()).prop_map(|(decision, window, because)| Item::Gap(Gap {
+            decision,
+            window,
+            because,
+            span: Span::default(),
+        })),
     ];
     prop::collection::vec(item, 0..4).prop_map(|items| File { items })
 }

@@ -43,6 +43,22 @@ pub struct DecisionOutcome {
     /// Fact paths whose absence left the decision undetermined, sorted.
     pub missing: Vec<String>,
     pub notes: Vec<String>,
+    /// For a decision written in versions with effective windows: the one
+    /// in force on the evaluation date, which decided.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<Version>,
+}
+
+/// The version of a decision that decided: its window, as written after
+/// `effective`, and where it is written; or the declared gap.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Version {
+    /// `2026-10-01..2026-12-31`, `from 2027-01-01` or `until 2026-12-31`.
+    pub effective: String,
+    pub at: String,
+    /// No version is in force on these days, as the policies declare.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub gap: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

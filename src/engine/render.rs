@@ -54,6 +54,14 @@ fn decision_text_unescaped(d: &DecisionOutcome) -> String {
         Outcome::Undetermined => "unsettled",
         _ => "because",
     };
+    if let Some(v) = &d.version {
+        let gap = if v.gap { "gap " } else { "" };
+        let _ = writeln!(
+            out,
+            "  version    {gap}effective {} ({})",
+            v.effective, v.at
+        );
+    }
     if !d.missing.is_empty() {
         let _ = writeln!(out, "  missing    {}", d.missing.join(", "));
     }

@@ -9,9 +9,9 @@ use chrono::NaiveDate;
 
 use crate::base::money::Money;
 use crate::engine::eval::Missing;
-use crate::engine::outcome::{AsOfSource, DecisionOutcome, Evaluation, Outcome, Reason};
+use crate::engine::outcome::{AsOfSource, DecisionOutcome, Evaluation, Outcome, Reason, Version};
 use crate::engine::program::Program;
-use crate::model::ir::{DecisionIr, Kind, MessagePart, Value};
+use crate::model::ir::{DecisionIr, Kind, MessagePart, Value, VersionIr};
 
 /// A decision's outcome, without strings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -230,8 +230,12 @@ impl Verdicts {
                         notes: if v.answer == Answer::NotApplicable {
                             Vec::new()
                         } else {
-                            d.notes.clone()
+                            match self.as_of.and_then(|day| d.version_on(day)) {
+                                Some(version) => version.notes.clone(),
+                                None => d.notes.clone(),
+                            }
                         },
+                        version: self.as_of.and_then(|day| d.version_on(day)).map(version_of),
                     })
                 })
                 .collect(),
@@ -248,7 +252,7 @@ impl Verdicts {
         cause: Cause,
         facts: &[Option<Value>],
     ) -> Reason {
-        let mut reason = reason(d, cause);
+        let mut reason = reason_on(d, cause, self.as_of);
         let parts = match cause {
             Cause::Deny(i) => d.denies.get(i as usize).and_then(|r| r.parts.as_ref()),
             Cause::Allow(i) => d.allows.get(i as usize).and_then(|r| r.parts.as_ref()),
@@ -300,6 +304,64 @@ fn outcome(program: &Program, d: &DecisionIr, answer: Answer) -> Outcome {
     }
 }
 
+/// The rule, message and place of a cause on `day`: for a decision written
+/// in versions, a declared gap is why it does not apply, and only the allows
+/// in force were tried, in the version in force.
+pub fn reason_on(d: &DecisionIr, cause: Cause, day: Option<NaiveDate>) -> Reason {
+    let mut reason = reason(d, cause);
+    if cause == Cause::NotApplicable
+        && let Some(gap) = day.and_then(|day| d.version_on(day))
+        && let Some(message) = &gap.gap
+    {
+        reason = gap_reason(gap, message);
+    }
+    if cause == Cause::NoRuleAllowed
+        && let Some(day) = day
+        && d.allows.iter().any(|r| r.window.is_some())
+    {
+        reason.message = no_rule_allowed(
+            d.allows
+                .iter()
+                .filter(|r| r.window.is_none_or(|w| w.holds(day)))
+                .map(|r| r.id.as_str()),
+        );
+        // The version in force is where that decision is written.
+        if let Some(version) = d.version_on(day) {
+            reason.at.clone_from(&version.origin.at);
+        }
+    }
+    reason
+}
+
+/// `no rule allowed it (a, b did not match)`, naming the allows tried.
+fn no_rule_allowed<'a>(tried: impl Iterator<Item = &'a str>) -> String {
+    let tried: Vec<&str> = tried.collect();
+    if tried.is_empty() {
+        "no rule allows it".to_owned()
+    } else {
+        format!("no rule allowed it ({} did not match)", tried.join(", "))
+    }
+}
+
+/// The version a decision's outcome names.
+pub fn version_of(v: &VersionIr) -> Version {
+    Version {
+        effective: v.period.to_string(),
+        at: v.origin.at.clone(),
+        gap: v.gap.is_some(),
+    }
+}
+
+/// Why a decision does not apply on a day of a declared gap.
+pub fn gap_reason(gap: &VersionIr, message: &str) -> Reason {
+    Reason {
+        rule: "gap".to_owned(),
+        message: message.to_owned(),
+        at: gap.origin.at.clone(),
+        template: None,
+    }
+}
+
 /// The fact paths of a missing set, sorted.
 pub fn paths(program: &Program, missing: &Missing) -> Vec<String> {
     let mut paths: Vec<String> = missing
@@ -340,12 +402,7 @@ pub fn reason(d: &DecisionIr, cause: Cause) -> Reason {
             None => ("?", String::new(), ""),
         },
         Cause::NoRuleAllowed => {
-            let tried: Vec<&str> = d.allows.iter().map(|r| r.id.as_str()).collect();
-            let message = if tried.is_empty() {
-                "no rule allows it".to_owned()
-            } else {
-                format!("no rule allowed it ({} did not match)", tried.join(", "))
-            };
+            let message = no_rule_allowed(d.allows.iter().map(|r| r.id.as_str()));
             ("no_rule_allowed", message, &d.origin.at)
         }
     };

@@ -37,6 +37,47 @@ pub enum Item {
     Decision(Decision),
     Assertion(Assertion),
     Condition(NamedCondition),
+    Gap(Gap),
+}
+
+/// `effective A..B`, `effective from A`, `effective until B`: the days, both
+/// ends included, on which what carries it is in force. `None` is no bound.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Window {
+    pub from: Option<NaiveDate>,
+    pub until: Option<NaiveDate>,
+    pub span: Span,
+}
+
+impl Window {
+    /// Whether `day` lies in the window.
+    pub fn holds(&self, day: NaiveDate) -> bool {
+        self.from.is_none_or(|f| f <= day) && self.until.is_none_or(|u| day <= u)
+    }
+}
+
+impl fmt::Display for Window {
+    /// The canonical form, as `fmt` prints it: `effective 2026-10-01..2026-12-31`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let day = |d: NaiveDate| d.format("%Y-%m-%d");
+        match (self.from, self.until) {
+            (Some(a), Some(b)) => write!(f, "effective {}..{}", day(a), day(b)),
+            (Some(a), None) => write!(f, "effective from {}", day(a)),
+            (None, Some(b)) => write!(f, "effective until {}", day(b)),
+            // Not written by the parser; reads back as the whole of time.
+            (None, None) => write!(f, "effective from 0001-01-01"),
+        }
+    }
+}
+
+/// `gap DECISION effective WINDOW because "..."`: days on which, on purpose,
+/// no version of the decision is in force.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gap {
+    pub decision: Ident,
+    pub window: Window,
+    pub because: Text,
+    pub span: Span,
 }
 
 /// `condition NAME = CONDITION`: a condition with a name, usable wherever a
@@ -44,6 +85,8 @@ pub enum Item {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NamedCondition {
     pub name: Ident,
+    /// The days this version of the condition is in force; `None`: always.
+    pub window: Option<Window>,
     pub condition: Expr,
     pub span: Span,
 }
@@ -149,6 +192,8 @@ impl KindName {
 pub struct Decision {
     pub id: Ident,
     pub kind: DecisionKind,
+    /// The days this version of the decision is in force; `None`: always.
+    pub window: Option<Window>,
     pub items: Vec<DecisionItem>,
     pub span: Span,
 }
@@ -195,6 +240,8 @@ pub enum Effect {
 pub struct Rule {
     pub effect: Effect,
     pub id: Ident,
+    /// The days this version of the rule is in force; `None`: always.
+    pub window: Option<Window>,
     pub guard: Option<Guard>,
     pub because: Text,
     pub span: Span,
@@ -220,6 +267,8 @@ pub struct Row {
     pub condition: Option<Expr>,
     pub value: Expr,
     pub because: Option<Text>,
+    /// The days the row is in force; `None`: always.
+    pub window: Option<Window>,
     pub span: Span,
 }
 

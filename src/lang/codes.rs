@@ -187,6 +187,21 @@ pub const BOOK: &[CodeDoc] = &[
         "a message placeholder that is not a fact of the schema",
         "E0126"
     ),
+    doc!(
+        codes::OVERLAPPING_VERSIONS,
+        "two versions of a decision, rule or condition in force on the same day",
+        "E0127"
+    ),
+    doc!(
+        codes::UNCOVERED_DAYS,
+        "a day on which a catalog decision has no version in force",
+        "E0128"
+    ),
+    doc!(
+        codes::BAD_WINDOW,
+        "an effective window that is never in force, or misplaced",
+        "E0129"
+    ),
 ];
 
 /// The entry for `code` (`E0101` or `e0101`).

@@ -151,6 +151,13 @@ pub mod codes {
     pub const MISPLACED_RATE: &str = "E0125";
     /// A `{placeholder}` in a message that is not a fact of the schema, or is not closed.
     pub const BAD_PLACEHOLDER: &str = "E0126";
+    /// Two versions of the same decision, rule or named condition in force on the same day.
+    pub const OVERLAPPING_VERSIONS: &str = "E0127";
+    /// A day on which a decision of the catalog has no version in force and no declared gap.
+    pub const UNCOVERED_DAYS: &str = "E0128";
+    /// An effective window that is never in force (backwards, outside its
+    /// version's), misplaced, or a `gap` for a decision with no versions.
+    pub const BAD_WINDOW: &str = "E0129";
     /// A range of two constants whose start is after its end (a warning).
     pub const EMPTY_RANGE: &str = "W0101";
 }

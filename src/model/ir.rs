@@ -117,6 +117,58 @@ pub enum MessagePart {
     Fact(Slot),
 }
 
+/// The days a version is in force, both ends included; `None` is no bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub from: Option<NaiveDate>,
+    pub until: Option<NaiveDate>,
+}
+
+impl Period {
+    /// Whether `day` lies in the period.
+    pub fn holds(&self, day: NaiveDate) -> bool {
+        self.from.is_none_or(|f| f <= day) && self.until.is_none_or(|u| day <= u)
+    }
+
+    /// The days both periods hold, `None` when there is none.
+    pub fn meet(&self, other: &Period) -> Option<Period> {
+        let from = self.from.max(other.from);
+        let until = match (self.until, other.until) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        match (from, until) {
+            (Some(f), Some(u)) if f > u => None,
+            _ => Some(Period { from, until }),
+        }
+    }
+}
+
+impl fmt::Display for Period {
+    /// As written after `effective`: `2026-10-01..2026-12-31`, `from 2027-01-01`, `until 2026-12-31`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let day = |d: NaiveDate| d.format("%Y-%m-%d");
+        match (self.from, self.until) {
+            (Some(a), Some(b)) => write!(f, "{}..{}", day(a), day(b)),
+            (Some(a), None) => write!(f, "from {}", day(a)),
+            (None, Some(b)) => write!(f, "until {}", day(b)),
+            (None, None) => f.write_str("always"),
+        }
+    }
+}
+
+/// One version of a decision: the days it is in force and where it is
+/// written; or a declared gap, with its reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionIr {
+    pub period: Period,
+    pub origin: Origin,
+    /// The version's notes, shown with its outcomes.
+    pub notes: Vec<String>,
+    /// `gap .. because "..."`: no version is in force then, on purpose.
+    pub gap: Option<String>,
+}
+
 /// An `allow` or `deny` rule. `condition` already includes `unless`'s negation;
 /// `None` means the rule always fires.
 #[derive(Debug, Clone, PartialEq)]
@@ -125,6 +177,11 @@ pub struct RuleIr {
     pub condition: Option<NodeId>,
     /// Written `unless C`: `condition` is the `Not` of C.
     pub unless: bool,
+    /// The days the rule is in force (its own window met with its
+    /// decision version's); `condition` then tests `as_of` first.
+    pub window: Option<Period>,
+    /// The condition as written, without the window's test.
+    pub written: Option<NodeId>,
     pub message: String,
     /// `message` with its `{path}` placeholders resolved, when it has any.
     pub parts: Option<Vec<MessagePart>>,
@@ -137,6 +194,10 @@ pub struct RowIr {
     /// `row 2` or `otherwise`, for reasons.
     pub label: String,
     pub condition: Option<NodeId>,
+    /// The days the row is in force; `condition` then tests `as_of` first.
+    pub window: Option<Period>,
+    /// The condition as written, without the window's test.
+    pub written: Option<NodeId>,
     pub value: NodeId,
     pub message: String,
     /// `message` with its `{path}` placeholders resolved, when it has any.
@@ -154,6 +215,16 @@ pub struct DecisionIr {
     pub allows: Vec<RuleIr>,
     pub rows: Vec<RowIr>,
     pub origin: Origin,
+    /// Versions and declared gaps by date, for a decision written with
+    /// `effective` windows; empty for one always in force.
+    pub versions: Vec<VersionIr>,
+}
+
+impl DecisionIr {
+    /// The version or declared gap in force on `day`, for a decision with versions.
+    pub fn version_on(&self, day: NaiveDate) -> Option<&VersionIr> {
+        self.versions.iter().find(|v| v.period.holds(day))
+    }
 }
 
 /// An `assert` from the policies, resolved; `credo verify` proves or refutes it.

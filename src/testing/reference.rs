@@ -58,6 +58,9 @@ pub fn evaluate(
 ) -> Result<Evaluation, EvalError> {
     let mut decisions: Vec<ast::Decision> = Vec::new();
     let mut named: BTreeMap<String, Expr> = BTreeMap::new();
+    let mut gaps: Vec<ast::Gap> = Vec::new();
+    let day = request.as_of;
+    let in_force = |w: &Option<ast::Window>| w.as_ref().is_none_or(|w| w.holds(day));
     for (id, source) in program.sources.iter() {
         // A checked program's sources parsed once already; this cannot fail.
         let file = crate::lang::syntax::parse(id, &source.text)
@@ -65,13 +68,39 @@ pub fn evaluate(
         for item in file.items {
             match item {
                 ast::Item::Decision(d) => decisions.push(d),
-                ast::Item::Condition(c) => {
+                // A named condition on a day none of its versions is in force is false.
+                ast::Item::Condition(c) if in_force(&c.window) => {
                     named.insert(c.name.name, c.condition);
                 }
+                ast::Item::Condition(c) => {
+                    named.entry(c.name.name).or_insert(Expr {
+                        kind: ExprKind::Bool(false),
+                        span: c.span,
+                    });
+                }
+                ast::Item::Gap(g) => gaps.push(g),
                 _ => {}
             }
         }
     }
+    // Of a decision's versions, the one in force stands where the first is
+    // written; with none in force, the first stands in, lapsed.
+    let mut lapsed: BTreeSet<String> = BTreeSet::new();
+    let mut chosen_versions: Vec<ast::Decision> = Vec::new();
+    for d in &decisions {
+        if chosen_versions.iter().any(|c| c.id.name == d.id.name) {
+            continue;
+        }
+        let versions = decisions.iter().filter(|v| v.id.name == d.id.name);
+        match versions.clone().find(|v| in_force(&v.window)) {
+            Some(v) => chosen_versions.push(v.clone()),
+            None => {
+                lapsed.insert(d.id.name.clone());
+                chosen_versions.push(d.clone());
+            }
+        }
+    }
+    let mut decisions = chosen_versions;
     // The catalog's order first, then source order.
     let catalog: Vec<&str> = program
         .schema
@@ -104,6 +133,8 @@ pub fn evaluate(
         as_of: request.as_of,
         decisions: &decisions,
         named: &named,
+        lapsed: &lapsed,
+        gaps: &gaps,
     };
     let mut outcomes = Vec::new();
     for d in chosen {
@@ -125,6 +156,19 @@ struct Walker<'a> {
     decisions: &'a [ast::Decision],
     /// Named conditions by name.
     named: &'a BTreeMap<String, Expr>,
+    /// Decisions written in versions, none of which is in force.
+    lapsed: &'a BTreeSet<String>,
+    /// Declared gaps in the versions of decisions.
+    gaps: &'a [ast::Gap],
+}
+
+/// A window as an outcome names its version: `2026-10-01..2026-12-31`, `from 2027-01-01`.
+fn effective(w: &ast::Window) -> String {
+    let written = w.to_string();
+    written
+        .strip_prefix("effective ")
+        .unwrap_or(&written)
+        .to_owned()
 }
 
 /// The error context: which decision was being evaluated; and the
@@ -187,7 +231,37 @@ impl Walker<'_> {
         reason
     }
 
+    fn in_force(&self, window: &Option<ast::Window>) -> bool {
+        window.as_ref().is_none_or(|w| w.holds(self.as_of))
+    }
+
     fn decide(&self, d: &ast::Decision) -> Result<DecisionOutcome, EvalError> {
+        if self.lapsed.contains(&d.id.name) {
+            let gap = self
+                .gaps
+                .iter()
+                .find(|g| g.decision.name == d.id.name && g.window.holds(self.as_of));
+            return Ok(DecisionOutcome {
+                id: d.id.name.clone(),
+                kind: d.kind.name(),
+                outcome: Outcome::NotApplicable,
+                reasons: vec![match gap {
+                    Some(g) => self.reason("gap", &g.because.value, g.decision.span),
+                    None => self.reason(
+                        "applies",
+                        "the facts hold no request this decision applies to",
+                        d.id.span,
+                    ),
+                }],
+                missing: Vec::new(),
+                notes: Vec::new(),
+                version: gap.map(|g| crate::engine::outcome::Version {
+                    effective: effective(&g.window),
+                    at: self.at(g.decision.span),
+                    gap: true,
+                }),
+            });
+        }
         let ctx = Ctx {
             decision: &d.id.name,
             rounding: d.items.iter().find_map(|i| match i {
@@ -209,12 +283,17 @@ impl Walker<'_> {
                     _ => None,
                 })
                 .collect(),
+            version: d.window.as_ref().map(|w| crate::engine::outcome::Version {
+                effective: effective(w),
+                at: self.at(d.id.span),
+                gap: false,
+            }),
         };
         let rules: Vec<&ast::Rule> = d
             .items
             .iter()
             .filter_map(|i| match i {
-                DecisionItem::Rule(r) => Some(r),
+                DecisionItem::Rule(r) if self.in_force(&r.window) => Some(r),
                 _ => None,
             })
             .collect();
@@ -393,6 +472,9 @@ impl Walker<'_> {
         let mut pending: Vec<(usize, &ast::Row)> = Vec::new();
         let mut missing = BTreeSet::new();
         for (i, row) in table.rows.iter().enumerate() {
+            if !self.in_force(&row.window) {
+                continue;
+            }
             let holds = match &row.condition {
                 None => R::Known(Val::Bool(true)),
                 Some(c) => truth(self.eval(c, ctx)?),

@@ -27,11 +27,12 @@ pub struct Item {
 #[derive(Debug, Clone, Default)]
 pub struct Coverage {
     items: Vec<Item>,
-    /// (decision id, rule id or row label) to its item.
-    index: BTreeMap<(String, String), usize>,
+    /// (decision id, rule id or row label, where it is written) to its item:
+    /// versions of a rule share its id, and of a decision its row labels.
+    index: BTreeMap<(String, String, String), usize>,
     /// By decision, the rules whose condition held (and whether they have
     /// none), until the decision's outcome is known.
-    held: BTreeMap<String, Vec<(String, bool)>>,
+    held: BTreeMap<String, Vec<(String, bool, String)>>,
     /// The decision whose rules are being evaluated.
     current: String,
 }
@@ -59,7 +60,7 @@ impl Coverage {
             for (key, what, origin) in named {
                 coverage
                     .index
-                    .insert((d.id.clone(), key), coverage.items.len());
+                    .insert((d.id.clone(), key, origin.at.clone()), coverage.items.len());
                 coverage.items.push(Item {
                     decision: d.id.clone(),
                     what,
@@ -88,8 +89,9 @@ impl Coverage {
         self.reached() as f64 * 100.0 / self.items.len() as f64
     }
 
-    fn count(&mut self, decision: &str, key: &str) {
-        if let Some(&i) = self.index.get(&(decision.to_owned(), key.to_owned()))
+    fn count(&mut self, decision: &str, key: &str, at: &str) {
+        let key = (decision.to_owned(), key.to_owned(), at.to_owned());
+        if let Some(&i) = self.index.get(&key)
             && let Some(item) = self.items.get_mut(i)
         {
             item.count += 1;
@@ -140,26 +142,30 @@ impl Tracer for Coverage {
         if holds == Some(true)
             && let Some(held) = self.held.get_mut(&self.current)
         {
-            held.push((rule.id.clone(), rule.condition.is_none()));
+            held.push((
+                rule.id.clone(),
+                rule.written.is_none(),
+                rule.origin.at.clone(),
+            ));
         }
     }
 
     fn outcome(&mut self, decision: &DecisionIr, outcome: &DecisionOutcome) {
         let grants = matches!(outcome.outcome, Outcome::Eligible | Outcome::Permit);
         let held = self.held.remove(&decision.id).unwrap_or_default();
-        for (id, unconditional) in held {
+        for (id, unconditional, at) in held {
             let allow = decision.allows.iter().any(|r| r.id == id);
             // An allow that always holds fires only when nothing stops it.
             if !(allow && unconditional && !grants) {
-                self.count(&decision.id, &id);
+                self.count(&decision.id, &id, &at);
             }
         }
         // A row is chosen when the outcome is its value, named as the one reason.
         if outcome.outcome != Outcome::Undetermined
-            && let [Reason { rule, .. }] = outcome.reasons.as_slice()
+            && let [Reason { rule, at, .. }] = outcome.reasons.as_slice()
             && decision.rows.iter().any(|r| r.label == *rule)
         {
-            self.count(&decision.id, rule);
+            self.count(&decision.id, rule, at);
         }
     }
 }

@@ -84,6 +84,10 @@ pub struct Diff {
     pub as_of: Option<NaiveDate>,
     /// Whether `as_of` was given (`--as-of`) and so overrides the accounts' own.
     pub as_of_overrides: bool,
+    /// One policy set on two dates (`--at D1 --at D2`): every account
+    /// evaluated on the first ("old") and on the second ("new").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<[String; 2]>,
     pub decisions: Vec<DecisionDiff>,
     /// Unknown fields, as warnings naming the corpus line.
     #[serde(skip)]
@@ -156,6 +160,41 @@ pub fn diff_dated(
     default_as_of: NaiveDate,
     overrides: bool,
 ) -> Result<Diff, Vec<LineProblem>> {
+    compare(old, new, corpus, name, default_as_of, overrides, None)
+}
+
+/// One policy set on two dates: what changes for each account between the
+/// day `before` and the day `after` (`credo diff --at D1 --at D2`), whatever
+/// the accounts' own `as_of` say. Versions in force on each day decide.
+pub fn diff_at(
+    program: &Program,
+    corpus: &str,
+    name: &str,
+    before: NaiveDate,
+    after: NaiveDate,
+) -> Result<Diff, Vec<LineProblem>> {
+    compare(
+        program,
+        program,
+        corpus,
+        name,
+        before,
+        true,
+        Some([before, after]),
+    )
+}
+
+/// The comparison behind [`diff_dated`] and [`diff_at`]: `at` gives each
+/// side its own date.
+fn compare(
+    old: &Program,
+    new: &Program,
+    corpus: &str,
+    name: &str,
+    default_as_of: NaiveDate,
+    overrides: bool,
+    dates: Option<[NaiveDate; 2]>,
+) -> Result<Diff, Vec<LineProblem>> {
     let ids = decision_ids(old, new);
     let mut tallies: BTreeMap<&str, Tally> = BTreeMap::new();
     let mut problems = Vec::new();
@@ -215,9 +254,10 @@ pub fn diff_dated(
             _ => default_as_of,
         };
         let account = account_id(old, &before.facts);
+        let [old_as_of, new_as_of] = dates.unwrap_or([as_of, as_of]);
         for id in &ids {
-            let was = outcome(old, id, &before.facts, as_of);
-            let now = outcome(new, id, &after.facts, as_of);
+            let was = outcome(old, id, &before.facts, old_as_of);
+            let now = outcome(new, id, &after.facts, new_as_of);
             let tally = tallies.entry(id.as_str()).or_default();
             tally
                 .before
@@ -282,6 +322,7 @@ pub fn diff_dated(
         undated,
         as_of: (overrides || undated > 0).then_some(default_as_of),
         as_of_overrides: overrides,
+        at: dates.map(|both| both.map(|d| d.format("%Y-%m-%d").to_string())),
         decisions,
         warnings,
     })
@@ -404,8 +445,13 @@ pub fn render(diff: &Diff, corpus: &str, old: &str, new: &str) -> String {
 }
 
 fn render_unescaped(diff: &Diff, corpus: &str, old: &str, new: &str) -> String {
+    let sets = if diff.at.is_some() {
+        format!("  policies: {old}\n")
+    } else {
+        format!("  old policies: {old}\n  new policies: {new}\n")
+    };
     let mut out = format!(
-        "diff over {} {} in {corpus}\n  old policies: {old}\n  new policies: {new}\n",
+        "diff over {} {} in {corpus}\n{sets}",
         diff.accounts,
         if diff.accounts == 1 {
             "account"
@@ -413,7 +459,12 @@ fn render_unescaped(diff: &Diff, corpus: &str, old: &str, new: &str) -> String {
             "accounts"
         }
     );
-    if let (true, Some(date)) = (diff.as_of_overrides, diff.as_of) {
+    if let Some([before, after]) = &diff.at {
+        let _ = writeln!(
+            out,
+            "  every account evaluated on {before} (old) and on {after} (new) (--at), whatever its own as_of"
+        );
+    } else if let (true, Some(date)) = (diff.as_of_overrides, diff.as_of) {
         let _ = writeln!(
             out,
             "  every account evaluated on {date} (--as-of), whatever its own as_of"

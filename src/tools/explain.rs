@@ -50,13 +50,14 @@ impl Tracer for Recorder {
 
     fn rule(&mut self, rule: &RuleIr, holds: Option<bool>) {
         if let Some(d) = self.decisions.last_mut() {
-            d.rules.insert(rule.id.clone(), holds);
+            // By where it is written: versions of a rule share its id.
+            d.rules.insert(rule.origin.at.clone(), holds);
         }
     }
 
     fn row(&mut self, row: &RowIr, holds: Option<bool>) {
         if let Some(d) = self.decisions.last_mut() {
-            d.rows.insert(row.label.clone(), holds);
+            d.rows.insert(row.origin.at.clone(), holds);
         }
     }
 
@@ -226,7 +227,15 @@ pub fn explain(
         .filter_map(|recorded| {
             let decision = program.decision(&recorded.id)?;
             let outcome = recorded.outcome.clone()?;
-            Some(Builder { program, recorded }.decision(decision, outcome))
+            let as_of = evaluation.as_of;
+            Some(
+                Builder {
+                    program,
+                    recorded,
+                    as_of,
+                }
+                .decision(decision, outcome),
+            )
         })
         .collect::<Vec<_>>();
     let mut decisions = decisions;
@@ -270,6 +279,8 @@ fn used_traces(
 struct Builder<'a> {
     program: &'a Program,
     recorded: &'a Recorded,
+    /// The evaluation date: only the rules and rows in force on it are shown.
+    as_of: NaiveDate,
 }
 
 impl Builder<'_> {
@@ -283,9 +294,12 @@ impl Builder<'_> {
         rules.sort_by_key(|(r, _)| (r.origin.span.file, r.origin.span.start));
         let decided = outcome.outcome != crate::engine::outcome::Outcome::Undetermined;
         let chosen = match outcome.reasons.as_slice() {
-            [Reason { rule, .. }] if decided => Some(rule.as_str()),
+            [Reason { rule, at, .. }] if decided => Some((rule.as_str(), at.as_str())),
             _ => None,
         };
+        let in_force =
+            |window: &Option<crate::model::ir::Period>| window.is_none_or(|w| w.holds(self.as_of));
+        rules.retain(|(r, _)| in_force(&r.window));
         DecisionTrace {
             at: d.origin.at.clone(),
             applies: d.applies.map(|n| self.condition(n)),
@@ -296,7 +310,11 @@ impl Builder<'_> {
             rows: d
                 .rows
                 .iter()
-                .map(|row| self.row(row, chosen == Some(row.label.as_str())))
+                .filter(|row| in_force(&row.window))
+                .map(|row| {
+                    let label = (row.label.as_str(), row.origin.at.as_str());
+                    self.row(row, chosen == Some(label))
+                })
                 .collect(),
             uses: Vec::new(),
             outcome,
@@ -304,9 +322,10 @@ impl Builder<'_> {
     }
 
     fn rule(&self, rule: &RuleIr, effect: &'static str) -> RuleTrace {
-        let matched = Truth::of(self.recorded.rules.get(&rule.id).copied());
-        // The tree shows C of `unless C`, as written; the rule fires when C is false.
-        let shown = match (rule.unless, rule.condition) {
+        let matched = Truth::of(self.recorded.rules.get(&rule.origin.at).copied());
+        // The tree shows C of `unless C`, as written (without its window's
+        // test); the rule fires when C is false.
+        let shown = match (rule.unless, rule.written) {
             (true, Some(c)) => match self.program.node(c) {
                 Some(Node::Not(inner)) => Some(*inner),
                 _ => Some(c),
@@ -319,7 +338,7 @@ impl Builder<'_> {
             at: rule.origin.at.clone(),
             matched,
             guard: rule
-                .condition
+                .written
                 .map(|_| if rule.unless { "unless" } else { "when" }),
             condition: shown.map(|c| self.condition(c)),
             why_not: match rule.condition {
@@ -332,7 +351,7 @@ impl Builder<'_> {
     }
 
     fn row(&self, row: &RowIr, chosen: bool) -> RowTrace {
-        let matched = Truth::of(self.recorded.rows.get(&row.label).copied());
+        let matched = Truth::of(self.recorded.rows.get(&row.origin.at).copied());
         let value = row.value;
         let computed = self.recorded.nodes.get(&value.0);
         RowTrace {
@@ -340,7 +359,7 @@ impl Builder<'_> {
             at: row.origin.at.clone(),
             matched,
             chosen,
-            condition: row.condition.map(|c| self.condition(c)),
+            condition: row.written.map(|c| self.condition(c)),
             value: ValueTrace {
                 text: self.program.show(value).to_string(),
                 literal: matches!(self.program.node(value), Some(Node::Const(_))),

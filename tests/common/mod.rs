@@ -22,6 +22,10 @@ pub fn compact(evaluation: &Evaluation) -> String {
     let mut out = format!("as_of {}\n", evaluation.as_of);
     for d in &evaluation.decisions {
         let _ = writeln!(out, "{} = {}", d.id, d.outcome.as_text());
+        if let Some(v) = &d.version {
+            let gap = if v.gap { "gap " } else { "" };
+            let _ = writeln!(out, "  version {gap}{} @ {}", v.effective, v.at);
+        }
         if !d.missing.is_empty() {
             let _ = writeln!(out, "  missing {}", d.missing.join(", "));
         }

@@ -13,6 +13,10 @@ pub const AFTER_HELP: &str = "\
 Examples:
   credo diff --old policies --new policies-next corpus.jsonl
   credo diff --old a --new b --as-of 2026-12-01 --format json corpus.jsonl
+  credo diff --at 2026-12-31 --at 2027-01-01 corpus.jsonl
+
+--at D1 --at D2 compares one policy set (--policies) with itself on two
+dates: what changes between them, as the versions in force change.
 
 --as-of dates every account, whatever its own as_of says; without it an
 account's own as_of is used, else today. The summary names the date used.
@@ -22,11 +26,18 @@ Exit codes: 0 compared; 1 a policy set has errors; 2 the corpus cannot be read."
 #[derive(clap::Args)]
 pub struct Args {
     /// The policy directory before the change.
-    #[arg(long)]
-    old: PathBuf,
+    #[arg(long, required_unless_present = "at")]
+    old: Option<PathBuf>,
     /// The policy directory after the change.
-    #[arg(long)]
-    new: PathBuf,
+    #[arg(long, required_unless_present = "at")]
+    new: Option<PathBuf>,
+    /// Two dates (`--at D1 --at D2`): one policy set on each, instead of two sets.
+    #[arg(long, value_parser = crate::args::parse_date, num_args = 1, action = clap::ArgAction::Append,
+          conflicts_with_all = ["old", "new", "as_of"])]
+    at: Vec<chrono::NaiveDate>,
+    /// The policy directory, with `--at`.
+    #[arg(long, env = "CREDO_POLICIES", default_value = "policies")]
+    policies: PathBuf,
     #[command(flatten)]
     as_of: AsOfArgs,
     #[arg(long, value_enum, default_value_t = DiagnosticFormat::Text)]
@@ -45,13 +56,41 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<(), Exit> {
     let limits = args.limits.limits();
+    let dates = match args.at.as_slice() {
+        [] => None,
+        [before, after] => Some((*before, *after)),
+        _ => {
+            say!(
+                "error: `--at` is given twice, once for each date: `--at 2026-12-31 --at 2027-01-01`"
+            );
+            return Err(Exit(2));
+        }
+    };
+    let dirs = match (&args.old, &args.new, dates) {
+        (_, _, Some(_)) => [args.policies.clone(), args.policies.clone()],
+        (Some(old), Some(new), None) => [old.clone(), new.clone()],
+        _ => {
+            say!(
+                "error: compare two policy sets (`--old A --new B`) or two dates (`--at D1 --at D2`)"
+            );
+            return Err(Exit(2));
+        }
+    };
     let mut programs = Vec::new();
-    for dir in [&args.old, &args.new] {
+    let sets = if dates.is_some() {
+        &dirs[..1]
+    } else {
+        &dirs[..]
+    };
+    for dir in sets {
         let refusal = format!(
             "the policies in `{}` have errors; nothing was compared",
             dir.display()
         );
         programs.push(Session::open(dir, &limits, DiagnosticFormat::Text, &refusal)?.program);
+    }
+    if programs.len() == 1 {
+        programs.extend(programs.first().cloned());
     }
     let [old, new] = <[_; 2]>::try_from(programs).map_err(|_| Exit(1))?;
     let name = if args.corpus.as_os_str() == "-" {
@@ -83,13 +122,16 @@ pub fn run(args: Args) -> Result<(), Exit> {
         .as_of
         .as_of
         .unwrap_or_else(|| chrono::Utc::now().date_naive());
-    let result = credo::tools::diff::diff_dated(&old, &new, &text, &name, date, overrides)
-        .map_err(|problems| {
-            for p in problems {
-                say!("{}", p.message);
-            }
-            Exit(2)
-        })?;
+    let result = match dates {
+        Some((before, after)) => credo::tools::diff::diff_at(&old, &text, &name, before, after),
+        None => credo::tools::diff::diff_dated(&old, &new, &text, &name, date, overrides),
+    };
+    let result = result.map_err(|problems| {
+        for p in problems {
+            say!("{}", p.message);
+        }
+        Exit(2)
+    })?;
     for w in &result.warnings {
         match w.strip_prefix("warning: ") {
             Some(problem) if args.strict => {
@@ -109,8 +151,8 @@ pub fn run(args: Args) -> Result<(), Exit> {
         DiagnosticFormat::Text => credo::tools::diff::render(
             &result,
             &name,
-            &args.old.display().to_string(),
-            &args.new.display().to_string(),
+            &dirs[0].display().to_string(),
+            &dirs[1].display().to_string(),
         ),
         DiagnosticFormat::Json => credo::tools::diff::json(&result),
     };

@@ -136,7 +136,9 @@ impl Printer<'_> {
         let mut previous: Option<&Item> = None;
         for item in &file.items {
             // Decisions and schemas stand apart; assertions and named conditions may run together.
-            let block = |item: &Item| !matches!(item, Item::Assertion(_) | Item::Condition(_));
+            let block = |item: &Item| {
+                !matches!(item, Item::Assertion(_) | Item::Condition(_) | Item::Gap(_))
+            };
             if previous.is_some_and(|p| block(p) || block(item)) {
                 self.blank_wanted = true;
             }
@@ -155,6 +157,13 @@ impl Printer<'_> {
                 Item::Decision(decision) => self.decision(decision),
                 Item::Assertion(assertion) => self.assertion(assertion),
                 Item::Condition(named) => self.named_condition(named),
+                Item::Gap(gap) => {
+                    let head = format!("gap {} {}", gap.decision.name, gap.window);
+                    self.line(gap.span.start, 0, head, Kind::Item);
+                    let at = next_code(self.text, gap.window.span.end);
+                    let code = format!("because {}", quoted(&gap.because.value));
+                    self.line(at, 1, code, Kind::Continuation);
+                }
             }
             previous = Some(item);
         }
@@ -208,14 +217,24 @@ impl Printer<'_> {
     fn decision(&mut self, decision: &Decision) {
         let id = &decision.id.name;
         let start = decision.span.start;
+        // ` effective ..` between the kind and the body, when the decision has a window.
+        let window = decision
+            .window
+            .as_ref()
+            .map_or(String::new(), |w| format!(" {w}"));
         let body = match &decision.kind {
             DecisionKind::Eligibility | DecisionKind::Action => {
                 let kind = decision.kind.name().as_str();
-                self.line(start, 0, format!("decision {id}: {kind} {{"), Kind::Open);
+                self.line(
+                    start,
+                    0,
+                    format!("decision {id}: {kind}{window} {{"),
+                    Kind::Open,
+                );
                 find_code(self.text, decision.id.span.end, b'{')
             }
             DecisionKind::Amount(currency) => {
-                let code = format!("decision {id}: amount {} {{", currency.name);
+                let code = format!("decision {id}: amount {}{window} {{", currency.name);
                 self.line(start, 0, code, Kind::Open);
                 find_code(self.text, currency.span.end, b'{')
             }
@@ -224,7 +243,7 @@ impl Printer<'_> {
                 let names = names.join(", ");
                 let last = members.last().map_or(decision.id.span.end, |m| m.span.end);
                 let close = find_code(self.text, last, b'}');
-                let one_line = format!("decision {id}: classification {{ {names} }} {{");
+                let one_line = format!("decision {id}: classification {{ {names} }}{window} {{");
                 if one_line.chars().count() <= WIDTH {
                     self.line(start, 0, one_line, Kind::Open);
                 } else {
@@ -232,7 +251,7 @@ impl Printer<'_> {
                     self.line(start, 0, head, Kind::Item);
                     let first = members.first().map_or(start, |m| m.span.start);
                     self.line(first, 1, names, Kind::Continuation);
-                    self.line(close, 0, "} {".into(), Kind::Reopen);
+                    self.line(close, 0, format!("}}{window} {{"), Kind::Reopen);
                 }
                 find_code(self.text, close + 1, b'{')
             }
@@ -272,9 +291,13 @@ impl Printer<'_> {
             Effect::Allow => "allow",
             Effect::Deny => "deny",
         };
-        let code = format!("{effect} {}", rule.id.name);
-        self.line(rule.span.start, 1, code, Kind::Item);
+        let mut code = format!("{effect} {}", rule.id.name);
         let mut end = rule.id.span.end;
+        if let Some(window) = &rule.window {
+            code = format!("{code} {window}");
+            end = window.span.end;
+        }
+        self.line(rule.span.start, 1, code, Kind::Item);
         if let Some(guard) = &rule.guard {
             let word = if guard.unless { "unless" } else { "when" };
             let code = format!("{word} {}", guard.condition);
@@ -293,10 +316,16 @@ impl Printer<'_> {
                 None => format!("otherwise => {}", row.value),
             };
             self.line(row.span.start, 2, code, Kind::Item);
+            let mut end = row.value.span.end;
             if let Some(because) = &row.because {
-                let at = next_code(self.text, row.value.span.end);
+                let at = next_code(self.text, end);
                 let code = format!("because {}", quoted(&because.value));
                 self.line(at, 3, code, Kind::Continuation);
+                end = because.span.end;
+            }
+            if let Some(window) = &row.window {
+                let at = next_code(self.text, end);
+                self.line(at, 3, window.to_string(), Kind::Continuation);
             }
         }
         let close = table.span.end.saturating_sub(1);
@@ -305,7 +334,10 @@ impl Printer<'_> {
 
     /// `condition NAME = CONDITION`, the condition on a line of its own when long.
     fn named_condition(&mut self, named: &NamedCondition) {
-        let head = format!("condition {} =", named.name.name);
+        let head = match &named.window {
+            Some(window) => format!("condition {} {window} =", named.name.name),
+            None => format!("condition {} =", named.name.name),
+        };
         let one_line = format!("{head} {}", named.condition);
         if one_line.chars().count() <= WIDTH {
             self.line(named.span.start, 0, one_line, Kind::Item);

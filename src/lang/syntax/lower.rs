@@ -47,6 +47,7 @@ pub fn piece(file: FileId, offset: usize, root: Pair<'_, Rule>) -> (File, Vec<Di
             Rule::named_condition => {
                 items.extend(lower.named_condition(pair).map(Item::Condition));
             }
+            Rule::gap => items.extend(lower.gap(pair).map(Item::Gap)),
             Rule::applies | Rule::note | Rule::rule | Rule::table => {
                 lower.decision_item(pair);
             }
@@ -214,10 +215,19 @@ impl Lower {
             ),
             _ => DecisionKind::Amount(self.ident(&kind_pair.into_inner().next()?)),
         };
-        let items = inner.filter_map(|item| self.decision_item(item)).collect();
+        let mut window = None;
+        let mut items = Vec::new();
+        for item in inner {
+            if item.as_rule() == Rule::window {
+                window = self.window(item);
+            } else {
+                items.extend(self.decision_item(item));
+            }
+        }
         Some(Decision {
             id,
             kind,
+            window,
             items,
             span,
         })
@@ -271,10 +281,54 @@ impl Lower {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
         let name = self.ident(&inner.next()?);
-        let condition = self.expr(inner.next()?)?;
+        let mut next = inner.next()?;
+        let mut window = None;
+        if next.as_rule() == Rule::window {
+            window = self.window(next);
+            next = inner.next()?;
+        }
+        let condition = self.expr(next)?;
         Some(NamedCondition {
             name,
+            window,
             condition,
+            span,
+        })
+    }
+
+    /// `effective A..B`, `effective from A` or `effective until B`.
+    fn window(&mut self, pair: Pair<'_, Rule>) -> Option<Window> {
+        let span = self.span(&pair);
+        let form = pair.into_inner().next()?;
+        let kind = form.as_rule();
+        let mut days = Vec::new();
+        for date in form.into_inner() {
+            let at = self.span(&date);
+            let ExprKind::Date(day) = self.date(date.as_str(), at)?.kind else {
+                return None;
+            };
+            days.push(day);
+        }
+        let (from, until) = match (kind, days.as_slice()) {
+            (Rule::window_from, [a]) => (Some(*a), None),
+            (Rule::window_until, [b]) => (None, Some(*b)),
+            (_, [a, b]) => (Some(*a), Some(*b)),
+            _ => return None,
+        };
+        Some(Window { from, until, span })
+    }
+
+    /// `gap DECISION effective WINDOW because "..."`
+    fn gap(&mut self, pair: Pair<'_, Rule>) -> Option<Gap> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let decision = self.ident(&inner.next()?);
+        let window = self.window(inner.next()?)?;
+        let because = self.text(inner.next()?.into_inner().next()?);
+        Some(Gap {
+            decision,
+            window,
+            because,
             span,
         })
     }
@@ -308,8 +362,10 @@ impl Lower {
         let id = self.ident(&inner.next()?);
         let mut guard = None;
         let mut because = None;
+        let mut window = None;
         for part in inner {
             match part.as_rule() {
+                Rule::window => window = self.window(part),
                 Rule::guard => {
                     let mut g = part.into_inner();
                     let unless = g.next()?.as_str() == "unless";
@@ -323,6 +379,7 @@ impl Lower {
         Some(crate::lang::ast::Rule {
             effect,
             id,
+            window,
             guard,
             because: because?,
             span,
@@ -341,14 +398,20 @@ impl Lower {
                 _ => Some(self.expr(head)?),
             };
             let value = self.expr(inner.next()?)?;
-            let because = inner
-                .next()
-                .and_then(|b| b.into_inner().next())
-                .map(|s| self.text(s));
+            let mut because = None;
+            let mut window = None;
+            for part in inner {
+                if part.as_rule() == Rule::window {
+                    window = self.window(part);
+                } else if let Some(s) = part.into_inner().next() {
+                    because = Some(self.text(s));
+                }
+            }
             rows.push(Row {
                 condition,
                 value,
                 because,
+                window,
                 span: row_span,
             });
         }

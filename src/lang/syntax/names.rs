@@ -57,13 +57,17 @@ fn name(grammar_rule: &Rule) -> &'static str {
         Rule::boolean => "`true`/`false`",
         Rule::string | Rule::string_inner => "a string (`\"...\"`)",
         Rule::WHITESPACE | Rule::COMMENT => "a comment",
-        Rule::item => "`schema`, `decision`, `condition`, `assert`",
+        Rule::item => "`schema`, `decision`, `condition`, `assert`, `gap`",
         Rule::decision_rest => "a rule, table, `note`, `applies when`",
         Rule::schema_rest => "a field, record or `decisions` block",
         Rule::catalog_rest => "a catalog entry (`id: kind`)",
         Rule::assertion => "`assert`",
         Rule::named_condition => "`condition`",
         Rule::rounding => "`rounding`",
+        Rule::window | Rule::window_between | Rule::window_from | Rule::window_until => {
+            "an effective window (`effective 2026-10-01..2026-12-31`, `effective from 2027-01-01`)"
+        }
+        Rule::gap => "`gap`",
         Rule::rounding_mode => {
             "a rounding mode (`half_even`, `half_up`, `half_down`, `up`, `down`, `floor`, `ceiling`)"
         }
@@ -84,6 +88,14 @@ fn name(grammar_rule: &Rule) -> &'static str {
 
 /// "a condition, `because` or `}`": each name once, in a stable order.
 pub fn expected(rules: &[Rule]) -> String {
+    // An effective window may follow many things, and is seldom what was
+    // meant: it is named only when nothing else was expected.
+    let dated = |r: &&Rule| matches!(r, Rule::window);
+    let rules: Vec<Rule> = if rules.iter().all(|r| dated(&r)) {
+        rules.to_vec()
+    } else {
+        rules.iter().filter(|r| !dated(r)).copied().collect()
+    };
     let mut names: Vec<&str> = rules.iter().map(name).collect();
     names.sort_unstable();
     names.dedup();

@@ -189,6 +189,7 @@ enum Item {
     Schema,
     Assertion,
     Condition,
+    Gap,
 }
 
 /// The offset of each line's first non-blank character.
@@ -232,13 +233,14 @@ fn blanks_then_name(text: &str) -> bool {
 fn item_kind(line: &str) -> Option<Item> {
     let (first, after) = word(line);
     let keyword = match first {
-        "decision" | "assert" | "schema" | "condition" => first,
+        "decision" | "assert" | "schema" | "condition" | "gap" => first,
         _ => crate::base::suggest::closest(first, ["decision", "assert", "schema", "condition"])?,
     };
     match keyword {
         "decision" if blanks_then_name(after) => Some(Item::Decision),
         "condition" if blanks_then_name(after) => Some(Item::Condition),
         "assert" if blanks_then_name(after) => Some(Item::Assertion),
+        "gap" if blanks_then_name(after) => Some(Item::Gap),
         "schema" if after_blanks(after).starts_with('{') => Some(Item::Schema),
         _ => None,
     }

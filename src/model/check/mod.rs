@@ -7,6 +7,7 @@ mod assertion;
 mod expr;
 mod names;
 mod rates;
+mod windows;
 
 use std::collections::BTreeMap;
 
@@ -28,7 +29,10 @@ pub fn check(sources: Sources, files: &[ast::File]) -> (Option<Model>, Vec<Diagn
         .flat_map(|f| &f.items)
         .filter_map(|i| match i {
             ast::Item::Schema(s) => Some(s),
-            ast::Item::Decision(_) | ast::Item::Assertion(_) | ast::Item::Condition(_) => None,
+            ast::Item::Decision(_)
+            | ast::Item::Assertion(_)
+            | ast::Item::Condition(_)
+            | ast::Item::Gap(_) => None,
         })
         .collect();
     let schema = match schemas.as_slice() {
@@ -93,25 +97,39 @@ pub fn check(sources: Sources, files: &[ast::File]) -> (Option<Model>, Vec<Diagn
             .insert(decision.id.name.clone(), (index, kind));
     }
     checker.declare_conditions(files, &decisions);
-    let mut compiled = Vec::new();
+    let mut versions = Vec::new();
     let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
+    let mut first_of: BTreeMap<&str, &ast::Decision> = BTreeMap::new();
     for decision in decisions {
-        if let Some(first) = seen.get(decision.id.name.as_str()) {
-            checker.diagnostics.push(
-                Diagnostic::error(
-                    codes::DUPLICATE_DECISION,
-                    decision.id.span,
-                    format!("decision `{}` is defined twice", decision.id.name),
-                )
-                .label("defined again here")
-                .also(*first, "first defined here"),
-            );
-            // Still check its body, so its own mistakes are reported too.
-            let kind = checker.kind(decision);
-            checker.decision(decision, kind);
-            continue;
+        if let Some(first) = first_of.get(decision.id.name.as_str()).copied() {
+            // Another version: both dated, of the same kind.
+            let dated = first.window.is_some() && decision.window.is_some();
+            if !dated || first.kind != decision.kind {
+                let message = if dated {
+                    format!("versions of decision `{}` differ in kind", decision.id.name)
+                } else {
+                    format!("decision `{}` is defined twice", decision.id.name)
+                };
+                let help = if dated {
+                    "every version of a decision has the same kind; give the other a name of its own"
+                } else {
+                    "to write versions in force on different days, give each an `effective` window"
+                };
+                checker.diagnostics.push(
+                    Diagnostic::error(codes::DUPLICATE_DECISION, decision.id.span, message)
+                        .label("defined again here")
+                        .also(first.id.span, "first defined here")
+                        .help(help),
+                );
+                // Still check its body, so its own mistakes are reported too.
+                let kind = checker.kind(decision);
+                checker.decision(decision, kind);
+                continue;
+            }
+        } else {
+            seen.insert(&decision.id.name, decision.id.span);
+            first_of.insert(&decision.id.name, decision);
         }
-        seen.insert(&decision.id.name, decision.id.span);
         let (index, kind) = checker
             .names
             .decisions
@@ -119,9 +137,19 @@ pub fn check(sources: Sources, files: &[ast::File]) -> (Option<Model>, Vec<Diagn
             .cloned()
             .unwrap_or((u32::MAX, None));
         checker.names.users.push(names::User::Decision(index));
-        compiled.extend(checker.decision(decision, kind));
+        let compiled = checker.decision(decision, kind);
         checker.names.users.pop();
+        versions.push(windows::Version { decision, compiled });
     }
+    let gaps: Vec<&ast::Gap> = files
+        .iter()
+        .flat_map(|f| &f.items)
+        .filter_map(|i| match i {
+            ast::Item::Gap(g) => Some(g),
+            _ => None,
+        })
+        .collect();
+    let mut compiled = checker.merge_versions(versions, &gaps);
     let by_id: BTreeMap<&str, &DecisionIr> = compiled.iter().map(|d| (d.id.as_str(), d)).collect();
     let assertions = files
         .iter()
@@ -320,6 +348,17 @@ impl<'s> Checker<'s> {
                 .declared
                 .iter()
                 .find(|d| d.name.name == named.name.name);
+            if let Some(first) = first
+                && first.window.is_some()
+                && named.window.is_some()
+            {
+                self.names
+                    .later_versions
+                    .entry(named.name.name.clone())
+                    .or_default()
+                    .push(named);
+                continue;
+            }
             if let Some(first) = first {
                 clashes.push(
                     Diagnostic::error(
@@ -360,8 +399,11 @@ impl<'s> Checker<'s> {
             allows: Vec::new(),
             rows: Vec::new(),
             origin: self.origin(decision.id.span),
+            versions: Vec::new(),
         };
-        let mut rule_ids: BTreeMap<&str, Span> = BTreeMap::new();
+        let mut rule_ids: BTreeMap<&str, &ast::Rule> = BTreeMap::new();
+        let mut rule_versions: BTreeMap<&str, Vec<(crate::model::ir::Period, Span)>> =
+            BTreeMap::new();
         let mut tables = 0;
         let outer = self.rounding;
         self.rounding = self.decision_rounding(decision, &kind);
@@ -389,7 +431,19 @@ impl<'s> Checker<'s> {
                 }
                 DecisionItem::Note(text) => ir.notes.push(text.value.clone()),
                 DecisionItem::Rule(rule) => {
-                    if let Some(first) = rule_ids.get(rule.id.name.as_str()) {
+                    let first = rule_ids.get(rule.id.name.as_str()).copied();
+                    let versioned = first.is_none_or(|f| {
+                        f.window.is_some() && rule.window.is_some() && f.effect == rule.effect
+                    });
+                    if let (Some(window), true) = (&rule.window, versioned)
+                        && let Some(period) = self.period(window)
+                    {
+                        rule_versions
+                            .entry(&rule.id.name)
+                            .or_default()
+                            .push((period, window.span));
+                    }
+                    if let Some(first) = first.filter(|_| !versioned) {
                         self.error(
                             Diagnostic::error(
                                 codes::DUPLICATE_RULE,
@@ -400,10 +454,11 @@ impl<'s> Checker<'s> {
                                 ),
                             )
                             .label("defined again here")
-                            .also(*first, "first defined here"),
+                            .also(first.id.span, "first defined here")
+                            .help("to write versions in force on different days, give each an `effective` window"),
                         );
                     }
-                    rule_ids.insert(&rule.id.name, rule.id.span);
+                    rule_ids.entry(&rule.id.name).or_insert(rule);
                     self.rule(rule, &kind, &mut ir);
                 }
                 DecisionItem::Table(table) => {
@@ -427,6 +482,11 @@ impl<'s> Checker<'s> {
             }
         }
         self.rounding = outer;
+        for (id, periods) in rule_versions {
+            if periods.len() > 1 {
+                self.disjoint(&format!("rule `{id}`"), periods);
+            }
+        }
         if tables == 0 && matches!(kind, Kind::Classification(_) | Kind::Amount(_)) {
             self.error(
                 Diagnostic::error(
@@ -501,9 +561,20 @@ impl<'s> Checker<'s> {
                 })
             }
         };
+        let (window, test) = match &rule.window {
+            None => (None, None),
+            Some(w) => {
+                let Some(period) = self.period(w) else {
+                    return;
+                };
+                (Some(period), self.in_force(period, w.span))
+            }
+        };
         let compiled = RuleIr {
             id: rule.id.name.clone(),
-            condition,
+            condition: self.gated(test, condition),
+            written: condition,
+            window,
             unless: rule.guard.as_ref().is_some_and(|g| g.unless),
             message: rule.because.value.clone(),
             parts: self.message_parts(&rule.because),
@@ -551,6 +622,27 @@ impl<'s> Checker<'s> {
             let Some(value) = self.typed(&row.value, value_type) else {
                 continue;
             };
+            let (window, test) = match (&row.window, &row.condition) {
+                (None, _) => (None, None),
+                (Some(w), None) => {
+                    self.error(
+                        Diagnostic::error(
+                            codes::BAD_WINDOW,
+                            w.span,
+                            "the `otherwise` row cannot have an effective window",
+                        )
+                        .label("some day would match no row")
+                        .help("date the rows above it, or write a version of the whole decision for each window"),
+                    );
+                    continue;
+                }
+                (Some(w), Some(_)) => {
+                    let Some(period) = self.period(w) else {
+                        continue;
+                    };
+                    (Some(period), self.in_force(period, w.span))
+                }
+            };
             let parts = row.because.as_ref().and_then(|b| self.message_parts(b));
             let message = match (&row.because, &row.condition) {
                 (Some(text), _) => text.value.clone(),
@@ -563,7 +655,9 @@ impl<'s> Checker<'s> {
                 } else {
                     "otherwise".to_owned()
                 },
-                condition,
+                condition: self.gated(test, condition),
+                written: condition,
+                window,
                 value,
                 message,
                 parts,

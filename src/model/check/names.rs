@@ -41,6 +41,9 @@ pub(super) struct Names<'a> {
     pub named: BTreeMap<String, Named<'a>>,
     /// Named conditions by name, in source order, for their spans.
     pub declared: Vec<&'a ast::NamedCondition>,
+    /// The versions after the first of each named condition written with
+    /// `effective` windows, by name.
+    pub later_versions: BTreeMap<String, Vec<&'a ast::NamedCondition>>,
     /// Decisions that can be used by name: their index in source order and kind
     /// (`None` when the kind has an error of its own).
     pub decisions: BTreeMap<String, (u32, Option<Kind>)>,
@@ -122,7 +125,17 @@ impl Checker<'_> {
         // A named condition belongs to the set, not to the decision that used
         // it first: that decision's `rounding` does not reach into it.
         let outer = std::mem::replace(&mut self.rounding, super::rates::Context::None);
-        let inner = self.condition(&declared.condition);
+        let later = self
+            .names
+            .later_versions
+            .get(&name)
+            .cloned()
+            .unwrap_or_default();
+        let inner = if later.is_empty() && declared.window.is_none() {
+            self.condition(&declared.condition)
+        } else {
+            self.condition_versions(declared, &later)
+        };
         self.rounding = outer;
         self.names.users.pop();
         let node = inner.map(|inner| {
@@ -139,6 +152,33 @@ impl Checker<'_> {
         });
         self.names.named.insert(name, Named::Done(node));
         node
+    }
+
+    /// A named condition written in versions: on each day, the version in
+    /// force; on a day none is, false.
+    fn condition_versions(
+        &mut self,
+        first: &ast::NamedCondition,
+        later: &[&ast::NamedCondition],
+    ) -> Option<NodeId> {
+        let mut gated = Vec::new();
+        let mut periods = Vec::new();
+        for version in std::iter::once(first).chain(later.iter().copied()) {
+            let inner = self.condition(&version.condition);
+            let window = version.window.as_ref()?;
+            let period = self.period(window)?;
+            periods.push((period, window.span));
+            let test = self.in_force(period, window.span);
+            gated.push(self.gated(test, Some(inner?))?);
+        }
+        self.disjoint(&format!("condition `{}`", first.name.name), periods);
+        Some(match gated.as_slice() {
+            [one] => *one,
+            _ => {
+                let args = self.push_args(gated);
+                self.push(Node::Or(args))
+            }
+        })
     }
 
     /// A named condition used while it is being checked: the chain of uses

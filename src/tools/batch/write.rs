@@ -42,6 +42,9 @@ pub struct RecordWriter {
 
 #[derive(Debug, Clone)]
 struct DecisionParts {
+    /// A decision written in versions: what its records say depends on the
+    /// date (the version, its notes, a gap's reason), so it is kept here.
+    dated: Option<Box<crate::model::ir::DecisionIr>>,
     /// `{"id":"..","kind":"..","outcome":` (full) or `{"id":"..","outcome":`.
     head: String,
     /// The rule id of each reason, by cause, for compact records.
@@ -137,6 +140,7 @@ impl RecordWriter {
                     _ => Vec::new(),
                 };
                 DecisionParts {
+                    dated: (!d.versions.is_empty()).then(|| Box::new(d.clone())),
                     head: match record {
                         Record::Full => format!(
                             "{{\"id\":{},\"kind\":{},\"outcome\":",
@@ -273,6 +277,13 @@ impl RecordWriter {
                     let _ = serde_json::to_writer(&mut *out, &reason);
                     continue;
                 }
+                if let Some(d) = &parts.dated
+                    && matches!(cause, Cause::NotApplicable | Cause::NoRuleAllowed)
+                {
+                    let reason = verdict::reason_on(d, *cause, verdicts.as_of);
+                    let _ = serde_json::to_writer(&mut *out, &reason);
+                    continue;
+                }
                 let text = match *cause {
                     Cause::Deny(i) => parts.denies.get(i as usize),
                     Cause::Allow(i) => parts.allows.get(i as usize),
@@ -304,10 +315,20 @@ impl RecordWriter {
                 continue;
             }
             out.extend_from_slice(b"],\"notes\":");
+            let version = parts
+                .dated
+                .as_ref()
+                .and_then(|d| verdicts.as_of.and_then(|day| d.version_on(day)));
             if v.answer == Answer::NotApplicable {
                 out.extend_from_slice(b"[]");
+            } else if let Some(version) = version {
+                let _ = serde_json::to_writer(&mut *out, &version.notes);
             } else {
                 out.extend_from_slice(parts.notes.as_bytes());
+            }
+            if let Some(version) = version {
+                out.extend_from_slice(b",\"version\":");
+                let _ = serde_json::to_writer(&mut *out, &verdict::version_of(version));
             }
             out.push(b'}');
         }

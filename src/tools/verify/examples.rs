@@ -49,6 +49,10 @@ pub struct Example {
     #[serde(skip)]
     pub snapshot: Snapshot,
     pub expect: Expect,
+    /// The period of the policies' dates its `as_of` lies in (see
+    /// [`super::periods`]); none when no policy tests `as_of`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<String>,
 }
 
 /// The decision's outcome on these facts.
@@ -120,12 +124,16 @@ pub(super) fn example(
         snapshot.as_of,
         conditions,
     );
+    let boundaries = super::periods::boundaries(program);
+    let period = (!boundaries.is_empty())
+        .then(|| super::periods::period_of(&boundaries, snapshot.as_of).to_string());
     Example {
         label: label.to_owned(),
         yaml,
         json,
         snapshot,
         expect,
+        period,
     }
 }
 

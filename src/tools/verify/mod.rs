@@ -17,6 +17,7 @@ pub mod enumerate;
 pub mod examples;
 pub mod expr;
 pub mod findings;
+pub mod periods;
 pub mod render;
 pub mod rounding;
 pub mod values;

@@ -53,7 +53,16 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 fn examples(out: &mut String, examples: &[Example], indent: &str) {
     for e in examples {
-        let _ = writeln!(out, "{indent}{} (credo eval accepts it as it is):", e.label);
+        let period = e
+            .period
+            .as_ref()
+            .map(|p| format!(", in the period {p}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{indent}{}{period} (credo eval accepts it as it is):",
+            e.label
+        );
         for line in e.yaml.lines() {
             let _ = writeln!(out, "{indent}  {line}");
         }
