@@ -538,6 +538,7 @@ impl Server {
                     complete::ItemKind::Record => lt::CompletionItemKind::MODULE,
                     complete::ItemKind::Member => lt::CompletionItemKind::ENUM_MEMBER,
                     complete::ItemKind::Decision => lt::CompletionItemKind::FUNCTION,
+                    complete::ItemKind::Condition => lt::CompletionItemKind::CONSTANT,
                     complete::ItemKind::Keyword => lt::CompletionItemKind::KEYWORD,
                     complete::ItemKind::Currency => lt::CompletionItemKind::UNIT,
                 }),
@@ -702,6 +703,7 @@ fn symbol_kind(kind: outline::SymbolKind) -> lt::SymbolKind {
         outline::SymbolKind::Decision => lt::SymbolKind::FUNCTION,
         outline::SymbolKind::Rule => lt::SymbolKind::METHOD,
         outline::SymbolKind::Assertion => lt::SymbolKind::EVENT,
+        outline::SymbolKind::Condition => lt::SymbolKind::CONSTANT,
     }
 }
 
