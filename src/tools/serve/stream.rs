@@ -3,6 +3,12 @@
 //! time (a line over the facts limit gets an error record, unread), and a
 //! small queue of finished records to the client, which the reading waits on.
 //!
+//! With a decision log, each evaluated record is logged as its own line
+//! (endpoint `batch`, the batch's id and the record's line number), masked
+//! as `/v1/evaluate`'s are; the batch's id is the `x-credo-batch-id`
+//! header. A record the log cannot take when failing closed becomes an
+//! error record: no decision goes unlogged.
+//!
 //! Records are sent as whole lines only. When the service shuts down, the
 //! stream ends after the line in hand with one error record saying where it
 //! stopped, so a client never sees a torn record.
@@ -21,10 +27,12 @@ use serde::Deserialize;
 use tokio::sync::mpsc;
 
 use super::app::InFlight;
+use super::log::{Answered, BatchPlace, Endpoint, LoggedDecision};
 use super::openapi as doc;
 use super::problem::ApiError;
 use super::set::Served;
 use super::state::AppState;
+use crate::engine::outcome::AsOfSource;
 use crate::engine::verdict::Verdicts;
 use crate::input::facts::{self, FactProblem, Facts, Format};
 use crate::input::fast::ReadState;
@@ -50,7 +58,7 @@ pub struct BatchQuery {
     request_body(content = String, content_type = "application/x-ndjson",
         description = "One JSON fact document a line; blank lines are skipped"),
     responses(
-        (status = 200, description = "One `credo batch` record a line, in input order: `{line, as_of, decisions}` or `{line, errors}`. The `x-credo-policy-hash` header names the set.",
+        (status = 200, description = "One `credo batch` record a line, in input order: `{line, as_of, decisions}` or `{line, errors}`. The `x-credo-policy-hash` header names the set; `x-credo-batch-id` names the batch in the decision log.",
             body = String, content_type = "application/x-ndjson"),
         (status = 400, description = "A bad `as_of`", body = doc::Problems),
         (status = 401, description = "A bearer token is required", body = doc::Problems),
@@ -72,9 +80,16 @@ pub async fn evaluate_batch(
         })?),
         None => None,
     };
+    if let Some(log) = &state.log {
+        log.ready()?;
+    }
     let (tx, rx) = mpsc::channel::<Bytes>(QUEUE);
     let hash = HeaderValue::from_str(&set.hash).ok();
+    let batch_id = uuid::Uuid::now_v7().to_string();
+    let batch_header = HeaderValue::from_str(&batch_id).ok();
     let pump = Pump {
+        app: state.clone(),
+        batch_id,
         set,
         as_of,
         today: chrono::Utc::now().date_naive(),
@@ -105,10 +120,16 @@ pub async fn evaluate_batch(
     if let Some(hash) = hash {
         response.headers_mut().insert("x-credo-policy-hash", hash);
     }
+    if let Some(id) = batch_header {
+        response.headers_mut().insert("x-credo-batch-id", id);
+    }
     Ok(response)
 }
 
 struct Pump {
+    /// For the decision log.
+    app: Arc<AppState>,
+    batch_id: String,
     set: Arc<Served>,
     as_of: Option<NaiveDate>,
     today: NaiveDate,
@@ -270,15 +291,30 @@ impl Pump {
                     }
                 }
             };
-        let as_of = self
-            .as_of
-            .or_else(|| facts.as_of(&set.program().schema))
-            .unwrap_or(self.today);
+        let (as_of, as_of_source) = match (self.as_of, facts.as_of(&set.program().schema)) {
+            (Some(asked), _) => (asked, AsOfSource::Option),
+            (None, Some(given)) => (given, AsOfSource::Facts),
+            (None, None) => (self.today, AsOfSource::Today),
+        };
         match set
             .program()
             .decide_into(facts, as_of, &[], &mut self.verdicts)
         {
             Ok(()) => {
+                if let Err(refused) = self.log(number, line, as_of, as_of_source) {
+                    let why = refused
+                        .problems
+                        .first()
+                        .map_or("the decision log cannot be written", |p| p.message.as_str());
+                    let problem = whole(
+                        format!("{why}: this line was not answered"),
+                        Some(
+                            "the service fails closed (`--log-on-failure refuse`): send the line again later",
+                        ),
+                    );
+                    set.writer.error(number, None, &[problem], &mut self.out);
+                    return;
+                }
                 set.writer
                     .record(number, None, &self.verdicts, as_of, warnings, &mut self.out)
             }
@@ -286,6 +322,40 @@ impl Pump {
                 .writer
                 .error(number, None, &[whole(e.to_string(), None)], &mut self.out),
         }
+    }
+
+    /// Logs the record just decided, when the service keeps a decision log.
+    fn log(
+        &self,
+        number: u64,
+        line: &[u8],
+        as_of: NaiveDate,
+        as_of_source: AsOfSource,
+    ) -> Result<(), ApiError> {
+        let Some(log) = &self.app.log else {
+            return Ok(());
+        };
+        let evaluation = self
+            .verdicts
+            .to_evaluation(self.set.program(), as_of_source);
+        log.record_answer(
+            &self.set,
+            Answered {
+                endpoint: Endpoint::Batch,
+                decision_id: &uuid::Uuid::now_v7().to_string(),
+                batch: Some(BatchPlace {
+                    id: self.batch_id.clone(),
+                    line: number,
+                }),
+                requested: &[],
+                whatif: None,
+                as_of,
+                as_of_source,
+                decisions: LoggedDecision::of(&evaluation),
+                answer_sha256: None,
+            },
+            serde_json::from_slice(line).unwrap_or(serde_json::Value::Null),
+        )
     }
 
     /// Ends the stream with a record for the next line, saying why.
