@@ -194,3 +194,88 @@ fn batch_explain_and_whatif_answers_are_logged_and_replay_the_same() {
         "{report}"
     );
 }
+
+#[test]
+fn a_batch_waits_for_room_in_the_log_instead_of_losing_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("decisions.jsonl");
+    // A queue of one line: a batch outruns the writer at once.
+    let mut server = Server::start(
+        Path::new("policies"),
+        &["--decision-log", log.to_str().unwrap(), "--log-queue", "1"],
+    );
+    let facts = serde_json::to_string(&example(
+        "active_account_in_good_standing_keeps_credit.yaml",
+    ))
+    .unwrap();
+    let n = 1000;
+    let body = format!("{facts}\n").repeat(n);
+    let batch = server.request(
+        "POST",
+        "/v1/evaluate/batch",
+        &[("Content-Type", "application/x-ndjson")],
+        body.as_bytes(),
+    );
+    assert_eq!(batch.status, 200);
+    assert_eq!(batch.text().lines().count(), n);
+    let metrics = server.get("/metrics").text();
+    assert!(
+        !metrics
+            .lines()
+            .any(|l| l.starts_with("credo_decision_log_dropped_total") && !l.ends_with(" 0")),
+        "{metrics}"
+    );
+    server.signal("TERM");
+    assert_eq!(server.wait(), Some(0));
+    let logged = lines(&log);
+    assert_eq!(logged.len(), n);
+    let numbers: Vec<u64> = logged
+        .iter()
+        .map(|l| l["batch"]["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(numbers, (1..=n as u64).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_log_that_fails_closed_refuses_batch_explain_and_whatif_too() {
+    if !Path::new("/dev/full").exists() {
+        eprintln!("skipped: no /dev/full to fail writes");
+        return;
+    }
+    let server = Server::start(
+        Path::new("policies"),
+        &["--decision-log", "/dev/full", "--log-on-failure", "refuse"],
+    );
+    // The first answers are queued; the writer's failure then closes the service.
+    let started = std::time::Instant::now();
+    loop {
+        let answer = server.post_json(
+            "/v1/evaluate",
+            &serde_json::json!({"facts": {}, "decisions": ["credit_track"]}),
+        );
+        if answer.status == 503 {
+            break;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let facts = example("registered_partner_spend_just_below_second_tier.yaml");
+    for (path, body) in [
+        ("/v1/explain", serde_json::json!({"facts": facts})),
+        (
+            "/v1/whatif",
+            serde_json::json!({"facts": facts, "decision": "spend_milestone_credit"}),
+        ),
+    ] {
+        let answer = server.post_json(path, &body);
+        assert_eq!(answer.status, 503, "{path}: {}", answer.text());
+        assert_eq!(answer.json()["errors"][0]["code"], "log_unavailable");
+    }
+    let batch = server.request(
+        "POST",
+        "/v1/evaluate/batch",
+        &[("Content-Type", "application/x-ndjson")],
+        format!("{}\n", serde_json::to_string(&facts).unwrap()).as_bytes(),
+    );
+    assert_eq!(batch.status, 503, "{}", batch.text());
+}

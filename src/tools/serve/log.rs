@@ -249,9 +249,22 @@ impl DecisionLog {
         &self,
         set: &Served,
         answered: Answered<'_>,
-        mut facts: serde_json::Value,
+        facts: serde_json::Value,
     ) -> Result<(), ApiError> {
         self.ready()?;
+        match self.offer(self.line(set, answered, facts)) {
+            Ok(()) => Ok(()),
+            Err(_) => self.give_up(),
+        }
+    }
+
+    /// The line for one answer, masked, with its newline.
+    pub fn line(
+        &self,
+        set: &Served,
+        answered: Answered<'_>,
+        mut facts: serde_json::Value,
+    ) -> Vec<u8> {
         let mut masked = Vec::new();
         for path in &self.mask {
             if mask(&mut facts, path) {
@@ -280,15 +293,24 @@ impl DecisionLog {
         };
         let mut bytes = serde_json::to_vec(&line).unwrap_or_default();
         bytes.push(b'\n');
-        match self.queue.try_send(bytes) {
+        bytes
+    }
+
+    /// Queues a line if there is room; else gives it back.
+    pub fn offer(&self, line: Vec<u8>) -> Result<(), Vec<u8>> {
+        match self.queue.try_send(line) {
             Ok(()) => Ok(()),
-            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
-                metrics::counter!(m::LOG_DROPPED).increment(1);
-                match self.on_failure {
-                    OnFailure::Drop => Ok(()),
-                    OnFailure::Refuse => Err(unavailable("the decision log is behind")),
-                }
-            }
+            Err(TrySendError::Full(line)) | Err(TrySendError::Disconnected(line)) => Err(line),
+        }
+    }
+
+    /// A line that could not be queued: dropped and counted, and when
+    /// failing closed, an error for the answer it was for.
+    pub fn give_up(&self) -> Result<(), ApiError> {
+        metrics::counter!(m::LOG_DROPPED).increment(1);
+        match self.on_failure {
+            OnFailure::Drop => Ok(()),
+            OnFailure::Refuse => Err(unavailable("the decision log is behind")),
         }
     }
 }

@@ -41,6 +41,10 @@ use crate::input::fast::ReadState;
 const SEND_AT: usize = 64 * 1024;
 /// Sends waiting for the client; past them, reading the body waits.
 const QUEUE: usize = 4;
+/// How long a record waits for room in the decision log's queue before the
+/// log's failure behaviour applies: a batch outruns the log writer, and
+/// waiting (the stream is paced by its client anyway) loses no line.
+const LOG_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 /// After a shutdown, how long the rest of a body is read and dropped.
 const DRAIN: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -100,6 +104,7 @@ pub async fn evaluate_batch(
         out: Vec::with_capacity(SEND_AT * 2),
         partial: Vec::new(),
         oversized: false,
+        unlogged: None,
         line: 0,
         tx,
     };
@@ -142,6 +147,9 @@ struct Pump {
     partial: Vec<u8>,
     /// The line being read is over the limit: skipped to its newline.
     oversized: bool,
+    /// The record just written to `out` (from this offset on), its line
+    /// number and its decision log line, until the log has taken it.
+    unlogged: Option<(usize, u64, Vec<u8>)>,
     /// Lines finished so far.
     line: u64,
     tx: mpsc::Sender<Bytes>,
@@ -171,6 +179,7 @@ impl Pump {
                 None => {
                     if !self.partial.is_empty() || self.oversized {
                         self.finish_line();
+                        self.settle_log().await;
                     }
                     break;
                 }
@@ -224,6 +233,7 @@ impl Pump {
             }
             if ends_line {
                 self.finish_line();
+                self.settle_log().await;
                 if self.out.len() >= SEND_AT {
                     let out = std::mem::replace(&mut self.out, Vec::with_capacity(SEND_AT * 2));
                     if self.tx.send(Bytes::from(out)).await.is_err() {
@@ -301,22 +311,12 @@ impl Pump {
             .decide_into(facts, as_of, &[], &mut self.verdicts)
         {
             Ok(()) => {
-                if let Err(refused) = self.log(number, line, as_of, as_of_source) {
-                    let why = refused
-                        .problems
-                        .first()
-                        .map_or("the decision log cannot be written", |p| p.message.as_str());
-                    let problem = whole(
-                        format!("{why}: this line was not answered"),
-                        Some(
-                            "the service fails closed (`--log-on-failure refuse`): send the line again later",
-                        ),
-                    );
-                    set.writer.error(number, None, &[problem], &mut self.out);
-                    return;
-                }
+                let mark = self.out.len();
                 set.writer
-                    .record(number, None, &self.verdicts, as_of, warnings, &mut self.out)
+                    .record(number, None, &self.verdicts, as_of, warnings, &mut self.out);
+                if let Some(log_line) = self.log_line(number, line, as_of, as_of_source) {
+                    self.unlogged = Some((mark, number, log_line));
+                }
             }
             Err(e) => set
                 .writer
@@ -324,21 +324,20 @@ impl Pump {
         }
     }
 
-    /// Logs the record just decided, when the service keeps a decision log.
-    fn log(
+    /// The decision log's line for the record just decided, when the
+    /// service keeps a log.
+    fn log_line(
         &self,
         number: u64,
         line: &[u8],
         as_of: NaiveDate,
         as_of_source: AsOfSource,
-    ) -> Result<(), ApiError> {
-        let Some(log) = &self.app.log else {
-            return Ok(());
-        };
+    ) -> Option<Vec<u8>> {
+        let log = self.app.log.as_ref()?;
         let evaluation = self
             .verdicts
             .to_evaluation(self.set.program(), as_of_source);
-        log.record_answer(
+        Some(log.line(
             &self.set,
             Answered {
                 endpoint: Endpoint::Batch,
@@ -355,7 +354,49 @@ impl Pump {
                 answer_sha256: None,
             },
             serde_json::from_slice(line).unwrap_or(serde_json::Value::Null),
-        )
+        ))
+    }
+
+    /// Hands the last record's line to the decision log, waiting up to
+    /// [`LOG_WAIT`] for room; when the log cannot take it and the service
+    /// fails closed, the record is replaced by an error record.
+    async fn settle_log(&mut self) {
+        let Some((mark, number, mut line)) = self.unlogged.take() else {
+            return;
+        };
+        let Some(log) = &self.app.log else {
+            return;
+        };
+        let mut result = log.ready();
+        if result.is_ok() {
+            let started = std::time::Instant::now();
+            result = loop {
+                match log.offer(line) {
+                    Ok(()) => break Ok(()),
+                    Err(back) if started.elapsed() < LOG_WAIT => {
+                        line = back;
+                        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+                    }
+                    Err(_) => break log.give_up(),
+                }
+            };
+        }
+        if let Err(refused) = result {
+            self.out.truncate(mark);
+            let why = refused
+                .problems
+                .first()
+                .map_or("the decision log cannot be written", |p| p.message.as_str());
+            let problem = whole(
+                format!("{why}: this line was not answered"),
+                Some(
+                    "the service fails closed (`--log-on-failure refuse`): send the line again later",
+                ),
+            );
+            self.set
+                .writer
+                .error(number, None, &[problem], &mut self.out);
+        }
     }
 
     /// Ends the stream with a record for the next line, saying why.
