@@ -41,6 +41,28 @@ for f in policies/*.credo; do
   { cat "$f"; printf '\0'; for m in 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do printf "\\x$(printf %02x $m)\\x$(printf %02x $((m + 2)))\\x0a\\x2e"; done; } \
     > "fuzz/corpus/lsp/$(basename "$f")"
 done
+# The service: one byte for the endpoint (0 evaluate, 1 explain, 2 whatif,
+# 3 batch; see fuzz_targets/serve.rs), then a body made of the fact
+# documents of the diff corpora and the JSON examples.
+mkdir -p fuzz/corpus/serve
+n=0
+for facts_file in policies/examples/*.json; do
+  n=$((n + 1))
+  printf '\x00{"facts": %s}' "$(tr -d '\n' < "$facts_file")" > "fuzz/corpus/serve/example_$n"
+done
+for f in tests/cases/diff/*.jsonl; do
+  name=$(basename "$f" .jsonl)
+  n=0
+  while IFS= read -r facts && [ $n -lt 40 ]; do
+    n=$((n + 1))
+    printf '\x00{"facts": %s}' "$facts" > "fuzz/corpus/serve/evaluate_${name}_$n"
+    printf '\x01{"facts": %s, "decisions": ["credit_track", "spend_milestone_credit"]}' "$facts" \
+      > "fuzz/corpus/serve/explain_${name}_$n"
+    printf '\x02{"facts": %s, "decision": "spend_milestone_credit", "as_of": "2026-11-30"}' "$facts" \
+      > "fuzz/corpus/serve/whatif_${name}_$n"
+  done < "$f"
+  { printf '\x03'; cat "$f"; } > "fuzz/corpus/serve/batch_$name"
+done
 # Inputs that once failed, kept as regressions (see FUZZING.md).
 for d in fuzz/regressions/*/; do
   [ -d "$d" ] && seed "$(basename "$d")" "$d"*

@@ -14,7 +14,11 @@
 //! "messages": [MESSAGE or {"batch": [MESSAGE, ..]}]}`. A message with an `id`
 //! is a request. In strings, `ROOT` is the copy's URI and `@policies/x.credo`
 //! the whole text of that file. Unless `"initialize": false`, the session
-//! starts with `initialize` and `initialized`, whose answers are left out.
+//! starts with `initialize` and `initialized`, whose answers are left out
+//! unless the case gives `"client_capabilities"` (sent in `initialize`): then
+//! what the server sends on `initialized` is kept.
+//! `{"write": "policies/x", "replace": [FROM, TO]}` among the messages changes
+//! a file on disk (its first FROM), as an editor's other tools would.
 
 use std::path::Path;
 
@@ -83,19 +87,31 @@ pub fn session(case: &Value) -> Value {
         }
     }
     let mut server = Server::new(None);
+    let mut out = Vec::new();
     if case.get("initialize") != Some(&Value::Bool(false)) {
+        let capabilities = case.get("client_capabilities");
         let init = json!([
-            {"id": "init", "method": "initialize", "params": {"capabilities": {}, "rootUri": root_uri}},
+            {"id": "init", "method": "initialize", "params": {"capabilities": capabilities.cloned().unwrap_or(json!({})), "rootUri": root_uri}},
             {"method": "initialized", "params": {}}
         ]);
-        for m in init.as_array().unwrap() {
-            server.handle_batch(vec![message(m)]);
+        for (i, m) in init.as_array().unwrap().iter().enumerate() {
+            let replies = server.handle_batch(vec![message(m)]);
+            if i == 1 && capabilities.is_some() {
+                out.extend(replies.iter().map(|r| serde_json::to_value(r).unwrap()));
+            }
         }
     }
     let mut messages = case["messages"].clone();
     expand(&mut messages, &root, &root_uri);
-    let mut out = Vec::new();
     for item in messages.as_array().unwrap() {
+        if let Some(file) = item.get("write").and_then(Value::as_str) {
+            let path = root.join(file);
+            let text = std::fs::read_to_string(&path).unwrap();
+            let [from, to] = [0, 1].map(|i| item["replace"][i].as_str().unwrap());
+            assert!(text.contains(from), "{file} has no `{from}`");
+            std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+            continue;
+        }
         let batch: Vec<Message> = match item.get("batch") {
             Some(Value::Array(items)) => items.iter().map(message).collect(),
             _ => vec![message(item)],

@@ -2,6 +2,8 @@
 -- Environment: CREDO (the binary), ROOT (a copy of the repository's
 -- policies/ under ROOT/policies, whose new_advertiser.credo has a misspelt
 -- field and a badly laid out rule), RESULT (where to write what was seen).
+-- It also follows a named condition of agency_partner.credo: definition,
+-- hover and rename.
 -- Works with Debian's Neovim 0.7: start_client, not vim.lsp.start.
 
 local credo, root, result = os.getenv("CREDO"), os.getenv("ROOT"), os.getenv("RESULT")
@@ -58,5 +60,37 @@ local ok, err = pcall(function()
   end
   seen.formatted = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
   assert(vim.tbl_contains(seen.formatted, "  deny not_smb"), "the rule was not laid out: " .. table.concat(seen.formatted, "\n"))
+
+  -- A named condition: from a rule's `unless registered_agency_partner` to
+  -- its definition, its hover, and a rename applied to the buffer.
+  local partner = root .. "/policies/agency_partner.credo"
+  vim.cmd("edit " .. vim.fn.fnameescape(partner))
+  local pbuf = vim.api.nvim_get_current_buf()
+  vim.bo[pbuf].filetype = "credo"
+  vim.lsp.buf_attach_client(pbuf, client_id)
+  local use_line, use_col
+  for i, l in ipairs(vim.api.nvim_buf_get_lines(pbuf, 0, -1, false)) do
+    local at = l:find("unless registered_agency_partner", 1, true)
+    if at then use_line, use_col = i - 1, at - 1 + #"unless " + 2; break end
+  end
+  assert(use_line, "no use of the condition in agency_partner.credo")
+  local at = { textDocument = { uri = vim.uri_from_bufnr(pbuf) }, position = { line = use_line, character = use_col } }
+  local def = client.request_sync("textDocument/definition", at, 10000, pbuf)
+  assert(def and def.result and def.result[1], "no definition for the condition")
+  local target = def.result[1].range.start.line
+  seen.condition_definition = vim.api.nvim_buf_get_lines(pbuf, target, target + 1, false)[1]
+  assert(seen.condition_definition:find("^condition registered_agency_partner ="), "definition went to: " .. seen.condition_definition)
+  local hover = client.request_sync("textDocument/hover", at, 10000, pbuf)
+  assert(hover and hover.result, "no hover for the condition")
+  seen.condition_hover = hover.result.contents.value
+  assert(seen.condition_hover:find("agency.partner_status == registered_partner", 1, true), "hover: " .. seen.condition_hover)
+  local rename = client.request_sync("textDocument/rename", vim.tbl_extend("force", at, { newName = "partner_in_good_standing" }), 10000, pbuf)
+  assert(rename and rename.result, "no rename edit: " .. vim.inspect(rename))
+  vim.lsp.util.apply_workspace_edit(rename.result, "utf-16")
+  local renamed = table.concat(vim.api.nvim_buf_get_lines(pbuf, 0, -1, false), "\n")
+  local _, uses = renamed:gsub("unless partner_in_good_standing", "")
+  seen.condition_renamed_uses = uses
+  assert(uses == 3 and renamed:find("condition partner_in_good_standing =", 1, true), "rename applied: " .. renamed)
+  assert(not renamed:find("registered_agency_partner", 1, true), "the old name is left")
 end)
 finish(ok, err and tostring(err) or nil)

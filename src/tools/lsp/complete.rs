@@ -16,6 +16,7 @@ pub enum ItemKind {
     Record,
     Member,
     Decision,
+    Condition,
     Keyword,
     Currency,
 }
@@ -81,7 +82,9 @@ pub fn complete(a: &Analysis, text: &str, offset: usize) -> Vec<Item> {
             })
             .collect();
     }
-    if let Some(members) = compared_members(schema, line, &before) {
+    if let Some(members) =
+        compared_members(schema, line, &before).or_else(|| compared_classes(a, line, &before))
+    {
         return members
             .into_iter()
             .filter(|m| m.label.starts_with(word))
@@ -103,6 +106,7 @@ pub fn complete(a: &Analysis, text: &str, offset: usize) -> Vec<Item> {
         items.extend(segments(s, "", word));
     }
     items.extend(decisions(a, word));
+    items.extend(conditions(a, word));
     items.extend(
         KEYWORDS
             .iter()
@@ -164,13 +168,46 @@ fn decisions(a: &Analysis, word: &str) -> Vec<Item> {
         .collect()
 }
 
-/// The members of the enum on the left of `==`, `!=` or `in [`, when the
-/// cursor is on the right.
-fn compared_members(schema: Option<&Schema>, line: &str, before: &[&Token]) -> Option<Vec<Item>> {
-    let schema = schema?;
+/// Named conditions: usable wherever a condition may go.
+fn conditions(a: &Analysis, word: &str) -> Vec<Item> {
+    a.index
+        .conditions
+        .iter()
+        .filter(|c| c.name.starts_with(word))
+        .map(|c| Item {
+            label: c.name.clone(),
+            kind: ItemKind::Condition,
+            detail: "condition".to_owned(),
+        })
+        .collect()
+}
+
+/// The classes of the classification decision on the left of `==`, `!=`
+/// or `in [` (`credit_track == managed`), when the cursor is on the right.
+fn compared_classes(a: &Analysis, line: &str, before: &[&Token]) -> Option<Vec<Item>> {
+    let i = compared_left(line, before)?;
+    let id = before.get(i)?.text(line);
+    let d = a.index.decision(id)?;
+    if d.classes.is_empty() {
+        return None;
+    }
+    Some(
+        d.classes
+            .iter()
+            .map(|c| Item {
+                label: c.clone(),
+                kind: ItemKind::Member,
+                detail: format!("class of {id}"),
+            })
+            .collect(),
+    )
+}
+
+/// The index in `before` of the operand left of the comparison the cursor
+/// is the right side of: `X ==`, `X !=`, `X in [`, `X not in [`.
+fn compared_left(line: &str, before: &[&Token]) -> Option<usize> {
     let mut i = before.len().checked_sub(1)?;
     let text = |t: &Token| t.text(line).to_owned();
-    // Inside a list: go back to its `[`, then over `in` or `not in`.
     if let Some(open) = before.iter().rposition(|t| t.text(line) == "[")
         && !before.iter().skip(open).any(|t| t.text(line) == "]")
     {
@@ -184,7 +221,14 @@ fn compared_members(schema: Option<&Schema>, line: &str, before: &[&Token]) -> O
     } else if !matches!(before.get(i).map(|t| t.text(line)), Some("==" | "!=")) {
         return None;
     }
-    let field = before.get(i.checked_sub(1)?)?;
+    i.checked_sub(1)
+}
+
+/// The members of the enum on the left of `==`, `!=` or `in [`, when the
+/// cursor is on the right.
+fn compared_members(schema: Option<&Schema>, line: &str, before: &[&Token]) -> Option<Vec<Item>> {
+    let schema = schema?;
+    let field = before.get(compared_left(line, before)?)?;
     let slot = schema.slot(field.text(line))?;
     let Type::Enum(id) = schema.field(slot)?.ty else {
         return None;

@@ -1,4 +1,5 @@
-//! Hover: what a field, decision, rule or diagnostic code under the cursor is.
+//! Hover: what a field, decision, rule, named condition or diagnostic code
+//! under the cursor is.
 
 use std::fmt::Write as _;
 
@@ -20,6 +21,7 @@ pub fn hover(a: &Analysis, file: usize, pos: Pos) -> Option<(Range, String)> {
             Some(Symbol::Field(path)) => field(a, path),
             Some(Symbol::Decision(id)) => decision(a, id),
             Some(Symbol::Rule { decision, id }) => rule(a, decision, id),
+            Some(Symbol::Condition(name)) => condition(a, name),
             None if t.kind == Kind::Path => record(a, t.text(text)),
             None => None,
         };
@@ -123,6 +125,12 @@ fn decision(a: &Analysis, id: &str) -> Option<String> {
             let _ = write!(out, "\n- {} `{}`", r.effect, r.id);
         }
     }
+    let used = used_by(a, &Symbol::Decision(id.to_owned()));
+    // Only another decision's or condition's read is news; assertions are
+    // about the decision, not uses of its outcome.
+    if used.contains("decision `") || used.contains("condition `") {
+        out.push_str(&used);
+    }
     let tests: Vec<&str> = a
         .tests()
         .iter()
@@ -147,6 +155,79 @@ fn decision(a: &Analysis, id: &str) -> Option<String> {
         let _ = write!(out, "\n- and {} more", tests.len() - 10);
     }
     Some(out)
+}
+
+/// A named condition: its expression as written, its type, and who uses it.
+fn condition(a: &Analysis, name: &str) -> Option<String> {
+    let c = a.index.condition(name)?;
+    let text = a.text(c.file);
+    let written: Vec<&str> = text
+        .get(c.expr_start..c.end)
+        .unwrap_or("")
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+        .collect();
+    // A condition is true, false or unknown (when a fact it reads is missing).
+    let mut out = format!(
+        "**condition {name}**: condition (true, false or unknown)\n\n```credo\n{}\n```",
+        written.join("\n    ")
+    );
+    out.push_str(&used_by(a, &Symbol::Condition(name.to_owned())));
+    let _ = write!(
+        out,
+        "\n\n{}:{}",
+        a.name(c.file),
+        line_of(a, c.file, c.start)
+    );
+    Some(out)
+}
+
+/// Which decisions, conditions and assertions read a symbol in their
+/// expressions, as a Markdown paragraph.
+fn used_by(a: &Analysis, symbol: &Symbol) -> String {
+    let mut users: Vec<String> = Vec::new();
+    for o in &a.index.occurrences {
+        if o.definition || o.symbol != *symbol {
+            continue;
+        }
+        let user = if let Some(d) = a.index.decision_at(o.file, o.start) {
+            format!("decision `{}`", d.id)
+        } else if let Some(other) = a.index.condition_at(o.file, o.start) {
+            format!("condition `{}`", other.name)
+        } else if a
+            .index
+            .assertions
+            .iter()
+            .any(|s| s.file == o.file && s.start <= o.start && o.start <= s.end)
+        {
+            format!(
+                "an assertion, {}:{}",
+                a.name(o.file),
+                line_of(a, o.file, o.start)
+            )
+        } else {
+            continue;
+        };
+        if !users.contains(&user) {
+            users.push(user);
+        }
+    }
+    if users.is_empty() {
+        return "\n\nnot used".to_owned();
+    }
+    let mut out = format!("\n\nused by {}:", users.len());
+    for u in &users {
+        let _ = write!(out, "\n- {u}");
+    }
+    out
+}
+
+/// The one-based line of a byte offset of a policy file.
+fn line_of(a: &Analysis, file: usize, offset: usize) -> u32 {
+    a.files
+        .get(file)
+        .map_or(0, |f| f.index.pos(a.text(file), offset).line + 1)
 }
 
 /// The kind as written after the decision's name: `classification { a, b }`, `amount USD`.

@@ -14,6 +14,8 @@ pub enum Symbol {
         decision: String,
         id: String,
     },
+    /// A named condition, `condition NAME = EXPR`.
+    Condition(String),
 }
 
 /// One place a symbol is written. `start..end` is the whole token; for a
@@ -39,7 +41,23 @@ pub struct DecisionDef {
     pub name_end: usize,
     /// `eligibility`, `action`, `classification` or `amount`.
     pub kind: String,
+    /// A classification's classes, as listed after the kind.
+    pub classes: Vec<String>,
     pub rules: Vec<RuleDef>,
+}
+
+/// A `condition NAME = EXPR` item, as written.
+#[derive(Debug, Clone)]
+pub struct ConditionDef {
+    pub name: String,
+    pub file: usize,
+    /// The `condition` keyword up to the last token of the item.
+    pub start: usize,
+    pub end: usize,
+    pub name_start: usize,
+    pub name_end: usize,
+    /// The expression after `=` (empty while it is being typed).
+    pub expr_start: usize,
 }
 
 /// A `deny ID` or `allow ID` rule.
@@ -67,11 +85,12 @@ pub struct Index {
     pub occurrences: Vec<Occurrence>,
     pub decisions: Vec<DecisionDef>,
     pub assertions: Vec<AssertDef>,
+    pub conditions: Vec<ConditionDef>,
     /// `(file, start, end)` of each `schema { }` block.
     pub schema_blocks: Vec<(usize, usize, usize)>,
 }
 
-const ITEM_KEYWORDS: &[&str] = &["decision", "schema", "assert"];
+const ITEM_KEYWORDS: &[&str] = &["decision", "schema", "assert", "condition"];
 
 impl Index {
     pub fn build(a: &Analysis) -> Index {
@@ -82,6 +101,8 @@ impl Index {
         // Hashed, as every name of every file is looked up.
         let decisions: std::collections::HashSet<&str> =
             index.decisions.iter().map(|d| d.id.as_str()).collect();
+        let conditions: std::collections::HashSet<&str> =
+            index.conditions.iter().map(|c| c.name.as_str()).collect();
         let fields: std::collections::HashSet<&str> =
             a.schema.iter().flat_map(|s| s.paths()).collect();
         if let Some(schema) = &a.schema {
@@ -116,10 +137,11 @@ impl Index {
                 }
                 let word = t.text(text);
                 let symbol = match after {
-                    Some("decision" | "deny" | "allow") => continue,
+                    Some("decision" | "deny" | "allow" | "condition") => continue,
                     Some("assert") => Symbol::Decision(word.to_owned()),
                     _ if fields.contains(word) => Symbol::Field(word.to_owned()),
                     _ if decisions.contains(word) => Symbol::Decision(word.to_owned()),
+                    _ if conditions.contains(word) => Symbol::Condition(word.to_owned()),
                     _ => continue,
                 };
                 index.occurrences.push(Occurrence {
@@ -169,6 +191,10 @@ impl Index {
                             let body = tokens.get(i + 2..end).unwrap_or(&[]);
                             self.add_decision(file, text, t.start, last, n, body);
                         }
+                        ("condition", Some(n)) => {
+                            let body = tokens.get(i + 2..end).unwrap_or(&[]);
+                            self.add_condition(file, text, t.start, last, n, body);
+                        }
                         _ => {}
                     }
                     i = end.max(i + 1);
@@ -194,6 +220,16 @@ impl Index {
             .iter()
             .find(|t| t.kind == Kind::Keyword)
             .map_or(String::new(), |t| t.text(text).to_owned());
+        let classes = match body.iter().position(|t| t.text(text) == "classification") {
+            Some(at) if body.get(at + 1).is_some_and(|t| t.text(text) == "{") => body
+                .iter()
+                .skip(at + 2)
+                .take_while(|t| t.text(text) != "}")
+                .filter(|t| t.kind == Kind::Path)
+                .map(|t| t.text(text).to_owned())
+                .collect(),
+            _ => Vec::new(),
+        };
         let mut rules = Vec::new();
         for pair in body.windows(2) {
             if let [effect, rule] = pair {
@@ -235,7 +271,40 @@ impl Index {
             name_start: name.start,
             name_end: name.end,
             kind,
+            classes,
             rules,
+        });
+    }
+
+    /// A named condition: its definition, and where its expression starts.
+    fn add_condition(
+        &mut self,
+        file: usize,
+        text: &str,
+        start: usize,
+        end: usize,
+        name: &Token,
+        body: &[Token],
+    ) {
+        let expr_start = body
+            .iter()
+            .find(|t| t.text(text) == "=")
+            .map_or(name.end, |t| t.end);
+        self.occurrences.push(Occurrence {
+            file,
+            start: name.start,
+            end: name.end,
+            symbol: Symbol::Condition(name.text(text).to_owned()),
+            definition: true,
+        });
+        self.conditions.push(ConditionDef {
+            name: name.text(text).to_owned(),
+            file,
+            start,
+            end,
+            name_start: name.start,
+            name_end: name.end,
+            expr_start: expr_start.min(end),
         });
     }
 
@@ -247,6 +316,17 @@ impl Index {
 
     pub fn decision(&self, id: &str) -> Option<&DecisionDef> {
         self.decisions.iter().find(|d| d.id == id)
+    }
+
+    pub fn condition(&self, name: &str) -> Option<&ConditionDef> {
+        self.conditions.iter().find(|c| c.name == name)
+    }
+
+    /// The named condition whose text holds `offset`.
+    pub fn condition_at(&self, file: usize, offset: usize) -> Option<&ConditionDef> {
+        self.conditions
+            .iter()
+            .find(|c| c.file == file && c.start <= offset && offset <= c.end)
     }
 
     /// The decision whose text holds `offset`.

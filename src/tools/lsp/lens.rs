@@ -138,7 +138,7 @@ impl State {
     }
 
     /// Asks the client to fetch lenses or hints again.
-    fn refresh_client(&mut self, method: &str) {
+    pub(super) fn refresh_client(&mut self, method: &str) {
         self.next_id += 1;
         self.requests.push(Message::Request(Request::new(
             RequestId::from(format!("credo-{}", self.next_id)),

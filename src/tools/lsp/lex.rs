@@ -31,7 +31,7 @@ impl Token {
 }
 
 /// The language's reserved words (grammar/credo.pest `keyword`), and `is`,
-/// `monotone` and `signed`, which read as keywords where they appear.
+/// `monotone`, `signed` and `condition`, which read as keywords where they appear.
 pub const KEYWORDS: &[&str] = &[
     "schema",
     "decision",
@@ -65,6 +65,7 @@ pub const KEYWORDS: &[&str] = &[
     "is",
     "monotone",
     "signed",
+    "condition",
     "enum",
     "money",
     "text",

@@ -19,6 +19,7 @@ pub mod navigate;
 pub mod outline;
 pub mod server;
 pub mod store;
+pub mod test_files;
 pub mod text;
 pub mod uri;
 

@@ -1,5 +1,5 @@
-//! Go to definition, find references and rename, for fields, decisions and
-//! rules, across the policy files and the test files.
+//! Go to definition, find references and rename, for fields, decisions,
+//! rules and named conditions, across the policy files and the test files.
 
 use super::analysis::{Analysis, Location, Target};
 use super::index::{Occurrence, Symbol};
@@ -114,6 +114,8 @@ fn in_tests(a: &Analysis, symbol: &Symbol) -> Vec<Location> {
         Symbol::Field(path) => (path, |line, _, _| {
             line.contains("missing:") || line.trim_start().starts_with('-')
         }),
+        // Test files name decisions, rules and fields, never a condition.
+        Symbol::Condition(_) => return Vec::new(),
     };
     let mut found = Vec::new();
     for (i, doc) in a.input.tests.iter().enumerate() {
@@ -151,6 +153,9 @@ pub enum RenameError {
     BadName(String),
     #[error("`{0}` is a keyword of the language")]
     Keyword(String),
+    /// The new name already means something else where the old one is read.
+    #[error("`{name}` is already {what}: choose another name")]
+    Clash { name: String, what: String },
 }
 
 /// The edits that rename the symbol at `pos` to `new_name` everywhere.
@@ -172,6 +177,12 @@ pub fn rename(
     if KEYWORDS.contains(&new_name) {
         return Err(RenameError::Keyword(new_name.to_owned()));
     }
+    if let Some(what) = clash(a, &symbol, new_name) {
+        return Err(RenameError::Clash {
+            name: new_name.to_owned(),
+            what,
+        });
+    }
     let mut edits: Vec<(Location, String)> = a
         .index
         .occurrences
@@ -192,6 +203,65 @@ pub fn rename(
             .map(|l| (l, replacement.clone())),
     );
     Ok(edits)
+}
+
+/// What `new_name` already means, when renaming `symbol` to it would make
+/// one name mean two things (the checker would report a name clash): a bare name is a fact, a decision, a named condition or an
+/// enum or classification member, and a rule id is unique in its decision.
+fn clash(a: &Analysis, symbol: &Symbol, new_name: &str) -> Option<String> {
+    let same = |other: &Symbol| other == symbol;
+    match symbol {
+        Symbol::Rule { decision, .. } => {
+            let d = a.index.decision(decision)?;
+            d.rules
+                .iter()
+                .any(|r| r.id == new_name)
+                .then(|| format!("a rule of `{decision}`"))
+        }
+        Symbol::Field(path) => {
+            let renamed = match path.rsplit_once('.') {
+                Some((head, _)) => format!("{head}.{new_name}"),
+                None => new_name.to_owned(),
+            };
+            let schema = a.schema.as_ref()?;
+            if schema.slot(&renamed).is_some() || schema.records.contains_key(&renamed) {
+                return Some(format!("the field `{renamed}`"));
+            }
+            // A top-level field is read as a bare name.
+            (!renamed.contains('.'))
+                .then(|| bare_name(a, new_name, &same))
+                .flatten()
+        }
+        Symbol::Decision(_) | Symbol::Condition(_) => {
+            let schema = a.schema.as_ref();
+            if schema
+                .is_some_and(|s| s.slot(new_name).is_some() || s.records.contains_key(new_name))
+            {
+                return Some("a fact of the schema".to_owned());
+            }
+            bare_name(a, new_name, &same)
+        }
+    }
+}
+
+/// What a bare name means among decisions, conditions and members.
+fn bare_name(a: &Analysis, name: &str, same: &dyn Fn(&Symbol) -> bool) -> Option<String> {
+    if a.index.decision(name).is_some() && !same(&Symbol::Decision(name.to_owned())) {
+        return Some("a decision".to_owned());
+    }
+    if a.index.condition(name).is_some() && !same(&Symbol::Condition(name.to_owned())) {
+        return Some("a named condition".to_owned());
+    }
+    let members = a
+        .schema
+        .iter()
+        .flat_map(|s| &s.enums)
+        .flat_map(|e| &e.members);
+    let classes = a.index.decisions.iter().flat_map(|d| &d.classes);
+    members
+        .chain(classes)
+        .any(|m| m == name)
+        .then(|| "an enum or classification member".to_owned())
 }
 
 /// The range `prepareRename` offers: the name under the cursor.

@@ -13,6 +13,7 @@ pub enum SymbolKind {
     Decision,
     Rule,
     Assertion,
+    Condition,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -27,7 +28,8 @@ pub struct Outline {
     pub children: Vec<Outline>,
 }
 
-/// The schema, decisions (with their rules) and assertions of a file.
+/// The schema, decisions (with their rules), named conditions and
+/// assertions of a file.
 pub fn document_symbols(a: &Analysis, file: usize) -> Vec<Outline> {
     let Some(f) = a.files.get(file) else {
         return Vec::new();
@@ -97,6 +99,19 @@ pub fn document_symbols(a: &Analysis, file: usize) -> Vec<Outline> {
             },
         ));
     }
+    for c in a.index.conditions.iter().filter(|c| c.file == file) {
+        out.push((
+            c.start,
+            Outline {
+                name: c.name.clone(),
+                kind: SymbolKind::Condition,
+                detail: "condition".to_owned(),
+                range: range(c.start, c.end),
+                selection: range(c.name_start, c.name_end),
+                children: Vec::new(),
+            },
+        ));
+    }
     for s in a.index.assertions.iter().filter(|s| s.file == file) {
         out.push((
             s.start,
@@ -114,7 +129,7 @@ pub fn document_symbols(a: &Analysis, file: usize) -> Vec<Outline> {
     out.into_iter().map(|(_, o)| o).collect()
 }
 
-/// Decisions and fields whose name holds `query` (any case).
+/// Decisions, rules, named conditions and fields whose name holds `query` (any case).
 pub fn workspace_symbols(a: &Analysis, query: &str) -> Vec<(String, SymbolKind, Location)> {
     let query = query.to_lowercase();
     a.index
@@ -126,6 +141,7 @@ pub fn workspace_symbols(a: &Analysis, query: &str) -> Vec<(String, SymbolKind, 
                 Symbol::Field(p) => (p.clone(), SymbolKind::Field),
                 Symbol::Decision(id) => (id.clone(), SymbolKind::Decision),
                 Symbol::Rule { decision, id } => (format!("{decision}.{id}"), SymbolKind::Rule),
+                Symbol::Condition(name) => (name.clone(), SymbolKind::Condition),
             };
             name.to_lowercase().contains(&query).then(|| {
                 let f = a.files.get(o.file)?;
@@ -209,6 +225,7 @@ pub const TOKEN_TYPES: &[&str] = &[
     "number",
     "comment",
     "operator",
+    "variable",
 ];
 
 /// Each token of a file: `(line, column, length, type)` in UTF-16 units,
@@ -232,6 +249,7 @@ pub fn semantic_tokens(a: &Analysis, file: usize) -> Vec<(u32, u32, u32, u32)> {
                 Some(Symbol::Field(_)) => 1,
                 Some(Symbol::Decision(_)) => 3,
                 Some(Symbol::Rule { .. }) => 4,
+                Some(Symbol::Condition(_)) => 9,
                 None if a.index.in_schema(file, t.start) => 1,
                 None if matches!(previous, "deny" | "allow") => 4,
                 None => 2,

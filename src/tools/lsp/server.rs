@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::analysis::{Analysis, Location, Problem, Target};
 use super::store::Store;
 use super::text::{Pos, Range};
-use super::{complete, edit, hover, lens, navigate, outline, uri};
+use super::{complete, edit, hover, lens, navigate, outline, test_files, uri};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -33,6 +33,8 @@ pub struct Server {
     state: State,
     cancelled: BTreeSet<RequestId>,
     pub(super) lenses: lens::State,
+    /// The client registers file watchers when asked (`workspace.didChangeWatchedFiles.dynamicRegistration`).
+    watch_files: bool,
 }
 
 /// A request that could not be answered: the error response's code and message.
@@ -85,6 +87,7 @@ impl Server {
             state: State::Starting,
             cancelled: BTreeSet::new(),
             lenses: lens::State::default(),
+            watch_files: false,
         }
     }
 
@@ -221,6 +224,13 @@ impl Server {
             (None, None, root) => root.clone(),
         };
         let dir = dir.map(|d| std::path::absolute(&d).unwrap_or(d));
+        self.watch_files = p
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|w| w.dynamic_registration)
+            .unwrap_or(false);
         if let Some(dir) = &dir {
             self.store.load(dir);
         }
@@ -257,6 +267,7 @@ impl Server {
             return Vec::new();
         }
         match n.method.as_str() {
+            "initialized" if self.watch_files => return vec![watch_request()],
             "textDocument/didOpen" => {
                 if let Ok(p) = params::<lt::DidOpenTextDocumentParams>(n.params)
                     && let Some(path) = uri::to_path(&p.text_document.uri)
@@ -302,6 +313,11 @@ impl Server {
                         self.store.load(&dir);
                     }
                     self.dirty = true;
+                    // Test results and the example's outcomes may have
+                    // changed with no edit the client knows of.
+                    self.lenses.refresh_client("workspace/codeLens/refresh");
+                    self.lenses.refresh_client("workspace/inlayHint/refresh");
+                    return self.lenses.take_requests();
                 }
             }
             "workspace/didChangeConfiguration" => {
@@ -331,6 +347,23 @@ impl Server {
         let mut now: BTreeMap<String, Vec<lt::Diagnostic>> = BTreeMap::new();
         for file in 0..a.files.len() {
             now.insert(uri::of_path(Path::new(a.name(file))), Vec::new());
+        }
+        for doc in &a.input.tests {
+            now.insert(uri::of_path(Path::new(&doc.name)), Vec::new());
+        }
+        for p in test_files::problems(a) {
+            let Some(doc) = a.input.tests.get(p.file) else {
+                continue;
+            };
+            now.entry(uri::of_path(Path::new(&doc.name)))
+                .or_default()
+                .push(lt::Diagnostic {
+                    range: lsp_range(p.range),
+                    severity: Some(lt::DiagnosticSeverity::ERROR),
+                    source: Some("credo test".to_owned()),
+                    message: p.message,
+                    ..Default::default()
+                });
         }
         for problem in a
             .problems()
@@ -538,6 +571,7 @@ impl Server {
                     complete::ItemKind::Record => lt::CompletionItemKind::MODULE,
                     complete::ItemKind::Member => lt::CompletionItemKind::ENUM_MEMBER,
                     complete::ItemKind::Decision => lt::CompletionItemKind::FUNCTION,
+                    complete::ItemKind::Condition => lt::CompletionItemKind::CONSTANT,
                     complete::ItemKind::Keyword => lt::CompletionItemKind::KEYWORD,
                     complete::ItemKind::Currency => lt::CompletionItemKind::UNIT,
                 }),
@@ -576,6 +610,35 @@ impl Server {
             .collect();
         Ok(to_value(edits))
     }
+}
+
+/// Asks the client to tell the server of changes on disk to the set's
+/// files it has not opened: policies, test files and example facts.
+fn watch_request() -> Message {
+    let watchers: Vec<lt::FileSystemWatcher> = [
+        "**/*.credo",
+        "**/tests/*.{yaml,yml}",
+        "**/examples/*.{yaml,yml,json}",
+    ]
+    .into_iter()
+    .map(|glob| lt::FileSystemWatcher {
+        glob_pattern: lt::GlobPattern::String(glob.to_owned()),
+        kind: None,
+    })
+    .collect();
+    let options = lt::DidChangeWatchedFilesRegistrationOptions { watchers };
+    let params = lt::RegistrationParams {
+        registrations: vec![lt::Registration {
+            id: "credo-watch".to_owned(),
+            method: "workspace/didChangeWatchedFiles".to_owned(),
+            register_options: serde_json::to_value(options).ok(),
+        }],
+    };
+    Message::Request(Request::new(
+        RequestId::from("credo-watch".to_owned()),
+        "client/registerCapability".to_owned(),
+        serde_json::to_value(params).unwrap_or(Value::Null),
+    ))
 }
 
 fn to_value<T: serde::Serialize>(value: T) -> Value {
@@ -702,6 +765,7 @@ fn symbol_kind(kind: outline::SymbolKind) -> lt::SymbolKind {
         outline::SymbolKind::Decision => lt::SymbolKind::FUNCTION,
         outline::SymbolKind::Rule => lt::SymbolKind::METHOD,
         outline::SymbolKind::Assertion => lt::SymbolKind::EVENT,
+        outline::SymbolKind::Condition => lt::SymbolKind::CONSTANT,
     }
 }
 

@@ -1,7 +1,10 @@
-//! The decision log: one JSON line per `/v1/evaluate` answer, enough to
-//! evaluate it again (`credo replay`): time, decision id, policy hash,
-//! date, the decisions asked for, the facts (with configured fields
-//! masked) and each decision's outcome with its reasons' rule ids.
+//! The decision log: one JSON line per answer of `/v1/evaluate`,
+//! `/v1/explain` and `/v1/whatif`, and per evaluated record of
+//! `/v1/evaluate/batch`, enough to answer it again (`credo replay`): time,
+//! decision id, endpoint, policy hash, date, the decisions asked for, the
+//! facts (with configured fields masked), each decision's outcome with its
+//! reasons' rule ids, and for an explanation or a what-if, a digest of the
+//! whole answer.
 //!
 //! Requests never wait on the disk: a line goes into a bounded queue that
 //! one thread writes, buffered, rotating the file by size. When the queue
@@ -26,7 +29,7 @@ use sha2::{Digest, Sha256};
 use super::metrics as m;
 use super::problem::ApiError;
 use super::set::Served;
-use crate::engine::outcome::{AsOfSource, Evaluation};
+use crate::engine::outcome::{AsOfSource, DecisionOutcome, Evaluation};
 
 /// What to do when a line cannot be logged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -53,22 +56,84 @@ pub struct LogOptions {
     pub queue: usize,
 }
 
+/// Which route gave the logged answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Endpoint {
+    /// `/v1/evaluate` (and every line written before the field existed).
+    #[default]
+    Evaluate,
+    /// One record of `/v1/evaluate/batch`.
+    Batch,
+    Explain,
+    Whatif,
+}
+
+/// Where a batch record was: the batch (its `x-credo-batch-id` header) and
+/// the line of the request body, as the record's `line` says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchPlace {
+    pub id: String,
+    pub line: u64,
+}
+
+/// What a what-if asked: the decision and the outcome wanted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhatifAsk {
+    pub decision: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
+
 /// One line of the log. `credo replay` reads the same type.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct LogLine {
     /// RFC 3339, UTC.
     pub time: String,
     pub decision_id: String,
+    #[serde(default)]
+    pub endpoint: Endpoint,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<BatchPlace>,
     pub policy_hash: String,
     pub as_of: String,
     pub as_of_source: String,
     /// The decision ids asked for; empty for all.
     pub requested: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub whatif: Option<WhatifAsk>,
     pub facts: serde_json::Value,
     /// The fact paths masked in `facts`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub masked: Vec<String>,
     pub decisions: Vec<LoggedDecision>,
+    /// For an explanation or a what-if: the SHA-256 of the answer's JSON
+    /// (an explanation's `decisions`, a what-if's whole answer), so that a
+    /// replay proves the whole answer, not only the outcomes, is the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer_sha256: Option<String>,
+}
+
+/// What one logged answer was, besides its facts.
+pub struct Answered<'a> {
+    pub endpoint: Endpoint,
+    pub decision_id: &'a str,
+    pub batch: Option<BatchPlace>,
+    pub requested: &'a [String],
+    pub whatif: Option<WhatifAsk>,
+    pub as_of: chrono::NaiveDate,
+    pub as_of_source: AsOfSource,
+    pub decisions: Vec<LoggedDecision>,
+    pub answer_sha256: Option<String>,
+}
+
+/// The SHA-256 of a value's JSON, in hex.
+pub fn digest(value: &impl Serialize) -> String {
+    let bytes = serde_json::to_vec(value).unwrap_or_default();
+    Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,9 +146,14 @@ pub struct LoggedDecision {
 
 impl LoggedDecision {
     pub fn of(evaluation: &Evaluation) -> Vec<LoggedDecision> {
-        evaluation
-            .decisions
-            .iter()
+        LoggedDecision::all(&evaluation.decisions)
+    }
+
+    pub fn all<'a>(
+        decisions: impl IntoIterator<Item = &'a DecisionOutcome>,
+    ) -> Vec<LoggedDecision> {
+        decisions
+            .into_iter()
             .map(|d| LoggedDecision {
                 id: d.id.clone(),
                 outcome: d.outcome.as_text(),
@@ -143,7 +213,7 @@ impl DecisionLog {
         Ok(())
     }
 
-    /// Queues the line for one answer; never waits.
+    /// Queues the line for one `/v1/evaluate` answer; never waits.
     pub fn record(
         &self,
         set: &Served,
@@ -153,9 +223,48 @@ impl DecisionLog {
         facts: Option<&RawValue>,
     ) -> Result<(), ApiError> {
         self.ready()?;
-        let mut facts: serde_json::Value = facts
+        let facts: serde_json::Value = facts
             .and_then(|raw| serde_json::from_str(raw.get()).ok())
             .unwrap_or(serde_json::Value::Null);
+        self.record_answer(
+            set,
+            Answered {
+                endpoint: Endpoint::Evaluate,
+                decision_id,
+                batch: None,
+                requested,
+                whatif: None,
+                as_of: evaluation.as_of,
+                as_of_source: evaluation.as_of_source,
+                decisions: LoggedDecision::of(evaluation),
+                answer_sha256: None,
+            },
+            facts,
+        )
+    }
+
+    /// Queues the line for one answer of any endpoint; never waits. An
+    /// error (when failing closed) means the answer must not be given.
+    pub fn record_answer(
+        &self,
+        set: &Served,
+        answered: Answered<'_>,
+        facts: serde_json::Value,
+    ) -> Result<(), ApiError> {
+        self.ready()?;
+        match self.offer(self.line(set, answered, facts)) {
+            Ok(()) => Ok(()),
+            Err(_) => self.give_up(),
+        }
+    }
+
+    /// The line for one answer, masked, with its newline.
+    pub fn line(
+        &self,
+        set: &Served,
+        answered: Answered<'_>,
+        mut facts: serde_json::Value,
+    ) -> Vec<u8> {
         let mut masked = Vec::new();
         for path in &self.mask {
             if mask(&mut facts, path) {
@@ -164,31 +273,44 @@ impl DecisionLog {
         }
         let line = LogLine {
             time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-            decision_id: decision_id.to_owned(),
+            decision_id: answered.decision_id.to_owned(),
+            endpoint: answered.endpoint,
+            batch: answered.batch,
             policy_hash: set.hash.clone(),
-            as_of: evaluation.as_of.format("%Y-%m-%d").to_string(),
-            as_of_source: match evaluation.as_of_source {
+            as_of: answered.as_of.format("%Y-%m-%d").to_string(),
+            as_of_source: match answered.as_of_source {
                 AsOfSource::Option => "option",
                 AsOfSource::Facts => "facts",
                 AsOfSource::Today => "today",
             }
             .into(),
-            requested: requested.to_vec(),
+            requested: answered.requested.to_vec(),
+            whatif: answered.whatif,
             facts,
             masked,
-            decisions: LoggedDecision::of(evaluation),
+            decisions: answered.decisions,
+            answer_sha256: answered.answer_sha256,
         };
         let mut bytes = serde_json::to_vec(&line).unwrap_or_default();
         bytes.push(b'\n');
-        match self.queue.try_send(bytes) {
+        bytes
+    }
+
+    /// Queues a line if there is room; else gives it back.
+    pub fn offer(&self, line: Vec<u8>) -> Result<(), Vec<u8>> {
+        match self.queue.try_send(line) {
             Ok(()) => Ok(()),
-            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
-                metrics::counter!(m::LOG_DROPPED).increment(1);
-                match self.on_failure {
-                    OnFailure::Drop => Ok(()),
-                    OnFailure::Refuse => Err(unavailable("the decision log is behind")),
-                }
-            }
+            Err(TrySendError::Full(line)) | Err(TrySendError::Disconnected(line)) => Err(line),
+        }
+    }
+
+    /// A line that could not be queued: dropped and counted, and when
+    /// failing closed, an error for the answer it was for.
+    pub fn give_up(&self) -> Result<(), ApiError> {
+        metrics::counter!(m::LOG_DROPPED).increment(1);
+        match self.on_failure {
+            OnFailure::Drop => Ok(()),
+            OnFailure::Refuse => Err(unavailable("the decision log is behind")),
         }
     }
 }

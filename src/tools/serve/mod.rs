@@ -12,6 +12,7 @@
 
 pub mod app;
 pub mod live;
+pub mod local;
 pub mod log;
 pub mod metrics;
 pub mod openapi;

@@ -135,6 +135,8 @@ pub struct EvaluateAnswer {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct ExplainAnswer {
+    /// A UUIDv7, also in the decision log.
+    decision_id: String,
     policy_hash: String,
     #[schema(format = Date)]
     as_of: String,
@@ -183,6 +185,9 @@ pub struct WhatifAnswer {
     changeable: Vec<String>,
     /// The answer as `credo whatif` prints it.
     text: String,
+    /// A UUIDv7, also in the decision log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision_id: Option<String>,
 }
 
 impl WhatifAnswer {
@@ -222,6 +227,7 @@ impl WhatifAnswer {
             alternatives,
             changeable: w.changeable.clone(),
             text: whatif::render(program, w),
+            decision_id: None,
         }
     }
 }

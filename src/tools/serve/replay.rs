@@ -1,5 +1,8 @@
 //! `credo replay LOG --policies DIR`: evaluates every logged decision again
-//! under the set in DIR and reports each difference. A line made by another
+//! under the set in DIR and reports each difference. Each line is answered
+//! again as its endpoint answered it: `/v1/evaluate` and each batch record
+//! by evaluating, `/v1/explain` by explaining and `/v1/whatif` by asking
+//! again; for the last two the whole answer's digest must match too. A line made by another
 //! set (another hash) is reported, never silently skipped; so is a line
 //! that cannot be evaluated again (for example because a masked fact no
 //! longer loads).
@@ -7,12 +10,14 @@
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 
-use super::log::{LogLine, LoggedDecision};
+use super::log::{self, Endpoint, LogLine, LoggedDecision};
 use super::set;
 use crate::base::limits::Limits;
 use crate::engine::eval::Request;
 use crate::engine::outcome::AsOfSource;
 use crate::input::facts::{self, Format};
+use crate::tools::serve::openapi::WhatifAnswer;
+use crate::tools::whatif;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ReplayArgs {
@@ -149,15 +154,54 @@ fn replay_line(served: &set::Served, text: &str) -> Replayed {
         as_of_source: AsOfSource::Option,
         decisions: &logged.requested,
     };
-    let evaluation = match served.program().evaluate(&loaded.facts, &request) {
-        Ok(evaluation) => evaluation,
+    let program = served.program();
+    let again: Result<(Vec<LoggedDecision>, Option<String>), String> = match logged.endpoint {
+        Endpoint::Evaluate | Endpoint::Batch => program
+            .evaluate(&loaded.facts, &request)
+            .map(|e| (LoggedDecision::of(&e), None))
+            .map_err(|e| e.to_string()),
+        Endpoint::Explain => crate::tools::explain::explain(program, &loaded.facts, &request)
+            .map(|x| {
+                (
+                    LoggedDecision::all(x.decisions.iter().map(|d| &d.outcome)),
+                    Some(log::digest(&x.decisions)),
+                )
+            })
+            .map_err(|e| e.to_string()),
+        Endpoint::Whatif => match &logged.whatif {
+            None => Err("a what-if line without its question (`whatif`)".to_owned()),
+            Some(ask) => whatif::target(program, &ask.decision, ask.to.as_deref())
+                .map_err(|e| e.to_string())
+                .and_then(|target| {
+                    whatif::whatif(program, &loaded.facts, as_of, &ask.decision, target)
+                        .map_err(|e| e.to_string())
+                })
+                .map(|w| {
+                    let answer = WhatifAnswer::new(served, as_of, &w);
+                    (LoggedDecision::all([&w.now]), Some(log::digest(&answer)))
+                }),
+        },
+    };
+    let (now, digest) = match again {
+        Ok(again) => again,
         Err(e) => return Replayed::Not(format!("decision {id}: {e}")),
     };
-    let now = LoggedDecision::of(&evaluation);
-    if now == logged.decisions {
+    let same_answer = logged.answer_sha256.is_none() || digest == logged.answer_sha256;
+    if now == logged.decisions && same_answer {
         return Replayed::Same;
     }
     let mut report = format!("decision {id} differs{masked}:");
+    if !same_answer {
+        report.push_str(&format!(
+            "\n  the {} answer's digest: logged {}, now {}",
+            match logged.endpoint {
+                Endpoint::Whatif => "what-if",
+                _ => "explanation",
+            },
+            logged.answer_sha256.as_deref().unwrap_or("none"),
+            digest.as_deref().unwrap_or("none")
+        ));
+    }
     let shown = |d: Option<&LoggedDecision>| {
         d.map_or("absent".to_owned(), |d| {
             format!("{} ({})", d.outcome, d.reasons.join(", "))

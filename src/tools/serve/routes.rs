@@ -12,6 +12,7 @@ use futures_util::StreamExt as _;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+use super::log::{self, Answered, Endpoint, LoggedDecision, WhatifAsk};
 use super::metrics as m;
 use super::openapi as doc;
 use super::problem::{ApiError, Problem};
@@ -313,6 +314,9 @@ pub async fn explain(
     body: Body,
 ) -> Result<Response, ApiError> {
     let set = state.served()?;
+    if let Some(log) = &state.log {
+        log.ready()?;
+    }
     let bytes = read_body(&headers, body, state.limits.max_fact_bytes).await?;
     let body: EvaluateBody = parse(&bytes)?;
     let ids = body.decisions.unwrap_or_default();
@@ -326,8 +330,27 @@ pub async fn explain(
     };
     let explanation =
         crate::tools::explain::explain(set.program(), &facts, &request).map_err(eval_failed)?;
+    let decision_id = uuid::Uuid::now_v7().to_string();
+    if let Some(log) = &state.log {
+        log.record_answer(
+            &set,
+            Answered {
+                endpoint: Endpoint::Explain,
+                decision_id: &decision_id,
+                batch: None,
+                requested: &ids,
+                whatif: None,
+                as_of,
+                as_of_source,
+                decisions: LoggedDecision::all(explanation.decisions.iter().map(|d| &d.outcome)),
+                answer_sha256: Some(log::digest(&explanation.decisions)),
+            },
+            logged_facts(body.facts),
+        )?;
+    }
     #[derive(Serialize)]
     struct Answer<'a> {
+        decision_id: &'a str,
         policy_hash: &'a str,
         #[serde(serialize_with = "date")]
         as_of: NaiveDate,
@@ -339,6 +362,7 @@ pub async fn explain(
     Ok(json_response(
         StatusCode::OK,
         &Answer {
+            decision_id: &decision_id,
             policy_hash: &set.hash,
             as_of,
             as_of_source,
@@ -365,6 +389,9 @@ pub async fn whatif(
     body: Body,
 ) -> Result<Response, ApiError> {
     let set = state.served()?;
+    if let Some(log) = &state.log {
+        log.ready()?;
+    }
     let bytes = read_body(&headers, body, state.limits.max_fact_bytes).await?;
     let body: WhatifBody = parse(&bytes)?;
     check_decisions(&set, std::slice::from_ref(&body.decision)).map_err(|mut e| {
@@ -383,7 +410,7 @@ pub async fn whatif(
             .at("to")
         })?;
     let (facts, _) = load_facts(&set, body.facts, &state.limits)?;
-    let (as_of, _) = dated(&set, body.as_of.as_deref(), &facts)?;
+    let (as_of, as_of_source) = dated(&set, body.as_of.as_deref(), &facts)?;
     let decision = body.decision.clone();
     let searching = set.clone();
     // The search may evaluate many documents: off the request threads.
@@ -399,10 +426,36 @@ pub async fn whatif(
             e.to_string(),
         )
     })?;
-    Ok(json_response(
-        StatusCode::OK,
-        &doc::WhatifAnswer::new(&set, as_of, &answer),
-    ))
+    let mut reply = doc::WhatifAnswer::new(&set, as_of, &answer);
+    let decision_id = uuid::Uuid::now_v7().to_string();
+    if let Some(log) = &state.log {
+        log.record_answer(
+            &set,
+            Answered {
+                endpoint: Endpoint::Whatif,
+                decision_id: &decision_id,
+                batch: None,
+                requested: std::slice::from_ref(&body.decision),
+                whatif: Some(WhatifAsk {
+                    decision: body.decision.clone(),
+                    to: body.to.clone(),
+                }),
+                as_of,
+                as_of_source,
+                decisions: LoggedDecision::all([&answer.now]),
+                // The answer before its id is added: what a replay gives again.
+                answer_sha256: Some(log::digest(&reply)),
+            },
+            logged_facts(body.facts),
+        )?;
+    }
+    reply.decision_id = Some(decision_id);
+    Ok(json_response(StatusCode::OK, &reply))
+}
+
+/// The request's facts as the log keeps them (before masking).
+fn logged_facts(raw: &RawValue) -> serde_json::Value {
+    serde_json::from_str(raw.get()).unwrap_or(serde_json::Value::Null)
 }
 
 /// The served policy set: its hash, files, decisions, and the last reload.

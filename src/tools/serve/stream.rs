@@ -3,6 +3,12 @@
 //! time (a line over the facts limit gets an error record, unread), and a
 //! small queue of finished records to the client, which the reading waits on.
 //!
+//! With a decision log, each evaluated record is logged as its own line
+//! (endpoint `batch`, the batch's id and the record's line number), masked
+//! as `/v1/evaluate`'s are; the batch's id is the `x-credo-batch-id`
+//! header. A record the log cannot take when failing closed becomes an
+//! error record: no decision goes unlogged.
+//!
 //! Records are sent as whole lines only. When the service shuts down, the
 //! stream ends after the line in hand with one error record saying where it
 //! stopped, so a client never sees a torn record.
@@ -21,10 +27,12 @@ use serde::Deserialize;
 use tokio::sync::mpsc;
 
 use super::app::InFlight;
+use super::log::{Answered, BatchPlace, Endpoint, LoggedDecision};
 use super::openapi as doc;
 use super::problem::ApiError;
 use super::set::Served;
 use super::state::AppState;
+use crate::engine::outcome::AsOfSource;
 use crate::engine::verdict::Verdicts;
 use crate::input::facts::{self, FactProblem, Facts, Format};
 use crate::input::fast::ReadState;
@@ -33,6 +41,10 @@ use crate::input::fast::ReadState;
 const SEND_AT: usize = 64 * 1024;
 /// Sends waiting for the client; past them, reading the body waits.
 const QUEUE: usize = 4;
+/// How long a record waits for room in the decision log's queue before the
+/// log's failure behaviour applies: a batch outruns the log writer, and
+/// waiting (the stream is paced by its client anyway) loses no line.
+const LOG_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 /// After a shutdown, how long the rest of a body is read and dropped.
 const DRAIN: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -50,7 +62,7 @@ pub struct BatchQuery {
     request_body(content = String, content_type = "application/x-ndjson",
         description = "One JSON fact document a line; blank lines are skipped"),
     responses(
-        (status = 200, description = "One `credo batch` record a line, in input order: `{line, as_of, decisions}` or `{line, errors}`. The `x-credo-policy-hash` header names the set.",
+        (status = 200, description = "One `credo batch` record a line, in input order: `{line, as_of, decisions}` or `{line, errors}`. The `x-credo-policy-hash` header names the set; `x-credo-batch-id` names the batch in the decision log.",
             body = String, content_type = "application/x-ndjson"),
         (status = 400, description = "A bad `as_of`", body = doc::Problems),
         (status = 401, description = "A bearer token is required", body = doc::Problems),
@@ -72,9 +84,16 @@ pub async fn evaluate_batch(
         })?),
         None => None,
     };
+    if let Some(log) = &state.log {
+        log.ready()?;
+    }
     let (tx, rx) = mpsc::channel::<Bytes>(QUEUE);
     let hash = HeaderValue::from_str(&set.hash).ok();
+    let batch_id = uuid::Uuid::now_v7().to_string();
+    let batch_header = HeaderValue::from_str(&batch_id).ok();
     let pump = Pump {
+        app: state.clone(),
+        batch_id,
         set,
         as_of,
         today: chrono::Utc::now().date_naive(),
@@ -85,6 +104,7 @@ pub async fn evaluate_batch(
         out: Vec::with_capacity(SEND_AT * 2),
         partial: Vec::new(),
         oversized: false,
+        unlogged: None,
         line: 0,
         tx,
     };
@@ -105,10 +125,16 @@ pub async fn evaluate_batch(
     if let Some(hash) = hash {
         response.headers_mut().insert("x-credo-policy-hash", hash);
     }
+    if let Some(id) = batch_header {
+        response.headers_mut().insert("x-credo-batch-id", id);
+    }
     Ok(response)
 }
 
 struct Pump {
+    /// For the decision log.
+    app: Arc<AppState>,
+    batch_id: String,
     set: Arc<Served>,
     as_of: Option<NaiveDate>,
     today: NaiveDate,
@@ -121,6 +147,9 @@ struct Pump {
     partial: Vec<u8>,
     /// The line being read is over the limit: skipped to its newline.
     oversized: bool,
+    /// The record just written to `out` (from this offset on), its line
+    /// number and its decision log line, until the log has taken it.
+    unlogged: Option<(usize, u64, Vec<u8>)>,
     /// Lines finished so far.
     line: u64,
     tx: mpsc::Sender<Bytes>,
@@ -150,6 +179,7 @@ impl Pump {
                 None => {
                     if !self.partial.is_empty() || self.oversized {
                         self.finish_line();
+                        self.settle_log().await;
                     }
                     break;
                 }
@@ -203,6 +233,7 @@ impl Pump {
             }
             if ends_line {
                 self.finish_line();
+                self.settle_log().await;
                 if self.out.len() >= SEND_AT {
                     let out = std::mem::replace(&mut self.out, Vec::with_capacity(SEND_AT * 2));
                     if self.tx.send(Bytes::from(out)).await.is_err() {
@@ -270,27 +301,109 @@ impl Pump {
                     }
                 }
             };
-        let as_of = self
-            .as_of
-            .or_else(|| facts.as_of(&set.program().schema))
-            .unwrap_or(self.today);
+        let (as_of, as_of_source) = match (self.as_of, facts.as_of(&set.program().schema)) {
+            (Some(asked), _) => (asked, AsOfSource::Option),
+            (None, Some(given)) => (given, AsOfSource::Facts),
+            (None, None) => (self.today, AsOfSource::Today),
+        };
         match set
             .program()
             .decide_into(facts, as_of, &[], &mut self.verdicts)
         {
-            Ok(()) => set.writer.record(
-                set.program(),
-                number,
-                None,
-                &self.verdicts,
-                &facts.values,
-                as_of,
-                warnings,
-                &mut self.out,
-            ),
+            Ok(()) => {
+                let mark = self.out.len();
+                set.writer.record(
+                    set.program(),
+                    number,
+                    None,
+                    &self.verdicts,
+                    &facts.values,
+                    as_of,
+                    warnings,
+                    &mut self.out,
+                );
+                if let Some(log_line) = self.log_line(number, line, as_of, as_of_source) {
+                    self.unlogged = Some((mark, number, log_line));
+                }
+            }
             Err(e) => set
                 .writer
                 .error(number, None, &[whole(e.to_string(), None)], &mut self.out),
+        }
+    }
+
+    /// The decision log's line for the record just decided, when the
+    /// service keeps a log.
+    fn log_line(
+        &self,
+        number: u64,
+        line: &[u8],
+        as_of: NaiveDate,
+        as_of_source: AsOfSource,
+    ) -> Option<Vec<u8>> {
+        let log = self.app.log.as_ref()?;
+        let evaluation = self
+            .verdicts
+            .to_evaluation(self.set.program(), as_of_source);
+        Some(log.line(
+            &self.set,
+            Answered {
+                endpoint: Endpoint::Batch,
+                decision_id: &uuid::Uuid::now_v7().to_string(),
+                batch: Some(BatchPlace {
+                    id: self.batch_id.clone(),
+                    line: number,
+                }),
+                requested: &[],
+                whatif: None,
+                as_of,
+                as_of_source,
+                decisions: LoggedDecision::of(&evaluation),
+                answer_sha256: None,
+            },
+            serde_json::from_slice(line).unwrap_or(serde_json::Value::Null),
+        ))
+    }
+
+    /// Hands the last record's line to the decision log, waiting up to
+    /// [`LOG_WAIT`] for room; when the log cannot take it and the service
+    /// fails closed, the record is replaced by an error record.
+    async fn settle_log(&mut self) {
+        let Some((mark, number, mut line)) = self.unlogged.take() else {
+            return;
+        };
+        let Some(log) = &self.app.log else {
+            return;
+        };
+        let mut result = log.ready();
+        if result.is_ok() {
+            let started = std::time::Instant::now();
+            result = loop {
+                match log.offer(line) {
+                    Ok(()) => break Ok(()),
+                    Err(back) if started.elapsed() < LOG_WAIT => {
+                        line = back;
+                        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+                    }
+                    Err(_) => break log.give_up(),
+                }
+            };
+        }
+        if let Err(refused) = result {
+            self.out.truncate(mark);
+            let why = refused
+                .problems
+                .first()
+                .map_or("the decision log cannot be written", |p| p.message.as_str());
+            let problem = whole(
+                format!("{why}: this line was not answered"),
+                Some(
+                    "the service fails closed (`--log-on-failure refuse`): send the line again later",
+                ),
+            );
+            self.set
+                .writer
+                .error(number, None, &[problem], &mut self.out);
         }
     }
 
