@@ -92,6 +92,23 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The outcomes a decision of this kind can give, in the words policies,
+    /// tests, assertions, `whatif` and the service use: `eligible`,
+    /// `not_eligible`; `permit`, `deny`, `not_applicable`; a classification's
+    /// members. The first is the kind's yes. An amount has no words (any
+    /// amount of its currency), and `undetermined` is every kind's.
+    pub fn outcome_words(&self, schema: &Schema) -> Vec<String> {
+        match self {
+            Kind::Eligibility => vec!["eligible".into(), "not_eligible".into()],
+            Kind::Action => vec!["permit".into(), "deny".into(), "not_applicable".into()],
+            Kind::Classification(id) => schema
+                .enum_type(*id)
+                .map(|e| e.members.clone())
+                .unwrap_or_default(),
+            Kind::Amount(_) => Vec::new(),
+        }
+    }
+
     pub fn name(&self) -> KindName {
         match self {
             Kind::Eligibility => KindName::Eligibility,

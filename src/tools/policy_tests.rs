@@ -672,14 +672,8 @@ impl Reader<'_> {
 /// The outcomes a decision can have, as a test writes them.
 fn outcomes(program: &Program, decision: &DecisionIr) -> Vec<String> {
     let mut known: Vec<String> = match &decision.kind {
-        Kind::Eligibility => vec!["eligible".into(), "not_eligible".into()],
-        Kind::Action => vec!["permit".into(), "deny".into(), "not_applicable".into()],
-        Kind::Classification(id) => program
-            .schema
-            .enum_type(*id)
-            .map(|e| e.members.clone())
-            .unwrap_or_default(),
         Kind::Amount(c) => vec![format!("\"1500.00 {c}\"")],
+        kind => kind.outcome_words(&program.schema),
     };
     known.push("undetermined".into());
     known
