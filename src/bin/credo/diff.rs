@@ -51,7 +51,7 @@ pub fn run(args: Args) -> Result<(), Exit> {
             "the policies in `{}` have errors; nothing was compared",
             dir.display()
         );
-        programs.push(Session::open(dir, &limits, DiagnosticFormat::Text, &refusal)?.program);
+        programs.push(Session::open(dir, &limits, DiagnosticFormat::Text, &refusal)?.set);
     }
     let [old, new] = <[_; 2]>::try_from(programs).map_err(|_| Exit(1))?;
     let name = if args.corpus.as_os_str() == "-" {
@@ -83,13 +83,14 @@ pub fn run(args: Args) -> Result<(), Exit> {
         .as_of
         .as_of
         .unwrap_or_else(|| chrono::Utc::now().date_naive());
-    let result = credo::tools::diff::diff_dated(&old, &new, &text, &name, date, overrides)
-        .map_err(|problems| {
-            for p in problems {
-                say!("{}", p.message);
-            }
-            Exit(2)
-        })?;
+    let result =
+        credo::tools::diff::diff_dated(old.program(), new.program(), &text, &name, date, overrides)
+            .map_err(|problems| {
+                for p in problems {
+                    say!("{}", p.message);
+                }
+                Exit(2)
+            })?;
     for w in &result.warnings {
         match w.strip_prefix("warning: ") {
             Some(problem) if args.strict => {
