@@ -23,9 +23,10 @@ use super::code::{ALWAYS, Code, NONE, Op, Plan, RowValue, Shape};
 use super::regions::Regions;
 use super::{Bits, WORDS};
 
-/// A table holds at most 2^8 entries: a decision with more tests is left to
-/// the interpreter, so that tables stay small and quick to build.
-const MAX_TESTS: usize = 8;
+/// A table holds at most 2^9 entries: a decision with more tests is left to
+/// the interpreter, so that tables stay small and quick to build. (Nine, not
+/// eight: `credit_allocation`, with R6's nine tests, is worth a table.)
+const MAX_TESTS: usize = 9;
 
 /// The tables of every decision that has one, and how an account's facts
 /// settle their tests.
@@ -374,9 +375,9 @@ mod tests {
     #[test]
     fn which_decisions_get_a_table() {
         let shipped = crate::load_dir(std::path::Path::new("policies")).unwrap();
-        // `credit_allocation` has nine tests, one more than a table holds.
+        // Every shipped decision, `credit_allocation`'s nine tests too.
         let shipped = shipped.program.unwrap();
-        assert_eq!(tabled(&shipped), (11, 12));
+        assert_eq!(tabled(&shipped), (12, 12));
         // `credit_request_channel`'s test on `credit_track`'s outcome is a
         // table test of its own, settled once `credit_track` is decided.
         let tables = &shipped.hot.tables;
@@ -389,7 +390,7 @@ mod tests {
                 .iter()
                 .all(|(op, _)| !matches!(op, Op::Outcome { .. }))
         );
-        // Three rules of two tests each fit a table; eight rules do not.
+        // Three rules of two tests each fit a table; eight rules mostly do not.
         let (few, of) = tabled(&generated(40, 3));
         assert_eq!(few, of);
         let (many, of) = tabled(&generated(40, 8));
