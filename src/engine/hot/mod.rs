@@ -192,7 +192,7 @@ impl<'p> Hot<'p> {
             let word = table.word as usize % WORDS;
             // Tests on used decisions' outcomes are settled now that those
             // decisions have been decided (they come first in program order).
-            for test in tables.outcomes(table) {
+            for test in tables.outcome_tests(table) {
                 match settled(out, test.decision) {
                     Some(Answer::Member(m)) if test.holds(m) => known[word] |= test.bit,
                     Some(Answer::Member(_)) => {}

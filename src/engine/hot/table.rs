@@ -122,7 +122,7 @@ impl Entry {
 impl Tables {
     /// The tests on used decisions' outcomes in a decision's key.
     #[inline(always)]
-    pub(super) fn outcomes(&self, table: &Table) -> &[Outcome] {
+    pub(super) fn outcome_tests(&self, table: &Table) -> &[Outcome] {
         let (start, end) = table.outcomes;
         if start == end {
             return &[];
@@ -383,7 +383,7 @@ mod tests {
         let tables = &shipped.hot.tables;
         assert_eq!(tables.outcomes.len(), 1);
         let channel = tables.decisions.last().unwrap();
-        assert!(channel.is_some() && !tables.outcomes(channel).is_empty());
+        assert!(channel.is_some() && !tables.outcome_tests(channel).is_empty());
         assert!(
             tables
                 .computed
