@@ -82,6 +82,24 @@ pub enum Node {
     },
 }
 
+/// The outcome words that are not a classification's member or an amount,
+/// as policies, tests, requests and every output write them. Written here
+/// once; [`Kind::outcome_words`], `Answer::word` and `Outcome::as_text` use them.
+pub mod words {
+    /// An eligibility's yes.
+    pub const ELIGIBLE: &str = "eligible";
+    /// An eligibility's no.
+    pub const NOT_ELIGIBLE: &str = "not_eligible";
+    /// An action's yes.
+    pub const PERMIT: &str = "permit";
+    /// An action's no.
+    pub const DENY: &str = "deny";
+    /// An action whose `applies when` is false.
+    pub const NOT_APPLICABLE: &str = "not_applicable";
+    /// Any decision whose missing facts leave it open.
+    pub const UNDETERMINED: &str = "undetermined";
+}
+
 /// What a decision's outcome can be.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Kind {
@@ -99,8 +117,12 @@ impl Kind {
     /// amount of its currency), and `undetermined` is every kind's.
     pub fn outcome_words(&self, schema: &Schema) -> Vec<String> {
         match self {
-            Kind::Eligibility => vec!["eligible".into(), "not_eligible".into()],
-            Kind::Action => vec!["permit".into(), "deny".into(), "not_applicable".into()],
+            Kind::Eligibility => vec![words::ELIGIBLE.into(), words::NOT_ELIGIBLE.into()],
+            Kind::Action => vec![
+                words::PERMIT.into(),
+                words::DENY.into(),
+                words::NOT_APPLICABLE.into(),
+            ],
             Kind::Classification(id) => schema
                 .enum_type(*id)
                 .map(|e| e.members.clone())

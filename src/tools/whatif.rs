@@ -19,7 +19,7 @@ use crate::engine::eval::EvalError;
 use crate::engine::outcome::{DecisionOutcome, Outcome, Reason};
 use crate::engine::program::Program;
 use crate::input::facts::Facts;
-use crate::model::ir::{DecisionIr, Kind, Value};
+use crate::model::ir::{DecisionIr, Kind, Value, words};
 use crate::model::schema::{Slot, Type};
 use crate::tools::verify::domain::{Context, Reads};
 use crate::tools::verify::expr::collect_facts;
@@ -628,7 +628,9 @@ fn render_unescaped(program: &Program, w: &Whatif) -> String {
                 let _ = writeln!(out, "  because {}: {} ({})", r.rule, r.message, r.at);
             }
             let word = match &w.target {
-                Target::Outcome(t) if t == "eligible" || t == "permit" => "qualify".to_owned(),
+                Target::Outcome(t) if [words::ELIGIBLE, words::PERMIT].contains(&t.as_str()) => {
+                    "qualify".to_owned()
+                }
                 _ => format!("give {wanted}"),
             };
             let only: Vec<String> = alternatives

@@ -46,12 +46,12 @@ fn outcome(program: &Program, verdicts: &Verdicts, index: u32) -> (String, Optio
         return ("error".into(), None);
     };
     let text = match v.answer {
-        Answer::Eligible => "eligible".into(),
-        Answer::NotEligible => "not_eligible".into(),
-        Answer::Permit => "permit".into(),
-        Answer::Deny => "deny".into(),
-        Answer::NotApplicable => "not_applicable".into(),
-        Answer::Undetermined => "undetermined".into(),
+        Answer::Eligible
+        | Answer::NotEligible
+        | Answer::Permit
+        | Answer::Deny
+        | Answer::NotApplicable
+        | Answer::Undetermined => v.answer.word().unwrap_or_default().into(),
         Answer::Member(i) => program
             .decisions
             .get(index as usize)
