@@ -30,7 +30,7 @@ use crate::engine::program::Program;
 use crate::engine::render;
 use crate::input::doc::{self, Doc};
 use crate::input::facts::{self, Facts, Format};
-use crate::model::ir::{DecisionIr, Kind};
+use crate::model::ir::{DecisionIr, Kind, words};
 use crate::tools::coverage::Coverage;
 
 /// One test file, checked.
@@ -560,7 +560,7 @@ impl Reader<'_> {
             return None;
         };
         if let Kind::Amount(currency) = decision.kind
-            && text != "undetermined"
+            && text != words::UNDETERMINED
         {
             return match text.parse::<Money>() {
                 Ok(m) if m.currency == currency => Some(m.to_string()),
@@ -675,7 +675,7 @@ fn outcomes(program: &Program, decision: &DecisionIr) -> Vec<String> {
         Kind::Amount(c) => vec![format!("\"1500.00 {c}\"")],
         kind => kind.outcome_words(&program.schema),
     };
-    known.push("undetermined".into());
+    known.push(words::UNDETERMINED.into());
     known
 }
 

@@ -76,7 +76,7 @@ pub fn run(args: Args) -> Result<(), Exit> {
         let undetermined: Vec<&str> = evaluation
             .decisions
             .iter()
-            .filter(|d| d.outcome.as_text() == "undetermined")
+            .filter(|d| d.outcome.as_text() == credo::model::ir::words::UNDETERMINED)
             .map(|d| d.id.as_str())
             .collect();
         if !undetermined.is_empty() {

@@ -12,7 +12,7 @@ use crate::base::money::Money;
 use crate::engine::program::Program;
 use crate::engine::verdict::{Answer, Verdicts};
 use crate::input::facts::Facts;
-use crate::model::ir::{Kind, Value};
+use crate::model::ir::{Kind, Value, words};
 
 /// What changes for one decision.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -158,7 +158,7 @@ impl Impact {
             ] {
                 match side {
                     Some((_, Some(m))) => *total = add(total, *m),
-                    Some((text, None)) if text == "undetermined" || text == "error" => {
+                    Some((text, None)) if text == words::UNDETERMINED || text == "error" => {
                         *undetermined += 1
                     }
                     _ => {}

@@ -143,6 +143,6 @@ pub fn outcome_classes(program: &Program, kind: &Kind) -> Vec<String> {
         Kind::Amount(_) => vec!["amount".into()],
         _ => kind.outcome_words(&program.schema),
     };
-    classes.push("undetermined".into());
+    classes.push(crate::model::ir::words::UNDETERMINED.into());
     classes
 }
