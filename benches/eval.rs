@@ -28,6 +28,10 @@ mod common;
 /// Accounts per iteration: varied, so no branch is always taken.
 const ACCOUNTS: usize = 64;
 
+/// Issue 15's measure: many varied accounts, so that no account's facts sit
+/// in the cache from the previous round and no branch is learnt by heart.
+const MANY: usize = 100_000;
+
 fn shipped() -> Program {
     let checked = credo::load_dir(Path::new("policies")).unwrap();
     checked.program.unwrap()
@@ -35,13 +39,13 @@ fn shipped() -> Program {
 
 /// Generated accounts with every required fact known (the native baseline
 /// reads no unknowns), loaded once.
-fn accounts(program: &Program) -> Vec<Facts> {
+fn accounts(program: &Program, count: usize) -> Vec<Facts> {
     let mut rng = Rng::new(7);
     let options = FactOptions {
         unknown_permille: 0,
         bad_permille: 0,
     };
-    (0..ACCOUNTS)
+    (0..count)
         .map(|_| {
             let line = synth::fact_line(&program.schema, &mut rng, options);
             credo::input::facts::load_text(
@@ -137,7 +141,7 @@ fn agree(program: &Program, facts: &[Facts], accounts: &[Account], k: &Amounts) 
 
 fn bench(c: &mut Criterion) {
     let program = shipped();
-    let facts = accounts(&program);
+    let facts = accounts(&program, ACCOUNTS);
     let typed: Vec<Account> = facts.iter().map(|f| account(&program, f)).collect();
     let k = Amounts::new();
     agree(&program, &facts, &typed, &k);
@@ -202,6 +206,61 @@ fn bench(c: &mut Criterion) {
     );
 }
 
+/// The same comparison over [`MANY`] accounts, each evaluated once a round.
+fn many_accounts(program: &Program) {
+    let facts = accounts(program, MANY);
+    let typed: Vec<Account> = facts.iter().map(|f| account(program, f)).collect();
+    let k = Amounts::new();
+    agree(program, &facts, &typed, &k);
+    let dated: Vec<(Facts, NaiveDate)> = facts
+        .into_iter()
+        .map(|f| {
+            let as_of = as_of(program, &f);
+            (f, as_of)
+        })
+        .collect();
+    let mut out = Verdicts::default();
+    common::ratios(
+        "100,000 varied accounts, all 12 decisions each",
+        "native",
+        &mut [
+            ("native", &mut || {
+                black_box(natives(&typed, &k));
+            }),
+            ("compiled", &mut || {
+                compiled(program, &dated, &mut out);
+            }),
+        ],
+    );
+}
+
+/// `CREDO_EVAL_COUNT=native|compiled|setup [N]`: evaluates N (default
+/// [`MANY`]) varied accounts once with one contender and exits, for
+/// `valgrind --tool=cachegrind`. Instructions an account are
+/// (contender - setup) / N: an instruction count does not move with the
+/// neighbours' load, as time on this shared machine does.
+fn count_instructions(which: &str) {
+    let count = std::env::args()
+        .filter_map(|a| a.parse().ok())
+        .next()
+        .unwrap_or(MANY);
+    let program = shipped();
+    let facts = accounts(&program, count);
+    let typed: Vec<Account> = facts.iter().map(|f| account(&program, f)).collect();
+    let dated: Vec<(Facts, NaiveDate)> = facts
+        .iter()
+        .map(|f| (f.clone(), as_of(&program, f)))
+        .collect();
+    let k = Amounts::new();
+    let mut out = Verdicts::default();
+    let decided = match which {
+        "native" => natives(&typed, &k),
+        "compiled" => compiled(&program, &dated, &mut out),
+        _ => 0,
+    };
+    println!("{which}: {decided} verdicts for {count} accounts");
+}
+
 criterion_group! {
     name = benches;
     config = common::quick();
@@ -209,6 +268,12 @@ criterion_group! {
 }
 
 fn main() {
+    if let Ok(which) = std::env::var("CREDO_EVAL_COUNT") {
+        return count_instructions(&which);
+    }
     benches();
+    if !std::env::args().any(|a| a == "nomany") {
+        many_accounts(&shipped());
+    }
     Criterion::default().configure_from_args().final_summary();
 }

@@ -115,6 +115,7 @@ fn hot_path_agrees_on_named_conditions_uses_of_decisions_and_rates() {
     for case in [
         "decision_uses_denied_amount_as_zero.credo",
         "decision_uses_undetermined_outcome.credo",
+        "decision_outcome_tested_every_way.credo",
         "named_condition_used_in_rules_and_rows.credo",
         "rate_with_decision_rounding_and_cap.credo",
         "rate_rounding_modes_on_a_tie.credo",

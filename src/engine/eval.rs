@@ -10,6 +10,7 @@ use std::cmp::Ordering;
 use chrono::NaiveDate;
 
 use crate::base::money::{Money, MoneyError};
+use crate::engine::combine::{self, Rules, Ruling, same_answer};
 use crate::engine::hot::Hot;
 use crate::engine::outcome::{AsOfSource, DecisionOutcome, Evaluation};
 use crate::engine::program::Program;
@@ -384,19 +385,15 @@ impl<'p, T: Tracer> Run<'p, '_, T> {
             &mut work.maybe_denies,
             &mut maybe_missing,
         )?;
-        let (yes, no) = match &d.kind {
-            Kind::Action => (Answer::Permit, Answer::Deny),
-            _ => (Answer::Eligible, Answer::NotEligible),
-        };
         if !work.fired.is_empty() {
-            let answer = match &d.kind {
-                Kind::Amount(c) => Answer::Amount(Money::zero(*c)),
-                _ => no,
-            };
             out.causes_from(&work.fired, Cause::Deny);
-            out.push(index, answer, start);
+            out.push(index, combine::denied(&d.kind), start);
             return Ok(());
         }
+        let denies = Rules {
+            held: false,
+            unknown: !work.maybe_denies.is_empty(),
+        };
         let (answer, missing) = match &d.kind {
             Kind::Eligibility | Kind::Action => {
                 let mut allow_missing = Missing::default();
@@ -406,12 +403,17 @@ impl<'p, T: Tracer> Run<'p, '_, T> {
                     &mut work.maybe_allows,
                     &mut allow_missing,
                 )?;
-                if !work.granted.is_empty() && work.maybe_denies.is_empty() {
+                let allows = Rules {
+                    held: !work.granted.is_empty(),
+                    unknown: !work.maybe_allows.is_empty(),
+                };
+                let ruling = combine::ruling(denies, allows);
+                if ruling == Ruling::Granted {
                     out.causes_from(&work.granted, Cause::Allow);
-                    (yes, Missing::default())
-                } else if work.granted.is_empty() && work.maybe_allows.is_empty() {
+                    (combine::ruled(&d.kind, ruling), Missing::default())
+                } else if ruling == Ruling::NoneAllowed {
                     out.cause(Cause::NoRuleAllowed);
-                    (no, Missing::default())
+                    (combine::ruled(&d.kind, ruling), Missing::default())
                 } else {
                     // Undetermined: an unknown deny could block, or only an unknown allow could grant.
                     let mut missing = maybe_missing;
@@ -426,9 +428,8 @@ impl<'p, T: Tracer> Run<'p, '_, T> {
             Kind::Classification(_) | Kind::Amount(_) => {
                 match self.table(&d.rows, &mut work.rows)? {
                     Tri::Known(value) => {
-                        let settled =
-                            work.maybe_denies.is_empty() || same_answer(&value, &Value::Absent);
-                        if settled {
+                        let zero = same_answer(&value, &Value::Absent);
+                        if combine::row_stands(denies.unknown, zero) {
                             out.causes_from(&work.rows, Cause::Row);
                             (answer_of(&d.kind, value), Missing::default())
                         } else {
@@ -794,16 +795,6 @@ impl<'p, T: Tracer> Run<'p, '_, T> {
             source,
         }
     }
-}
-
-/// Two table values that give the same outcome: an absent amount is zero.
-fn same_answer(a: &Value, b: &Value) -> bool {
-    let nothing = |v: &Value| match v {
-        Value::Absent => true,
-        Value::Money(m) => m.amount.is_zero(),
-        _ => false,
-    };
-    a == b || (nothing(a) && nothing(b))
 }
 
 /// The union of the unknowns among some results.

@@ -1,6 +1,7 @@
 //! Evaluation: the three-valued evaluator, the compiled hot path, the
 //! compact verdicts it fills, the outcomes they become, and their rendering.
 
+pub(crate) mod combine;
 pub mod eval;
 pub(crate) mod hot;
 pub mod outcome;

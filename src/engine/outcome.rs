@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::base::hash::PolicyHash;
 use crate::base::money::Money;
 use crate::lang::ast::KindName;
+use crate::model::ir::words;
 
 /// Where the evaluation date came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -77,14 +78,14 @@ impl Outcome {
     /// The outcome as DOMAIN.md writes it: `not_eligible`, `managed`, `1500.00 USD`.
     pub fn as_text(&self) -> String {
         match self {
-            Outcome::Eligible => "eligible".into(),
-            Outcome::NotEligible => "not_eligible".into(),
-            Outcome::Permit => "permit".into(),
-            Outcome::Deny => "deny".into(),
-            Outcome::NotApplicable => "not_applicable".into(),
+            Outcome::Eligible => words::ELIGIBLE.into(),
+            Outcome::NotEligible => words::NOT_ELIGIBLE.into(),
+            Outcome::Permit => words::PERMIT.into(),
+            Outcome::Deny => words::DENY.into(),
+            Outcome::NotApplicable => words::NOT_APPLICABLE.into(),
             Outcome::Member(m) => m.clone(),
             Outcome::Amount(m) => m.to_string(),
-            Outcome::Undetermined => "undetermined".into(),
+            Outcome::Undetermined => words::UNDETERMINED.into(),
         }
     }
 }

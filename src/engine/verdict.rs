@@ -27,6 +27,24 @@ pub enum Answer {
     Undetermined,
 }
 
+impl Answer {
+    /// The answer's word when it has a fixed one (see
+    /// [`crate::model::ir::words`]); a member or an amount is named by its
+    /// decision.
+    pub fn word(&self) -> Option<&'static str> {
+        use crate::model::ir::words;
+        Some(match self {
+            Answer::Eligible => words::ELIGIBLE,
+            Answer::NotEligible => words::NOT_ELIGIBLE,
+            Answer::Permit => words::PERMIT,
+            Answer::Deny => words::DENY,
+            Answer::NotApplicable => words::NOT_APPLICABLE,
+            Answer::Undetermined => words::UNDETERMINED,
+            Answer::Member(_) | Answer::Amount(_) => return None,
+        })
+    }
+}
+
 /// One reason, by position in its decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cause {

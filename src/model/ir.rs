@@ -82,6 +82,24 @@ pub enum Node {
     },
 }
 
+/// The outcome words that are not a classification's member or an amount,
+/// as policies, tests, requests and every output write them. Written here
+/// once; [`Kind::outcome_words`], `Answer::word` and `Outcome::as_text` use them.
+pub mod words {
+    /// An eligibility's yes.
+    pub const ELIGIBLE: &str = "eligible";
+    /// An eligibility's no.
+    pub const NOT_ELIGIBLE: &str = "not_eligible";
+    /// An action's yes.
+    pub const PERMIT: &str = "permit";
+    /// An action's no.
+    pub const DENY: &str = "deny";
+    /// An action whose `applies when` is false.
+    pub const NOT_APPLICABLE: &str = "not_applicable";
+    /// Any decision whose missing facts leave it open.
+    pub const UNDETERMINED: &str = "undetermined";
+}
+
 /// What a decision's outcome can be.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Kind {
@@ -92,6 +110,27 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The outcomes a decision of this kind can give, in the words policies,
+    /// tests, assertions, `whatif` and the service use: `eligible`,
+    /// `not_eligible`; `permit`, `deny`, `not_applicable`; a classification's
+    /// members. The first is the kind's yes. An amount has no words (any
+    /// amount of its currency), and `undetermined` is every kind's.
+    pub fn outcome_words(&self, schema: &Schema) -> Vec<String> {
+        match self {
+            Kind::Eligibility => vec![words::ELIGIBLE.into(), words::NOT_ELIGIBLE.into()],
+            Kind::Action => vec![
+                words::PERMIT.into(),
+                words::DENY.into(),
+                words::NOT_APPLICABLE.into(),
+            ],
+            Kind::Classification(id) => schema
+                .enum_type(*id)
+                .map(|e| e.members.clone())
+                .unwrap_or_default(),
+            Kind::Amount(_) => Vec::new(),
+        }
+    }
+
     pub fn name(&self) -> KindName {
         match self {
             Kind::Eligibility => KindName::Eligibility,

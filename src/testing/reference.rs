@@ -7,6 +7,12 @@
 //! tests and the `eval` fuzz target assert that [`evaluate`] and
 //! [`Program::evaluate`] give exactly the same [`Evaluation`].
 //!
+//! It writes the combining rules (deny overrides allow, how unknowns
+//! combine, first match, a denied amount is zero) and the outcome words
+//! once more, on purpose, instead of calling `engine::combine` and
+//! `Kind::outcome_words` as the evaluator and the hot path do: an oracle
+//! that shared their code would share their mistakes.
+//!
 //! Evaluation order is part of the semantics only through errors (an
 //! overflow): operands are evaluated left to right, `and`/`or` stop at the
 //! first operand that settles them, `in` stops at the first member that

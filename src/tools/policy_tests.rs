@@ -30,7 +30,7 @@ use crate::engine::program::Program;
 use crate::engine::render;
 use crate::input::doc::{self, Doc};
 use crate::input::facts::{self, Facts, Format};
-use crate::model::ir::{DecisionIr, Kind};
+use crate::model::ir::{DecisionIr, Kind, words};
 use crate::tools::coverage::Coverage;
 
 /// One test file, checked.
@@ -560,7 +560,7 @@ impl Reader<'_> {
             return None;
         };
         if let Kind::Amount(currency) = decision.kind
-            && text != "undetermined"
+            && text != words::UNDETERMINED
         {
             return match text.parse::<Money>() {
                 Ok(m) if m.currency == currency => Some(m.to_string()),
@@ -672,16 +672,10 @@ impl Reader<'_> {
 /// The outcomes a decision can have, as a test writes them.
 fn outcomes(program: &Program, decision: &DecisionIr) -> Vec<String> {
     let mut known: Vec<String> = match &decision.kind {
-        Kind::Eligibility => vec!["eligible".into(), "not_eligible".into()],
-        Kind::Action => vec!["permit".into(), "deny".into(), "not_applicable".into()],
-        Kind::Classification(id) => program
-            .schema
-            .enum_type(*id)
-            .map(|e| e.members.clone())
-            .unwrap_or_default(),
         Kind::Amount(c) => vec![format!("\"1500.00 {c}\"")],
+        kind => kind.outcome_words(&program.schema),
     };
-    known.push("undetermined".into());
+    known.push(words::UNDETERMINED.into());
     known
 }
 

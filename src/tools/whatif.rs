@@ -19,7 +19,7 @@ use crate::engine::eval::EvalError;
 use crate::engine::outcome::{DecisionOutcome, Outcome, Reason};
 use crate::engine::program::Program;
 use crate::input::facts::Facts;
-use crate::model::ir::{DecisionIr, Kind, Value};
+use crate::model::ir::{DecisionIr, Kind, Value, words};
 use crate::model::schema::{Slot, Type};
 use crate::tools::verify::domain::{Context, Reads};
 use crate::tools::verify::expr::collect_facts;
@@ -110,13 +110,9 @@ pub fn target(program: &Program, decision: &str, to: Option<&str>) -> Result<Tar
         .decision(decision)
         .ok_or_else(|| WhatifError::UnknownDecision(decision.to_owned()))?;
     let outcomes: Vec<String> = match &d.kind {
-        Kind::Eligibility => vec!["eligible".into(), "not_eligible".into()],
-        Kind::Action => vec!["permit".into(), "deny".into(), "not_applicable".into()],
-        Kind::Classification(id) => program
-            .schema
-            .enum_type(*id)
-            .map(|e| e.members.clone())
-            .unwrap_or_default(),
+        Kind::Eligibility | Kind::Action | Kind::Classification(_) => {
+            d.kind.outcome_words(&program.schema)
+        }
         Kind::Amount(currency) => {
             let Some(text) = to else {
                 return Ok(Target::Higher);
@@ -144,9 +140,9 @@ pub fn target(program: &Program, decision: &str, to: Option<&str>) -> Result<Tar
             decision: decision.to_owned(),
             outcomes: outcomes.join(", "),
         }),
-        None => match &d.kind {
-            Kind::Eligibility => Ok(Target::Outcome("eligible".into())),
-            Kind::Action => Ok(Target::Outcome("permit".into())),
+        // An eligibility or action aims at its yes, the first of its words.
+        None => match (&d.kind, outcomes.first()) {
+            (Kind::Eligibility | Kind::Action, Some(yes)) => Ok(Target::Outcome(yes.clone())),
             _ => Err(WhatifError::TargetNeeded(decision.to_owned())),
         },
     }
@@ -632,7 +628,9 @@ fn render_unescaped(program: &Program, w: &Whatif) -> String {
                 let _ = writeln!(out, "  because {}: {} ({})", r.rule, r.message, r.at);
             }
             let word = match &w.target {
-                Target::Outcome(t) if t == "eligible" || t == "permit" => "qualify".to_owned(),
+                Target::Outcome(t) if [words::ELIGIBLE, words::PERMIT].contains(&t.as_str()) => {
+                    "qualify".to_owned()
+                }
                 _ => format!("give {wanted}"),
             };
             let only: Vec<String> = alternatives

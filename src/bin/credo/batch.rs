@@ -90,7 +90,7 @@ enum OutputArg {
 /// The decisions asked for, as indices, each once; and the id fact.
 fn choose(session: &Session, args: &Args) -> Result<(Vec<u32>, Option<Slot>), Exit> {
     session.check_decisions(&args.decisions)?;
-    let program = &session.program;
+    let program = session.program();
     let mut decisions = Vec::new();
     for id in &args.decisions {
         if let Some(i) = program.decisions.iter().position(|d| d.id == *id)
@@ -211,7 +211,7 @@ pub fn run(args: Args) -> Result<(), Exit> {
     };
     let parquet = cfg!(feature = "arrow") && args.input_format != InputArg::Jsonl;
     let mut go = |options: &Options| {
-        let program = &session.program;
+        let program = session.program();
         let mut sink: Box<dyn std::io::Write + Send + '_> = match (file.as_mut(), stream.as_mut()) {
             (Some(file), _) => Box::new(WholeRecords(file)),
             (None, Some(stream)) => Box::new(WholeRecords(stream)),

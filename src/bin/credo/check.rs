@@ -21,21 +21,20 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<(), Exit> {
-    let (checked, program) =
-        crate::session::load(&args.policies.policies, &args.limits.limits(), args.format)?;
-    let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
-    let warnings = checked.diagnostics.len() - errors;
-    match program {
-        Some(program) if errors == 0 => {
+    let loaded = crate::session::load(&args.policies.policies, &args.limits.limits(), args.format)?;
+    match loaded {
+        Ok(set) => {
             say!(
                 "checked {}: {}, {}",
-                counted(checked.sources.iter().count(), "file"),
-                counted(program.decisions.len(), "decision"),
-                counted(warnings, "warning")
+                counted(set.sources().iter().count(), "file"),
+                counted(set.program().decisions.len(), "decision"),
+                counted(set.warnings().len(), "warning")
             );
             Ok(())
         }
-        _ => {
+        Err(rejected) => {
+            let errors = rejected.diagnostics.iter().filter(|d| d.is_error()).count();
+            let warnings = rejected.diagnostics.len() - errors;
             say!(
                 "error: {}, {}",
                 counted(errors, "error"),

@@ -6,6 +6,8 @@
 use std::io::IsTerminal;
 use std::sync::OnceLock;
 
+use credo::model::ir::words;
+
 use crate::args::Colour;
 
 static CHOICE: OnceLock<Colour> = OnceLock::new();
@@ -48,10 +50,10 @@ fn paint(style: &str, text: &str) -> String {
 /// The colour of an outcome: granted green, refused red, unknown yellow.
 fn outcome_style(outcome: &str) -> Option<&'static str> {
     match outcome {
-        "eligible" | "permit" => Some(GREEN),
-        "not_eligible" | "deny" => Some(RED),
-        "undetermined" => Some(YELLOW),
-        "not_applicable" => Some(DIM),
+        words::ELIGIBLE | words::PERMIT => Some(GREEN),
+        words::NOT_ELIGIBLE | words::DENY => Some(RED),
+        words::UNDETERMINED => Some(YELLOW),
+        words::NOT_APPLICABLE => Some(DIM),
         _ if outcome.ends_with(|c: char| c.is_ascii_uppercase()) => Some(GREEN),
         _ => Some(BOLD),
     }

@@ -87,7 +87,7 @@ pub fn run(args: Args) -> Result<(), Exit> {
             "the policies in `{}` have errors; nothing was compared",
             dir.display()
         );
-        programs.push(Session::open(dir, &limits, DiagnosticFormat::Text, &refusal)?.program);
+        programs.push(Session::open(dir, &limits, DiagnosticFormat::Text, &refusal)?.set);
     }
     if programs.len() == 1 {
         programs.extend(programs.first().cloned());
@@ -123,8 +123,17 @@ pub fn run(args: Args) -> Result<(), Exit> {
         .as_of
         .unwrap_or_else(|| chrono::Utc::now().date_naive());
     let result = match dates {
-        Some((before, after)) => credo::tools::diff::diff_at(&old, &text, &name, before, after),
-        None => credo::tools::diff::diff_dated(&old, &new, &text, &name, date, overrides),
+        Some((before, after)) => {
+            credo::tools::diff::diff_at(old.program(), &text, &name, before, after)
+        }
+        None => credo::tools::diff::diff_dated(
+            old.program(),
+            new.program(),
+            &text,
+            &name,
+            date,
+            overrides,
+        ),
     };
     let result = result.map_err(|problems| {
         for p in problems {

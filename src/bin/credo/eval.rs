@@ -2,7 +2,7 @@
 
 use clap::ValueEnum;
 
-use crate::args::{AsOfArgs, DecisionArgs, DiagnosticFormat, FactArgs, LimitArgs, PolicyArgs};
+use crate::args::{AsOfArgs, DecisionArgs, FactArgs, LimitArgs, PolicyArgs};
 use crate::output::{Exit, counted, emit};
 use crate::session::Session;
 
@@ -48,17 +48,16 @@ pub enum FailOn {
 }
 
 pub fn run(args: Args) -> Result<(), Exit> {
-    let session = Session::open(
-        &args.policies.policies,
-        &args.limits.limits(),
-        DiagnosticFormat::Text,
-        "the policies have errors; nothing was evaluated",
-    )?;
     let decisions = args.decisions.ids();
-    session.check_decisions(&decisions)?;
-    let input = session.facts(&args.facts, args.as_of.as_of)?;
+    let (session, input) = Session::account(
+        &args.policies,
+        &args.limits,
+        &decisions,
+        &args.facts,
+        &args.as_of,
+    )?;
     let evaluation = session
-        .program
+        .program()
         .evaluate(&input.facts, &input.request(&decisions))
         .map_err(|e| {
             say!("error: {}: {e}", input.name);
@@ -77,7 +76,7 @@ pub fn run(args: Args) -> Result<(), Exit> {
         let undetermined: Vec<&str> = evaluation
             .decisions
             .iter()
-            .filter(|d| d.outcome.as_text() == "undetermined")
+            .filter(|d| d.outcome.as_text() == credo::model::ir::words::UNDETERMINED)
             .map(|d| d.id.as_str())
             .collect();
         if !undetermined.is_empty() {

@@ -28,17 +28,16 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<(), Exit> {
-    let session = Session::open(
-        &args.policies.policies,
-        &args.limits.limits(),
-        DiagnosticFormat::Text,
-        "the policies have errors; nothing was evaluated",
-    )?;
     let decisions = args.decisions.ids();
-    session.check_decisions(&decisions)?;
-    let input = session.facts(&args.facts, args.as_of.as_of)?;
+    let (session, input) = Session::account(
+        &args.policies,
+        &args.limits,
+        &decisions,
+        &args.facts,
+        &args.as_of,
+    )?;
     let explanation =
-        credo::tools::explain::explain(&session.program, &input.facts, &input.request(&decisions))
+        credo::tools::explain::explain(session.program(), &input.facts, &input.request(&decisions))
             .map_err(|e| {
                 say!("error: {}: {e}", input.name);
                 Exit(2)

@@ -1,5 +1,6 @@
-//! One session: the policies loaded and checked once, their diagnostics
-//! printed in one place, and one account's facts loaded and dated.
+//! One session: the policies loaded and checked once through the facade
+//! ([`credo::PolicySet`]), their diagnostics printed in one place, and one
+//! account's facts loaded and dated.
 
 use std::path::{Path, PathBuf};
 
@@ -8,51 +9,60 @@ use chrono::NaiveDate;
 use credo::engine::eval::Request;
 use credo::engine::outcome::AsOfSource;
 use credo::input::facts::{self, Facts};
-use credo::lang::diagnostics::{self, Severity};
-use credo::{Checked, Limits, Program};
+use credo::lang::diagnostics::{self, Diagnostic, Severity};
+use credo::{Limits, LoadError, PolicySet, Program, Sources};
 
-use crate::args::{DiagnosticFormat, FactArgs};
+use crate::args::{AsOfArgs, DiagnosticFormat, FactArgs, LimitArgs, PolicyArgs};
 use crate::output::Exit;
 
 /// A policy set that checked without errors.
 pub struct Session {
     pub dir: PathBuf,
-    pub program: Program,
+    pub set: PolicySet,
     pub limits: Limits,
 }
 
 /// Loads and checks the policy set, printing its diagnostics to stderr
-/// (warnings too). The program is there when it compiled.
+/// (warnings too): the set when it has no errors, else every diagnostic.
 pub fn load(
     dir: &Path,
     limits: &Limits,
     format: DiagnosticFormat,
-) -> Result<(Checked, Option<Program>), Exit> {
-    let mut checked = credo::load_dir_with(dir, limits).map_err(|e| {
-        say!(
-            "error: cannot read the policy directory `{}`: {e}",
-            dir.display()
-        );
-        Exit(2)
-    })?;
-    if !checked.diagnostics.is_empty() {
-        match format {
-            DiagnosticFormat::Text => crate::output::tell(&diagnostics::render(
-                &checked.sources,
-                &checked.diagnostics,
-                crate::colour::stderr(),
-            )),
-            DiagnosticFormat::Json => {
-                let json = diagnostics::to_json(&checked.sources, &checked.diagnostics);
-                say!(
-                    "{}",
-                    serde_json::to_string_pretty(&json).unwrap_or_default()
-                );
-            }
+) -> Result<Result<PolicySet, credo::Rejected>, Exit> {
+    let loaded = match PolicySet::load(dir, limits) {
+        Ok(set) => Ok(set),
+        Err(LoadError::Rejected(rejected)) => Err(rejected),
+        Err(e @ LoadError::Directory { .. }) => {
+            say!("error: {e}");
+            return Err(Exit(2));
+        }
+    };
+    let (sources, diagnostics) = match &loaded {
+        Ok(set) => (set.sources(), set.warnings()),
+        Err(rejected) => (&rejected.sources, rejected.diagnostics.as_slice()),
+    };
+    show(sources, diagnostics, format);
+    Ok(loaded)
+}
+
+fn show(sources: &Sources, diagnostics: &[Diagnostic], format: DiagnosticFormat) {
+    if diagnostics.is_empty() {
+        return;
+    }
+    match format {
+        DiagnosticFormat::Text => crate::output::tell(&diagnostics::render(
+            sources,
+            diagnostics,
+            crate::colour::stderr(),
+        )),
+        DiagnosticFormat::Json => {
+            let json = diagnostics::to_json(sources, diagnostics);
+            say!(
+                "{}",
+                serde_json::to_string_pretty(&json).unwrap_or_default()
+            );
         }
     }
-    let program = checked.program.take();
-    Ok((checked, program))
 }
 
 impl Session {
@@ -64,41 +74,62 @@ impl Session {
         format: DiagnosticFormat,
         refusal: &str,
     ) -> Result<Session, Exit> {
-        let (checked, program) = load(dir, limits, format)?;
-        match program.filter(|_| !checked.has_errors()) {
-            Some(program) => Ok(Session {
+        match load(dir, limits, format)? {
+            Ok(set) => Ok(Session {
                 dir: dir.to_path_buf(),
-                program,
+                set,
                 limits: *limits,
             }),
-            None => {
+            Err(_) => {
                 say!("error: {refusal}");
                 Err(Exit(1))
             }
         }
     }
 
+    /// What `eval`, `explain` and `whatif` share: the policies checked (none
+    /// evaluated when they have errors), the decisions asked for known, and
+    /// the account's facts loaded and dated.
+    pub fn account(
+        policies: &PolicyArgs,
+        limits: &LimitArgs,
+        decisions: &[String],
+        facts: &FactArgs,
+        as_of: &AsOfArgs,
+    ) -> Result<(Session, Input), Exit> {
+        let session = Session::open(
+            &policies.policies,
+            &limits.limits(),
+            DiagnosticFormat::Text,
+            "the policies have errors; nothing was evaluated",
+        )?;
+        session.check_decisions(decisions)?;
+        let input = session.facts(facts, as_of.as_of)?;
+        Ok((session, input))
+    }
+
+    /// The compiled policies, for the tools built on the engine.
+    pub fn program(&self) -> &Program {
+        self.set.program()
+    }
+
     /// Every id names a decision, or an error with the nearest name.
     pub fn check_decisions(&self, ids: &[String]) -> Result<(), Exit> {
-        for id in ids {
-            if self.program.decision(id).is_none() {
-                let ids: Vec<&str> = self
-                    .program
-                    .decisions
-                    .iter()
-                    .map(|d| d.id.as_str())
-                    .collect();
-                match credo::base::suggest::closest(id, ids.iter().copied()) {
-                    Some(near) => say!("error: no decision `{id}`\n  help: did you mean `{near}`?"),
-                    None => say!(
-                        "error: no decision `{id}`; the decisions are {}",
-                        ids.join(", ")
-                    ),
-                }
-                return Err(Exit(2));
+        let Err(unknown) = self.set.select(ids) else {
+            return Ok(());
+        };
+        let id = &unknown.id;
+        match &unknown.suggestion {
+            Some(near) => say!("error: no decision `{id}`\n  help: did you mean `{near}`?"),
+            None => {
+                let ids: Vec<String> = self.set.decisions().into_iter().map(|d| d.id).collect();
+                say!(
+                    "error: no decision `{id}`; the decisions are {}",
+                    ids.join(", ")
+                );
             }
         }
-        Ok(())
+        Err(Exit(2))
     }
 
     /// Reads, loads and dates one account's facts, printing their problems.
@@ -116,10 +147,11 @@ impl Session {
             say!("{}", problem.render(&name));
             Exit(2)
         })?;
-        let schema = &self.program.schema;
-        let loaded =
-            facts::load_text_with(schema, &text, format, &self.limits).map_err(|problems| {
-                for p in &problems {
+        let loaded = self
+            .set
+            .facts(&text, format, &self.limits)
+            .map_err(|errors| {
+                for p in &errors.problems {
                     say!("{}", p.render(&name));
                 }
                 Exit(2)
@@ -139,11 +171,7 @@ impl Session {
         for w in &loaded.warnings {
             say!("{}", w.render(&name));
         }
-        let (as_of, as_of_source) = match (as_of, loaded.facts.as_of(schema)) {
-            (Some(d), _) => (d, AsOfSource::Option),
-            (None, Some(d)) => (d, AsOfSource::Facts),
-            (None, None) => (chrono::Utc::now().date_naive(), AsOfSource::Today),
-        };
+        let (as_of, as_of_source) = self.set.date(&loaded.facts, as_of, credo::today());
         Ok(Input {
             name,
             facts: loaded.facts,

@@ -66,7 +66,7 @@ pub fn run(args: Args) -> Result<(), Exit> {
     };
     let snapshots = snapshot::directory(&session.dir);
     let entries = snapshot::collect(
-        &session.program,
+        session.program(),
         &examples,
         &snapshots,
         &session.limits,
@@ -116,7 +116,7 @@ fn explain(session: &Session, example: &Path) -> String {
         .map_err(|p| p.render(&shown))
         .and_then(|(text, format)| {
             credo::input::facts::load_text_with(
-                &session.program.schema,
+                &session.program().schema,
                 &text,
                 format,
                 &session.limits,
@@ -132,7 +132,7 @@ fn explain(session: &Session, example: &Path) -> String {
         Ok(loaded) => loaded,
         Err(why) => return format!("{why}\n"),
     };
-    let (as_of, as_of_source) = match loaded.facts.as_of(&session.program.schema) {
+    let (as_of, as_of_source) = match loaded.facts.as_of(&session.program().schema) {
         Some(date) => (date, credo::AsOfSource::Facts),
         None => (credo::today(), credo::AsOfSource::Today),
     };
@@ -141,7 +141,7 @@ fn explain(session: &Session, example: &Path) -> String {
         as_of_source,
         decisions: &[],
     };
-    match credo::tools::explain::explain(&session.program, &loaded.facts, &request) {
+    match credo::tools::explain::explain(session.program(), &loaded.facts, &request) {
         Ok(explanation) => credo::tools::explain::text(&explanation),
         Err(e) => format!("error: {e}\n"),
     }

@@ -53,7 +53,7 @@ pub fn run(args: Args) -> Result<(), Exit> {
         DiagnosticFormat::Text,
         "the policies have errors; no test was run",
     )?;
-    let files = policy_tests::load_with(&session.program, &session.dir, &session.limits).map_err(
+    let files = policy_tests::load_with(session.program(), &session.dir, &session.limits).map_err(
         |problems| {
             for p in &problems {
                 say!("{}", p.render());
@@ -65,7 +65,7 @@ pub fn run(args: Args) -> Result<(), Exit> {
             Exit(2)
         },
     )?;
-    let mut report = policy_tests::run(&session.program, &files, args.filter.as_deref());
+    let mut report = policy_tests::run(session.program(), &files, args.filter.as_deref());
     snapshots(&session, args.filter.as_deref(), &mut report)?;
     if let Some(filter) = &args.filter
         && report.results.is_empty()
@@ -236,7 +236,7 @@ fn snapshots(session: &Session, filter: Option<&str>, report: &mut Report) -> Re
     }
     let examples = snapshot::examples(&session.dir.join("examples")).unwrap_or_default();
     let entries = snapshot::collect(
-        &session.program,
+        session.program(),
         &examples,
         &dir,
         &session.limits,

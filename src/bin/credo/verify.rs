@@ -40,7 +40,7 @@ pub fn run(args: Args) -> Result<(), Exit> {
         documents: args.budget,
         time_limit: Some(std::time::Duration::from_secs(args.time_limit)),
     };
-    let report = credo::tools::verify::verify_within(&session.program, budget).map_err(|e| {
+    let report = credo::tools::verify::verify_within(session.program(), budget).map_err(|e| {
         say!("error: internal: {e}");
         Exit(1)
     })?;

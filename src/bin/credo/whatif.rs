@@ -1,6 +1,6 @@
 //! `credo whatif`: the smallest changes the account can make that give an outcome.
 
-use crate::args::{AsOfArgs, DiagnosticFormat, FactArgs, LimitArgs, PolicyArgs};
+use crate::args::{AsOfArgs, FactArgs, LimitArgs, PolicyArgs};
 use crate::output::{Exit, emit};
 use crate::session::Session;
 
@@ -31,21 +31,20 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<(), Exit> {
-    let session = Session::open(
-        &args.policies.policies,
-        &args.limits.limits(),
-        DiagnosticFormat::Text,
-        "the policies have errors; nothing was evaluated",
-    )?;
     let decision = args.decision.as_str();
-    session.check_decisions(std::slice::from_ref(&args.decision))?;
-    let program = &session.program;
+    let (session, input) = Session::account(
+        &args.policies,
+        &args.limits,
+        std::slice::from_ref(&args.decision),
+        &args.facts,
+        &args.as_of,
+    )?;
+    let program = session.program();
     let target =
         credo::tools::whatif::target(program, decision, args.to.as_deref()).map_err(|e| {
             say!("error: {e}");
             Exit(2)
         })?;
-    let input = session.facts(&args.facts, args.as_of.as_of)?;
     let answer = credo::tools::whatif::whatif(program, &input.facts, input.as_of, decision, target)
         .map_err(|e| {
             say!("error: {e}");

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::base::money::{Currency, Money};
+use crate::engine::combine::{self, Ruling};
 use crate::engine::verdict::Answer;
 use crate::lang::ast::CompareOp;
 use crate::model::ir::Model;
@@ -192,6 +193,16 @@ pub(super) enum Op {
         inside: bool,
         absent: bool,
     },
+    /// A used classification's outcome is (`inside`) or is not one of the
+    /// members in `set`. Its truth is known once the used decision has
+    /// settled on a member; otherwise (undetermined, not applicable) it is
+    /// unknown and the full evaluator decides, naming what the used
+    /// decision misses.
+    Outcome {
+        decision: u32,
+        set: u64,
+        inside: bool,
+    },
     Not(u32),
     /// `and` over `kids[start..end]`.
     All(u32, u32),
@@ -266,6 +277,15 @@ impl Op {
                 inside: !inside,
                 absent: !absent,
             },
+            Op::Outcome {
+                decision,
+                set,
+                inside,
+            } => Op::Outcome {
+                decision,
+                set,
+                inside: !inside,
+            },
             Op::Not(_) | Op::All(..) | Op::Any(..) | Op::Node(_) => return None,
         })
     }
@@ -304,22 +324,14 @@ impl Code {
                 });
             }
             let shape = match &d.kind {
-                Kind::Eligibility => Shape::Rules {
-                    yes: Answer::Eligible,
-                    no: Answer::NotEligible,
-                },
-                Kind::Action => Shape::Rules {
-                    yes: Answer::Permit,
-                    no: Answer::Deny,
+                Kind::Eligibility | Kind::Action => Shape::Rules {
+                    yes: combine::ruled(&d.kind, Ruling::Granted),
+                    no: combine::ruled(&d.kind, Ruling::NoneAllowed),
                 },
                 Kind::Classification(_) => Shape::Classification,
                 Kind::Amount(c) => Shape::Amount(*c),
             };
-            let denied = match shape {
-                Shape::Rules { no, .. } => no,
-                Shape::Amount(c) => Answer::Amount(Money::zero(c)),
-                Shape::Classification => Answer::Undetermined,
-            };
+            let denied = combine::denied(&d.kind);
             code.plans.push(Plan {
                 shape,
                 denied,
@@ -398,6 +410,15 @@ impl Code {
             Some(Node::Const(v)) => Some(v.clone()),
             _ => None,
         };
+        // A used classification, whose outcome is settled before its user.
+        let used = |n: NodeId| match program.node(n) {
+            Some(Node::Decision(index)) => program
+                .decisions
+                .get(*index as usize)
+                .filter(|d| matches!(d.kind, Kind::Classification(_)))
+                .map(|_| *index),
+            _ => None,
+        };
         let members = |set: &[NodeId]| -> Option<u64> {
             set.iter().try_fold(0u64, |acc, n| match constant(*n)? {
                 Value::Member(_, m) if m < 64 => Some(acc | 1 << m),
@@ -436,6 +457,15 @@ impl Code {
                 value,
                 set,
                 negated,
+            } if used(*value).is_some() => Op::Outcome {
+                decision: used(*value)?,
+                set: members(program.args(*set))?,
+                inside: !negated,
+            },
+            Node::In {
+                value,
+                set,
+                negated,
             } => Op::Member {
                 slot: fact(*value)?,
                 set: members(program.args(*set))?,
@@ -461,6 +491,19 @@ impl Code {
                         absent: *negated,
                     },
                     _ => return None,
+                }
+            }
+            Node::Compare(op @ (CompareOp::Eq | CompareOp::Ne), a, b)
+                if used(*a).is_some() || used(*b).is_some() =>
+            {
+                let (decision, other) = match used(*a) {
+                    Some(decision) => (decision, *b),
+                    None => (used(*b)?, *a),
+                };
+                Op::Outcome {
+                    decision,
+                    set: members(&[other])?,
+                    inside: *op == CompareOp::Eq,
                 }
             }
             Node::Compare(op, a, b) => {

@@ -21,6 +21,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::base::money::{Currency, Money};
+use crate::engine::combine::{self, FirstRow, Rules, Ruling};
 use crate::engine::program::Program;
 use crate::engine::verdict::{Answer, Cause, Verdicts};
 use crate::lang::ast::{ArithOp, CompareOp, Function};
@@ -67,6 +68,18 @@ enum Truth {
     False,
     True,
     Unknown,
+}
+
+impl Truth {
+    /// The truth as a boolean, `None` when unknown.
+    #[inline(always)]
+    fn known(self) -> Option<bool> {
+        match self {
+            Truth::True => Some(true),
+            Truth::False => Some(false),
+            Truth::Unknown => None,
+        }
+    }
 }
 
 impl<'a> V<'a> {
@@ -151,12 +164,9 @@ impl<'p> Hot<'p> {
     fn gather(&mut self, uses: &[u32], out: &Verdicts) -> bool {
         self.used_len = 0;
         for &index in uses {
-            let Some(verdict) = out.iter().find(|v| v.decision == index) else {
-                return false;
-            };
-            let value = match verdict.answer {
-                Answer::Member(m) => V::Member(m),
-                Answer::Amount(m) => V::Money(m.amount),
+            let value = match settled(out, index) {
+                Some(Answer::Member(m)) => V::Member(m),
+                Some(Answer::Amount(m)) => V::Money(m.amount),
                 _ => return false,
             };
             let Some(slot) = self.used.get_mut(self.used_len) else {
@@ -176,10 +186,19 @@ impl<'p> Hot<'p> {
         mut full: impl FnMut(u32, &mut Verdicts) -> Result<(), E>,
     ) -> Result<(), E> {
         out.share(&self.code.tables.causes);
-        let (known, unknown) = self.settle_tests();
+        let (mut known, mut unknown) = self.settle_tests();
         let tables = &self.code.tables;
         for (index, table) in (0..).zip(&tables.decisions) {
             let word = table.word as usize % WORDS;
+            // Tests on used decisions' outcomes are settled now that those
+            // decisions have been decided (they come first in program order).
+            for test in tables.outcome_tests(table) {
+                match settled(out, test.decision) {
+                    Some(Answer::Member(m)) if test.holds(m) => known[word] |= test.bit,
+                    Some(Answer::Member(_)) => {}
+                    _ => unknown[word] |= test.bit,
+                }
+            }
             let key = |bits: &Bits| bits[word] >> table.shift & table.mask;
             // A decision with an unknown test is left to the interpreter,
             // and so is one without a table, whose entries are nowhere.
@@ -243,20 +262,20 @@ impl<'p> Hot<'p> {
                 Truth::Unknown => return None,
             }
         }
-        let (fired, maybe_denied) = self.rules(plan.denies, Cause::Deny, out);
-        if fired {
+        let denies = self.rules(plan.denies, Cause::Deny, out);
+        if denies.held {
             return Some(plan.denied);
         }
         let currency = plan.shape.currency();
         if let Shape::Rules { yes, no } = plan.shape {
-            let (granted, maybe_granted) = self.rules(plan.allows, Cause::Allow, out);
-            return if granted && !maybe_denied {
-                Some(yes)
-            } else if !granted && !maybe_granted {
-                out.cause(Cause::NoRuleAllowed);
-                Some(no)
-            } else {
-                None
+            let allows = self.rules(plan.allows, Cause::Allow, out);
+            return match combine::ruling(denies, allows) {
+                Ruling::Granted => Some(yes),
+                Ruling::NoneAllowed => {
+                    out.cause(Cause::NoRuleAllowed);
+                    Some(no)
+                }
+                Ruling::Undetermined => None,
             };
         }
         // An unknown row before the winner leaves the full evaluator to tell
@@ -265,16 +284,12 @@ impl<'p> Hot<'p> {
             .code
             .rows
             .get(plan.rows.0 as usize..plan.rows.1 as usize)?;
-        let (i, row) =
-            rows.iter()
-                .enumerate()
-                .find_map(|(i, row)| match self.rule(row.condition) {
-                    Truth::True => Some(Some((i, row))),
-                    Truth::Unknown => Some(None),
-                    Truth::False => None,
-                })??;
-        let (answer, zero) = self.row_value(row, currency)?;
-        if maybe_denied && !zero {
+        let truths = rows.iter().map(|row| self.rule(row.condition).known());
+        let FirstRow::Holds(i) = combine::first_row(truths) else {
+            return None;
+        };
+        let (answer, zero) = self.row_value(rows.get(i)?, currency)?;
+        if !combine::row_stands(denies.unknown, zero) {
             return None;
         }
         out.cause(Cause::Row(i as u32));
@@ -390,27 +405,21 @@ impl<'p> Hot<'p> {
     }
 
     /// Every rule of a run (a decision's deny or allow rules), recording a
-    /// cause for each that holds. Gives whether any held, and whether any
-    /// is unknown.
+    /// cause for each that holds.
     #[inline(always)]
-    fn rules(
-        &mut self,
-        run: (u32, u32),
-        cause: fn(u32) -> Cause,
-        out: &mut Verdicts,
-    ) -> (bool, bool) {
-        let (mut held, mut unknown) = (false, false);
+    fn rules(&mut self, run: (u32, u32), cause: fn(u32) -> Cause, out: &mut Verdicts) -> Rules {
+        let mut rules = Rules::default();
         for (i, &condition) in self.code.conditions(run).iter().enumerate() {
             match self.rule(condition) {
                 Truth::True => {
                     out.cause(cause(i as u32));
-                    held = true;
+                    rules.held = true;
                 }
-                Truth::Unknown => unknown = true,
+                Truth::Unknown => rules.unknown = true,
                 Truth::False => {}
             }
         }
-        (held, unknown)
+        rules
     }
 
     /// A rule's or row's condition; `ALWAYS` when it has none.
@@ -504,6 +513,14 @@ impl<'p> Hot<'p> {
                 };
                 known((low <= date && date <= high) == inside)
             }
+            Op::Outcome {
+                decision,
+                set,
+                inside,
+            } => match self.used(decision) {
+                V::Member(m) => known((set.checked_shr(m).unwrap_or(0) & 1 == 1) == inside),
+                _ => Truth::Unknown,
+            },
             Op::Not(_) | Op::All(..) | Op::Any(..) | Op::Node(_) => Truth::Unknown,
         }
     }
@@ -569,13 +586,18 @@ impl<'p> Hot<'p> {
             Node::Call(func, args) => self.call(*func, self.program.args(*args)),
             // Gathered before the decision was interpreted; unknown otherwise
             // (as in the decision tables' tests, which are settled first).
-            Node::Decision(index) => self
-                .used
-                .get(..self.used_len)
-                .and_then(|used| used.iter().find(|(i, _)| i == index))
-                .map_or(V::Unknown, |(_, v)| *v),
+            Node::Decision(index) => self.used(*index),
             _ => self.truth(id).into(),
         }
+    }
+
+    /// A used decision's outcome, gathered before the decision was
+    /// interpreted; unknown otherwise.
+    fn used(&self, index: u32) -> V<'p> {
+        self.used
+            .get(..self.used_len)
+            .and_then(|used| used.iter().find(|(i, _)| *i == index))
+            .map_or(V::Unknown, |(_, v)| *v)
     }
 
     /// A node's truth as a condition.
@@ -721,6 +743,21 @@ impl<'p> Hot<'p> {
             Some(v) if !unknown => v,
             _ => V::Unknown,
         }
+    }
+}
+
+/// The answer a decision has settled on for this account so far, if it has
+/// been decided.
+#[inline(always)]
+fn settled(out: &Verdicts, decision: u32) -> Option<Answer> {
+    // When every decision is decided in program order, decision `i`'s
+    // verdict is the `i`-th; chosen decisions are searched for.
+    match out.iter().nth(decision as usize) {
+        Some(v) if v.decision == decision => Some(v.answer),
+        _ => out
+            .iter()
+            .find(|v| v.decision == decision)
+            .map(|v| v.answer),
     }
 }
 

@@ -16,15 +16,17 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::engine::combine::{self, FirstRow, Rules, Ruling};
 use crate::engine::verdict::{Answer, Cause};
 
 use super::code::{ALWAYS, Code, NONE, Op, Plan, RowValue, Shape};
 use super::regions::Regions;
 use super::{Bits, WORDS};
 
-/// A table holds at most 2^8 entries: a decision with more tests is left to
-/// the interpreter, so that tables stay small and quick to build.
-const MAX_TESTS: usize = 8;
+/// A table holds at most 2^9 entries: a decision with more tests is left to
+/// the interpreter, so that tables stay small and quick to build. (Nine, not
+/// eight: `credit_allocation`, with R6's nine tests, is worth a table.)
+const MAX_TESTS: usize = 9;
 
 /// The tables of every decision that has one, and how an account's facts
 /// settle their tests.
@@ -41,6 +43,9 @@ pub(super) struct Tables {
     /// Tests of two facts or of an expression, settled one by one: the
     /// test, and every bit it sets.
     pub(super) computed: Vec<(Op, Bits)>,
+    /// Tests on used decisions' outcomes, in runs per decision: settled
+    /// when their decision is reached, after the decisions they use.
+    pub(super) outcomes: Vec<Outcome>,
     /// Rows of bits, in runs per fact (see [`Regions`]).
     pub(super) rows: Vec<u64>,
     pub(super) entries: Vec<Entry>,
@@ -58,6 +63,25 @@ pub(super) struct Table {
     pub(super) mask: u64,
     /// Where the decision's entries start in [`Tables::entries`].
     pub(super) entries: u32,
+    /// The run of its tests in [`Tables::outcomes`].
+    outcomes: (u32, u32),
+}
+
+/// A test on a used classification's outcome, and its bit in the key's word.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Outcome {
+    pub(super) decision: u32,
+    set: u64,
+    inside: bool,
+    pub(super) bit: u64,
+}
+
+impl Outcome {
+    /// The test's truth when the used decision settled on member `m`.
+    #[inline(always)]
+    pub(super) fn holds(&self, m: u32) -> bool {
+        (self.set.checked_shr(m).unwrap_or(0) & 1 == 1) == self.inside
+    }
 }
 
 impl Table {
@@ -67,6 +91,7 @@ impl Table {
         shift: 0,
         mask: 0,
         entries: u32::MAX,
+        outcomes: (0, 0),
     };
 
     #[cfg(test)]
@@ -95,6 +120,18 @@ impl Entry {
 }
 
 impl Tables {
+    /// The tests on used decisions' outcomes in a decision's key.
+    #[inline(always)]
+    pub(super) fn outcome_tests(&self, table: &Table) -> &[Outcome] {
+        let (start, end) = table.outcomes;
+        if start == end {
+            return &[];
+        }
+        self.outcomes
+            .get(start as usize..end as usize)
+            .unwrap_or(&[])
+    }
+
     /// Tables for every decision of `code` whose tests fit.
     pub(super) fn build(code: &Code, as_of: Option<u32>) -> Tables {
         let mut tables = Tables::default();
@@ -116,7 +153,22 @@ impl Tables {
                 tables.decisions.push(Table::NONE);
                 continue;
             };
+            let first = tables.outcomes.len() as u32;
             for (bit, &leaf) in (next..).zip(&leaves) {
+                if let Some(&Op::Outcome {
+                    decision,
+                    set,
+                    inside,
+                }) = code.ops.get(leaf as usize)
+                {
+                    tables.outcomes.push(Outcome {
+                        decision,
+                        set,
+                        inside,
+                        bit: 1 << (bit % 64),
+                    });
+                    continue;
+                }
                 match code.ops.get(leaf as usize).and_then(fact) {
                     Some(slot) => by_fact
                         .entry((slot, bit / 64))
@@ -130,6 +182,7 @@ impl Tables {
                 shift: (next % 64) as u8,
                 mask: (1u64 << width) - 1,
                 entries: tables.entries.len() as u32,
+                outcomes: (first, tables.outcomes.len() as u32),
             };
             for key in 0..1usize << width {
                 let truth = |op: u32| holds(code, op, &leaves, key);
@@ -183,27 +236,33 @@ fn entry(code: &Code, plan: &Plan, truth: impl Fn(u32) -> bool, causes: &mut Vec
     } else if record(plan.denies, Cause::Deny) {
         (plan.denied, Entry::ANSWER)
     } else if let Shape::Rules { yes, no } = plan.shape {
-        if record(plan.allows, Cause::Allow) {
-            (yes, Entry::ANSWER)
-        } else {
-            causes.push(Cause::NoRuleAllowed);
-            (no, Entry::ANSWER)
+        // Every test is known in a key: nothing is undetermined.
+        let allows = Rules {
+            held: record(plan.allows, Cause::Allow),
+            unknown: false,
+        };
+        match combine::ruling(Rules::default(), allows) {
+            Ruling::Granted => (yes, Entry::ANSWER),
+            Ruling::NoneAllowed | Ruling::Undetermined => {
+                causes.push(Cause::NoRuleAllowed);
+                (no, Entry::ANSWER)
+            }
         }
     } else {
-        let first = (plan.rows.0..plan.rows.1).zip(0u32..).find_map(|(r, i)| {
-            Some((r, i, code.rows.get(r as usize)?)).filter(|(.., row)| truth(row.condition))
-        });
+        let rows = code
+            .rows
+            .get(plan.rows.0 as usize..plan.rows.1 as usize)
+            .unwrap_or(&[]);
+        let first = combine::first_row(rows.iter().map(|row| Some(truth(row.condition))));
         match first {
-            Some((r, i, row)) => {
-                causes.push(Cause::Row(i));
-                match row.value {
-                    RowValue::Answer(answer) => (answer, Entry::ANSWER),
-                    RowValue::Fact(_) | RowValue::Calc { .. } | RowValue::Node(_) => {
-                        (Answer::Undetermined, r)
-                    }
+            FirstRow::Holds(i) => {
+                causes.push(Cause::Row(i as u32));
+                match rows.get(i).map(|row| &row.value) {
+                    Some(RowValue::Answer(answer)) => (*answer, Entry::ANSWER),
+                    _ => (Answer::Undetermined, plan.rows.0 + i as u32),
                 }
             }
-            None => (Answer::Undetermined, Entry::OPEN),
+            FirstRow::Open | FirstRow::None => (Answer::Undetermined, Entry::OPEN),
         }
     };
     Entry {
@@ -295,6 +354,7 @@ mod tests {
         clippy::unwrap_used,
         reason = "a failed expectation is the point of a test"
     )]
+    use super::Op;
     use crate::{Program, Source, Sources};
 
     fn generated(decisions: usize, rules: usize) -> Program {
@@ -315,11 +375,24 @@ mod tests {
     #[test]
     fn which_decisions_get_a_table() {
         let shipped = crate::load_dir(std::path::Path::new("policies")).unwrap();
-        // `credit_request_channel` uses `credit_track`: declined, so no table. The
-        // seasonal incentive's two dated versions (each rule and row also tests
-        // `as_of`) make more rows than a table takes: the hot path interprets it.
-        assert_eq!(tabled(&shipped.program.unwrap()), (10, 12));
-        // Three rules of two tests each fit a table; eight rules do not.
+        // Every shipped decision, `credit_allocation`'s nine tests too, but the
+        // seasonal incentive: its two dated versions (each rule and row also
+        // tests `as_of`) make more rows than a table takes, so it is interpreted.
+        let shipped = shipped.program.unwrap();
+        assert_eq!(tabled(&shipped), (11, 12));
+        // `credit_request_channel`'s test on `credit_track`'s outcome is a
+        // table test of its own, settled once `credit_track` is decided.
+        let tables = &shipped.hot.tables;
+        assert_eq!(tables.outcomes.len(), 1);
+        let channel = tables.decisions.last().unwrap();
+        assert!(channel.is_some() && !tables.outcome_tests(channel).is_empty());
+        assert!(
+            tables
+                .computed
+                .iter()
+                .all(|(op, _)| !matches!(op, Op::Outcome { .. }))
+        );
+        // Three rules of two tests each fit a table; eight rules mostly do not.
         let (few, of) = tabled(&generated(40, 3));
         assert_eq!(few, of);
         let (many, of) = tabled(&generated(40, 8));

@@ -45,13 +45,9 @@ impl Checker<'_> {
         let claim = match &assertion.claim {
             ast::Claim::Outcome(word) => {
                 let mut outcomes: Vec<String> = match &kind {
-                    Kind::Eligibility => vec!["eligible".into(), "not_eligible".into()],
-                    Kind::Action => vec!["permit".into(), "deny".into(), "not_applicable".into()],
-                    Kind::Classification(id) => self
-                        .schema
-                        .enum_type(*id)
-                        .map(|e| e.members.clone())
-                        .unwrap_or_default(),
+                    Kind::Eligibility | Kind::Action | Kind::Classification(_) => {
+                        kind.outcome_words(&self.schema)
+                    }
                     Kind::Amount(_) => {
                         self.error(
                             Diagnostic::error(

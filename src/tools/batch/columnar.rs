@@ -301,12 +301,14 @@ impl Rows<'_> {
             }
             let mut amount_value = None;
             match v.answer {
-                Answer::Eligible => builders.outcome.append_value("eligible"),
-                Answer::NotEligible => builders.outcome.append_value("not_eligible"),
-                Answer::Permit => builders.outcome.append_value("permit"),
-                Answer::Deny => builders.outcome.append_value("deny"),
-                Answer::NotApplicable => builders.outcome.append_value("not_applicable"),
-                Answer::Undetermined => builders.outcome.append_value("undetermined"),
+                Answer::Eligible
+                | Answer::NotEligible
+                | Answer::Permit
+                | Answer::Deny
+                | Answer::NotApplicable
+                | Answer::Undetermined => builders
+                    .outcome
+                    .append_value(v.answer.word().unwrap_or_default()),
                 Answer::Member(i) => builders
                     .outcome
                     .append_value(d.members.get(i as usize).map_or("?", String::as_str)),

@@ -12,7 +12,7 @@ use crate::base::money::Money;
 use crate::engine::program::Program;
 use crate::engine::verdict::{Answer, Verdicts};
 use crate::input::facts::Facts;
-use crate::model::ir::{Kind, Value};
+use crate::model::ir::{Kind, Value, words};
 
 /// What changes for one decision.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,12 +46,12 @@ fn outcome(program: &Program, verdicts: &Verdicts, index: u32) -> (String, Optio
         return ("error".into(), None);
     };
     let text = match v.answer {
-        Answer::Eligible => "eligible".into(),
-        Answer::NotEligible => "not_eligible".into(),
-        Answer::Permit => "permit".into(),
-        Answer::Deny => "deny".into(),
-        Answer::NotApplicable => "not_applicable".into(),
-        Answer::Undetermined => "undetermined".into(),
+        Answer::Eligible
+        | Answer::NotEligible
+        | Answer::Permit
+        | Answer::Deny
+        | Answer::NotApplicable
+        | Answer::Undetermined => v.answer.word().unwrap_or_default().into(),
         Answer::Member(i) => program
             .decisions
             .get(index as usize)
@@ -158,7 +158,7 @@ impl Impact {
             ] {
                 match side {
                     Some((_, Some(m))) => *total = add(total, *m),
-                    Some((text, None)) if text == "undetermined" || text == "error" => {
+                    Some((text, None)) if text == words::UNDETERMINED || text == "error" => {
                         *undetermined += 1
                     }
                     _ => {}

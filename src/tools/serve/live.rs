@@ -52,21 +52,9 @@ pub fn patch(document: &mut Value, program: &Program) {
 fn target_schema(program: &Program, kind: &Kind) -> (Value, bool) {
     let names = |words: Vec<String>| json!({"type": ["string", "null"], "enum": words.into_iter().map(Value::String).chain([Value::Null]).collect::<Vec<_>>()});
     match kind {
-        Kind::Eligibility => (names(vec!["eligible".into(), "not_eligible".into()]), false),
-        Kind::Action => (
-            names(vec![
-                "permit".into(),
-                "deny".into(),
-                "not_applicable".into(),
-            ]),
-            false,
-        ),
-        Kind::Classification(id) => {
-            let members = program
-                .schema
-                .enum_type(*id)
-                .map(|e| e.members.clone())
-                .unwrap_or_default();
+        Kind::Eligibility | Kind::Action => (names(kind.outcome_words(&program.schema)), false),
+        Kind::Classification(_) => {
+            let members = kind.outcome_words(&program.schema);
             (json!({"type": "string", "enum": members}), true)
         }
         Kind::Amount(currency) => (

@@ -140,15 +140,9 @@ fn catalog(program: &Program) -> Vec<CatalogEntry> {
 /// an amount counts as `amount`, so that the label's values stay few.
 pub fn outcome_classes(program: &Program, kind: &Kind) -> Vec<String> {
     let mut classes: Vec<String> = match kind {
-        Kind::Eligibility => vec!["eligible".into(), "not_eligible".into()],
-        Kind::Action => vec!["permit".into(), "deny".into(), "not_applicable".into()],
-        Kind::Classification(id) => program
-            .schema
-            .enum_type(*id)
-            .map(|e| e.members.clone())
-            .unwrap_or_default(),
         Kind::Amount(_) => vec!["amount".into()],
+        _ => kind.outcome_words(&program.schema),
     };
-    classes.push("undetermined".into());
+    classes.push(crate::model::ir::words::UNDETERMINED.into());
     classes
 }
