@@ -90,7 +90,7 @@ pub struct Index {
     pub schema_blocks: Vec<(usize, usize, usize)>,
 }
 
-const ITEM_KEYWORDS: &[&str] = &["decision", "schema", "assert", "condition"];
+const ITEM_KEYWORDS: &[&str] = &["decision", "schema", "assert", "condition", "gap"];
 
 impl Index {
     pub fn build(a: &Analysis) -> Index {

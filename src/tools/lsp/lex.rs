@@ -31,7 +31,9 @@ impl Token {
 }
 
 /// The language's reserved words (grammar/credo.pest `keyword`), and `is`,
-/// `monotone`, `signed` and `condition`, which read as keywords where they appear.
+/// `monotone`, `signed`, `condition`, `effective` and `gap`, which read as
+/// keywords where they appear. (`from` and `until` follow `effective` only,
+/// and are common words for a field: they stay names.)
 pub const KEYWORDS: &[&str] = &[
     "schema",
     "decision",
@@ -66,6 +68,8 @@ pub const KEYWORDS: &[&str] = &[
     "monotone",
     "signed",
     "condition",
+    "effective",
+    "gap",
     "enum",
     "money",
     "text",
