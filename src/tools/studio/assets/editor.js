@@ -7,7 +7,7 @@ import { h } from './api.js';
 
 const KEYWORDS = new Set(('schema decision decisions eligibility action classification amount allow deny ' +
   'when unless because applies note first otherwise and or not in true false min max optional fixed ' +
-  'changeable default assert is monotone signed enum money text bool int date').split(' '));
+  'changeable default assert is monotone signed condition effective gap enum money text bool int date').split(' '));
 
 /** Tokens of a line of policy text: [start, end, class]. */
 export function tokenize(line) {
