@@ -8,11 +8,14 @@ use std::fmt;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 
-use crate::base::money::Money;
+use crate::base::money::{Currency, Money};
 use crate::model::ir::Value;
 use crate::model::schema::{Schema, Type};
+
+mod scan;
 
 /// The schema, arranged for reading: one level per record.
 #[derive(Debug, Clone)]
@@ -175,18 +178,24 @@ impl SlotReader {
             .resize(self.fields.len() + self.records, false);
         state.present_records.clear();
         state.present_records.resize(self.records, false);
-        // From bytes: only strings are checked to be UTF-8, and the careful
-        // loader reports a line that is not.
-        let mut de = serde_json::Deserializer::from_slice(line);
-        let read = Level {
-            reader: self,
-            level: 0,
-            state: &mut *state,
-            values: &mut *values,
-        }
-        .deserialize(&mut de);
-        if read.is_err() || de.end().is_err() {
-            return false;
+        // The scanner reads the usual line; serde's path the rest.
+        if self.scan(line, state, values).is_none() {
+            values.iter_mut().for_each(|v| *v = None);
+            state.seen_fields.iter_mut().for_each(|f| *f = false);
+            state.present_records.iter_mut().for_each(|p| *p = false);
+            // From bytes: only strings are checked to be UTF-8, and the
+            // careful loader reports a line that is not.
+            let mut de = serde_json::Deserializer::from_slice(line);
+            let read = Level {
+                reader: self,
+                level: 0,
+                state: &mut *state,
+                values: &mut *values,
+            }
+            .deserialize(&mut de);
+            if read.is_err() || de.end().is_err() {
+                return false;
+            }
         }
         // What `facts::load` does after reading: declared absence is known.
         for (value, field) in values.iter_mut().zip(&self.fields) {
@@ -410,15 +419,9 @@ impl<'de> Visitor<'de> for Fact<'_> {
         let value = match self.0.ty {
             Type::Text => Value::Text(Arc::from(s)),
             Type::Date => Value::Date(date(s).ok_or_else(|| E::custom(GiveUp))?),
-            // `Money::from_str`, knowing which currency must follow.
-            Type::Money(currency) => match s.trim().split_once(' ') {
-                Some((amount, code)) if code.trim() == currency.code() => {
-                    match Money::parse_amount(amount.trim(), currency) {
-                        Ok(m) if self.0.signed || !m.is_negative() => Value::Money(m),
-                        _ => return Err(E::custom(GiveUp)),
-                    }
-                }
-                _ => return Err(E::custom(GiveUp)),
+            Type::Money(currency) => match plain_money(s, currency) {
+                Some(m) => Value::Money(m),
+                None => general_money::<E>(s, currency, self.0.signed)?,
             },
             Type::Enum(id) => Value::Member(
                 id,
@@ -428,6 +431,51 @@ impl<'de> Visitor<'de> for Fact<'_> {
         };
         Ok(Some(value))
     }
+}
+
+/// `1234.50 USD` as nearly every document writes it: at most 18 digits,
+/// a fraction of at most the currency's minor digits, one space, the
+/// code. Read without building a string, to the same `Decimal` (value and
+/// scale) that [`Money::parse_amount`] gives; `None` for any other form,
+/// which [`general_money`] reads.
+fn plain_money(s: &str, currency: Currency) -> Option<Money> {
+    let (amount, code) = s.split_once(' ')?;
+    if code.as_bytes() != currency.code().as_bytes() || amount.len() > 18 {
+        return None;
+    }
+    let digits = amount.as_bytes();
+    let mut mantissa: i64 = 0;
+    let mut scale = None;
+    for (i, &b) in digits.iter().enumerate() {
+        match b {
+            b'0'..=b'9' => mantissa = mantissa * 10 + i64::from(b - b'0'),
+            // A digit on each side of the point.
+            b'.' if scale.is_none() && i > 0 && i + 1 < digits.len() => {
+                scale = Some((digits.len() - i - 1) as u32);
+            }
+            _ => return None,
+        }
+    }
+    let scale = scale.unwrap_or(0);
+    if digits.is_empty() || scale > currency.minor_digits() {
+        return None;
+    }
+    Decimal::try_new(mantissa, scale)
+        .ok()
+        .map(|amount| Money::new(amount, currency))
+}
+
+/// `Money::from_str`, knowing which currency must follow.
+fn general_money<E: de::Error>(s: &str, currency: Currency, signed: bool) -> Result<Value, E> {
+    Ok(match s.trim().split_once(' ') {
+        Some((amount, code)) if code.trim() == currency.code() => {
+            match Money::parse_amount(amount.trim(), currency) {
+                Ok(m) if signed || !m.is_negative() => Value::Money(m),
+                _ => return Err(E::custom(GiveUp)),
+            }
+        }
+        _ => return Err(E::custom(GiveUp)),
+    })
 }
 
 /// `YYYY-MM-DD`, read directly when written so, else as the loader reads it.

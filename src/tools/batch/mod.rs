@@ -272,7 +272,7 @@ impl<R: BufRead> BoundedLines<R> {
 }
 
 fn memchr(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == b'\n')
+    memchr::memchr(b'\n', bytes)
 }
 
 /// Where the accounts come from.

@@ -225,12 +225,11 @@ impl RecordWriter {
         out: &mut Vec<u8>,
     ) {
         self.start(line, id, out);
-        let _ = write!(
-            out,
-            ",\"as_of\":\"{}\",\"policy_hash\":{},\"decisions\":[",
-            as_of.format("%Y-%m-%d"),
-            self.policy_hash
-        );
+        out.extend_from_slice(b",\"as_of\":\"");
+        date(as_of, out);
+        out.extend_from_slice(b"\",\"policy_hash\":");
+        out.extend_from_slice(self.policy_hash.as_bytes());
+        out.extend_from_slice(b",\"decisions\":[");
         for (k, v) in verdicts.iter().enumerate() {
             let Some(parts) = self.decisions.get(v.decision as usize) else {
                 continue;
@@ -365,6 +364,31 @@ fn templated(d: &crate::model::ir::DecisionIr, cause: Cause) -> bool {
         _ => None,
     };
     rule.unwrap_or(false)
+}
+
+/// `YYYY-MM-DD`, as `%Y-%m-%d` writes it, digit by digit: chrono's
+/// formatting was a twentieth of a compact record's cost.
+fn date(d: NaiveDate, out: &mut Vec<u8>) {
+    use chrono::Datelike as _;
+    let year = d.year();
+    if !(0..=9999).contains(&year) {
+        let _ = write!(out, "{}", d.format("%Y-%m-%d"));
+        return;
+    }
+    let digit = |n: u32| b'0' + (n % 10) as u8;
+    let y = year as u32;
+    out.extend_from_slice(&[
+        digit(y / 1000),
+        digit(y / 100),
+        digit(y / 10),
+        digit(y),
+        b'-',
+        digit(d.month() / 10),
+        digit(d.month()),
+        b'-',
+        digit(d.day() / 10),
+        digit(d.day()),
+    ]);
 }
 
 /// One problem in a record.
