@@ -90,7 +90,7 @@ local ok, err = pcall(function()
   local renamed = table.concat(vim.api.nvim_buf_get_lines(pbuf, 0, -1, false), "\n")
   local _, uses = renamed:gsub("unless partner_in_good_standing", "")
   seen.condition_renamed_uses = uses
-  assert(uses == 3 and renamed:find("condition partner_in_good_standing =", 1, true), "rename applied: " .. renamed)
+  assert(uses == 4 and renamed:find("condition partner_in_good_standing =", 1, true), "rename applied: " .. renamed)
   assert(not renamed:find("registered_agency_partner", 1, true), "the old name is left")
 end)
 finish(ok, err and tostring(err) or nil)
