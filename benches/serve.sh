@@ -12,6 +12,7 @@
 # Each of 1 and 2 is run twice: without compression (oha's
 # --disable-compression, as wrk sends: no Accept-Encoding) and with oha's
 # default Accept-Encoding, which makes the service gzip every answer.
+# MODES= (empty) skips 1 and 2, for a memory run alone.
 # Needs oha (`cargo install oha --locked`). Writes target/serve-bench.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -63,7 +64,7 @@ median() { python3 -c "import statistics,sys; print(statistics.median(float(x) f
 
 REPORT="$WORK/report.txt"
 echo "cores: $(nproc), load average before: $(cut -d' ' -f1-3 /proc/loadavg); oha and the server on the same machine, 32 connections" > "$REPORT"
-for MODE in identity gzip; do
+for MODE in ${MODES-identity gzip}; do
     if [ "$MODE" = identity ]; then ENC=(--disable-compression); else ENC=(); fi
     # Warm-up, then the maxima.
     load /v1/evaluate "${ENC[@]}" -z 3s -c 32 > /dev/null
