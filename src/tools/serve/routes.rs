@@ -192,6 +192,54 @@ fn date<S: serde::Serializer>(d: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(&d.format("%Y-%m-%d"))
 }
 
+/// What every route that evaluates asks first: a set that checked, a
+/// decision log that can take the answer (failing closed before any work),
+/// and the body, within the facts size limit.
+async fn admit(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(Arc<Served>, Vec<u8>), ApiError> {
+    let set = state.served()?;
+    if let Some(log) = &state.log {
+        log.ready()?;
+    }
+    let bytes = read_body(headers, body, state.limits.max_fact_bytes).await?;
+    Ok((set, bytes))
+}
+
+/// One account of an evaluate or explain body, read and checked.
+struct Account<'a> {
+    /// The facts as sent, for the decision log.
+    raw: &'a RawValue,
+    /// The decisions asked for (none: all of them).
+    ids: Vec<String>,
+    facts: Facts,
+    found: Vec<FactProblem>,
+    as_of: NaiveDate,
+    as_of_source: AsOfSource,
+}
+
+fn account<'a>(
+    set: &Served,
+    bytes: &'a [u8],
+    limits: &crate::Limits,
+) -> Result<Account<'a>, ApiError> {
+    let body: EvaluateBody = parse(bytes)?;
+    let ids = body.decisions.unwrap_or_default();
+    check_decisions(set, &ids)?;
+    let (facts, found) = load_facts(set, body.facts, limits)?;
+    let (as_of, as_of_source) = dated(set, body.as_of.as_deref(), &facts)?;
+    Ok(Account {
+        raw: body.facts,
+        ids,
+        facts,
+        found,
+        as_of,
+        as_of_source,
+    })
+}
+
 /// Evaluate one account.
 #[utoipa::path(post, path = "/v1/evaluate", tag = "decisions",
     request_body = doc::EvaluateRequest,
@@ -208,16 +256,15 @@ pub async fn evaluate(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let set = state.served()?;
-    if let Some(log) = &state.log {
-        log.ready()?;
-    }
-    let bytes = read_body(&headers, body, state.limits.max_fact_bytes).await?;
-    let body: EvaluateBody = parse(&bytes)?;
-    let ids = body.decisions.unwrap_or_default();
-    check_decisions(&set, &ids)?;
-    let (facts, found) = load_facts(&set, body.facts, &state.limits)?;
-    let (as_of, as_of_source) = dated(&set, body.as_of.as_deref(), &facts)?;
+    let (set, bytes) = admit(&state, &headers, body).await?;
+    let Account {
+        raw,
+        ids,
+        facts,
+        found,
+        as_of,
+        as_of_source,
+    } = account(&set, &bytes, &state.limits)?;
     let chosen = set.program().select(&ids).map_err(eval_failed)?;
     let mut verdicts = Verdicts::default();
     set.program()
@@ -226,7 +273,7 @@ pub async fn evaluate(
     let decision_id = uuid::Uuid::now_v7().to_string();
     if let Some(log) = &state.log {
         let evaluation = verdicts.to_evaluation_for(set.program(), as_of_source, &facts.values);
-        log.record(&set, &decision_id, &ids, &evaluation, Some(body.facts))?;
+        log.record(&set, &decision_id, &ids, &evaluation, Some(raw))?;
     }
     m::decisions(&set, &verdicts);
     Ok(evaluate_answer(
@@ -313,16 +360,15 @@ pub async fn explain(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let set = state.served()?;
-    if let Some(log) = &state.log {
-        log.ready()?;
-    }
-    let bytes = read_body(&headers, body, state.limits.max_fact_bytes).await?;
-    let body: EvaluateBody = parse(&bytes)?;
-    let ids = body.decisions.unwrap_or_default();
-    check_decisions(&set, &ids)?;
-    let (facts, found) = load_facts(&set, body.facts, &state.limits)?;
-    let (as_of, as_of_source) = dated(&set, body.as_of.as_deref(), &facts)?;
+    let (set, bytes) = admit(&state, &headers, body).await?;
+    let Account {
+        raw,
+        ids,
+        facts,
+        found,
+        as_of,
+        as_of_source,
+    } = account(&set, &bytes, &state.limits)?;
     let request = Request {
         as_of,
         as_of_source,
@@ -345,7 +391,7 @@ pub async fn explain(
                 decisions: LoggedDecision::all(explanation.decisions.iter().map(|d| &d.outcome)),
                 answer_sha256: Some(log::digest(&explanation.decisions)),
             },
-            logged_facts(body.facts),
+            logged_facts(raw),
         )?;
     }
     #[derive(Serialize)]
@@ -388,11 +434,7 @@ pub async fn whatif(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let set = state.served()?;
-    if let Some(log) = &state.log {
-        log.ready()?;
-    }
-    let bytes = read_body(&headers, body, state.limits.max_fact_bytes).await?;
+    let (set, bytes) = admit(&state, &headers, body).await?;
     let body: WhatifBody = parse(&bytes)?;
     check_decisions(&set, std::slice::from_ref(&body.decision)).map_err(|mut e| {
         for p in &mut e.problems {
