@@ -112,8 +112,14 @@ fn field_schema(schema: &Schema, ty: Type, signed: bool) -> Value {
     match ty {
         Type::Text => json!({"type": "string"}),
         Type::Bool => json!({"type": "boolean"}),
-        Type::Int if signed => json!({"type": "integer"}),
-        Type::Int => json!({"type": "integer", "minimum": 0}),
+        // Facts are 64-bit integers: a larger number is refused with 400, so
+        // the contract says where the range ends.
+        Type::Int if signed => {
+            json!({"type": "integer", "format": "int64", "minimum": i64::MIN, "maximum": i64::MAX})
+        }
+        Type::Int => {
+            json!({"type": "integer", "format": "int64", "minimum": 0, "maximum": i64::MAX})
+        }
         Type::Date => json!({"type": "string", "format": "date", "pattern": DATE}),
         Type::Money(currency) => json!({
             "type": "string",
