@@ -13,11 +13,8 @@
 #[path = "support/server.rs"]
 mod server;
 
-use std::io::{BufRead as _, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use serde_json::{Value, json};
 use server::Server;
@@ -82,54 +79,11 @@ fn policies_copy() -> tempfile::TempDir {
 
 /// Starts `credo studio` on a free loopback port.
 fn studio(dir: &Path, corpus: bool) -> Server {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_credo"));
-    command
-        .arg("studio")
-        .arg("--policies")
-        .arg(dir)
-        .args(["--addr", "127.0.0.1:0", "--no-watch"]);
+    let mut args = vec!["--no-watch"];
     if corpus {
-        command.args(["--corpus", "tests/cases/diff/corpus.jsonl"]);
+        args.extend(["--corpus", "tests/cases/diff/corpus.jsonl"]);
     }
-    let mut child = command
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("credo runs");
-    let stderr = child.stderr.take().expect("stderr");
-    let log = Arc::new(Mutex::new(String::new()));
-    let (port_tx, port_rx) = std::sync::mpsc::channel();
-    let sink = log.clone();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            if let Some(rest) = line.split("listening on http://127.0.0.1:").nth(1) {
-                let _ = port_tx.send(rest.trim().parse::<u16>().unwrap_or(0));
-            }
-            let mut log = sink.lock().unwrap();
-            log.push_str(&line);
-            log.push('\n');
-        }
-    });
-    let started = Instant::now();
-    loop {
-        if let Ok(port) = port_rx.recv_timeout(Duration::from_millis(50)) {
-            return Server { child, port, log };
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            std::thread::sleep(Duration::from_millis(100));
-            panic!(
-                "credo studio exited ({status}): {}",
-                log.lock().unwrap().clone()
-            );
-        }
-        assert!(
-            started.elapsed() < server::PATIENCE,
-            "credo studio did not start"
-        );
-    }
+    Server::run("studio", dir, &args)
 }
 
 /// The shipped policy files, name and text, with the edits made.

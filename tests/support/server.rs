@@ -30,18 +30,28 @@ impl Server {
     /// Starts `credo serve --policies DIR --addr 127.0.0.1:0 ARGS` and waits
     /// for it to say where it listens.
     pub fn start(dir: &Path, args: &[&str]) -> Server {
-        match Server::try_start(dir, args) {
+        Server::run("serve", dir, args)
+    }
+
+    /// Starts `credo COMMAND --policies DIR --addr 127.0.0.1:0 ARGS` (`serve`
+    /// or `studio`, which share the server) and waits for it to listen.
+    pub fn run(command: &str, dir: &Path, args: &[&str]) -> Server {
+        match Server::try_run(command, dir, args) {
             Ok(server) => server,
             Err(exited) => panic!(
-                "credo serve exited ({:?}) before listening:\n{}",
+                "credo {command} exited ({:?}) before listening:\n{}",
                 exited.code, exited.stderr
             ),
         }
     }
 
     pub fn try_start(dir: &Path, args: &[&str]) -> Result<Server, Exited> {
+        Server::try_run("serve", dir, args)
+    }
+
+    fn try_run(command: &str, dir: &Path, args: &[&str]) -> Result<Server, Exited> {
         let mut child = Command::new(env!("CARGO_BIN_EXE_credo"))
-            .arg("serve")
+            .arg(command)
             .arg("--policies")
             .arg(dir)
             .args(["--addr", "127.0.0.1:0"])
@@ -80,7 +90,10 @@ impl Server {
                     stderr: log.lock().unwrap().clone(),
                 });
             }
-            assert!(started.elapsed() < PATIENCE, "credo serve did not start");
+            assert!(
+                started.elapsed() < PATIENCE,
+                "credo {command} did not start"
+            );
         }
     }
 
