@@ -586,6 +586,22 @@ mod tests {
     }
 
     #[test]
+    fn line_ends_and_a_byte_order_mark_keep_offsets_true() {
+        let crlf = "\u{feff}as_of: x\r\naccount:\r\n  segment: SMB\r\n";
+        assert_eq!(
+            shown(crlf, Format::Yaml, "account.segment"),
+            ("segment: SMB".into(), true)
+        );
+        assert_eq!(
+            shown(crlf, Format::Yaml, "as_of"),
+            ("as_of: x".into(), true)
+        );
+        let json = "\u{feff}{\r\n  \"a\": {\r\n    \"b\": 1\r\n  }\r\n}\r\n";
+        assert_eq!(shown(json, Format::Json, "a.b"), ("\"b\": 1".into(), true));
+        assert_eq!(offset(crlf, 2, 1), crlf.find("account").unwrap_or_default());
+    }
+
+    #[test]
     fn paths_and_offsets() {
         assert_eq!(
             steps("cases[3].expect.x"),
