@@ -16,7 +16,9 @@ use crate::input::facts::Format;
 /// the nearest place that encloses it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Place {
+    /// The first byte: the key, the list item's dash, or the line's text.
     pub start: usize,
+    /// After the last byte: the end of a value on the key's line, else of the key.
     pub end: usize,
     /// The whole path was found; false when this is a parent or the start.
     pub exact: bool,

@@ -1,5 +1,7 @@
 //! Diagnostics: every problem found in policies, with a stable code, where it
-//! is, and what would fix it. One renderer prints them all alike.
+//! is, and what would fix it. One renderer prints them all alike, and the
+//! problems of fact documents (`crate::input::report`) and policy test files
+//! (`crate::tools::problems`) are turned into diagnostics to be printed by it.
 
 use codespan_reporting::diagnostic::{Diagnostic as Report, Label};
 use codespan_reporting::files::{self, SimpleFiles};
