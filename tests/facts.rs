@@ -10,6 +10,7 @@
 use std::path::Path;
 
 use credo::input::facts::{self, Format};
+use credo::input::report::{self, Document};
 
 #[test]
 fn bad_facts_are_reported() {
@@ -19,18 +20,14 @@ fn bad_facts_are_reported() {
         let text = std::fs::read_to_string(path).expect("case readable");
         let format = Format::of_path(path).expect("YAML or JSON");
         let name = path.file_name().expect("file name").to_string_lossy();
+        let document = Document::new(&name, &text, format);
         let shown = match facts::load_text(&program.schema, &text, format) {
             Ok(loaded) => {
-                let mut out = String::from("loaded\n");
-                for w in &loaded.warnings {
-                    out.push_str(&w.render(&name));
-                    out.push('\n');
-                }
-                out
+                String::from("loaded\n") + &report::render(&document, &loaded.warnings, false)
             }
             Err(problems) => {
                 assert!(!problems.is_empty());
-                problems.iter().map(|p| p.render(&name) + "\n").collect()
+                report::render(&document, &problems, false)
             }
         };
         insta::assert_snapshot!(shown);

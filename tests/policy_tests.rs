@@ -26,8 +26,7 @@ fn bad_test_files() {
         );
         let problems = policy_tests::parse(&program, offers, &name, "bad", &text)
             .expect_err("a bad test file is rejected");
-        let shown: Vec<String> = problems.iter().map(|p| p.render()).collect();
-        insta::assert_snapshot!(shown.join("\n"));
+        insta::assert_snapshot!(credo::tools::problems::render(&problems, false));
     });
 }
 

@@ -53,6 +53,9 @@ pub struct Source {
     /// Characters before every [`MARK`]th byte, so that a column is found
     /// without counting a whole (possibly megabyte-long) line.
     char_marks: Vec<usize>,
+    /// The line number of the text's first line: 1, or more for one line
+    /// of a larger file (a record of a JSON Lines corpus).
+    first_line: usize,
 }
 
 /// Bytes between two entries of `char_marks`.
@@ -75,7 +78,22 @@ impl Source {
             text,
             line_starts,
             char_marks,
+            first_line: 1,
         }
+    }
+
+    /// The same text, shown as starting on line `line` of its file: one
+    /// line of a corpus is named by its line in the whole corpus.
+    pub fn starting_at_line(self, line: usize) -> Self {
+        Source {
+            first_line: line.max(1),
+            ..self
+        }
+    }
+
+    /// The line number of the text's first line.
+    pub fn first_line(&self) -> usize {
+        self.first_line
     }
 
     /// Characters in the text before byte `offset`.
@@ -107,7 +125,7 @@ impl Source {
             .chars_before(offset)
             .saturating_sub(self.chars_before(start))
             + 1;
-        (line + 1, column)
+        (line + self.first_line, column)
     }
 }
 

@@ -117,7 +117,9 @@ impl FactProblem {
         FactProblem::new("", message, None).code(code)
     }
 
-    /// `facts.yaml: account.segment: ... (help: ...)`, one line.
+    /// `facts.yaml: account.segment: ... (help: ...)`, one line, for a
+    /// problem quoted inside another message. What a user reads is the
+    /// diagnostic, with its place in the text: [`crate::input::report::render`].
     pub fn render(&self, file: &str) -> String {
         let severity = match self.severity {
             Severity::Error => "error",

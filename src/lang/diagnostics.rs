@@ -1,8 +1,10 @@
 //! Diagnostics: every problem found in policies, with a stable code, where it
-//! is, and what would fix it. One renderer prints them all alike.
+//! is, and what would fix it. One renderer prints them all alike, and the
+//! problems of fact documents (`crate::input::report`) and policy test files
+//! (`crate::tools::problems`) are turned into diagnostics to be printed by it.
 
 use codespan_reporting::diagnostic::{Diagnostic as Report, Label};
-use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::files::{self, SimpleFiles};
 use codespan_reporting::term::{self, Config, termcolor};
 use serde::Serialize;
 
@@ -165,7 +167,10 @@ pub mod codes {
 /// Renders diagnostics as rustc does: code, message, `file:line:col`, the
 /// source line with the span underlined, and the help.
 pub fn render(sources: &Sources, diagnostics: &[Diagnostic], color: bool) -> String {
-    let mut files = SimpleFiles::new();
+    let mut files = Numbered {
+        files: SimpleFiles::new(),
+        first_lines: sources.iter().map(|(_, s)| s.first_line()).collect(),
+    };
     // Each source as shown: its unsafe characters escaped, spans moved to match.
     let shown: Vec<ShownSource> = sources
         .iter()
@@ -174,7 +179,11 @@ pub fn render(sources: &Sources, diagnostics: &[Diagnostic], color: bool) -> Str
     let ids: Vec<usize> = sources
         .iter()
         .zip(&shown)
-        .map(|((_, s), t)| files.add(escape::shown(&s.name).into_owned(), t.text.clone()))
+        .map(|((_, s), t)| {
+            files
+                .files
+                .add(escape::shown(&s.name).into_owned(), t.text.clone())
+        })
         .collect();
     let file_of = |span: Span| ids.get(span.file.0 as usize).copied().unwrap_or(0);
     let range = |span: Span| match shown.get(span.file.0 as usize) {
@@ -197,6 +206,10 @@ pub fn render(sources: &Sources, diagnostics: &[Diagnostic], color: bool) -> Str
         let no_text = sources
             .get(diagnostic.span.file)
             .is_some_and(|s| s.text.is_empty());
+        if no_text && diagnostic.secondary.is_empty() {
+            out.extend_from_slice(textless(sources, diagnostic).as_bytes());
+            continue;
+        }
         let mut labels = Vec::new();
         if !no_text {
             labels.push(
@@ -251,6 +264,71 @@ pub fn render(sources: &Sources, diagnostics: &[Diagnostic], color: bool) -> Str
         );
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The files as codespan numbers their lines: a text that is one line of a
+/// larger file (a corpus record) is numbered from its line there.
+struct Numbered {
+    files: SimpleFiles<String, String>,
+    first_lines: Vec<usize>,
+}
+
+impl<'a> files::Files<'a> for Numbered {
+    type FileId = usize;
+    type Name = String;
+    type Source = &'a str;
+
+    fn name(&'a self, id: usize) -> Result<String, files::Error> {
+        self.files.name(id)
+    }
+
+    fn source(&'a self, id: usize) -> Result<&'a str, files::Error> {
+        self.files.source(id)
+    }
+
+    fn line_index(&'a self, id: usize, byte_index: usize) -> Result<usize, files::Error> {
+        self.files.line_index(id, byte_index)
+    }
+
+    fn line_range(
+        &'a self,
+        id: usize,
+        line_index: usize,
+    ) -> Result<std::ops::Range<usize>, files::Error> {
+        self.files.line_range(id, line_index)
+    }
+
+    fn line_number(&'a self, id: usize, line_index: usize) -> Result<usize, files::Error> {
+        let first = self.first_lines.get(id).copied().unwrap_or(1);
+        Ok(line_index + first)
+    }
+}
+
+/// A diagnostic about a file with no text to quote (unreadable, or empty):
+/// an empty code frame would only say "line 1" of nothing, so the file is
+/// named on its own, unless the message already names it.
+fn textless(sources: &Sources, diagnostic: &Diagnostic) -> String {
+    let mut out = format!(
+        "{}[{}]: {}\n",
+        severity_word(diagnostic),
+        diagnostic.code,
+        escape::shown(&diagnostic.message),
+    );
+    let name = sources
+        .get(diagnostic.span.file)
+        .map(|s| escape::shown(&s.name).into_owned())
+        .unwrap_or_default();
+    let named = !name.is_empty() && !diagnostic.message.contains(&name);
+    if named {
+        out.push_str(&format!("  --> {name}\n"));
+    }
+    if let Some(help) = &diagnostic.help {
+        // Under the arrow when there is one, as codespan aligns it.
+        let indent = if named { "  " } else { " " };
+        out.push_str(&format!("{indent}= help: {}\n", escape::shown(help)));
+    }
+    out.push('\n');
+    out
 }
 
 /// A diagnostic without its source line, for lines too long to quote.
@@ -320,7 +398,7 @@ fn severity_word(diagnostic: &Diagnostic) -> &'static str {
 }
 
 /// The machine-readable form of a diagnostic (`--format json`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct JsonDiagnostic {
     pub code: &'static str,
     pub severity: Severity,

@@ -17,6 +17,8 @@ use crate::engine::eval::Request;
 use crate::engine::outcome::{AsOfSource, Outcome};
 use crate::engine::program::Program;
 use crate::input::facts::{self, Facts, Format};
+use crate::input::report::{self, Document};
+use crate::lang::diagnostics::JsonDiagnostic;
 use crate::model::ir::{Kind, Value};
 
 /// Flipped accounts shown per decision.
@@ -26,7 +28,11 @@ const EXAMPLES: usize = 3;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineProblem {
     pub line: usize,
+    /// The problem as the diagnostics renderer shows it (without colour):
+    /// code, `corpus.jsonl:LINE:COLUMN`, the line with the field underlined, help.
     pub message: String,
+    /// The same problem in the JSON shape of policy diagnostics.
+    pub diagnostic: JsonDiagnostic,
 }
 
 /// What changes for one decision.
@@ -206,32 +212,27 @@ fn compare(
         if text.trim().is_empty() {
             continue;
         }
-        // Problems name the corpus line: `corpus.jsonl:3` or `corpus.jsonl:3:31`.
-        let at = |p: &facts::FactProblem| match p.position {
-            Some((_, column)) => {
-                let mut p = p.clone();
-                p.position = Some((line, column));
-                p.render(name)
-            }
-            None => p.render(&format!("{name}:{line}")),
-        };
-        let loaded = [old, new].map(|program| {
-            facts::load_text(&program.schema, text, Format::Json)
-                .map_err(|found| found.iter().map(at).collect::<Vec<_>>())
-        });
+        // Problems name the corpus line and column (`corpus.jsonl:3:31`),
+        // and show the line; located only for lines that have problems.
+        let document = Document::line(name, text, line);
+        let at = |p: &facts::FactProblem| report::render(&document, std::slice::from_ref(p), false);
+        let loaded =
+            [old, new].map(|program| facts::load_text(&program.schema, text, Format::Json));
         let [before, after] = match loaded {
             [Ok(a), Ok(b)] => [a, b],
             [a, b] => {
-                let mut seen = Vec::new();
-                for message in a.err().into_iter().chain(b.err()).flatten() {
-                    if !seen.contains(&message) {
-                        seen.push(message);
+                let mut seen: Vec<facts::FactProblem> = Vec::new();
+                for problem in a.err().into_iter().chain(b.err()).flatten() {
+                    if !seen.contains(&problem) {
+                        seen.push(problem);
                     }
                 }
-                problems.extend(
-                    seen.into_iter()
-                        .map(|message| LineProblem { line, message }),
-                );
+                let json = report::to_json(&document, &seen);
+                problems.extend(seen.iter().zip(json).map(|(p, diagnostic)| LineProblem {
+                    line,
+                    message: at(p),
+                    diagnostic,
+                }));
                 continue;
             }
         };

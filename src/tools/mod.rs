@@ -1,5 +1,5 @@
 //! The tools built on the engine: explain, coverage and policy tests,
-//! verify, whatif, diff and batch.
+//! verify, whatif, diff and batch; test-file problems as diagnostics.
 
 pub mod batch;
 pub mod codes;
@@ -9,6 +9,7 @@ pub mod explain;
 #[cfg(feature = "lsp")]
 pub mod lsp;
 pub mod policy_tests;
+pub mod problems;
 #[cfg(feature = "serve")]
 pub mod serve;
 pub mod snapshot;

@@ -19,6 +19,7 @@
 
 use std::fmt::Write as _;
 use std::path::Path;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 
@@ -39,6 +40,8 @@ pub struct TestFile {
     /// As named in messages: `policies/tests/new_advertiser.yaml`.
     pub name: String,
     pub cases: Vec<Case>,
+    /// Its text, to show a problem found after it was read (a duplicate name).
+    pub text: Option<Arc<str>>,
 }
 
 #[derive(Debug, Clone)]
@@ -62,33 +65,55 @@ pub struct Expectation {
     pub missing: Option<Vec<String>>,
 }
 
-/// A mistake in a test file: where it is, what was expected there.
+/// A mistake in a test file: where it is, what was expected there. It is
+/// rendered as a diagnostic by [`crate::tools::problems`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
+    /// A stable code from [`codes`], such as `T0006`.
+    pub code: &'static str,
     pub file: String,
     /// The case's name, or `#3` when it has none.
     pub case: Option<String>,
+    /// The case's place in the file's `cases` list, from 0.
+    pub index: Option<usize>,
     /// The field, such as `expect.credit_allocation.by`.
     pub field: String,
     pub message: String,
     pub help: Option<String>,
+    /// Line and column in the file, for a file that could not be parsed.
+    pub position: Option<(usize, usize)>,
+    /// The file's text, to show the field in; none when it could not be read.
+    pub text: Option<Arc<str>>,
 }
 
-impl Problem {
-    /// `error: FILE: case `NAME`: FIELD: MESSAGE`, and a help line.
-    pub fn render(&self) -> String {
-        let mut out = format!("error: {}: ", self.file);
-        if let Some(case) = &self.case {
-            let _ = write!(out, "case {case}: ");
-        }
-        if !self.field.is_empty() {
-            let _ = write!(out, "{}: ", self.field);
-        }
-        out.push_str(&self.message);
-        if let Some(help) = &self.help {
-            let _ = write!(out, "\n  help: {help}");
-        }
-        crate::base::escape::lines_owned(out)
+/// The stable codes of test-file problems, one per kind (policy problems
+/// have `E` codes, fact problems `F` codes).
+pub mod codes {
+    /// The test directory or a test file cannot be read, or holds no tests.
+    pub const UNREADABLE: &str = "T0001";
+    /// A test file that is not valid YAML.
+    pub const SYNTAX: &str = "T0002";
+    /// Not the shape of a test file: no `cases` list, an unknown field, a bad name.
+    pub const SHAPE: &str = "T0003";
+    /// A case's facts that cannot be read or loaded.
+    pub const BAD_FACTS: &str = "T0004";
+    /// A case's evaluation date that is missing or not a date.
+    pub const BAD_DATE: &str = "T0005";
+    /// An expectation that does not fit a decision: its id, outcome, rules or facts.
+    pub const BAD_EXPECTATION: &str = "T0006";
+    /// Two cases with one name.
+    pub const DUPLICATE_CASE: &str = "T0007";
+}
+
+/// The code of a problem found in a case's `field`.
+fn code_of(field: &str, message: &str) -> &'static str {
+    let first = field.split(['.', ' ']).next().unwrap_or_default();
+    match first {
+        _ if message == "unknown field" => codes::SHAPE,
+        "facts" => codes::BAD_FACTS,
+        "as_of" => codes::BAD_DATE,
+        "expect" => codes::BAD_EXPECTATION,
+        _ => codes::SHAPE,
     }
 }
 
@@ -108,11 +133,15 @@ pub fn load_with(
     let dir = policy_dir.join("tests");
     let problem = |message: String, help: &str| {
         vec![Problem {
+            code: codes::UNREADABLE,
             file: dir.display().to_string(),
             case: None,
+            index: None,
             field: String::new(),
             message,
             help: Some(help.to_owned()),
+            position: None,
+            text: None,
         }]
     };
     let help = "policy tests live in `tests/*.yaml` beside the policies";
@@ -135,11 +164,15 @@ pub fn load_with(
             Ok(text) => text,
             Err(reason) => {
                 problems.push(Problem {
+                    code: codes::UNREADABLE,
                     file: name,
                     case: None,
+                    index: None,
                     field: String::new(),
                     message: format!("cannot read: {reason}"),
                     help: None,
+                    position: None,
+                    text: None,
                 });
                 continue;
             }
@@ -155,14 +188,18 @@ pub fn load_with(
     }
     let mut seen = std::collections::BTreeMap::new();
     for file in &files {
-        for case in &file.cases {
+        for (index, case) in file.cases.iter().enumerate() {
             if let Some(first) = seen.insert(case.name.as_str(), file.name.as_str()) {
                 problems.push(Problem {
+                    code: codes::DUPLICATE_CASE,
                     file: file.name.clone(),
                     case: Some(format!("`{}`", case.name)),
+                    index: Some(index),
                     field: "name".to_owned(),
                     message: format!("a case named `{}` is already in {first}", case.name),
                     help: Some("give every case its own name".to_owned()),
+                    position: None,
+                    text: file.text.clone(),
                 });
             }
         }
@@ -215,6 +252,7 @@ fn parse_in(
         fact_limit: limits.max_fact_bytes,
         file: name,
         case: None,
+        index: None,
         problems: Vec::new(),
     };
     let cases = match doc::from_yaml(text) {
@@ -225,16 +263,26 @@ fn parse_in(
                 _ => String::new(),
             };
             reader.problem("", format!("not valid YAML{at}: {}", e.message), None);
+            if let Some(p) = reader.problems.last_mut() {
+                p.code = codes::SYNTAX;
+                p.position = e.line.zip(e.column);
+            }
             Vec::new()
         }
     };
+    let text: Arc<str> = Arc::from(text);
     if reader.problems.is_empty() {
         Ok(TestFile {
             name: name.to_owned(),
             cases,
+            text: Some(text),
         })
     } else {
-        Err(reader.problems)
+        let mut problems = reader.problems;
+        for p in &mut problems {
+            p.text = Some(Arc::clone(&text));
+        }
+        Err(problems)
     }
 }
 
@@ -244,6 +292,7 @@ struct Reader<'a> {
     fact_limit: usize,
     file: &'a str,
     case: Option<String>,
+    index: Option<usize>,
     problems: Vec<Problem>,
 }
 
@@ -253,11 +302,15 @@ const EXPECT_FIELDS: [&str; 3] = ["outcome", "by", "missing"];
 impl Reader<'_> {
     fn problem(&mut self, field: &str, message: String, help: Option<String>) {
         self.problems.push(Problem {
+            code: code_of(field, &message),
             file: self.file.to_owned(),
             case: self.case.clone(),
+            index: self.index,
             field: field.to_owned(),
             message,
             help,
+            position: None,
+            text: None,
         });
     }
 
@@ -291,6 +344,7 @@ impl Reader<'_> {
         let mut cases: Vec<Case> = Vec::new();
         for (i, case) in list.iter().enumerate() {
             self.case = Some(format!("#{}", i + 1));
+            self.index = Some(i);
             if let Some(c) = self.case_of(stem, case) {
                 if cases.iter().any(|other| other.name == c.name) {
                     self.problem(
@@ -304,6 +358,7 @@ impl Reader<'_> {
             }
         }
         self.case = None;
+        self.index = None;
         cases
     }
 

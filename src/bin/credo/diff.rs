@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use credo::base::io::{self, ReadError};
 use credo::base::limits::bytes;
+use credo::input::facts::Format;
+use credo::input::report::{self, Document};
 
 use crate::args::{AsOfArgs, DiagnosticFormat, LimitArgs, parse_limit};
 use crate::output::{Exit, emit};
@@ -114,7 +116,13 @@ pub fn run(args: Args) -> Result<(), Exit> {
         Exit(2)
     })?;
     let text = credo::tools::diff::corpus_text(corpus).map_err(|problem| {
-        say!("{}", problem.render(&name));
+        // Not text: nothing to quote; the problem names the line and column.
+        let document = Document::new(&name, "", Format::Json);
+        crate::output::tell(&report::render(
+            &document,
+            &[problem],
+            crate::colour::stderr(),
+        ));
         Exit(2)
     })?;
     let overrides = args.as_of.as_of.is_some();
@@ -136,20 +144,29 @@ pub fn run(args: Args) -> Result<(), Exit> {
         ),
     };
     let result = result.map_err(|problems| {
-        for p in problems {
-            say!("{}", p.message);
+        match args.format {
+            DiagnosticFormat::Text => {
+                for p in &problems {
+                    crate::output::tell(&p.message);
+                }
+            }
+            DiagnosticFormat::Json => {
+                let json: Vec<_> = problems.iter().map(|p| &p.diagnostic).collect();
+                say!(
+                    "{}",
+                    serde_json::to_string_pretty(&json).unwrap_or_default()
+                );
+            }
         }
         Exit(2)
     })?;
     for w in &result.warnings {
-        match w.strip_prefix("warning: ") {
-            Some(problem) if args.strict => {
-                say!(
-                    "error: {}",
-                    problem.replace(": unknown field, ignored", ": unknown field")
-                );
-            }
-            _ => say!("{w}"),
+        match w.strip_prefix("warning[") {
+            Some(problem) if args.strict => crate::output::tell(&format!(
+                "error[{}",
+                problem.replacen(": unknown field, ignored", ": unknown field", 1)
+            )),
+            _ => crate::output::tell(w),
         }
     }
     if args.strict && !result.warnings.is_empty() {

@@ -8,7 +8,8 @@ use chrono::NaiveDate;
 
 use credo::engine::eval::Request;
 use credo::engine::outcome::AsOfSource;
-use credo::input::facts::{self, Facts};
+use credo::input::facts::{self, Facts, Format};
+use credo::input::report::{self, Document};
 use credo::lang::diagnostics::{self, Diagnostic, Severity};
 use credo::{Limits, LoadError, PolicySet, Program, Sources};
 
@@ -143,33 +144,40 @@ impl Session {
             path.display().to_string()
         };
         let format = args.input_format.map(|f| f.format());
+        let color = crate::colour::stderr();
         let (text, format) = facts::read_as(path, &self.limits, format).map_err(|problem| {
-            say!("{}", problem.render(&name));
+            // Nothing was read: the problem names the file, with no frame.
+            let document = Document::new(&name, "", Format::Yaml);
+            crate::output::tell(&report::render(&document, &[problem], color));
             Exit(2)
         })?;
+        let document = Document::new(&name, &text, format);
         let loaded = self
             .set
             .facts(&text, format, &self.limits)
             .map_err(|errors| {
-                for p in &errors.problems {
-                    say!("{}", p.render(&name));
-                }
+                crate::output::tell(&report::render(&document, &errors.problems, color));
                 Exit(2)
             })?;
         if args.strict && !loaded.warnings.is_empty() {
-            for w in &loaded.warnings {
-                let mut problem = w.clone();
-                problem.severity = Severity::Error;
-                if let Some(message) = problem.message.strip_suffix(", ignored") {
-                    problem.message = message.to_owned();
-                }
-                say!("{}", problem.render(&name));
-            }
+            let strict: Vec<_> = loaded
+                .warnings
+                .iter()
+                .map(|w| {
+                    let mut problem = w.clone();
+                    problem.severity = Severity::Error;
+                    if let Some(message) = problem.message.strip_suffix(", ignored") {
+                        problem.message = message.to_owned();
+                    }
+                    problem
+                })
+                .collect();
+            crate::output::tell(&report::render(&document, &strict, color));
             say!("error: with --strict, a fact the schema does not know is an error");
             return Err(Exit(2));
         }
-        for w in &loaded.warnings {
-            say!("{}", w.render(&name));
+        if !loaded.warnings.is_empty() {
+            crate::output::tell(&report::render(&document, &loaded.warnings, color));
         }
         let (as_of, as_of_source) = self.set.date(&loaded.facts, as_of, credo::today());
         Ok(Input {

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use credo::engine::eval::Request;
+use credo::input::report::{self, Document};
 use credo::tools::snapshot::{self, Mode};
 
 use crate::args::{DiagnosticFormat, LimitArgs, PolicyArgs};
@@ -113,7 +114,10 @@ fn in_ci() -> bool {
 fn explain(session: &Session, example: &Path) -> String {
     let shown = example.display().to_string();
     let loaded = credo::input::facts::read(example, &session.limits)
-        .map_err(|p| p.render(&shown))
+        .map_err(|p| {
+            let document = Document::new(&shown, "", credo::Format::Yaml);
+            report::render(&document, &[p], false).trim_end().to_owned()
+        })
         .and_then(|(text, format)| {
             credo::input::facts::load_text_with(
                 &session.program().schema,
@@ -122,10 +126,8 @@ fn explain(session: &Session, example: &Path) -> String {
                 &session.limits,
             )
             .map_err(|ps| {
-                ps.iter()
-                    .map(|p| p.render(&shown))
-                    .collect::<Vec<_>>()
-                    .join("\n")
+                let document = Document::new(&shown, &text, format);
+                report::render(&document, &ps, false).trim_end().to_owned()
             })
         });
     let loaded = match loaded {

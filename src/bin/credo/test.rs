@@ -55,8 +55,16 @@ pub fn run(args: Args) -> Result<(), Exit> {
     )?;
     let files = policy_tests::load_with(session.program(), &session.dir, &session.limits).map_err(
         |problems| {
-            for p in &problems {
-                say!("{}", p.render());
+            match args.format {
+                // In the JSON shape of `credo check --format json`.
+                TestFormat::Json => say!(
+                    "{}",
+                    serde_json::to_string_pretty(&credo::tools::problems::to_json(&problems))
+                        .unwrap_or_default()
+                ),
+                TestFormat::Text | TestFormat::Junit => crate::output::tell(
+                    &credo::tools::problems::render(&problems, crate::colour::stderr()),
+                ),
             }
             say!(
                 "error: {} in the test files; no test was run",

@@ -33,6 +33,7 @@ use chrono::NaiveDate;
 use crate::engine::program::Program;
 use crate::engine::verdict::Verdicts;
 use crate::input::facts::{self, FactProblem, Facts, Format};
+use crate::input::report;
 use crate::model::ir::Value;
 use crate::model::schema::Slot;
 
@@ -451,6 +452,9 @@ impl<'p> Worker<'p> {
         match facts::load_text(&self.program.schema, text, Format::Json) {
             Ok(loaded) => self.evaluate(number, &loaded.facts, &loaded.warnings, out),
             Err(problems) => {
+                // Only a line with problems is searched for their fields.
+                let line = usize::try_from(number).unwrap_or(usize::MAX);
+                let problems = report::placed(problems, text, Format::Json, line);
                 self.error(number, id.as_deref(), &problems, out);
                 false
             }

@@ -15,6 +15,8 @@ use chrono::NaiveDate;
 use crate::engine::program::Program;
 use crate::engine::verdict::{self, Answer, Cause, Verdicts};
 use crate::input::facts::FactProblem;
+use crate::input::report;
+use crate::lang::diagnostics::Severity;
 use crate::model::ir::{Kind, Value};
 
 /// What a record holds.
@@ -391,26 +393,42 @@ fn date(d: NaiveDate, out: &mut Vec<u8>) {
     ]);
 }
 
-/// One problem in a record.
+/// One problem in a record: the fields of a diagnostic (`credo check
+/// --format json`) a record can name, after the first three, which stay
+/// first for readers that match on them.
 #[derive(serde::Serialize)]
 struct Problem<'a> {
     path: &'a str,
     message: String,
     help: Option<&'a str>,
+    code: &'static str,
+    severity: Severity,
+    /// The input line and the column (in characters) of the field, when
+    /// the line was read as text ([`crate::input::report::placed`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    column: Option<usize>,
 }
 
 /// A JSON list of problems: path, message (with the column for broken
-/// JSON), help.
+/// JSON), help, code, severity, and the line and column when known.
 pub(crate) fn problems(found: &[FactProblem], out: &mut Vec<u8>) {
     let list: Vec<Problem<'_>> = found
         .iter()
         .map(|p| Problem {
             path: &p.path,
             message: match p.position {
-                Some((_, column)) => format!("{} (column {column})", p.message),
-                None => p.message.clone(),
+                Some((_, column)) if report::from_parser(p) => {
+                    format!("{} (column {column})", p.message)
+                }
+                _ => p.message.clone(),
             },
             help: p.help.as_deref(),
+            code: p.code,
+            severity: p.severity,
+            line: p.position.map(|(line, _)| line),
+            column: p.position.map(|(_, column)| column),
         })
         .collect();
     let _ = serde_json::to_writer(&mut *out, &list);

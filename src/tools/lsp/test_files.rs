@@ -36,7 +36,10 @@ pub fn problems(a: &Analysis) -> Vec<TestProblem> {
         };
         let index = LineIndex::new(&doc.text);
         for p in found {
-            let (start, end) = place(&doc.text, p.case.as_deref(), &p.field);
+            // Where `credo test` underlines it: the field in its case
+            // (`crate::input::locate`), or the case, or the file's start.
+            let span = p.diagnostic(crate::base::source::FileId(0)).span;
+            let (start, end) = (span.start, span.end);
             let mut message = String::new();
             if let Some(case) = &p.case {
                 message.push_str(&format!("case {case}: "));
@@ -57,79 +60,4 @@ pub fn problems(a: &Analysis) -> Vec<TestProblem> {
         }
     }
     out
-}
-
-/// The byte range of the line a problem is about: the last key of its
-/// field (`by` of `expect.credit_allocation.by`) at or after its case's
-/// `name:` line, else that line, else the file's first line.
-fn place(text: &str, case: Option<&str>, field: &str) -> (usize, usize) {
-    let mut lines = Vec::new();
-    let mut at = 0;
-    for line in text.split_inclusive('\n') {
-        lines.push((at, line.trim_end_matches(['\n', '\r'])));
-        at += line.len();
-    }
-    let key_of = |l: &str| {
-        let l = l.trim_start().trim_start_matches("- ");
-        l.split_once(':')
-            .map(|(k, _)| k.trim().trim_matches('"').to_owned())
-    };
-    let from = case
-        .and_then(|c| {
-            lines.iter().position(|(_, l)| {
-                key_of(l).as_deref() == Some("name")
-                    && l.split_once(':')
-                        .is_some_and(|(_, v)| v.trim().trim_matches(['"', '\'']) == c)
-            })
-        })
-        .unwrap_or(0);
-    let keys: Vec<&str> = field
-        .split('.')
-        .map(|k| k.split('[').next().unwrap_or(k))
-        .filter(|k| !k.is_empty())
-        .collect();
-    // The deepest key of the field that is written below the case's start.
-    let indent_of = |l: &str| l.len() - l.trim_start().len();
-    let case_indent = lines.get(from).map_or(0, |(_, l)| indent_of(l));
-    let found = keys.iter().rev().find_map(|key| {
-        lines
-            .iter()
-            .skip(from)
-            .enumerate()
-            // Up to the next case.
-            .take_while(|(i, (_, l))| {
-                *i == 0 || !(l.trim_start().starts_with("- ") && indent_of(l) <= case_indent)
-            })
-            .map(|(_, line)| line)
-            .find(|(_, l)| key_of(l).as_deref() == Some(*key))
-    });
-    let (start, line) = found
-        .or_else(|| lines.get(from))
-        .copied()
-        .unwrap_or((0, ""));
-    let indent = line.len() - line.trim_start().len();
-    (start + indent, start + line.len())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::place;
-
-    const FILE: &str = "cases:\n  - name: first\n    expect:\n      a: yes\n  - name: second\n    facts: x.yaml\n    expect:\n      credit: no\n";
-
-    #[test]
-    fn a_problem_is_placed_on_its_cases_key() {
-        let (s, e) = place(FILE, Some("second"), "expect.credit");
-        assert_eq!(&FILE[s..e], "credit: no");
-        let (s, e) = place(FILE, Some("second"), "facts");
-        assert_eq!(&FILE[s..e], "facts: x.yaml");
-    }
-
-    #[test]
-    fn a_problem_without_a_key_is_placed_on_its_case_or_the_first_line() {
-        let (s, e) = place(FILE, Some("first"), "missing.thing");
-        assert_eq!(&FILE[s..e], "- name: first");
-        let (s, e) = place(FILE, None, "");
-        assert_eq!(&FILE[s..e], "cases:");
-    }
 }

@@ -36,6 +36,7 @@ use crate::engine::outcome::AsOfSource;
 use crate::engine::verdict::Verdicts;
 use crate::input::facts::{self, FactProblem, Facts, Format};
 use crate::input::fast::ReadState;
+use crate::input::report;
 
 /// Bytes of records gathered before they are sent.
 const SEND_AT: usize = 64 * 1024;
@@ -296,6 +297,9 @@ impl Pump {
                         (&loaded.facts, &loaded.warnings)
                     }
                     Err(problems) => {
+                        // As `credo batch`: each problem with its line and column.
+                        let at = usize::try_from(number).unwrap_or(usize::MAX);
+                        let problems = report::placed(problems, text, Format::Json, at);
                         set.writer.error(number, None, &problems, &mut self.out);
                         return;
                     }

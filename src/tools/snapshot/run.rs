@@ -11,7 +11,8 @@ use crate::base::limits::Limits;
 use crate::engine::eval::Request;
 use crate::engine::outcome::AsOfSource;
 use crate::engine::program::Program;
-use crate::input::facts;
+use crate::input::facts::{self, Format};
+use crate::input::report;
 
 /// One example and its snapshots.
 #[derive(Debug, Clone)]
@@ -89,12 +90,13 @@ fn evaluate(
     today: NaiveDate,
 ) -> Result<String, String> {
     let shown = example.display().to_string();
-    let (text, format) = facts::read(example, limits).map_err(|p| p.render(&shown))?;
+    let (text, format) = facts::read(example, limits).map_err(|p| {
+        let document = report::Document::new(&shown, "", Format::Yaml);
+        report::render(&document, &[p], false).trim_end().to_owned()
+    })?;
     let loaded = facts::load_text_with(&program.schema, &text, format, limits).map_err(|ps| {
-        ps.iter()
-            .map(|p| p.render(&shown))
-            .collect::<Vec<_>>()
-            .join("\n")
+        let document = report::Document::new(&shown, &text, format);
+        report::render(&document, &ps, false).trim_end().to_owned()
     })?;
     let (as_of, as_of_source) = match loaded.facts.as_of(&program.schema) {
         Some(date) => (date, AsOfSource::Facts),

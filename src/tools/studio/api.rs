@@ -225,7 +225,9 @@ fn problems(a: &Analysis) -> Vec<Value> {
 fn fact_problems(found: &[crate::input::facts::FactProblem]) -> Vec<Value> {
     found
         .iter()
-        .map(|p| json!({"path": p.path, "message": p.message, "help": p.help}))
+        .map(|p| {
+            json!({"path": p.path, "message": p.message, "help": p.help, "code": p.code, "severity": p.severity})
+        })
         .collect()
 }
 
