@@ -35,7 +35,7 @@ impl Program {
     /// a packed integer instead of a [`crate::model::ir::Value`].
     pub fn framed(&self, facts: Facts) -> Framed {
         let mut frame = Frame::default();
-        Hot::frame(&self.hot, &facts, &mut frame);
+        Hot::fill_frame(&self.hot, &facts, &mut frame);
         Framed { facts, frame }
     }
 }

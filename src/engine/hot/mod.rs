@@ -174,7 +174,7 @@ impl<'p> Hot<'p> {
     }
 
     /// Fills `frame` from `facts` for this program.
-    pub(crate) fn frame(code: &Code, facts: &crate::input::facts::Facts, frame: &mut Frame) {
+    pub(crate) fn fill_frame(code: &Code, facts: &crate::input::facts::Facts, frame: &mut Frame) {
         frame.fill(code.layout, &code.tables.facts, facts);
     }
 
