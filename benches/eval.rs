@@ -19,7 +19,6 @@ use criterion::{Criterion, Throughput, criterion_group};
 use credo::Program;
 use credo::engine::eval::Request;
 use credo::engine::outcome::AsOfSource;
-use credo::engine::program::Framed;
 use credo::engine::verdict::Verdicts;
 use credo::input::facts::Facts;
 use credo::testing::synth::{self, FactOptions, Rng};
@@ -91,27 +90,6 @@ fn compiled(program: &Program, facts: &[(Facts, NaiveDate)], out: &mut Verdicts)
     decided
 }
 
-/// The hot path reading each account's tested facts from the frame built
-/// when the facts were loaded, as the baseline reads its typed struct.
-fn framed(program: &Program, facts: &[(Framed, NaiveDate)], out: &mut Verdicts) -> usize {
-    let mut decided = 0;
-    for (f, as_of) in facts {
-        program
-            .decide_framed_into(black_box(f), *as_of, &[], out)
-            .unwrap();
-        decided += out.iter().len();
-    }
-    decided
-}
-
-/// Facts framed when loaded, with their dates.
-fn frames(program: &Program, facts: &[Facts]) -> Vec<(Framed, NaiveDate)> {
-    facts
-        .iter()
-        .map(|f| (program.framed(f.clone()), as_of(program, f)))
-        .collect()
-}
-
 fn natives(accounts: &[Account], k: &Amounts) -> usize {
     accounts
         .iter()
@@ -149,20 +127,14 @@ fn reference(program: &Program, facts: &[Facts]) -> usize {
 /// The baseline must compute what the engine computes, or the ratio means nothing.
 fn agree(program: &Program, facts: &[Facts], accounts: &[Account], k: &Amounts) {
     let mut out = Verdicts::default();
-    let mut framed = Verdicts::default();
     for (f, a) in facts.iter().zip(accounts) {
-        let as_of = as_of(program, f);
-        program.decide_into(f, as_of, &[], &mut out).unwrap();
         program
-            .decide_framed_into(&program.framed(f.clone()), as_of, &[], &mut framed)
+            .decide_into(f, as_of(program, f), &[], &mut out)
             .unwrap();
-        assert_eq!(out.iter().count(), 12);
-        for ((v, w), n) in out.iter().zip(framed.iter()).zip(native(a, k)) {
+        for (v, n) in out.iter().zip(native(a, k)) {
             let id = &program.decisions[v.decision as usize].id;
             assert_eq!(v.answer, n.answer, "{id}");
             assert_eq!(out.causes(v), n.causes(), "{id}");
-            assert_eq!((w.decision, w.answer), (v.decision, v.answer), "{id}");
-            assert_eq!(framed.causes(w), n.causes(), "{id}");
         }
     }
 }
@@ -178,18 +150,13 @@ fn bench(c: &mut Criterion) {
         .iter()
         .map(|f| (f.clone(), as_of(&program, f)))
         .collect();
-    let framed_facts = frames(&program, &facts);
     let mut out = Verdicts::default();
-    let mut out2 = Verdicts::default();
 
     let mut group = c.benchmark_group("evaluate_12_decisions");
     group.throughput(Throughput::Elements(ACCOUNTS as u64));
     group.bench_function("native", |b| b.iter(|| natives(&typed, &k)));
     group.bench_function("compiled", |b| {
         b.iter(|| compiled(&program, &dated, &mut out))
-    });
-    group.bench_function("framed", |b| {
-        b.iter(|| framed(&program, &framed_facts, &mut out))
     });
     group.bench_function("evaluate_with_words", |b| {
         b.iter(|| public_evaluate(&program, &facts))
@@ -206,7 +173,6 @@ fn bench(c: &mut Criterion) {
             .facts;
     let one_typed = vec![account(&program, &one)];
     agree(&program, std::slice::from_ref(&one), &one_typed, &k);
-    let one_framed = frames(&program, std::slice::from_ref(&one));
     let one = vec![(one.clone(), as_of(&program, &one))];
     common::ratios(
         "one loaded account (the worked example), all 12 decisions",
@@ -217,9 +183,6 @@ fn bench(c: &mut Criterion) {
             }),
             ("compiled", &mut || {
                 compiled(&program, &one, &mut out);
-            }),
-            ("framed", &mut || {
-                framed(&program, &one_framed, &mut out2);
             }),
         ],
     );
@@ -232,9 +195,6 @@ fn bench(c: &mut Criterion) {
             }),
             ("compiled", &mut || {
                 compiled(&program, &dated, &mut out);
-            }),
-            ("framed", &mut || {
-                framed(&program, &framed_facts, &mut out2);
             }),
             ("evaluate_with_words", &mut || {
                 black_box(public_evaluate(&program, &facts));
@@ -252,7 +212,6 @@ fn many_accounts(program: &Program) {
     let typed: Vec<Account> = facts.iter().map(|f| account(program, f)).collect();
     let k = Amounts::new();
     agree(program, &facts, &typed, &k);
-    let framed_facts = frames(program, &facts);
     let dated: Vec<(Facts, NaiveDate)> = facts
         .into_iter()
         .map(|f| {
@@ -261,7 +220,6 @@ fn many_accounts(program: &Program) {
         })
         .collect();
     let mut out = Verdicts::default();
-    let mut out2 = Verdicts::default();
     common::ratios(
         "100,000 varied accounts, all 12 decisions each",
         "native",
@@ -272,20 +230,15 @@ fn many_accounts(program: &Program) {
             ("compiled", &mut || {
                 compiled(program, &dated, &mut out);
             }),
-            ("framed", &mut || {
-                framed(program, &framed_facts, &mut out2);
-            }),
         ],
     );
 }
 
-/// `CREDO_EVAL_COUNT=native|compiled|setup|frames|framed [N]`: evaluates N
-/// (default [`MANY`]) varied accounts once with one contender and exits, for
+/// `CREDO_EVAL_COUNT=native|compiled|setup [N]`: evaluates N (default
+/// [`MANY`]) varied accounts once with one contender and exits, for
 /// `valgrind --tool=cachegrind`. Instructions an account are
 /// (contender - setup) / N: an instruction count does not move with the
-/// neighbours' load, as time on this shared machine does. `frames` only
-/// frames the facts, as loading would; `framed` frames them and decides, so
-/// deciding from frames is (framed - frames) / N.
+/// neighbours' load, as time on this shared machine does.
 fn count_instructions(which: &str) {
     let count = std::env::args()
         .filter_map(|a| a.parse().ok())
@@ -303,8 +256,6 @@ fn count_instructions(which: &str) {
     let decided = match which {
         "native" => natives(&typed, &k),
         "compiled" => compiled(&program, &dated, &mut out),
-        "frames" => black_box(frames(&program, &facts)).len(),
-        "framed" => framed(&program, &frames(&program, &facts), &mut out),
         _ => 0,
     };
     println!("{which}: {decided} verdicts for {count} accounts");

@@ -13,7 +13,7 @@ use crate::base::money::{Money, MoneyError};
 use crate::engine::combine::{self, Rules, Ruling, same_answer};
 use crate::engine::hot::Hot;
 use crate::engine::outcome::{AsOfSource, DecisionOutcome, Evaluation};
-use crate::engine::program::{Framed, Program};
+use crate::engine::program::Program;
 use crate::engine::verdict::{Answer, Cause, Verdicts, Work};
 use crate::input::facts::Facts;
 use crate::lang::ast::{ArithOp, CompareOp, Function};
@@ -225,25 +225,6 @@ impl Program {
             }
         }
         Ok(())
-    }
-
-    /// [`Program::decide_into`] reading the tested facts from the frame
-    /// built when the facts were framed ([`Program::framed`]): the same
-    /// verdicts, with each tested fact read as a packed integer.
-    pub fn decide_framed_into(
-        &self,
-        framed: &Framed,
-        as_of: NaiveDate,
-        chosen: &[u32],
-        out: &mut Verdicts,
-    ) -> Result<(), EvalError> {
-        let facts = framed.facts();
-        if !chosen.is_empty() {
-            return self.decide_into(facts, as_of, chosen, out);
-        }
-        out.clear(as_of);
-        let mut hot = Hot::new(self, &facts.values, as_of).with_frame(framed.frame());
-        hot.decide_all(out, |i, out| self.decide_in_full(facts, as_of, i, out))
     }
 
     /// A decision the hot path left: the full evaluator names its missing

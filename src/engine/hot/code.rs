@@ -43,8 +43,6 @@ pub struct Code {
     pub(super) steps: Vec<Step>,
     /// The decisions again as tables, for those with few tests.
     pub(super) tables: Tables,
-    /// This compiled form's own number: a frame built for it says so.
-    pub(super) layout: u64,
 }
 
 /// What a decision evaluates, by index into [`Code`].
@@ -349,7 +347,6 @@ impl Code {
         }
         code.tests = HashMap::new();
         code.tables = Tables::build(&code, program.as_of.map(|s| s.0));
-        code.layout = super::frame::next_layout();
         code
     }
 

@@ -12,7 +12,6 @@
 
 mod calc;
 mod code;
-mod frame;
 mod regions;
 mod table;
 
@@ -31,8 +30,6 @@ use crate::model::ir::{Node, NodeId, Value};
 use calc::Amount;
 pub use code::Code;
 use code::{ALWAYS, NONE, Op, Plan, RowPlan, RowValue, Shape};
-use frame::Cell;
-pub(crate) use frame::Frame;
 use table::Entry;
 
 /// A value as the hot path sees it: enum members without their enum,
@@ -136,8 +133,6 @@ pub(crate) struct Hot<'p> {
     program: &'p Program,
     code: &'p Code,
     values: &'p [Option<Value>],
-    /// The tested facts as a frame built for this program, if given.
-    frame: Option<&'p [Cell]>,
     /// `as_of` reads the evaluation date, whatever the facts say.
     as_of_slot: usize,
     as_of: NaiveDate,
@@ -155,27 +150,12 @@ impl<'p> Hot<'p> {
             program,
             code: &program.hot,
             values,
-            frame: None,
             as_of_slot: program.as_of.map_or(usize::MAX, |s| s.0 as usize),
             as_of,
             failed: false,
             used: [(0, V::Unknown); USED],
             used_len: 0,
         }
-    }
-
-    /// Reads the tested facts from `frame` (built from the same facts),
-    /// when it was built for this program.
-    pub(crate) fn with_frame(mut self, frame: &'p Frame) -> Self {
-        if frame.layout == self.code.layout && frame.cells.len() == self.code.tables.facts.len() {
-            self.frame = Some(&frame.cells);
-        }
-        self
-    }
-
-    /// Fills `frame` from `facts` for this program.
-    pub(crate) fn fill_frame(code: &Code, facts: &crate::input::facts::Facts, frame: &mut Frame) {
-        frame.fill(code.layout, &code.tables.facts, facts);
     }
 
     /// Reads the outcomes `uses` names from the account's verdicts so far;
@@ -359,29 +339,12 @@ impl<'p> Hot<'p> {
     fn settle_tests(&mut self) -> (Bits, Bits) {
         let tables = &self.code.tables;
         let (mut known, mut unknown) = (Bits::default(), Bits::default());
-        let mut place = |fact: &regions::Regions, row: Result<u32, u32>| {
+        for fact in &tables.facts {
+            let value = self.values.get(fact.slot as usize).and_then(Option::as_ref);
             let word = fact.word as usize % WORDS;
-            match row {
+            match fact.row(value) {
                 Ok(row) => known[word] |= tables.rows.get(row as usize).copied().unwrap_or(0),
                 Err(row) => unknown[word] |= tables.rows.get(row as usize).copied().unwrap_or(0),
-            }
-        };
-        let values = self.values;
-        let from_facts = |fact: &regions::Regions| {
-            fact.row(values.get(fact.slot as usize).and_then(Option::as_ref))
-        };
-        match self.frame {
-            // Each tested fact as an integer, packed: no `Value` to match.
-            Some(cells) => {
-                for (fact, cell) in tables.facts.iter().zip(cells) {
-                    let row = fact.framed(*cell).unwrap_or_else(|| from_facts(fact));
-                    place(fact, row);
-                }
-            }
-            None => {
-                for fact in &tables.facts {
-                    place(fact, from_facts(fact));
-                }
             }
         }
         for date in &tables.dates {

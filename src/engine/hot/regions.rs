@@ -16,7 +16,6 @@ use rust_decimal::Decimal;
 use crate::model::ir::Value;
 
 use super::code::Op;
-use super::frame::{self, Cell, Tag};
 
 /// The tests on one fact slot whose bits are in one word, as rows of that
 /// word: one row per region, then a row for a value of no region (absent),
@@ -29,42 +28,11 @@ pub(super) struct Regions {
     /// The word of an account's bits that the fact's rows are for.
     pub(super) word: u8,
     kind: Kind,
-    /// How a frame's cell for this fact finds its region.
-    placed: Placed,
     /// The first of this fact's rows in [`super::table::Tables::rows`], the
     /// row of a value of no region, and the row of every bit it owns.
     rows: u32,
     other: u32,
     owned: u32,
-}
-
-/// How a frame's integer finds the same region as [`Kind`] finds for the
-/// value: the ordered kinds' bounds as integers (amounts in minor units,
-/// dates as day numbers).
-#[derive(Debug, Clone)]
-enum Placed {
-    Member(u32),
-    Flag,
-    Ordered(Vec<i64>),
-    /// Amount constants that are not all `i64` minor units: read the facts.
-    Facts,
-}
-
-impl Placed {
-    fn of(kind: &Kind) -> Placed {
-        match kind {
-            Kind::Member { members } => Placed::Member(*members),
-            Kind::Flag => Placed::Flag,
-            Kind::Ints(bounds) => Placed::Ordered(bounds.clone()),
-            Kind::Dates(bounds) => Placed::Ordered(bounds.iter().map(|d| frame::day(*d)).collect()),
-            Kind::Amounts { minor, .. } if !minor.is_empty() => minor
-                .iter()
-                .map(|m| i64::try_from(*m).ok())
-                .collect::<Option<Vec<i64>>>()
-                .map_or(Placed::Facts, Placed::Ordered),
-            Kind::Amounts { .. } => Placed::Facts,
-        }
-    }
 }
 
 /// How a fact's value finds its region.
@@ -122,7 +90,6 @@ impl Regions {
         Some(Regions {
             slot,
             word,
-            placed: Placed::of(&kind),
             kind,
             rows: first,
             other: first + count,
@@ -150,45 +117,6 @@ impl Regions {
             (_, Some(_)) => return Ok(self.other),
         };
         Ok(self.rows + region)
-    }
-
-    /// The fact's cell in a frame: its value as the integer [`Regions::framed`]
-    /// places, or a mark that it is unknown, in no region, or to be read
-    /// from the facts (an amount the integers do not hold exactly).
-    pub(super) fn cell(&self, value: Option<&Value>) -> Cell {
-        let Some(value) = value else {
-            return frame::UNKNOWN;
-        };
-        match (&self.placed, &self.kind, value) {
-            (Placed::Member(_), _, Value::Member(_, m)) => frame::known(i64::from(*m)),
-            (Placed::Flag, _, v) => frame::known(i64::from(matches!(v, Value::Bool(true)))),
-            (Placed::Ordered(_), Kind::Ints(_), Value::Int(n)) => frame::known(*n),
-            (Placed::Ordered(_), Kind::Dates(_), Value::Date(d)) => frame::known(frame::day(*d)),
-            (Placed::Ordered(_), Kind::Amounts { scale, .. }, Value::Money(m))
-                if m.amount.scale() == *scale =>
-            {
-                i64::try_from(m.amount.mantissa()).map_or(frame::FROM_FACTS, frame::known)
-            }
-            (_, Kind::Amounts { .. }, Value::Money(_)) => frame::FROM_FACTS,
-            _ => frame::OTHER,
-        }
-    }
-
-    /// [`Regions::row`] for the fact's cell in a frame; `None` when the
-    /// value is to be read from the facts.
-    #[inline(always)]
-    pub(super) fn framed(&self, cell: Cell) -> Option<Result<u32, u32>> {
-        let region = match (cell.tag, &self.placed) {
-            (Tag::Known, Placed::Member(members)) => {
-                u32::try_from(cell.value).unwrap_or(u32::MAX).min(*members)
-            }
-            (Tag::Known, Placed::Flag) => u32::from(cell.value != 0),
-            (Tag::Known, Placed::Ordered(bounds)) => region(bounds, &cell.value),
-            (Tag::Unknown, _) => return Some(Err(self.owned)),
-            (Tag::Other, _) => return Some(Ok(self.other)),
-            (Tag::Known, Placed::Facts) | (Tag::Facts, _) => return None,
-        };
-        Some(Ok(self.rows + region))
     }
 
     /// The row of bits for the evaluation date, which `as_of` tests read
