@@ -151,6 +151,10 @@ pub struct Amounts {
     pub launch_cap: Decimal,
     pub seasonal_threshold: Decimal,
     pub seasonal_credit: Decimal,
+    /// The 2027 version's tiers (from 2027-01-01): threshold and credit.
+    pub seasonal_2027: [(Decimal, Decimal); 2],
+    pub season_2027: (NaiveDate, NaiveDate),
+    pub last_2026_day: NaiveDate,
     pub onramp_threshold: Decimal,
     pub onramp_credit: Decimal,
     pub season: (NaiveDate, NaiveDate),
@@ -168,6 +172,12 @@ impl Amounts {
             launch_cap: d(1000),
             seasonal_threshold: d(20_000),
             seasonal_credit: d(750),
+            seasonal_2027: [(d(60_000), d(2000)), (d(25_000), d(1000))],
+            season_2027: (
+                NaiveDate::from_ymd_opt(2027, 10, 1).unwrap(),
+                NaiveDate::from_ymd_opt(2027, 12, 31).unwrap(),
+            ),
+            last_2026_day: NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
             onramp_threshold: d(5000),
             onramp_credit: d(200),
             season: (
@@ -289,22 +299,13 @@ pub fn native(a: &Account, k: &Amounts) -> [Native; 12] {
         Native::new(k.usd(earned.min(k.launch_cap))).because(Row(0))
     };
 
-    let in_season = k.season.0 <= a.as_of && a.as_of <= k.season.1;
-    let seasonal = if !registered || !in_season {
-        let mut n = Native::new(zero);
-        if !registered {
-            n = n.because(Deny(0));
-        }
-        if !in_season {
-            n = n.because(Deny(1));
-        }
-        n
-    } else if a.client_spend >= k.seasonal_threshold {
-        Native::new(k.usd(k.seasonal_credit)).because(Row(0))
+    // Two dated versions: the one in force on `as_of` decides, and its
+    // rules and rows are numbered after the earlier version's.
+    let seasonal = if a.as_of <= k.last_2026_day {
+        seasonal_2026(a, k, registered)
     } else {
-        Native::new(zero).because(Row(1))
+        seasonal_2027(a, k, registered)
     };
-
     let onramp = if a.partner_status != ONRAMP {
         Native::new(zero).because(Deny(0))
     } else if a.client_spend >= k.onramp_threshold {
@@ -345,4 +346,50 @@ pub fn native(a: &Account, k: &Amounts) -> [Native; 12] {
         forfeiture,
         channel,
     ]
+}
+
+/// The seasonal incentive's 2026 version: rules 0 and 1, rows 0 and 1.
+fn seasonal_2026(a: &Account, k: &Amounts, registered: bool) -> Native {
+    use Cause::{Deny, Row};
+    let zero = k.usd(k.zero);
+    let in_season = k.season.0 <= a.as_of && a.as_of <= k.season.1;
+    if !registered || !in_season {
+        let mut n = Native::new(zero);
+        if !registered {
+            n = n.because(Deny(0));
+        }
+        if !in_season {
+            n = n.because(Deny(1));
+        }
+        n
+    } else if a.client_spend >= k.seasonal_threshold {
+        Native::new(k.usd(k.seasonal_credit)).because(Row(0))
+    } else {
+        Native::new(zero).because(Row(1))
+    }
+}
+
+/// The seasonal incentive's 2027 version: rules 2 and 3, rows 2 to 4.
+fn seasonal_2027(a: &Account, k: &Amounts, registered: bool) -> Native {
+    use Cause::{Deny, Row};
+    let zero = k.usd(k.zero);
+    let in_season = k.season_2027.0 <= a.as_of && a.as_of <= k.season_2027.1;
+    if !registered || !in_season {
+        let mut n = Native::new(zero);
+        if !registered {
+            n = n.because(Deny(2));
+        }
+        if !in_season {
+            n = n.because(Deny(3));
+        }
+        return n;
+    }
+    match k
+        .seasonal_2027
+        .iter()
+        .position(|(t, _)| a.client_spend >= *t)
+    {
+        Some(i) => Native::new(k.usd(k.seasonal_2027[i].1)).because(Row(2 + i as u32)),
+        None => Native::new(zero).because(Row(4)),
+    }
 }

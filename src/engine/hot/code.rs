@@ -506,6 +506,9 @@ impl Code {
                     inside: *op == CompareOp::Eq,
                 }
             }
+            Node::Compare(op, a, b) if dated(program, *op, *a, *b).is_some() => {
+                dated(program, *op, *a, *b)?
+            }
             Node::Compare(op, a, b) => {
                 let absent = *op == CompareOp::Ne;
                 if let (Some(a), Some(b)) = (fact(*a), fact(*b)) {
@@ -549,6 +552,46 @@ impl Code {
             }
             _ => return None,
         })
+    }
+}
+
+/// A date fact compared with a date (`as_of` too, as an effective window's
+/// `as_of <= 2026-12-31` tests it) as one date range: so that every rule of
+/// a version tests the same op, which the tables then hold as one bit, and
+/// `as_of`'s regions settle it once an account. `None` when the range would
+/// need a day beyond the calendar (the node evaluator decides then).
+fn dated(program: &Model, op: CompareOp, a: NodeId, b: NodeId) -> Option<Op> {
+    let (slot, day, op) = match (program.node(a)?, program.node(b)?) {
+        (Node::Fact(slot), Node::Const(Value::Date(day))) => (slot.0, *day, op),
+        (Node::Const(Value::Date(day)), Node::Fact(slot)) => (slot.0, *day, swapped(op)),
+        _ => return None,
+    };
+    let (low, high, inside) = match op {
+        CompareOp::Eq => (day, day, true),
+        CompareOp::Ne => (day, day, false),
+        CompareOp::Le => (NaiveDate::MIN, day, true),
+        CompareOp::Lt => (NaiveDate::MIN, day.pred_opt()?, true),
+        CompareOp::Ge => (day, NaiveDate::MAX, true),
+        CompareOp::Gt => (day.succ_opt()?, NaiveDate::MAX, true),
+    };
+    Some(Op::Dates {
+        slot,
+        low,
+        high,
+        inside,
+        // An absent value makes only `!=` hold, as in the node evaluator.
+        absent: op == CompareOp::Ne,
+    })
+}
+
+/// `a op b` as `b op' a`.
+fn swapped(op: CompareOp) -> CompareOp {
+    match op {
+        CompareOp::Lt => CompareOp::Gt,
+        CompareOp::Le => CompareOp::Ge,
+        CompareOp::Gt => CompareOp::Lt,
+        CompareOp::Ge => CompareOp::Le,
+        same => same,
     }
 }
 

@@ -201,13 +201,9 @@ impl<'p> Hot<'p> {
             }
             let key = |bits: &Bits| bits[word] >> table.shift & table.mask;
             // A decision with an unknown test is left to the interpreter,
-            // and so is one without a table, whose entries are nowhere.
+            // and so is one without a table (a declined one has none), whose
+            // entries are nowhere.
             if key(&unknown) == 0
-                && !self
-                    .code
-                    .plans
-                    .get(index as usize)
-                    .is_some_and(|p| p.declined)
                 && let Some(entry) = tables
                     .entries
                     .get(table.entries as usize + key(&known) as usize)

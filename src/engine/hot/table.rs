@@ -148,7 +148,8 @@ impl Tables {
             if next % 64 + width > 64 {
                 next = next.next_multiple_of(64);
             }
-            let fits = next + width <= 64 * WORDS as u32;
+            // A declined decision is left to the full evaluator: no table.
+            let fits = next + width <= 64 * WORDS as u32 && !plan.declined;
             let (Some(leaves), true) = (leaves, fits) else {
                 tables.decisions.push(Table::NONE);
                 continue;
@@ -375,11 +376,21 @@ mod tests {
     #[test]
     fn which_decisions_get_a_table() {
         let shipped = crate::load_dir(std::path::Path::new("policies")).unwrap();
-        // Every shipped decision, `credit_allocation`'s nine tests too, but the
-        // seasonal incentive: its two dated versions (each rule and row also
-        // tests `as_of`) make more rows than a table takes, so it is interpreted.
+        // Every shipped decision, `credit_allocation`'s nine tests too, and the
+        // seasonal incentive: each of its two dated versions tests `as_of`
+        // in every rule and row, but as one date range (one bit) a version.
         let shipped = shipped.program.unwrap();
-        assert_eq!(tabled(&shipped), (11, 12));
+        assert_eq!(tabled(&shipped), (12, 12));
+        // No test of the seasonal incentive is computed one by one: `as_of`'s
+        // tests are settled by its regions.
+        assert!(
+            shipped
+                .hot
+                .tables
+                .computed
+                .iter()
+                .all(|(op, _)| matches!(op, Op::Facts { .. }))
+        );
         // `credit_request_channel`'s test on `credit_track`'s outcome is a
         // table test of its own, settled once `credit_track` is decided.
         let tables = &shipped.hot.tables;
