@@ -16,8 +16,8 @@ pub(crate) fn write_u64(n: u64, out: &mut Vec<u8>) {
 }
 
 /// Fills `buffer` from its end with the digits of `n`; where they start.
-fn digits_u128<const N: usize>(mut n: u128, buffer: &mut [u8; N]) -> usize {
-    let mut at = N;
+fn digits_u128(mut n: u128, buffer: &mut [u8]) -> usize {
+    let mut at = buffer.len();
     // The u64 loop is the usual case: amounts and line numbers fit.
     while n > u128::from(u64::MAX) && at > 0 {
         at -= 1;
@@ -47,13 +47,24 @@ fn digits_u128<const N: usize>(mut n: u128, buffer: &mut [u8; N]) -> usize {
 /// (a negative zero too), the integer digits (at least one), then a point
 /// and exactly `scale` digits when the scale is not 0.
 pub(crate) fn write_decimal(d: Decimal, out: &mut Vec<u8>) {
+    write_scaled(d, 0, out);
+}
+
+/// [`write_decimal`] of `d` with `zeros` more digits of scale, as
+/// `rescale` to a larger scale gives when the mantissa has room.
+fn write_scaled(d: Decimal, zeros: usize, out: &mut Vec<u8>) {
     if d.is_sign_negative() {
         out.push(b'-');
     }
-    let scale = d.scale() as usize;
-    // 96 bits of mantissa: at most 29 digits.
-    let mut buffer = [0u8; 40];
-    let start = digits_u128(d.mantissa().unsigned_abs(), &mut buffer);
+    let scale = d.scale() as usize + zeros;
+    // 96 bits of mantissa (at most 29 digits) and a few zeros.
+    // The zeros are already at the end; the digits go before them.
+    let mut buffer = [b'0'; 48];
+    let end = 48 - zeros.min(16);
+    let start = digits_u128(
+        d.mantissa().unsigned_abs(),
+        buffer.get_mut(..end).unwrap_or_default(),
+    );
     let digits = buffer.get(start..).unwrap_or(&[]);
     if scale == 0 {
         out.extend_from_slice(digits);
@@ -76,11 +87,17 @@ pub(crate) fn write_decimal(d: Decimal, out: &mut Vec<u8>) {
 pub(crate) fn write_money(m: &Money, out: &mut Vec<u8>) {
     let mut amount = m.amount;
     let minor = m.currency.minor_digits();
-    if amount.scale() != minor {
-        amount.rescale(minor);
-    }
     out.push(b'"');
-    write_decimal(amount, out);
+    // A smaller scale is padded with zeros, as `rescale` would multiply
+    // (it was a tenth of record writing); with room to spare, so that the
+    // mantissa could take them. A larger one is rounded by `rescale`.
+    let scale = amount.scale();
+    if scale <= minor && amount.mantissa().unsigned_abs() < 10u128.pow(24) {
+        write_scaled(amount, (minor - scale) as usize, out);
+    } else {
+        amount.rescale(minor);
+        write_decimal(amount, out);
+    }
     out.push(b' ');
     out.extend_from_slice(m.currency.code().as_bytes());
     out.push(b'"');
@@ -164,8 +181,20 @@ mod tests {
             (Decimal::new(2500, 2), jpy),
             (Decimal::new(1, 0), bhd),
             (Decimal::new(0, 0), usd),
+            (Decimal::new(-7, 0), usd),
+            (Decimal::new(5, 1), bhd),
+            (Decimal::new(-0, 1), usd),
+            (Decimal::from_i128_with_scale(10i128.pow(24) - 1, 0), usd),
+            (Decimal::from_i128_with_scale(10i128.pow(24), 0), usd),
+            (Decimal::from_i128_with_scale(10i128.pow(27), 0), usd),
+            (Decimal::MAX, usd),
+            (Decimal::MIN, jpy),
         ] {
+            let mut negative_zero = amount;
+            negative_zero.set_sign_negative(true);
             let m = Money::new(amount, currency);
+            let z = Money::new(negative_zero * Decimal::ZERO, currency);
+            assert_eq!(text(|o| write_money(&z, o)), format!("\"{z}\""), "{z:?}");
             assert_eq!(text(|o| write_money(&m, o)), format!("\"{m}\""), "{m:?}");
         }
     }
