@@ -47,6 +47,7 @@ impl<'a> Scan<'a> {
 
     /// A string's text, the opening quote already taken; `None` for one
     /// with an escape or a control character, which serde's path reads.
+    #[inline]
     fn string(&mut self) -> Option<&'a str> {
         let start = self.at;
         let rest = self.bytes.get(start..)?;
@@ -95,10 +96,9 @@ fn string_end(bytes: &[u8]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let mut at = 0;
-    while let Some(word) = bytes.get(at..at + 8) {
-        let mut eight = [0u8; 8];
-        eight.copy_from_slice(word);
-        let x = u64::from_le_bytes(eight);
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let x = u64::from_le_bytes(word.try_into().ok()?);
         let quote = x ^ (ONES * u64::from(b'"'));
         let backslash = x ^ (ONES * u64::from(b'\\'));
         let marks = (quote.wrapping_sub(ONES) & !quote
@@ -110,8 +110,9 @@ fn string_end(bytes: &[u8]) -> Option<usize> {
         }
         at += 8;
     }
-    let tail = bytes.get(at..)?;
-    tail.iter()
+    words
+        .remainder()
+        .iter()
         .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
         .map(|i| at + i)
 }
