@@ -382,6 +382,7 @@ fn main() {
             "credo batch --jobs 1 --record full".into(),
             Box::new(|| run(&["--jobs", "1", "--record", "full"])),
         ),
+        #[cfg(feature = "arrow")]
         (
             "credo batch --jobs 1 --record compact --output-format parquet".into(),
             Box::new(|| {

@@ -67,6 +67,11 @@ impl Currency {
         std::str::from_utf8(&self.code).unwrap_or("???")
     }
 
+    /// The code's three bytes, for readers that compare them in place.
+    pub fn code_bytes(&self) -> [u8; 3] {
+        self.code
+    }
+
     /// Digits after the decimal point: 2 for USD, 0 for JPY.
     pub fn minor_digits(&self) -> u32 {
         u32::from(self.digits)

@@ -47,12 +47,11 @@ impl<'a> Scan<'a> {
 
     /// A string's text, the opening quote already taken; `None` for one
     /// with an escape or a control character, which serde's path reads.
+    #[inline]
     fn string(&mut self) -> Option<&'a str> {
         let start = self.at;
         let rest = self.bytes.get(start..)?;
-        let length = rest
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        let length = string_end(rest)?;
         if rest.get(length) != Some(&b'"') {
             return None;
         }
@@ -83,6 +82,39 @@ impl<'a> Scan<'a> {
         }
         Some(n)
     }
+}
+
+/// Where the first `"`, `\` or control character of `bytes` is.
+///
+/// Eight bytes at a time (a byte-by-byte search was a fifth of a batch
+/// run): in a word `x`, `(x - 0x01..) & !x & 0x80..` marks the bytes that
+/// are zero, and a borrow can mark a byte wrongly only above a truly
+/// marked one, so the lowest mark of each test is exact. A byte below
+/// 0x20 is marked the same way from `x - 0x20..`, and a byte of 0x80 or
+/// more (inside a UTF-8 sequence, never a quote) is masked out by `!x`.
+fn string_end(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut at = 0;
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let x = u64::from_le_bytes(word.try_into().ok()?);
+        let quote = x ^ (ONES * u64::from(b'"'));
+        let backslash = x ^ (ONES * u64::from(b'\\'));
+        let marks = (quote.wrapping_sub(ONES) & !quote
+            | backslash.wrapping_sub(ONES) & !backslash
+            | x.wrapping_sub(ONES * 0x20) & !x)
+            & HIGH;
+        if marks != 0 {
+            return Some(at + (marks.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        .map(|i| at + i)
 }
 
 impl SlotReader {
@@ -221,6 +253,30 @@ mod tests {
         // `read` then marks the facts of absent records as absent.
         for (scan, read) in scanned.iter().zip(&values) {
             assert!(scan == read || (scan.is_none() && *read == Some(Value::Absent)));
+        }
+    }
+
+    /// The word-at-a-time search finds what a byte-by-byte one finds, at
+    /// every offset in and after a word, for every byte that stops it.
+    #[test]
+    fn a_string_ends_where_a_byte_by_byte_search_says() {
+        let plain = |b: u8| b != b'"' && b != b'\\' && b >= 0x20;
+        for length in 0..24 {
+            for stop in 0..=255u8 {
+                for at in 0..=length {
+                    let mut bytes: Vec<u8> = (0..length).map(|i| b'a' + (i % 26) as u8).collect();
+                    // A multi-byte character before the stop, as in `é`.
+                    if at >= 2 {
+                        bytes[0] = 0xc3;
+                        bytes[1] = 0xa9;
+                    }
+                    if at < length {
+                        bytes[at] = stop;
+                    }
+                    let expected = bytes.iter().position(|&b| !plain(b));
+                    assert_eq!(string_end(&bytes), expected, "{bytes:?}");
+                }
+            }
         }
     }
 

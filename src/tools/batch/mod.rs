@@ -20,9 +20,11 @@
 
 #[cfg(feature = "arrow")]
 pub mod columnar;
+mod digits;
 pub mod impact;
 mod write;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, Write};
 use std::sync::Mutex;
@@ -313,6 +315,7 @@ struct Shared {
 }
 
 impl Shared {
+    #[cfg_attr(not(feature = "arrow"), allow(unused_variables))]
     fn new(program: &Program, options: &Options, output: &OutputFormat) -> Shared {
         Shared {
             reader: SlotReader::new(&program.schema),
@@ -542,19 +545,20 @@ impl<'p> Worker<'p> {
     }
 }
 
-/// The text of an id fact, as a fact document writes it.
-fn id_text(program: &Program, value: &Value) -> Option<String> {
+/// The text of an id fact, as a fact document writes it; a text fact's
+/// own (the usual id) is borrowed, not copied for each record.
+fn id_text<'v>(program: &'v Program, value: &'v Value) -> Option<Cow<'v, str>> {
     match value {
-        Value::Text(t) => Some(t.to_string()),
-        Value::Int(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Date(d) => Some(d.format("%Y-%m-%d").to_string()),
-        Value::Money(m) => Some(m.to_string()),
+        Value::Text(t) => Some(Cow::Borrowed(t)),
+        Value::Int(n) => Some(Cow::Owned(n.to_string())),
+        Value::Bool(b) => Some(Cow::Owned(b.to_string())),
+        Value::Date(d) => Some(Cow::Owned(d.format("%Y-%m-%d").to_string())),
+        Value::Money(m) => Some(Cow::Owned(m.to_string())),
         Value::Member(e, i) => program
             .schema
             .enum_type(*e)
             .and_then(|e| e.members.get(*i as usize))
-            .cloned(),
+            .map(|m| Cow::Borrowed(m.as_str())),
         Value::Absent => None,
     }
 }

@@ -12,6 +12,7 @@ use std::io::Write as _;
 
 use chrono::NaiveDate;
 
+use super::digits;
 use crate::engine::program::Program;
 use crate::engine::verdict::{self, Answer, Cause, Verdicts};
 use crate::input::facts::FactProblem;
@@ -40,6 +41,10 @@ pub struct RecordWriter {
     by_path: Vec<u32>,
     /// `"sha256:.."`, the set every record names.
     policy_hash: String,
+    /// With one date for every line (`--as-of`): that date and the bytes
+    /// after a record's start, up to its first decision, written once here
+    /// instead of once per record.
+    fixed: Option<(NaiveDate, Vec<u8>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -58,8 +63,10 @@ struct DecisionParts {
     not_applicable: String,
     applies_unknown: String,
     no_rule_allowed: String,
-    /// `"managed"` for each member of a classification.
-    members: Vec<String>,
+    /// The head, an answer and the opening of the list after it, for each
+    /// answer but an amount (see [`opened_at`]): one copy per decision
+    /// instead of three.
+    opened: Vec<String>,
     /// The notes array.
     notes: String,
 }
@@ -122,6 +129,7 @@ impl Causes {
 }
 
 /// The rule id of a cause, unquoted: `row 1`, `applies`, a rule's id.
+#[cfg_attr(not(feature = "arrow"), allow(dead_code))]
 pub(crate) fn rule_name(d: &crate::model::ir::DecisionIr, cause: Cause) -> String {
     verdict::reason(d, cause).rule
 }
@@ -133,7 +141,7 @@ impl RecordWriter {
             .decisions
             .iter()
             .map(|d| {
-                let members = match d.kind {
+                let members: Vec<String> = match d.kind {
                     Kind::Classification(id) => program
                         .schema
                         .enum_type(id)
@@ -141,16 +149,24 @@ impl RecordWriter {
                         .unwrap_or_default(),
                     _ => Vec::new(),
                 };
+                let head = match record {
+                    Record::Full => format!(
+                        "{{\"id\":{},\"kind\":{},\"outcome\":",
+                        json(&d.id),
+                        json(d.kind.name().as_str())
+                    ),
+                    Record::Compact => format!("{{\"id\":{},\"outcome\":", json(&d.id)),
+                };
+                let opened = FIXED
+                    .iter()
+                    .map(|word| format!("\"{word}\""))
+                    .chain(members)
+                    .map(|answer| format!("{head}{answer}{}", list_key(record)))
+                    .collect();
                 DecisionParts {
                     dated: (!d.versions.is_empty()).then(|| Box::new(d.clone())),
-                    head: match record {
-                        Record::Full => format!(
-                            "{{\"id\":{},\"kind\":{},\"outcome\":",
-                            json(&d.id),
-                            json(d.kind.name().as_str())
-                        ),
-                        Record::Compact => format!("{{\"id\":{},\"outcome\":", json(&d.id)),
-                    },
+                    head,
+                    opened,
                     rule_ids: match record {
                         Record::Full => Causes::default(),
                         Record::Compact => Causes::new(d, rule_id),
@@ -167,7 +183,6 @@ impl RecordWriter {
                     not_applicable: reason(d, Cause::NotApplicable),
                     applies_unknown: reason(d, Cause::AppliesUnknown),
                     no_rule_allowed: reason(d, Cause::NoRuleAllowed),
-                    members,
                     notes: serde_json::to_string(&d.notes).unwrap_or_default(),
                 }
             })
@@ -189,21 +204,29 @@ impl RecordWriter {
             };
             path(a).cmp(&path(b))
         });
+        let policy_hash = json(&program.policy_hash.to_string());
+        let fixed = options.as_of.map(|day| {
+            let mut middle = Vec::new();
+            middle_part(day, &policy_hash, &mut middle);
+            (day, middle)
+        });
         RecordWriter {
             record,
             decisions,
             paths,
             by_path,
-            policy_hash: json(&program.policy_hash.to_string()),
+            policy_hash,
+            fixed,
         }
     }
 
     /// `{"line":N,` then the id when there is one.
     fn start(&self, line: u64, id: Option<&str>, out: &mut Vec<u8>) {
-        let _ = write!(out, "{{\"line\":{line}");
+        out.extend_from_slice(b"{\"line\":");
+        digits::write_u64(line, out);
         if let Some(id) = id {
             out.extend_from_slice(b",\"id\":");
-            let _ = serde_json::to_writer(&mut *out, id);
+            digits::write_json_str(id, out);
         }
     }
 
@@ -227,11 +250,10 @@ impl RecordWriter {
         out: &mut Vec<u8>,
     ) {
         self.start(line, id, out);
-        out.extend_from_slice(b",\"as_of\":\"");
-        date(as_of, out);
-        out.extend_from_slice(b"\",\"policy_hash\":");
-        out.extend_from_slice(self.policy_hash.as_bytes());
-        out.extend_from_slice(b",\"decisions\":[");
+        match &self.fixed {
+            Some((day, middle)) if *day == as_of => out.extend_from_slice(middle),
+            _ => middle_part(as_of, &self.policy_hash, out),
+        }
         for (k, v) in verdicts.iter().enumerate() {
             let Some(parts) = self.decisions.get(v.decision as usize) else {
                 continue;
@@ -239,30 +261,18 @@ impl RecordWriter {
             if k > 0 {
                 out.push(b',');
             }
-            out.extend_from_slice(parts.head.as_bytes());
-            match v.answer {
-                Answer::Eligible => out.extend_from_slice(b"\"eligible\""),
-                Answer::NotEligible => out.extend_from_slice(b"\"not_eligible\""),
-                Answer::Permit => out.extend_from_slice(b"\"permit\""),
-                Answer::Deny => out.extend_from_slice(b"\"deny\""),
-                Answer::NotApplicable => out.extend_from_slice(b"\"not_applicable\""),
-                Answer::Undetermined => out.extend_from_slice(b"\"undetermined\""),
-                Answer::Member(i) => match parts.members.get(i as usize) {
-                    Some(m) => out.extend_from_slice(m.as_bytes()),
-                    None => out.extend_from_slice(b"\"?\""),
-                },
-                Answer::Amount(m) => {
-                    let mut amount = m.amount;
-                    amount.rescale(m.currency.minor_digits());
-                    let _ = write!(out, "\"{amount} {}\"", m.currency);
+            let compact = self.record == Record::Compact;
+            match opened_at(v.answer).and_then(|i| parts.opened.get(i)) {
+                Some(opened) => out.extend_from_slice(opened.as_bytes()),
+                None => {
+                    out.extend_from_slice(parts.head.as_bytes());
+                    match v.answer {
+                        Answer::Amount(m) => digits::write_money(&m, out),
+                        _ => out.extend_from_slice(b"\"?\""),
+                    }
+                    out.extend_from_slice(list_key(self.record).as_bytes());
                 }
             }
-            let compact = self.record == Record::Compact;
-            out.extend_from_slice(if compact {
-                &b",\"rules\":["[..]
-            } else {
-                &b",\"reasons\":["[..]
-            });
             for (j, cause) in verdicts.causes(v).iter().enumerate() {
                 if j > 0 {
                     out.push(b',');
@@ -295,8 +305,12 @@ impl RecordWriter {
                 };
                 out.extend_from_slice(text.map_or("{}", String::as_str).as_bytes());
             }
-            out.extend_from_slice(b"],\"missing\":[");
             let missing = verdicts.missing(v);
+            if compact && missing.is_empty() {
+                out.extend_from_slice(b"],\"missing\":[]}");
+                continue;
+            }
+            out.extend_from_slice(b"],\"missing\":[");
             if !missing.is_empty() {
                 let mut first = true;
                 for &slot in &self.by_path {
@@ -355,6 +369,49 @@ impl RecordWriter {
         problems(problems_found, out);
         out.extend_from_slice(b"}\n");
     }
+}
+
+/// The answers written as a fixed word, in the order of [`opened_at`].
+const FIXED: [&str; 6] = [
+    "eligible",
+    "not_eligible",
+    "permit",
+    "deny",
+    "not_applicable",
+    "undetermined",
+];
+
+/// Where an answer's opened head is in `DecisionParts::opened`: a fixed
+/// word's place in [`FIXED`], a member's after them; none for an amount.
+fn opened_at(answer: Answer) -> Option<usize> {
+    Some(match answer {
+        Answer::Eligible => 0,
+        Answer::NotEligible => 1,
+        Answer::Permit => 2,
+        Answer::Deny => 3,
+        Answer::NotApplicable => 4,
+        Answer::Undetermined => 5,
+        Answer::Member(i) => FIXED.len() + i as usize,
+        Answer::Amount(_) => return None,
+    })
+}
+
+/// What follows the outcome: the rule ids (compact) or the reasons.
+fn list_key(record: Record) -> &'static str {
+    match record {
+        Record::Compact => ",\"rules\":[",
+        Record::Full => ",\"reasons\":[",
+    }
+}
+
+/// `,"as_of":"..","policy_hash":"..","decisions":[`: what follows a
+/// record's start.
+fn middle_part(as_of: NaiveDate, policy_hash: &str, out: &mut Vec<u8>) {
+    out.extend_from_slice(b",\"as_of\":\"");
+    date(as_of, out);
+    out.extend_from_slice(b"\",\"policy_hash\":");
+    out.extend_from_slice(policy_hash.as_bytes());
+    out.extend_from_slice(b",\"decisions\":[");
 }
 
 /// Whether a cause's message has placeholders, rendered for each record.
