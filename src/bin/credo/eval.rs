@@ -2,7 +2,7 @@
 
 use clap::ValueEnum;
 
-use crate::args::{AsOfArgs, DecisionArgs, FactArgs, LimitArgs, PolicyArgs};
+use crate::args::{AsOfArgs, DecisionArgs, DiagnosticFormat, FactArgs, LimitArgs, PolicyArgs};
 use crate::output::{Exit, counted, emit};
 use crate::session::Session;
 
@@ -55,6 +55,10 @@ pub fn run(args: Args) -> Result<(), Exit> {
         &decisions,
         &args.facts,
         &args.as_of,
+        match args.format {
+            OutputFormat::Json => DiagnosticFormat::Json,
+            OutputFormat::Text | OutputFormat::Yaml => DiagnosticFormat::Text,
+        },
     )?;
     let evaluation = session
         .program()

@@ -35,6 +35,7 @@ pub fn run(args: Args) -> Result<(), Exit> {
         &decisions,
         &args.facts,
         &args.as_of,
+        args.format,
     )?;
     let explanation =
         credo::tools::explain::explain(session.program(), &input.facts, &input.request(&decisions))

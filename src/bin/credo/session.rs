@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 
 use credo::engine::eval::Request;
 use credo::engine::outcome::AsOfSource;
-use credo::input::facts::{self, Facts, Format};
+use credo::input::facts::{self, FactProblem, Facts, Format};
 use credo::input::report::{self, Document};
 use credo::lang::diagnostics::{self, Diagnostic, Severity};
 use credo::{Limits, LoadError, PolicySet, Program, Sources};
@@ -21,6 +21,9 @@ pub struct Session {
     pub dir: PathBuf,
     pub set: PolicySet,
     pub limits: Limits,
+    /// How problems are printed: the policies' diagnostics and the facts'
+    /// problems alike (`--format json` gives JSON diagnostics on stderr).
+    pub format: DiagnosticFormat,
 }
 
 /// Loads and checks the policy set, printing its diagnostics to stderr
@@ -80,6 +83,7 @@ impl Session {
                 dir: dir.to_path_buf(),
                 set,
                 limits: *limits,
+                format,
             }),
             Err(_) => {
                 say!("error: {refusal}");
@@ -90,18 +94,20 @@ impl Session {
 
     /// What `eval`, `explain` and `whatif` share: the policies checked (none
     /// evaluated when they have errors), the decisions asked for known, and
-    /// the account's facts loaded and dated.
+    /// the account's facts loaded and dated. Problems are printed as
+    /// `format` says.
     pub fn account(
         policies: &PolicyArgs,
         limits: &LimitArgs,
         decisions: &[String],
         facts: &FactArgs,
         as_of: &AsOfArgs,
+        format: DiagnosticFormat,
     ) -> Result<(Session, Input), Exit> {
         let session = Session::open(
             &policies.policies,
             &limits.limits(),
-            DiagnosticFormat::Text,
+            format,
             "the policies have errors; nothing was evaluated",
         )?;
         session.check_decisions(decisions)?;
@@ -144,11 +150,10 @@ impl Session {
             path.display().to_string()
         };
         let format = args.input_format.map(|f| f.format());
-        let color = crate::colour::stderr();
         let (text, format) = facts::read_as(path, &self.limits, format).map_err(|problem| {
             // Nothing was read: the problem names the file, with no frame.
             let document = Document::new(&name, "", Format::Yaml);
-            crate::output::tell(&report::render(&document, &[problem], color));
+            self.tell(&document, &[problem]);
             Exit(2)
         })?;
         let document = Document::new(&name, &text, format);
@@ -156,7 +161,7 @@ impl Session {
             .set
             .facts(&text, format, &self.limits)
             .map_err(|errors| {
-                crate::output::tell(&report::render(&document, &errors.problems, color));
+                self.tell(&document, &errors.problems);
                 Exit(2)
             })?;
         if args.strict && !loaded.warnings.is_empty() {
@@ -172,12 +177,12 @@ impl Session {
                     problem
                 })
                 .collect();
-            crate::output::tell(&report::render(&document, &strict, color));
+            self.tell(&document, &strict);
             say!("error: with --strict, a fact the schema does not know is an error");
             return Err(Exit(2));
         }
         if !loaded.warnings.is_empty() {
-            crate::output::tell(&report::render(&document, &loaded.warnings, color));
+            self.tell(&document, &loaded.warnings);
         }
         let (as_of, as_of_source) = self.set.date(&loaded.facts, as_of, credo::today());
         Ok(Input {
@@ -186,6 +191,22 @@ impl Session {
             as_of,
             as_of_source,
         })
+    }
+}
+
+impl Session {
+    /// Prints fact problems to stderr, as text or as JSON diagnostics.
+    fn tell(&self, document: &Document<'_>, problems: &[FactProblem]) {
+        match self.format {
+            DiagnosticFormat::Text => {
+                crate::output::tell(&report::render(document, problems, crate::colour::stderr()))
+            }
+            DiagnosticFormat::Json => say!(
+                "{}",
+                serde_json::to_string_pretty(&report::to_json(document, problems))
+                    .unwrap_or_default()
+            ),
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! `credo whatif`: the smallest changes the account can make that give an outcome.
 
-use crate::args::{AsOfArgs, FactArgs, LimitArgs, PolicyArgs};
+use crate::args::{AsOfArgs, DiagnosticFormat, FactArgs, LimitArgs, PolicyArgs};
 use crate::output::{Exit, emit};
 use crate::session::Session;
 
@@ -38,6 +38,7 @@ pub fn run(args: Args) -> Result<(), Exit> {
         std::slice::from_ref(&args.decision),
         &args.facts,
         &args.as_of,
+        DiagnosticFormat::Text,
     )?;
     let program = session.program();
     let target =
