@@ -330,7 +330,7 @@ impl Rows<'_> {
                         amount.rescale(minor);
                     }
                     // Written into the column's bytes, not through `fmt`
-                    // (formatting was a tenth of a run).
+                    // (formatting was about 7% of an `evaluate_arrow` run).
                     let mut digits = [0u8; 48];
                     match decimal_text(&amount, &mut digits) {
                         Some(text) => {
