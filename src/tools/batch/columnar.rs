@@ -13,6 +13,12 @@
 //! minor digits, the currency in the field's metadata), the deciding rule ids
 //! (`ID_rules`) and the missing facts (`ID_missing`) as lists; then
 //! `errors` and `warnings` as JSON text, null when there are none.
+//!
+//! Columns whose values come from a small fixed set are dictionaries
+//! (`Dictionary(UInt8, Utf8)`): `policy_hash` (one entry per run) and the
+//! outcome of every decision but an amount (the kind's words, in a fixed
+//! order). The values are the same; each row stores a one-byte key instead
+//! of the text, which was most of the output's bytes.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -21,10 +27,13 @@ use std::sync::Arc;
 
 use arrow::array::{
     Array, ArrayRef, AsArray as _, BooleanArray, Date32Array, Date32Builder, Decimal128Array,
-    Decimal128Builder, Int64Array, Int64Builder, ListBuilder, StringArray, StringBuilder,
+    Decimal128Builder, DictionaryArray, Int64Array, Int64Builder, ListBuilder, StringArray,
+    StringBuilder, UInt8Builder,
 };
 use arrow::buffer::NullBuffer;
-use arrow::datatypes::{DataType, Date32Type, Decimal128Type, Field, Int64Type, Schema, SchemaRef};
+use arrow::datatypes::{
+    DataType, Date32Type, Decimal128Type, Field, Int64Type, Schema, SchemaRef, UInt8Type,
+};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use chrono::NaiveDate;
@@ -36,7 +45,7 @@ use crate::engine::program::Program;
 use crate::engine::verdict::{Answer, Verdicts};
 use crate::input::facts::{self, FactProblem, Format, Loaded};
 use crate::input::fast::SlotReader;
-use crate::model::ir::{Kind, Value};
+use crate::model::ir::{Kind, Value, words};
 use crate::model::schema::Type;
 
 fn epoch() -> NaiveDate {
@@ -54,6 +63,9 @@ pub(crate) const CHUNK_ROWS: usize = 16_384;
 struct DecisionColumns {
     /// Outcome texts by answer: members for a classification.
     members: Vec<String>,
+    /// The outcome column's dictionary, when the outcomes are a fixed set
+    /// (not for an amount, nor for more members than a key can count).
+    words: Option<Words>,
     /// The currency's minor digits, for an amount decision.
     amount_scale: Option<u32>,
     rules: Causes,
@@ -63,8 +75,8 @@ struct DecisionColumns {
 #[derive(Debug, Clone)]
 pub struct Layout {
     schema: SchemaRef,
-    /// `sha256:..`, the set every row names.
-    policy_hash: String,
+    /// `sha256:..`, the set every row names: the one value of its column.
+    policy_hash: ArrayRef,
     with_id: bool,
     decisions: Vec<DecisionColumns>,
     /// Column of each decision, by index in the program.
@@ -79,6 +91,79 @@ fn list_type() -> DataType {
     DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)))
 }
 
+/// A text column stored as one-byte keys into a few values.
+fn dictionary_type() -> DataType {
+    DataType::Dictionary(Box::new(DataType::UInt8), Box::new(DataType::Utf8))
+}
+
+/// The words of a decision's outcome column, and the key of each answer.
+#[derive(Debug, Clone)]
+struct Words {
+    /// The dictionary: a classification's members or the kind's words, then
+    /// whichever of `not_applicable` and `undetermined` are not among them.
+    values: ArrayRef,
+    /// Keys of the answers with a word, by [`fixed_index`]; members are
+    /// keyed by their index, since they come first.
+    fixed: [Option<u8>; 6],
+}
+
+/// The index of an answer that has a word, in [`Words::fixed`].
+fn fixed_index(answer: &Answer) -> Option<usize> {
+    Some(match answer {
+        Answer::Eligible => 0,
+        Answer::NotEligible => 1,
+        Answer::Permit => 2,
+        Answer::Deny => 3,
+        Answer::NotApplicable => 4,
+        Answer::Undetermined => 5,
+        Answer::Member(_) | Answer::Amount(_) => return None,
+    })
+}
+
+impl Words {
+    /// `None` for an amount (its outcome is any amount) or past 256 words.
+    fn new(kind: &Kind, outcomes: Vec<String>) -> Option<Words> {
+        if matches!(kind, Kind::Amount(_)) {
+            return None;
+        }
+        let mut values = outcomes;
+        for word in [words::NOT_APPLICABLE, words::UNDETERMINED] {
+            if !values.iter().any(|v| v == word) {
+                values.push(word.to_owned());
+            }
+        }
+        if values.len() > usize::from(u8::MAX) + 1 {
+            return None;
+        }
+        let all = [
+            Answer::Eligible,
+            Answer::NotEligible,
+            Answer::Permit,
+            Answer::Deny,
+            Answer::NotApplicable,
+            Answer::Undetermined,
+        ];
+        let mut fixed = [None; 6];
+        for (place, answer) in fixed.iter_mut().zip(all) {
+            *place = answer
+                .word()
+                .and_then(|w| values.iter().position(|v| v == w))
+                .and_then(|i| u8::try_from(i).ok());
+        }
+        Some(Words {
+            values: Arc::new(StringArray::from(values)),
+            fixed,
+        })
+    }
+
+    fn key(&self, answer: &Answer) -> Option<u8> {
+        match answer {
+            Answer::Member(i) => u8::try_from(*i).ok(),
+            _ => fixed_index(answer).and_then(|i| self.fixed.get(i).copied().flatten()),
+        }
+    }
+}
+
 impl Layout {
     pub fn new(program: &Program, options: &Options) -> Layout {
         let chosen: Vec<u32> = if options.decisions.is_empty() {
@@ -91,7 +176,7 @@ impl Layout {
             fields.push(Field::new("id", DataType::Utf8, true));
         }
         fields.push(Field::new("as_of", DataType::Date32, true));
-        fields.push(Field::new("policy_hash", DataType::Utf8, false));
+        fields.push(Field::new("policy_hash", dictionary_type(), false));
         let mut decisions = Vec::new();
         let mut by_decision = vec![None; program.decisions.len()];
         for &i in &chosen {
@@ -101,7 +186,12 @@ impl Layout {
             if let Some(place) = by_decision.get_mut(i as usize) {
                 *place = Some(decisions.len());
             }
-            fields.push(Field::new(&d.id, DataType::Utf8, true));
+            let words = Words::new(&d.kind, d.kind.outcome_words(&program.schema));
+            let outcome_type = match words {
+                Some(_) => dictionary_type(),
+                None => DataType::Utf8,
+            };
+            fields.push(Field::new(&d.id, outcome_type, true));
             let amount_scale = match d.kind {
                 Kind::Amount(currency) => {
                     let scale = currency.minor_digits();
@@ -131,6 +221,7 @@ impl Layout {
             };
             decisions.push(DecisionColumns {
                 members,
+                words,
                 amount_scale,
                 rules: Causes::new(d, rule_name),
             });
@@ -147,7 +238,7 @@ impl Layout {
         by_path.sort_by(|a, b| paths.get(*a as usize).cmp(&paths.get(*b as usize)));
         Layout {
             schema: Arc::new(Schema::new(fields)),
-            policy_hash: program.policy_hash.to_string(),
+            policy_hash: Arc::new(StringArray::from(vec![program.policy_hash.to_string()])),
             with_id: options.id.is_some(),
             decisions,
             by_decision,
@@ -181,13 +272,16 @@ impl Layout {
             csv,
             line: Int64Builder::new(),
             id: StringBuilder::new(),
-            policy: StringBuilder::new(),
+            policy: UInt8Builder::new(),
             as_of: Date32Builder::new(),
             decisions: self
                 .decisions
                 .iter()
                 .map(|d| DecisionBuilders {
-                    outcome: StringBuilder::new(),
+                    outcome: match &d.words {
+                        Some(words) => Outcome::Keys(UInt8Builder::new(), words.values.clone()),
+                        None => Outcome::Text(StringBuilder::new()),
+                    },
                     amount: d.amount_scale.map(|scale| {
                         Decimal128Builder::new()
                             .with_precision_and_scale(38, scale as i8)
@@ -235,8 +329,30 @@ impl<W: Write + Send> Sink for ParquetSink<W> {
     }
 }
 
+/// An outcome column being built: keys into the decision's words, or text.
+enum Outcome {
+    Keys(UInt8Builder, ArrayRef),
+    Text(StringBuilder),
+}
+
+impl Outcome {
+    fn null(&mut self) {
+        match self {
+            Outcome::Keys(keys, _) => keys.append_null(),
+            Outcome::Text(text) => text.append_null(),
+        }
+    }
+
+    fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
+        match self {
+            Outcome::Keys(keys, values) => dictionary(keys, values),
+            Outcome::Text(builder) => Ok(text(builder)),
+        }
+    }
+}
+
 struct DecisionBuilders {
-    outcome: StringBuilder,
+    outcome: Outcome,
     amount: Option<Decimal128Builder>,
     rules: ListBuilder<StringBuilder>,
     missing: ListBuilder<StringBuilder>,
@@ -244,7 +360,7 @@ struct DecisionBuilders {
 
 impl DecisionBuilders {
     fn null(&mut self) {
-        self.outcome.append_null();
+        self.outcome.null();
         if let Some(amount) = &mut self.amount {
             amount.append_null();
         }
@@ -259,7 +375,8 @@ pub struct Rows<'l> {
     csv: bool,
     line: Int64Builder,
     id: StringBuilder,
-    policy: StringBuilder,
+    /// Keys of `policy_hash`: every row's is the one value.
+    policy: UInt8Builder,
     as_of: Date32Builder,
     decisions: Vec<DecisionBuilders>,
     errors: StringBuilder,
@@ -274,7 +391,7 @@ impl Rows<'_> {
         if self.layout.with_id {
             self.id.append_option(id);
         }
-        self.policy.append_value(&self.layout.policy_hash);
+        self.policy.append_value(0);
     }
 
     /// One evaluated account.
@@ -309,19 +426,12 @@ impl Rows<'_> {
                 *seen = true;
             }
             let mut amount_value = None;
-            match v.answer {
-                Answer::Eligible
-                | Answer::NotEligible
-                | Answer::Permit
-                | Answer::Deny
-                | Answer::NotApplicable
-                | Answer::Undetermined => builders
-                    .outcome
-                    .append_value(v.answer.word().unwrap_or_default()),
-                Answer::Member(i) => builders
-                    .outcome
-                    .append_value(d.members.get(i as usize).map_or("?", String::as_str)),
-                Answer::Amount(m) => {
+            match (&mut builders.outcome, &v.answer) {
+                (Outcome::Keys(keys, _), answer) => {
+                    // A key the words lack is a bug in `Words`; null, not a wrong word.
+                    keys.append_option(d.words.as_ref().and_then(|w| w.key(answer)));
+                }
+                (Outcome::Text(text), Answer::Amount(m)) => {
                     let mut amount = m.amount;
                     let minor = m.currency.minor_digits();
                     // `rescale` costs even when it has nothing to do, and
@@ -333,17 +443,23 @@ impl Rows<'_> {
                     // (formatting was about 7% of an `evaluate_arrow` run).
                     let mut digits = [0u8; 48];
                     match decimal_text(&amount, &mut digits) {
-                        Some(text) => {
-                            let _ = builders.outcome.write_str(text);
-                            let _ = builders.outcome.write_char(' ');
-                            let _ = builders.outcome.write_str(m.currency.code());
+                        Some(digits) => {
+                            let _ = text.write_str(digits);
+                            let _ = text.write_char(' ');
+                            let _ = text.write_str(m.currency.code());
                         }
                         None => {
-                            let _ = write!(builders.outcome, "{amount} {}", m.currency);
+                            let _ = write!(text, "{amount} {}", m.currency);
                         }
                     }
-                    builders.outcome.append_value("");
+                    text.append_value("");
                     amount_value = Some(amount.mantissa());
+                }
+                (Outcome::Text(text), Answer::Member(i)) => {
+                    text.append_value(d.members.get(*i as usize).map_or("?", String::as_str));
+                }
+                (Outcome::Text(text), answer) => {
+                    text.append_value(answer.word().unwrap_or_default());
                 }
             }
             if let Some(builder) = &mut builders.amount {
@@ -404,9 +520,9 @@ impl Rows<'_> {
         let as_of = self.as_of.finish();
         self.as_of = Date32Builder::with_capacity(as_of.len());
         columns.push(Arc::new(as_of));
-        columns.push(text(&mut self.policy));
+        columns.push(dictionary(&mut self.policy, &self.layout.policy_hash)?);
         for builders in &mut self.decisions {
-            columns.push(text(&mut builders.outcome));
+            columns.push(builders.outcome.finish()?);
             if let Some(amount) = &mut builders.amount {
                 columns.push(Arc::new(amount.finish()));
             }
@@ -478,6 +594,16 @@ fn text(builder: &mut StringBuilder) -> ArrayRef {
     Arc::new(array)
 }
 
+/// A dictionary column of the chunk: its keys, the run's values.
+fn dictionary(keys: &mut UInt8Builder, values: &ArrayRef) -> Result<ArrayRef, ArrowError> {
+    let array = keys.finish();
+    *keys = UInt8Builder::with_capacity(array.len());
+    Ok(Arc::new(DictionaryArray::<UInt8Type>::try_new(
+        array,
+        values.clone(),
+    )?))
+}
+
 /// A list-of-text column of the chunk, as [`text`].
 fn texts(builder: &mut ListBuilder<StringBuilder>) -> ArrayRef {
     let array = builder.finish();
@@ -518,6 +644,17 @@ fn csv_rows(rows: &RecordBatch, out: &mut Vec<u8>) {
                     line.push_str(&n.to_string());
                 }
                 DataType::Utf8 => csv_cell(column.as_string::<i32>().value(row), &mut line),
+                // The word, not the key.
+                DataType::Dictionary(..) => {
+                    if let Some(words) = column.as_dictionary_opt::<UInt8Type>() {
+                        let key = usize::from(words.keys().value(row));
+                        if let Some(values) = words.values().as_string_opt::<i32>()
+                            && key < values.len()
+                        {
+                            csv_cell(values.value(key), &mut line);
+                        }
+                    }
+                }
                 DataType::Date32 => {
                     let days = column.as_primitive::<Date32Type>().value(row);
                     let date = epoch() + chrono::Duration::days(i64::from(days));
