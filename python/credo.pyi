@@ -77,9 +77,21 @@ class PolicySet:
     ) -> pyarrow.Table:
         """Every row of an Arrow stream (anything with ``__arrow_c_stream__``:
         a pyarrow Table or RecordBatchReader, a polars DataFrame), columns
-        named by fact path, into a table with a row per account: ``line``,
-        ``id``, ``policy``, ``as_of``, per decision ``ID``, ``ID_amount``
-        (amounts), ``ID_rules``, ``ID_missing``; ``errors``, ``warnings``.
+        named by fact path, into a table with a row per account, the columns
+        and types of ``credo batch --output-format parquet``:
+
+        - ``line`` (int64), ``id`` (string), ``as_of`` (date32);
+        - ``policy_hash``: ``dictionary<values=string, indices=uint8>``, one
+          entry, the ``sha256:...`` of the policy set;
+        - per decision ``ID``: its outcome; a dictionary like
+          ``policy_hash`` (the kind's words or the members, then
+          ``not_applicable`` and ``undetermined``), but ``string`` for an
+          amount decision (``"5000.00 USD"``);
+        - ``ID_amount`` (amounts only): ``decimal128(38, minor digits)``, the
+          currency in the field's metadata;
+        - ``ID_rules``, ``ID_missing``: ``list<string>``;
+        - ``errors``, ``warnings``: JSON text (string), null when none.
+
         The GIL is released while it runs."""
 
 class Impact:

@@ -30,10 +30,20 @@ def policy_set(sources):
 
 
 def output_schema(policies, decisions, as_of, record):
-    """The record columns, from evaluating no accounts at all."""
+    """The record columns, from evaluating no accounts at all, as Spark takes
+    them back from `mapInArrow`: plain strings where credo gives dictionaries
+    (Spark reads dictionary columns from Parquet, but not from a Python
+    worker's Arrow stream: "Unsupported arrow type Int(8, false)")."""
     empty = pa.table({"account": pa.array([], pa.struct([("id", pa.string())]))})
     table = policies.evaluate_arrow(empty, decisions=decisions, as_of=as_of, record=record)
-    return table.schema.remove(table.schema.get_field_index("line"))
+    schema = table.schema.remove(table.schema.get_field_index("line"))
+    return pa.schema(
+        [
+            f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type) else f
+            for f in schema
+        ],
+        metadata=schema.metadata,
+    )
 
 
 def read_accounts(spark, path, input_format=None):
@@ -52,7 +62,7 @@ def evaluate_frame(frame, sources, decisions=None, as_of=None, record="compact")
         policies = policy_set(sources)
         for batch in batches:
             table = policies.evaluate_arrow(batch, decisions=decisions, as_of=as_of, record=record)
-            yield from table.drop_columns(["line"]).to_batches()
+            yield from table.drop_columns(["line"]).cast(schema).to_batches()
 
     return frame.mapInArrow(evaluate, from_arrow_schema(schema))
 

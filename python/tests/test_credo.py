@@ -134,6 +134,14 @@ def test_evaluate_arrow_gives_credo_batch_decisions(policies, accounts, tmp_path
     assert got.num_rows == 3000
     assert got.schema.field("spend_milestone_credit_amount").type == pa.decimal128(38, 2)
     assert got.schema.field("spend_milestone_credit_amount").metadata == {b"currency": b"USD"}
+    # Words from a fixed set are dictionaries, in Parquet as in memory: the
+    # policy hash and every outcome but an amount's (which stays text).
+    words = pa.dictionary(pa.uint8(), pa.string())
+    for name in ("policy_hash", "credit_track", "new_advertiser_credit"):
+        assert got.schema.field(name).type == words, name
+        assert expected.schema.field(name).type == words, name
+    assert got.schema.field("spend_milestone_credit").type == pa.string()
+    assert got.column("policy_hash").chunk(0).dictionary.to_pylist() == [policies.hash]
     assert comparable(got) == comparable(expected)
     # The same from a stream, in small batches, on several threads.
     reader = pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=97))

@@ -168,7 +168,7 @@ impl Chunk {
                 Ok(!self.ends.is_empty())
             }
             #[cfg(feature = "arrow")]
-            Input::Rows(rows) => match rows.next_rows(CHUNK_LINES)? {
+            Input::Rows(rows) => match rows.next_rows(columnar::CHUNK_ROWS)? {
                 Some(batch) => {
                     self.summary.bytes = batch.get_array_memory_size() as u64;
                     self.rows = Some(batch);
