@@ -37,13 +37,18 @@ def output_schema(policies, decisions, as_of, record):
     empty = pa.table({"account": pa.array([], pa.struct([("id", pa.string())]))})
     table = policies.evaluate_arrow(empty, decisions=decisions, as_of=as_of, record=record)
     schema = table.schema.remove(table.schema.get_field_index("line"))
-    return pa.schema(
-        [
-            f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type) else f
-            for f in schema
-        ],
-        metadata=schema.metadata,
-    )
+    return pa.schema([f.with_type(plain(f.type)) for f in schema], metadata=schema.metadata)
+
+
+def plain(data_type):
+    """`data_type` with its dictionaries as their values' type: the outcome
+    columns, and the items of the rule-id and missing-fact lists."""
+    if pa.types.is_dictionary(data_type):
+        return data_type.value_type
+    if pa.types.is_list(data_type):
+        item = data_type.value_field
+        return pa.list_(item.with_type(plain(item.type)))
+    return data_type
 
 
 def read_accounts(spark, path, input_format=None):
