@@ -51,6 +51,30 @@ def plain(data_type):
     return data_type
 
 
+def decoded(table, schema):
+    """`table` with `schema`'s plain types: each dictionary column, and each
+    list of dictionary keys, decoded once per chunk. About a quarter less
+    CPU than `table.cast(schema)` on the records (BENCHMARKS.md)."""
+    columns = [
+        pa.chunked_array([decode(chunk) for chunk in column.chunks], field.type)
+        for column, field in zip(table.columns, schema)
+    ]
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def decode(array):
+    """`array` with its dictionary, or its list items' dictionary, decoded."""
+    if pa.types.is_dictionary(array.type):
+        return array.dictionary_decode()
+    if pa.types.is_list(array.type) and pa.types.is_dictionary(array.type.value_type):
+        # A list's items are its values between its first and last offset.
+        mask = array.is_null() if array.null_count else None
+        return pa.ListArray.from_arrays(
+            array.offsets, array.values.dictionary_decode(), mask=mask
+        )
+    return array
+
+
 def read_accounts(spark, path, input_format=None):
     """Accounts from Parquet, or JSON Lines (nested objects become structs)."""
     if input_format == "parquet" or (input_format is None and path.endswith(".parquet")):
@@ -67,7 +91,7 @@ def evaluate_frame(frame, sources, decisions=None, as_of=None, record="compact")
         policies = policy_set(sources)
         for batch in batches:
             table = policies.evaluate_arrow(batch, decisions=decisions, as_of=as_of, record=record)
-            yield from table.drop_columns(["line"]).cast(schema).to_batches()
+            yield from decoded(table.drop_columns(["line"]), schema).to_batches()
 
     return frame.mapInArrow(evaluate, from_arrow_schema(schema))
 
