@@ -89,7 +89,11 @@ class PolicySet:
           amount decision (``"5000.00 USD"``);
         - ``ID_amount`` (amounts only): ``decimal128(38, minor digits)``, the
           currency in the field's metadata;
-        - ``ID_rules``, ``ID_missing``: ``list<string>``;
+        - ``ID_rules``: ``list<dictionary<values=string, indices=uint8>>``,
+          keys into the decision's rule ids (its rules' ids, ``row N``,
+          ``otherwise``, ``applies``...; ``uint16`` keys past 256 ids, plain
+          ``list<string>`` past 65,536);
+        - ``ID_missing``: the same over the schema's fact paths;
         - ``errors``, ``warnings``: JSON text (string), null when none.
 
         The GIL is released while it runs."""

@@ -177,8 +177,16 @@ fn words_as_text(program: &Program, decisions: &RecordBatch) -> RecordBatch {
     RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap()
 }
 
+/// A row's rule ids or missing facts: the list's items are keys into the
+/// decision's rule ids or the schema's paths, read back as their text.
 fn strings(column: &dyn Array, row: usize) -> Vec<String> {
+    let ids = DataType::Dictionary(Box::new(DataType::UInt8), Box::new(DataType::Utf8));
+    let DataType::List(item) = column.data_type() else {
+        panic!("a list column, not {}", column.data_type());
+    };
+    assert_eq!(item.data_type(), &ids);
     let list = column.as_list::<i32>().value(row);
+    let list = arrow::compute::cast(&list, &DataType::Utf8).unwrap();
     list.as_string::<i32>()
         .iter()
         .map(|s| s.unwrap().to_owned())

@@ -37,13 +37,42 @@ def output_schema(policies, decisions, as_of, record):
     empty = pa.table({"account": pa.array([], pa.struct([("id", pa.string())]))})
     table = policies.evaluate_arrow(empty, decisions=decisions, as_of=as_of, record=record)
     schema = table.schema.remove(table.schema.get_field_index("line"))
-    return pa.schema(
-        [
-            f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type) else f
-            for f in schema
-        ],
-        metadata=schema.metadata,
-    )
+    return pa.schema([f.with_type(plain(f.type)) for f in schema], metadata=schema.metadata)
+
+
+def plain(data_type):
+    """`data_type` with its dictionaries as their values' type: the outcome
+    columns, and the items of the rule-id and missing-fact lists."""
+    if pa.types.is_dictionary(data_type):
+        return data_type.value_type
+    if pa.types.is_list(data_type):
+        item = data_type.value_field
+        return pa.list_(item.with_type(plain(item.type)))
+    return data_type
+
+
+def decoded(table, schema):
+    """`table` with `schema`'s plain types: each dictionary column, and each
+    list of dictionary keys, decoded once per chunk. About a quarter less
+    CPU than `table.cast(schema)` on the records (BENCHMARKS.md)."""
+    columns = [
+        pa.chunked_array([decode(chunk) for chunk in column.chunks], field.type)
+        for column, field in zip(table.columns, schema)
+    ]
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def decode(array):
+    """`array` with its dictionary, or its list items' dictionary, decoded."""
+    if pa.types.is_dictionary(array.type):
+        return array.dictionary_decode()
+    if pa.types.is_list(array.type) and pa.types.is_dictionary(array.type.value_type):
+        # A list's items are its values between its first and last offset.
+        mask = array.is_null() if array.null_count else None
+        return pa.ListArray.from_arrays(
+            array.offsets, array.values.dictionary_decode(), mask=mask
+        )
+    return array
 
 
 def read_accounts(spark, path, input_format=None):
@@ -62,7 +91,7 @@ def evaluate_frame(frame, sources, decisions=None, as_of=None, record="compact")
         policies = policy_set(sources)
         for batch in batches:
             table = policies.evaluate_arrow(batch, decisions=decisions, as_of=as_of, record=record)
-            yield from table.drop_columns(["line"]).cast(schema).to_batches()
+            yield from decoded(table.drop_columns(["line"]), schema).to_batches()
 
     return frame.mapInArrow(evaluate, from_arrow_schema(schema))
 

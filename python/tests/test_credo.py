@@ -142,6 +142,14 @@ def test_evaluate_arrow_gives_credo_batch_decisions(policies, accounts, tmp_path
         assert expected.schema.field(name).type == words, name
     assert got.schema.field("spend_milestone_credit").type == pa.string()
     assert got.column("policy_hash").chunk(0).dictionary.to_pylist() == [policies.hash]
+    # Rule ids and missing facts are lists of keys into a fixed set: the
+    # decision's rule ids, the schema's fact paths.
+    ids = pa.list_(pa.field("item", words))
+    for name in ("credit_track_rules", "credit_track_missing", "spend_milestone_credit_rules"):
+        assert got.schema.field(name).type == ids, name
+        assert expected.schema.field(name).type == ids, name
+    rules = got.column("credit_track_rules").chunk(0).values.dictionary.to_pylist()
+    assert "otherwise" in rules and "applies" in rules
     assert comparable(got) == comparable(expected)
     # The same from a stream, in small batches, on several threads.
     reader = pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=97))

@@ -18,7 +18,11 @@
 //! (`Dictionary(UInt8, Utf8)`): `policy_hash` (one entry per run) and the
 //! outcome of every decision but an amount (the kind's words, in a fixed
 //! order). The values are the same; each row stores a one-byte key instead
-//! of the text, which was most of the output's bytes.
+//! of the text, which was most of the output's bytes. The rule-id and
+//! missing-fact lists are lists of dictionary keys likewise (see
+//! [`id_lists`]): a decision's rule ids, and the schema's fact paths.
+
+mod id_lists;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -27,8 +31,8 @@ use std::sync::Arc;
 
 use arrow::array::{
     Array, ArrayRef, AsArray as _, BooleanArray, Date32Array, Date32Builder, Decimal128Array,
-    Decimal128Builder, DictionaryArray, Int64Array, Int64Builder, ListBuilder, StringArray,
-    StringBuilder, UInt8Builder,
+    Decimal128Builder, DictionaryArray, Int64Array, Int64Builder, StringArray, StringBuilder,
+    UInt8Builder,
 };
 use arrow::buffer::NullBuffer;
 use arrow::datatypes::{
@@ -38,14 +42,15 @@ use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use chrono::NaiveDate;
 
-use super::write::{Causes, rule_name};
+use self::id_lists::{IdLists, IdSet};
+use super::write::rule_name;
 use super::{Chunk, Options, Sink};
 use crate::base::money::Currency;
 use crate::engine::program::Program;
-use crate::engine::verdict::{Answer, Verdicts};
+use crate::engine::verdict::{Answer, Cause, Verdicts};
 use crate::input::facts::{self, FactProblem, Format, Loaded};
 use crate::input::fast::SlotReader;
-use crate::model::ir::{Kind, Value, words};
+use crate::model::ir::{DecisionIr, Kind, Value, words};
 use crate::model::schema::Type;
 
 fn epoch() -> NaiveDate {
@@ -68,7 +73,55 @@ struct DecisionColumns {
     words: Option<Words>,
     /// The currency's minor digits, for an amount decision.
     amount_scale: Option<u32>,
-    rules: Causes,
+    rules: RuleIds,
+}
+
+/// A decision's rule ids, as the dictionary of its `_rules` column: the
+/// deny rules', the allow rules', the rows', then the three fixed causes,
+/// so that a cause's key is its index plus where its kind starts.
+#[derive(Debug, Clone)]
+struct RuleIds {
+    allows: usize,
+    rows: usize,
+    fixed: usize,
+    set: IdSet,
+}
+
+impl RuleIds {
+    fn new(d: &DecisionIr) -> RuleIds {
+        let mut ids: Vec<String> = (0..d.denies.len() as u32)
+            .map(|i| rule_name(d, Cause::Deny(i)))
+            .collect();
+        let allows = ids.len();
+        ids.extend((0..d.allows.len() as u32).map(|i| rule_name(d, Cause::Allow(i))));
+        let rows = ids.len();
+        ids.extend((0..d.rows.len() as u32).map(|i| rule_name(d, Cause::Row(i))));
+        let fixed = ids.len();
+        for cause in [
+            Cause::NotApplicable,
+            Cause::AppliesUnknown,
+            Cause::NoRuleAllowed,
+        ] {
+            ids.push(rule_name(d, cause));
+        }
+        RuleIds {
+            allows,
+            rows,
+            fixed,
+            set: IdSet::new(ids),
+        }
+    }
+
+    fn key(&self, cause: Cause) -> usize {
+        match cause {
+            Cause::Deny(i) => i as usize,
+            Cause::Allow(i) => self.allows + i as usize,
+            Cause::Row(i) => self.rows + i as usize,
+            Cause::NotApplicable => self.fixed,
+            Cause::AppliesUnknown => self.fixed + 1,
+            Cause::NoRuleAllowed => self.fixed + 2,
+        }
+    }
 }
 
 /// The output columns of a run.
@@ -81,14 +134,10 @@ pub struct Layout {
     decisions: Vec<DecisionColumns>,
     /// Column of each decision, by index in the program.
     by_decision: Vec<Option<usize>>,
-    /// Each slot's path, for missing facts.
-    paths: Vec<String>,
     /// Slots in path order.
     by_path: Vec<u32>,
-}
-
-fn list_type() -> DataType {
-    DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)))
+    /// The paths in that order: the dictionary of the `_missing` columns.
+    missing: IdSet,
 }
 
 /// A text column stored as one-byte keys into a few values.
@@ -177,6 +226,20 @@ impl Layout {
         }
         fields.push(Field::new("as_of", DataType::Date32, true));
         fields.push(Field::new("policy_hash", dictionary_type(), false));
+        let paths: Vec<String> = program
+            .schema
+            .fields
+            .iter()
+            .map(|f| f.path.clone())
+            .collect();
+        let mut by_path: Vec<u32> = (0..paths.len() as u32).collect();
+        by_path.sort_by(|a, b| paths.get(*a as usize).cmp(&paths.get(*b as usize)));
+        let missing = IdSet::new(
+            by_path
+                .iter()
+                .filter_map(|&slot| paths.get(slot as usize).cloned())
+                .collect(),
+        );
         let mut decisions = Vec::new();
         let mut by_decision = vec![None; program.decisions.len()];
         for &i in &chosen {
@@ -209,8 +272,17 @@ impl Layout {
                 }
                 _ => None,
             };
-            fields.push(Field::new(format!("{}_rules", d.id), list_type(), true));
-            fields.push(Field::new(format!("{}_missing", d.id), list_type(), true));
+            let rules = RuleIds::new(d);
+            fields.push(Field::new(
+                format!("{}_rules", d.id),
+                rules.set.list_type(),
+                true,
+            ));
+            fields.push(Field::new(
+                format!("{}_missing", d.id),
+                missing.list_type(),
+                true,
+            ));
             let members = match d.kind {
                 Kind::Classification(id) => program
                     .schema
@@ -223,27 +295,19 @@ impl Layout {
                 members,
                 words,
                 amount_scale,
-                rules: Causes::new(d, rule_name),
+                rules,
             });
         }
         fields.push(Field::new("errors", DataType::Utf8, true));
         fields.push(Field::new("warnings", DataType::Utf8, true));
-        let paths: Vec<String> = program
-            .schema
-            .fields
-            .iter()
-            .map(|f| f.path.clone())
-            .collect();
-        let mut by_path: Vec<u32> = (0..paths.len() as u32).collect();
-        by_path.sort_by(|a, b| paths.get(*a as usize).cmp(&paths.get(*b as usize)));
         Layout {
             schema: Arc::new(Schema::new(fields)),
             policy_hash: Arc::new(StringArray::from(vec![program.policy_hash.to_string()])),
             with_id: options.id.is_some(),
             decisions,
             by_decision,
-            paths,
             by_path,
+            missing,
         }
     }
 
@@ -287,8 +351,8 @@ impl Layout {
                             .with_precision_and_scale(38, scale as i8)
                             .unwrap_or_default()
                     }),
-                    rules: ListBuilder::new(StringBuilder::new()),
-                    missing: ListBuilder::new(StringBuilder::new()),
+                    rules: d.rules.set.lists(),
+                    missing: self.missing.lists(),
                 })
                 .collect(),
             errors: StringBuilder::new(),
@@ -354,8 +418,8 @@ impl Outcome {
 struct DecisionBuilders {
     outcome: Outcome,
     amount: Option<Decimal128Builder>,
-    rules: ListBuilder<StringBuilder>,
-    missing: ListBuilder<StringBuilder>,
+    rules: IdLists,
+    missing: IdLists,
 }
 
 impl DecisionBuilders {
@@ -364,8 +428,8 @@ impl DecisionBuilders {
         if let Some(amount) = &mut self.amount {
             amount.append_null();
         }
-        self.rules.append_null();
-        self.missing.append_null();
+        self.rules.end(false);
+        self.missing.end(false);
     }
 }
 
@@ -466,20 +530,19 @@ impl Rows<'_> {
                 builder.append_option(amount_value);
             }
             for cause in verdicts.causes(v) {
-                builders.rules.values().append_value(d.rules.get(*cause));
+                builders.rules.push(d.rules.key(*cause));
             }
-            builders.rules.append(true);
+            builders.rules.end(true);
             let missing = verdicts.missing(v);
             if !missing.is_empty() {
-                for &slot in &self.layout.by_path {
-                    if missing.contains(crate::model::schema::Slot(slot))
-                        && let Some(path) = self.layout.paths.get(slot as usize)
-                    {
-                        builders.missing.values().append_value(path);
+                // Keys in path order, as the JSON records list them.
+                for (key, &slot) in self.layout.by_path.iter().enumerate() {
+                    if missing.contains(crate::model::schema::Slot(slot)) {
+                        builders.missing.push(key);
                     }
                 }
             }
-            builders.missing.append(true);
+            builders.missing.end(true);
         }
         for (seen, builders) in self.seen.iter().zip(&mut self.decisions) {
             if !seen {
@@ -526,8 +589,8 @@ impl Rows<'_> {
             if let Some(amount) = &mut builders.amount {
                 columns.push(Arc::new(amount.finish()));
             }
-            columns.push(texts(&mut builders.rules));
-            columns.push(texts(&mut builders.missing));
+            columns.push(builders.rules.finish()?);
+            columns.push(builders.missing.finish()?);
         }
         columns.push(text(&mut self.errors));
         columns.push(text(&mut self.warnings));
@@ -604,17 +667,6 @@ fn dictionary(keys: &mut UInt8Builder, values: &ArrayRef) -> Result<ArrayRef, Ar
     )?))
 }
 
-/// A list-of-text column of the chunk, as [`text`].
-fn texts(builder: &mut ListBuilder<StringBuilder>) -> ArrayRef {
-    let array = builder.finish();
-    let (items, bytes) = array
-        .values()
-        .as_string_opt::<i32>()
-        .map_or((0, 0), |s| (s.len(), s.value_data().len()));
-    *builder = ListBuilder::with_capacity(StringBuilder::with_capacity(items, bytes), array.len());
-    Arc::new(array)
-}
-
 /// Quotes a CSV cell when it must be.
 fn csv_cell(text: &str, line: &mut String) {
     if text.contains([',', '"', '\n', '\r', ';']) {
@@ -668,9 +720,7 @@ fn csv_rows(rows: &RecordBatch, out: &mut Vec<u8>) {
                 }
                 DataType::List(_) => {
                     let list = column.as_list::<i32>().value(row);
-                    let items = list.as_string::<i32>();
-                    let joined: Vec<&str> = items.iter().flatten().collect();
-                    csv_cell(&joined.join(";"), &mut line);
+                    csv_cell(&id_lists::texts(&list).join(";"), &mut line);
                 }
                 _ => {}
             }

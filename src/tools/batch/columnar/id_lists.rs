@@ -1,0 +1,197 @@
+//! List columns of ids from a fixed set: a decision's rule ids, the fact
+//! paths. The set is known from the program before any account is read, so
+//! each list item is a key into it (`List<Dictionary(UInt8|UInt16, Utf8)>`),
+//! pushed straight from the verdict's index; no text is copied per row. The
+//! rule-id and missing-fact lists were most of the output's bytes once the
+//! outcomes were dictionaries.
+
+use std::sync::Arc;
+
+use arrow::array::builder::NullBufferBuilder;
+use arrow::array::{
+    Array, ArrayBuilder as _, ArrayRef, AsArray as _, DictionaryArray, ListArray, PrimitiveArray,
+    StringArray, StringBuilder,
+};
+use arrow::buffer::{OffsetBuffer, ScalarBuffer};
+use arrow::datatypes::{DataType, Field, UInt8Type, UInt16Type};
+use arrow::error::ArrowError;
+
+/// How an item is stored: the narrowest key that counts the set, or the
+/// text itself for a set too large for a `u16` key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Width {
+    U8,
+    U16,
+    Text,
+}
+
+/// A fixed set of ids: the dictionary of a list column.
+#[derive(Debug, Clone)]
+pub(super) struct IdSet {
+    values: Arc<StringArray>,
+    width: Width,
+}
+
+impl IdSet {
+    pub(super) fn new(ids: Vec<String>) -> IdSet {
+        let width = if ids.len() <= usize::from(u8::MAX) + 1 {
+            Width::U8
+        } else if ids.len() <= usize::from(u16::MAX) + 1 {
+            Width::U16
+        } else {
+            Width::Text
+        };
+        IdSet {
+            values: Arc::new(StringArray::from(ids)),
+            width,
+        }
+    }
+
+    fn item_type(&self) -> DataType {
+        let key = match self.width {
+            Width::U8 => DataType::UInt8,
+            Width::U16 => DataType::UInt16,
+            Width::Text => return DataType::Utf8,
+        };
+        DataType::Dictionary(Box::new(key), Box::new(DataType::Utf8))
+    }
+
+    fn item_field(&self) -> Arc<Field> {
+        Arc::new(Field::new("item", self.item_type(), true))
+    }
+
+    /// The column's type: a list of the set's items.
+    pub(super) fn list_type(&self) -> DataType {
+        DataType::List(self.item_field())
+    }
+
+    /// A builder for one worker's column.
+    pub(super) fn lists(&self) -> IdLists {
+        IdLists {
+            set: self.clone(),
+            offsets: vec![0],
+            nulls: NullBufferBuilder::new(0),
+            keys: match self.width {
+                Width::U8 => Keys::U8(Vec::new()),
+                Width::U16 => Keys::U16(Vec::new()),
+                Width::Text => Keys::Text(StringBuilder::new()),
+            },
+        }
+    }
+}
+
+enum Keys {
+    U8(Vec<u8>),
+    U16(Vec<u16>),
+    Text(StringBuilder),
+}
+
+/// A list column being built: the items' keys and the lists' offsets.
+pub(super) struct IdLists {
+    set: IdSet,
+    offsets: Vec<i32>,
+    nulls: NullBufferBuilder,
+    keys: Keys,
+}
+
+impl IdLists {
+    /// Adds the id at `index` in the set to the current list. An index
+    /// outside the set is a bug in the layout; it is left out here and
+    /// cannot reach the output as a wrong id.
+    #[inline]
+    pub(super) fn push(&mut self, index: usize) {
+        match &mut self.keys {
+            Keys::U8(keys) => {
+                if let Ok(key) = u8::try_from(index) {
+                    keys.push(key);
+                }
+            }
+            Keys::U16(keys) => {
+                if let Ok(key) = u16::try_from(index) {
+                    keys.push(key);
+                }
+            }
+            Keys::Text(text) => {
+                if index < self.set.values.len() {
+                    text.append_value(self.set.values.value(index));
+                }
+            }
+        }
+    }
+
+    fn items(&self) -> usize {
+        match &self.keys {
+            Keys::U8(keys) => keys.len(),
+            Keys::U16(keys) => keys.len(),
+            Keys::Text(text) => text.len(),
+        }
+    }
+
+    /// Ends the current list (the row's), or makes the row's a null.
+    #[inline]
+    pub(super) fn end(&mut self, valid: bool) {
+        // Offsets are i32 in a `List`; a chunk holds far fewer items.
+        self.offsets
+            .push(i32::try_from(self.items()).unwrap_or(i32::MAX));
+        self.nulls.append(valid);
+    }
+
+    /// The chunk's column, emptying the builder with room for as much.
+    pub(super) fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
+        let rows = self.offsets.len();
+        let mut next = Vec::with_capacity(rows);
+        next.push(0);
+        let offsets = std::mem::replace(&mut self.offsets, next);
+        let nulls = self.nulls.finish();
+        let dictionary = self.set.values.clone() as ArrayRef;
+        let items: ArrayRef = match &mut self.keys {
+            Keys::U8(keys) => {
+                let keys = std::mem::replace(keys, Vec::with_capacity(keys.len()));
+                Arc::new(DictionaryArray::<UInt8Type>::try_new(
+                    PrimitiveArray::from(keys),
+                    dictionary,
+                )?)
+            }
+            Keys::U16(keys) => {
+                let keys = std::mem::replace(keys, Vec::with_capacity(keys.len()));
+                Arc::new(DictionaryArray::<UInt16Type>::try_new(
+                    PrimitiveArray::from(keys),
+                    dictionary,
+                )?)
+            }
+            Keys::Text(text) => Arc::new(text.finish()),
+        };
+        Ok(Arc::new(ListArray::try_new(
+            self.set.item_field(),
+            OffsetBuffer::new(ScalarBuffer::from(offsets)),
+            items,
+            nulls,
+        )?))
+    }
+}
+
+/// The texts of one list (a row's), whatever its items' type.
+pub(super) fn texts(items: &dyn Array) -> Vec<&str> {
+    if let Some(text) = items.as_string_opt::<i32>() {
+        return text.iter().flatten().collect();
+    }
+    if let Some(keyed) = items.as_dictionary_opt::<UInt8Type>() {
+        return keyed_texts(keyed.keys().values().iter().map(|k| usize::from(*k)), keyed);
+    }
+    if let Some(keyed) = items.as_dictionary_opt::<UInt16Type>() {
+        return keyed_texts(keyed.keys().values().iter().map(|k| usize::from(*k)), keyed);
+    }
+    Vec::new()
+}
+
+fn keyed_texts<K: arrow::datatypes::ArrowDictionaryKeyType>(
+    keys: impl Iterator<Item = usize>,
+    keyed: &DictionaryArray<K>,
+) -> Vec<&str> {
+    let Some(values) = keyed.values().as_string_opt::<i32>() else {
+        return Vec::new();
+    };
+    keys.filter(|k| *k < values.len())
+        .map(|k| values.value(k))
+        .collect()
+}
