@@ -20,7 +20,7 @@
 //! order). The values are the same; each row stores a one-byte key instead
 //! of the text, which was most of the output's bytes. The rule-id and
 //! missing-fact lists are lists of dictionary keys likewise (see
-//! [`id_lists`]): a decision's rule ids, and the schema's fact paths.
+//! `id_lists`): a decision's rule ids, and the schema's fact paths.
 
 mod id_lists;
 
