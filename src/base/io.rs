@@ -16,6 +16,8 @@ use std::io::{self, BufRead as _, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
+mod writeback;
+
 /// The largest byte or count limit credo accepts: larger values could not
 /// be honoured (a buffer that size cannot be allocated, and `limit + 1`
 /// must not wrap).
@@ -182,6 +184,7 @@ pub struct AtomicFile {
     existing: Option<Metadata>,
     written: u64,
     fail_after: Option<u64>,
+    writeback: writeback::Writeback,
 }
 
 impl AtomicFile {
@@ -247,6 +250,7 @@ impl AtomicFile {
             existing,
             written: 0,
             fail_after: None,
+            writeback: writeback::Writeback::new(),
         })
     }
 
@@ -270,6 +274,9 @@ impl AtomicFile {
         let path = temporary.path().to_path_buf();
         let result = (|| {
             temporary.flush().map_err(io_error)?;
+            std::mem::replace(&mut self.writeback, writeback::Writeback::new())
+                .finish()
+                .map_err(io_error)?;
             if let Some(existing) = &self.existing {
                 keep_owner(temporary.as_file(), existing, &shown)?;
                 temporary
@@ -326,6 +333,7 @@ impl Write for AtomicFile {
         }
         let n = temporary.write(buf)?;
         self.written += n as u64;
+        self.writeback.wrote(temporary.as_file(), self.written);
         Ok(n)
     }
 
