@@ -32,14 +32,21 @@ impl Answer {
     /// [`crate::model::ir::words`]); a member or an amount is named by its
     /// decision.
     pub fn word(&self) -> Option<&'static str> {
-        use crate::model::ir::words;
+        self.fixed_index()
+            .and_then(|i| crate::model::ir::words::FIXED.get(i).copied())
+    }
+
+    /// Where the answer's word stands in [`crate::model::ir::words::FIXED`]:
+    /// a table of the fixed words (an output's pre-rendered heads, a column's
+    /// dictionary keys) is indexed by it.
+    pub fn fixed_index(&self) -> Option<usize> {
         Some(match self {
-            Answer::Eligible => words::ELIGIBLE,
-            Answer::NotEligible => words::NOT_ELIGIBLE,
-            Answer::Permit => words::PERMIT,
-            Answer::Deny => words::DENY,
-            Answer::NotApplicable => words::NOT_APPLICABLE,
-            Answer::Undetermined => words::UNDETERMINED,
+            Answer::Eligible => 0,
+            Answer::NotEligible => 1,
+            Answer::Permit => 2,
+            Answer::Deny => 3,
+            Answer::NotApplicable => 4,
+            Answer::Undetermined => 5,
             Answer::Member(_) | Answer::Amount(_) => return None,
         })
     }

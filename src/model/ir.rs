@@ -98,6 +98,15 @@ pub mod words {
     pub const NOT_APPLICABLE: &str = "not_applicable";
     /// Any decision whose missing facts leave it open.
     pub const UNDETERMINED: &str = "undetermined";
+    /// Every fixed word, in the order of `Answer::fixed_index`.
+    pub const FIXED: [&str; 6] = [
+        ELIGIBLE,
+        NOT_ELIGIBLE,
+        PERMIT,
+        DENY,
+        NOT_APPLICABLE,
+        UNDETERMINED,
+    ];
 }
 
 /// What a decision's outcome can be.

@@ -151,22 +151,9 @@ struct Words {
     /// The dictionary: a classification's members or the kind's words, then
     /// whichever of `not_applicable` and `undetermined` are not among them.
     values: ArrayRef,
-    /// Keys of the answers with a word, by [`fixed_index`]; members are
+    /// Keys of the answers with a word, by `Answer::fixed_index`; members are
     /// keyed by their index, since they come first.
-    fixed: [Option<u8>; 6],
-}
-
-/// The index of an answer that has a word, in [`Words::fixed`].
-fn fixed_index(answer: &Answer) -> Option<usize> {
-    Some(match answer {
-        Answer::Eligible => 0,
-        Answer::NotEligible => 1,
-        Answer::Permit => 2,
-        Answer::Deny => 3,
-        Answer::NotApplicable => 4,
-        Answer::Undetermined => 5,
-        Answer::Member(_) | Answer::Amount(_) => return None,
-    })
+    fixed: [Option<u8>; words::FIXED.len()],
 }
 
 impl Words {
@@ -184,19 +171,11 @@ impl Words {
         if values.len() > usize::from(u8::MAX) + 1 {
             return None;
         }
-        let all = [
-            Answer::Eligible,
-            Answer::NotEligible,
-            Answer::Permit,
-            Answer::Deny,
-            Answer::NotApplicable,
-            Answer::Undetermined,
-        ];
-        let mut fixed = [None; 6];
-        for (place, answer) in fixed.iter_mut().zip(all) {
-            *place = answer
-                .word()
-                .and_then(|w| values.iter().position(|v| v == w))
+        let mut fixed = [None; words::FIXED.len()];
+        for (place, word) in fixed.iter_mut().zip(words::FIXED) {
+            *place = values
+                .iter()
+                .position(|v| v == word)
                 .and_then(|i| u8::try_from(i).ok());
         }
         Some(Words {
@@ -208,7 +187,9 @@ impl Words {
     fn key(&self, answer: &Answer) -> Option<u8> {
         match answer {
             Answer::Member(i) => u8::try_from(*i).ok(),
-            _ => fixed_index(answer).and_then(|i| self.fixed.get(i).copied().flatten()),
+            _ => answer
+                .fixed_index()
+                .and_then(|i| self.fixed.get(i).copied().flatten()),
         }
     }
 }

@@ -18,7 +18,7 @@ use crate::engine::verdict::{self, Answer, Cause, Verdicts};
 use crate::input::facts::FactProblem;
 use crate::input::report;
 use crate::lang::diagnostics::Severity;
-use crate::model::ir::{Kind, Value};
+use crate::model::ir::{Kind, Value, words};
 
 /// What a record holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -157,7 +157,7 @@ impl RecordWriter {
                     ),
                     Record::Compact => format!("{{\"id\":{},\"outcome\":", json(&d.id)),
                 };
-                let opened = FIXED
+                let opened = words::FIXED
                     .iter()
                     .map(|word| format!("\"{word}\""))
                     .chain(members)
@@ -371,29 +371,14 @@ impl RecordWriter {
     }
 }
 
-/// The answers written as a fixed word, in the order of [`opened_at`].
-const FIXED: [&str; 6] = [
-    "eligible",
-    "not_eligible",
-    "permit",
-    "deny",
-    "not_applicable",
-    "undetermined",
-];
-
 /// Where an answer's opened head is in `DecisionParts::opened`: a fixed
-/// word's place in [`FIXED`], a member's after them; none for an amount.
+/// word's place in [`words::FIXED`], a member's after them; none for an
+/// amount.
 fn opened_at(answer: Answer) -> Option<usize> {
-    Some(match answer {
-        Answer::Eligible => 0,
-        Answer::NotEligible => 1,
-        Answer::Permit => 2,
-        Answer::Deny => 3,
-        Answer::NotApplicable => 4,
-        Answer::Undetermined => 5,
-        Answer::Member(i) => FIXED.len() + i as usize,
-        Answer::Amount(_) => return None,
-    })
+    match answer {
+        Answer::Member(i) => Some(words::FIXED.len() + i as usize),
+        _ => answer.fixed_index(),
+    }
 }
 
 /// What follows the outcome: the rule ids (compact) or the reasons.
