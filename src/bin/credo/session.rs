@@ -192,9 +192,7 @@ impl Session {
             as_of_source,
         })
     }
-}
 
-impl Session {
     /// Prints fact problems to stderr, as text or as JSON diagnostics.
     fn tell(&self, document: &Document<'_>, problems: &[FactProblem]) {
         match self.format {
