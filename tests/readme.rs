@@ -1,3 +1,9 @@
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a failed expectation is the point of a test"
+)]
 //! The README's console examples are real: every ```` ```console ```` block is
 //! run, command by command, in a copy of the repository's policies, cases
 //! and examples, and what it prints must be what the README shows.
