@@ -18,7 +18,9 @@
 //! unless the case gives `"client_capabilities"` (sent in `initialize`): then
 //! what the server sends on `initialized` is kept.
 //! `{"write": "policies/x", "replace": [FROM, TO]}` among the messages changes
-//! a file on disk (its first FROM), as an editor's other tools would.
+//! a file on disk (its first FROM), as an editor's other tools would; with
+//! `"from": "policies/y"` it writes x as y so changed, and `{"remove":
+//! "policies/x"}` removes a file.
 
 use std::path::Path;
 
@@ -104,9 +106,14 @@ pub fn session(case: &Value) -> Value {
     let mut messages = case["messages"].clone();
     expand(&mut messages, &root, &root_uri);
     for item in messages.as_array().unwrap() {
+        if let Some(file) = item.get("remove").and_then(Value::as_str) {
+            std::fs::remove_file(root.join(file)).unwrap();
+            continue;
+        }
         if let Some(file) = item.get("write").and_then(Value::as_str) {
             let path = root.join(file);
-            let text = std::fs::read_to_string(&path).unwrap();
+            let from_file = item.get("from").and_then(Value::as_str).unwrap_or(file);
+            let text = std::fs::read_to_string(root.join(from_file)).unwrap();
             let [from, to] = [0, 1].map(|i| item["replace"][i].as_str().unwrap());
             assert!(text.contains(from), "{file} has no `{from}`");
             std::fs::write(&path, text.replacen(from, to, 1)).unwrap();

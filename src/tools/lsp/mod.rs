@@ -17,6 +17,7 @@ pub mod lens;
 pub mod lex;
 pub mod navigate;
 pub mod outline;
+pub mod pending;
 pub mod server;
 pub mod store;
 pub mod test_files;

@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::analysis::{Analysis, Location, Problem, Target};
 use super::store::Store;
 use super::text::{Pos, Range};
-use super::{complete, edit, hover, lens, navigate, outline, test_files, uri};
+use super::{complete, edit, hover, lens, navigate, outline, pending, test_files, uri};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -375,6 +375,11 @@ impl Server {
                 .or_default()
                 .push(diagnostic);
         }
+        if let Some(dir) = &a.input.dir {
+            for (example, note) in pending::notes(dir) {
+                now.entry(uri::of_path(&example)).or_default().push(note);
+            }
+        }
         let mut out = Vec::new();
         for (u, diagnostics) in &now {
             if self.published.get(u) == Some(diagnostics) {
@@ -613,12 +618,15 @@ impl Server {
 }
 
 /// Asks the client to tell the server of changes on disk to the set's
-/// files it has not opened: policies, test files and example facts.
+/// files it has not opened: policies, test files, example facts and
+/// snapshots.
 fn watch_request() -> Message {
     let watchers: Vec<lt::FileSystemWatcher> = [
         "**/*.credo",
         "**/tests/*.{yaml,yml}",
         "**/examples/*.{yaml,yml,json}",
+        // Pending results come and go with `credo snapshot` and its review.
+        "**/snapshots/*.{snap,snap.new}",
     ]
     .into_iter()
     .map(|glob| lt::FileSystemWatcher {

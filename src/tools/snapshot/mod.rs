@@ -191,6 +191,66 @@ pub fn orphans(snapshots: &Path, stems: &[String]) -> std::io::Result<Vec<PathBu
     Ok(found)
 }
 
+/// A result waiting for review: `snapshots/NAME.snap.new`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Pending {
+    /// The example's file name without its extension.
+    pub name: String,
+    /// The example it records, when it is still there.
+    pub example: Option<PathBuf>,
+    /// What it changes against the accepted snapshot, as [`changes`] says
+    /// it; `None` when nothing was accepted yet.
+    pub changes: Option<String>,
+}
+
+/// The results waiting for review under `snapshots`, in name order, with
+/// what each changes: what the language server and the studio show until
+/// `credo snapshot --review` accepts or rejects them. `examples` are the
+/// example files, to name each one's example.
+pub fn pending(snapshots: &Path, examples: &[PathBuf]) -> std::io::Result<Vec<Pending>> {
+    let entries = match std::fs::read_dir(snapshots) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_suffix(&format!(".{PENDING}")).map(str::to_owned)
+        })
+        .collect();
+    names.sort();
+    let mut found = Vec::with_capacity(names.len());
+    for name in names {
+        let accepted = snapshots.join(format!("{name}.{ACCEPTED}"));
+        let new = match std::fs::read_to_string(pending_for(&accepted)) {
+            Ok(text) => text,
+            // Accepted or rejected since the directory was listed.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        let changes = match std::fs::read_to_string(&accepted) {
+            Ok(old) => Some(changes(&old, &new)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(e),
+        };
+        let example = examples
+            .iter()
+            .find(|x| {
+                x.file_stem()
+                    .is_some_and(|s| s.to_string_lossy() == name.as_str())
+            })
+            .cloned();
+        found.push(Pending {
+            name,
+            example,
+            changes,
+        });
+    }
+    Ok(found)
+}
+
 /// Writes `text` to `path` through the one atomic writer, so that a reader
 /// sees the old snapshot or the new one, never half of one.
 pub fn write(path: &Path, text: &str) -> std::io::Result<()> {
