@@ -61,11 +61,11 @@ struct Edit {
     replace: String,
 }
 
-/// A copy of policies/ (files, examples, tests) in a fresh directory.
+/// A copy of policies/ (files, examples, tests, snapshots) in a fresh directory.
 fn policies_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
-    for sub in ["", "examples", "tests"] {
+    for sub in ["", "examples", "tests", "snapshots"] {
         std::fs::create_dir_all(dir.path().join(sub)).unwrap();
         for entry in std::fs::read_dir(shipped.join(sub)).unwrap() {
             let path = entry.unwrap().path();

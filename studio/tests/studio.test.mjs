@@ -104,15 +104,19 @@ scenario('a verify counterexample loads as the facts with one click', async (pag
   assert.deepEqual(held, finding.examples[0].facts);
 });
 
-scenario('the policy tests run and show on the rules', async (page) => {
+scenario('the policy tests and the examples\' snapshots run and show on the rules', async (page) => {
   await page.getByRole('button', { name: 'Run tests' }).click();
   await page.locator('#tests-summary').waitFor();
   assert.match(await page.locator('#tests-summary').textContent(), /^\d+ passed, 0 failed; (\d+) of \1 rules and rows covered/);
   assert.ok(await page.locator('#gutter .cov.hit').count() >= 5, 'the coverage is shown beside the rules');
+  assert.match(await page.locator('#snapshots-summary').textContent(), /^Snapshots of the examples: \d+ match$/);
   await replaceInEditor(page, '>= 50000 USD => 1500 USD', '>= 70000 USD => 1500 USD');
   await page.getByRole('button', { name: 'Run tests' }).click();
   await page.waitForFunction(() => /1 failed/.test(document.getElementById('tests-summary')?.textContent || ''));
   assert.match(await page.locator('.test-fail').first().textContent(), /expected 1500\.00 USD, got 250\.00 USD/);
+  // The examples' snapshots say what the unsaved edit changes, as `credo snapshot --check` would.
+  assert.match(await page.locator('#snapshots-summary').textContent(), /\d+ match, \d+ change with this edit/);
+  assert.match(await page.locator('.snapshot-change pre').first().textContent(), /spend_milestone_credit: 1500\.00 USD -> 250\.00 USD\n {4}- decided by: row 2\n {4}\+ decided by: row 3/);
 });
 
 scenario('the impact chart appears for an edit, with money before and after', async (page) => {

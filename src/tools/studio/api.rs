@@ -424,11 +424,12 @@ pub async fn verify(State(state): Shared, body: Bytes) -> Result<Response, ApiEr
     Ok(ok(&answer))
 }
 
-/// The policy tests (`tests/*.yaml` on disk) against the edited set, with rule coverage.
+/// The policy tests (`tests/*.yaml` on disk) and the examples' snapshots
+/// against the edited set, with rule coverage.
 #[utoipa::path(post, path = "/v1/studio/tests", tag = "studio",
     request_body = SetRequest,
     responses(
-        (status = 200, description = "`results` per case (passed, mismatches) and `coverage` per rule and row (`at`, `count`)", body = Object),
+        (status = 200, description = "`results` per case (passed, mismatches), `coverage` per rule and row (`at`, `count`), and `snapshots`: the examples' snapshots against the edited set (`matched`, `changed` with their `changes`, `new`, `failed`) and the results waiting for review on disk (`pending`)", body = Object),
         (status = 422, description = "The edited set does not check", body = crate::tools::serve::problem::Problems),
     ))]
 pub async fn tests(State(state): Shared, body: Bytes) -> Result<Response, ApiError> {
@@ -477,10 +478,44 @@ pub async fn tests(State(state): Shared, body: Bytes) -> Result<Response, ApiErr
             "results": results,
             "coverage": coverage,
             "percent": report.coverage.percent(),
+            "snapshots": snapshots(program, &dir, &limits),
         }))
     })
     .await?;
     Ok(ok(&answer))
+}
+
+/// The examples' snapshots against the edited set, as `credo test` runs
+/// them: which still match, which the edit would change (and how), and the
+/// results already waiting for review on disk (`snapshots/NAME.snap.new`).
+fn snapshots(program: &crate::Program, dir: &Path, limits: &crate::Limits) -> Value {
+    use crate::tools::snapshot::{self, State};
+    let folder = snapshot::directory(dir);
+    if !folder.is_dir() {
+        return Value::Null;
+    }
+    let examples = snapshot::examples(&dir.join("examples")).unwrap_or_default();
+    let entries = match snapshot::collect(program, &examples, &folder, limits, crate::today()) {
+        Ok(entries) => entries,
+        Err(e) => return json!({"error": format!("cannot read the snapshots: {e}")}),
+    };
+    let (mut matched, mut changed, mut new, mut failed) = (0, Vec::new(), Vec::new(), Vec::new());
+    for entry in &entries {
+        match entry.state() {
+            State::Same => matched += 1,
+            State::New => new.push(entry.name.clone()),
+            State::Changed(what) => changed.push(json!({"name": entry.name, "changes": what})),
+            State::Failed(why) => failed.push(json!({"name": entry.name, "error": why})),
+        }
+    }
+    let pending = snapshot::pending(&folder, &examples).unwrap_or_default();
+    json!({
+        "matched": matched,
+        "changed": changed,
+        "new": new,
+        "failed": failed,
+        "pending": pending.iter().map(|p| json!({"name": p.name, "changes": p.changes})).collect::<Vec<_>>(),
+    })
 }
 
 /// `credo diff` of the saved set against the edited one over the corpus named at start.

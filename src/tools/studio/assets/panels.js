@@ -132,6 +132,25 @@ export function renderTests(box, report) {
   }
   const missed = report.coverage.filter((c) => c.count === 0);
   if (missed.length) box.append(h('p', { class: 'muted' }, `never fired: ${missed.map((c) => `${c.decision} ${c.what}`).join(', ')}`));
+  if (report.snapshots) renderSnapshots(box, report.snapshots);
+}
+
+/** The examples' snapshots against the edited set, and the results waiting for review on disk. */
+function renderSnapshots(box, s) {
+  if (s.error) { box.append(h('p', { class: 'test-fail' }, s.error)); return; }
+  const parts = [`${s.matched} match`];
+  if (s.changed.length) parts.push(`${s.changed.length} change with this edit`);
+  if (s.new.length) parts.push(`${s.new.length} new (no snapshot yet)`);
+  if (s.failed.length) parts.push(`${s.failed.length} cannot be evaluated`);
+  box.append(h('p', { class: 'summary', id: 'snapshots-summary' }, `Snapshots of the examples: ${parts.join(', ')}`));
+  const change = (name, text) => h('li', { class: 'snapshot-change' }, h('span', {}, name), h('pre', { class: 'small' }, text.trimEnd()));
+  if (s.changed.length) box.append(h('ul', {}, s.changed.map((c) => change(c.name, c.changes))));
+  if (s.failed.length) box.append(h('ul', {}, s.failed.map((f) => h('li', { class: 'test-fail' }, `${f.name}: ${f.error}`))));
+  if (s.pending.length) {
+    box.append(h('p', { class: 'muted', id: 'snapshots-pending' },
+      `${s.pending.length} saved result${s.pending.length === 1 ? '' : 's'} wait for review (credo snapshot --review):`));
+    box.append(h('ul', {}, s.pending.map((p) => change(p.name, p.changes ?? 'a new result, no snapshot accepted yet'))));
+  }
 }
 
 const SVG = 'http://www.w3.org/2000/svg';
