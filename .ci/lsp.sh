@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `credo lsp` with real clients: Neovim (Debian's package, headless) opens a
-# shipped policy with a typo, and the VS Code extension is built and packaged.
+# shipped policy with a typo and an example with a pending snapshot, and the VS Code extension is built and packaged.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v nvim >/dev/null; then
@@ -14,6 +14,10 @@ cp -r policies "$work/policies"
 sed -i 's/when account.segment != smb/when account.segmnt != smb/; s/^  deny not_smb$/  deny   not_smb/' \
   "$work/policies/new_advertiser.credo"
 grep -q 'deny   not_smb' "$work/policies/new_advertiser.credo"
+# A result waiting for review, as a plain `credo snapshot` leaves one after an edit.
+snap="$work/policies/snapshots/registered_partner_spend_at_second_tier.snap"
+sed 's/^spend_milestone_credit: 1500.00 USD$/spend_milestone_credit: 250.00 USD/' "$snap" > "$snap.new"
+grep -q '^spend_milestone_credit: 250.00 USD$' "$snap.new"
 CREDO="$PWD/target/debug/credo" ROOT="$work" RESULT="$work/nvim.json" \
   timeout 120 nvim --headless --clean -u NONE -c "luafile tests/nvim/lsp.lua" </dev/null >/dev/null 2>&1 || {
   echo "neovim: failed: $(cat "$work/nvim.json" 2>/dev/null)"; exit 1; }

@@ -3,7 +3,7 @@
 -- policies/ under ROOT/policies, whose new_advertiser.credo has a misspelt
 -- field and a badly laid out rule), RESULT (where to write what was seen).
 -- It also follows a named condition of agency_partner.credo: definition,
--- hover and rename.
+-- hover and rename; and finds a pending snapshot's note on its example.
 -- Works with Debian's Neovim 0.7: start_client, not vim.lsp.start.
 
 local credo, root, result = os.getenv("CREDO"), os.getenv("ROOT"), os.getenv("RESULT")
@@ -92,5 +92,21 @@ local ok, err = pcall(function()
   seen.condition_renamed_uses = uses
   assert(uses == 4 and renamed:find("condition partner_in_good_standing =", 1, true), "rename applied: " .. renamed)
   assert(not renamed:find("registered_agency_partner", 1, true), "the old name is left")
+
+  -- A result waiting for review (snapshots/NAME.snap.new, made by .ci/lsp.sh)
+  -- is a note on its example's fact file, with what it changes.
+  local example = root .. "/policies/examples/registered_partner_spend_at_second_tier.yaml"
+  vim.cmd("edit " .. vim.fn.fnameescape(example))
+  local ebuf = vim.api.nvim_get_current_buf()
+  local function pending_note()
+    for _, x in ipairs(vim.diagnostic.get(ebuf)) do
+      if x.source == "credo snapshot" then return x end
+    end
+  end
+  assert(vim.wait(10000, function() return pending_note() ~= nil end, 50), "no pending-snapshot note on the example")
+  local note = pending_note()
+  seen.pending_snapshot = { message = note.message, severity = note.severity }
+  assert(note.message:find("spend_milestone_credit: 1500.00 USD -> 250.00 USD", 1, true), "note: " .. note.message)
+  assert(note.severity == vim.diagnostic.severity.INFO, "the note is not information: " .. tostring(note.severity))
 end)
 finish(ok, err and tostring(err) or nil)
