@@ -168,14 +168,8 @@ pub fn examples(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 /// Accepted and pending snapshots under `snapshots` whose example is not
 /// among `stems`: their example was removed or renamed.
 pub fn orphans(snapshots: &Path, stems: &[String]) -> std::io::Result<Vec<PathBuf>> {
-    let entries = match std::fs::read_dir(snapshots) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e),
-    };
-    let mut found: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
+    let mut found: Vec<PathBuf> = listed(snapshots)?
+        .into_iter()
         .filter(|p| {
             let name = p
                 .file_name()
@@ -189,6 +183,15 @@ pub fn orphans(snapshots: &Path, stems: &[String]) -> std::io::Result<Vec<PathBu
         .collect();
     found.sort();
     Ok(found)
+}
+
+/// The entries of the snapshots directory; none when there is none yet.
+fn listed(snapshots: &Path) -> std::io::Result<Vec<PathBuf>> {
+    match std::fs::read_dir(snapshots) {
+        Ok(entries) => Ok(entries.filter_map(Result::ok).map(|e| e.path()).collect()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(e),
+    }
 }
 
 /// A result waiting for review: `snapshots/NAME.snap.new`.
@@ -208,15 +211,10 @@ pub struct Pending {
 /// `credo snapshot --review` accepts or rejects them. `examples` are the
 /// example files, to name each one's example.
 pub fn pending(snapshots: &Path, examples: &[PathBuf]) -> std::io::Result<Vec<Pending>> {
-    let entries = match std::fs::read_dir(snapshots) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e),
-    };
-    let mut names: Vec<String> = entries
-        .filter_map(Result::ok)
-        .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
+    let mut names: Vec<String> = listed(snapshots)?
+        .iter()
+        .filter_map(|p| {
+            let name = p.file_name()?.to_string_lossy().into_owned();
             name.strip_suffix(&format!(".{PENDING}")).map(str::to_owned)
         })
         .collect();
