@@ -29,17 +29,20 @@ function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** The studio on a copy of policies/ with the diff cases' corpus. */
-export async function startStudio() {
+/**
+ * The studio on a copy of policies/ with the diff cases' corpus (a copy, or
+ * with `{ inPlace: true }` the repository's own, named as in the README).
+ */
+export async function startStudio({ inPlace = false } = {}) {
   const work = mkdtempSync(join(tmpdir(), 'credo-studio-'));
   const policies = join(work, 'policies');
   cpSync(join(root, 'policies'), policies, { recursive: true });
-  const corpus = join(work, 'corpus.jsonl');
-  cpSync(join(root, 'tests/cases/diff/corpus.jsonl'), corpus);
+  const corpus = inPlace ? 'tests/cases/diff/corpus.jsonl' : join(work, 'corpus.jsonl');
+  if (!inPlace) cpSync(join(root, 'tests/cases/diff/corpus.jsonl'), corpus);
   const port = await freePort();
   const binary = process.env.CREDO_BIN || join(root, 'target/debug/credo');
   const child = spawn(binary, ['studio', '--policies', policies, '--corpus', corpus,
-    '--addr', `127.0.0.1:${port}`, '--no-watch'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    '--addr', `127.0.0.1:${port}`, '--no-watch'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr.on('data', (d) => { log += d; });
   const base = `http://127.0.0.1:${port}`;

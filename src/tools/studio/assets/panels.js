@@ -144,7 +144,14 @@ function renderSnapshots(box, s) {
   if (s.failed.length) parts.push(`${s.failed.length} cannot be evaluated`);
   box.append(h('p', { class: 'summary', id: 'snapshots-summary' }, `Snapshots of the examples: ${parts.join(', ')}`));
   const change = (name, text) => h('li', { class: 'snapshot-change' }, h('span', {}, name), h('pre', { class: 'small' }, text.trimEnd()));
-  if (s.changed.length) box.append(h('ul', {}, s.changed.map((c) => change(c.name, c.changes))));
+  // A long list stays folded, so that the panels below stay in view.
+  if (s.changed.length) {
+    const list = h('details', { id: 'snapshots-changed' },
+      h('summary', {}, `the ${s.changed.length === 1 ? 'example' : `${s.changed.length} examples`} and what changes`),
+      h('ul', {}, s.changed.map((c) => change(c.name, c.changes))));
+    list.open = s.changed.length <= 3;
+    box.append(list);
+  }
   if (s.failed.length) box.append(h('ul', {}, s.failed.map((f) => h('li', { class: 'test-fail' }, `${f.name}: ${f.error}`))));
   if (s.pending.length) {
     box.append(h('p', { class: 'muted', id: 'snapshots-pending' },
