@@ -187,8 +187,9 @@ fn review_accepts_rejects_skips_and_explains_on_a_terminal() {
     let second = snapshots.join("allocation_denied_business_center_setup_incomplete.snap");
     let third = snapshots.join("allocation_denied_for_several_reasons.snap");
     let before = std::fs::read_to_string(&second).unwrap();
-    // Explain the first, accept it; reject the second; skip the third; quit.
-    let Some(screen) = review_on_a_terminal(copy.path(), "e\na\nr\ns\nq\n") else {
+    // A stray key, then view and explain the first and accept it; reject the
+    // second; skip the third; quit.
+    let Some(screen) = review_on_a_terminal(copy.path(), "x\nv\ne\na\nr\ns\nq\n") else {
         return;
     };
     assert!(screen.contains("[1/8]"), "{screen}");
@@ -199,6 +200,16 @@ fn review_accepts_rejects_skips_and_explains_on_a_terminal() {
     assert!(
         screen.contains("why not"),
         "the explain trace was shown:\n{screen}"
+    );
+    assert!(
+        screen.contains("`x`: answer a, r, s, e, v or q"),
+        "a stray key is answered:\n{screen}"
+    );
+    assert!(
+        screen.contains(
+            "# credo snapshot of allocation_denied_account_linked_to_other_business_center.yaml\nas_of:"
+        ),
+        "the whole new snapshot was shown:\n{screen}"
     );
     assert!(
         std::fs::read_to_string(&first)

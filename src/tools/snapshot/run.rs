@@ -251,7 +251,8 @@ fn summary(report: &Report, total: usize, mode: Mode) -> String {
 /// Walks through every new or changed result, one at a time, as
 /// `cargo insta review` does: `a` accepts it, `r` rejects it (the accepted
 /// snapshot stays), `s` skips it (it stays pending), `e` shows the explain
-/// trace of the new result, `q` stops. Returns how many were accepted.
+/// trace of the new result, `v` the whole new snapshot, `q` stops. Returns
+/// how many were accepted.
 pub fn review(
     entries: &[Entry],
     input: &mut dyn BufRead,
@@ -278,7 +279,10 @@ pub fn review(
             _ => write!(output, "new snapshot:\n{current}")?,
         }
         loop {
-            write!(output, "a accept, r reject, s skip, e explain, q quit > ")?;
+            write!(
+                output,
+                "a accept, r reject, s skip, e explain, v view, q quit > "
+            )?;
             output.flush()?;
             let mut answer = String::new();
             if input.read_line(&mut answer)? == 0 {
@@ -304,8 +308,15 @@ pub fn review(
                     write!(output, "{}", explain(&entry.example))?;
                     continue;
                 }
+                "v" => {
+                    write!(output, "{current}")?;
+                    continue;
+                }
                 "q" => return Ok(accepted),
-                _ => continue,
+                other => {
+                    writeln!(output, "`{other}`: answer a, r, s, e, v or q")?;
+                    continue;
+                }
             }
             break;
         }
