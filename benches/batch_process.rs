@@ -273,8 +273,8 @@ fn children_cpu() -> Option<f64> {
     Some((ticks(13)? + ticks(14)?) / 100.0)
 }
 
-fn credo(args: &[&str]) {
-    let status = Command::new(env!("CARGO_BIN_EXE_credo"))
+fn credo(binary: &str, args: &[&str]) {
+    let status = Command::new(binary)
         .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -322,10 +322,14 @@ fn main() {
     let (input, output) = (input.to_str().unwrap(), output.to_str().unwrap());
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let base = ["batch", "--as-of", "2026-11-25", "-o", output];
-    let run = |extra: &[&str]| {
+    let run_with = |binary: &str, extra: &[&str]| {
         let args: Vec<&str> = base.iter().chain(extra).chain([&input]).copied().collect();
-        credo(&args);
+        credo(binary, &args);
     };
+    let run = |extra: &[&str]| run_with(env!("CARGO_BIN_EXE_credo"), extra);
+    // Another build of credo (a copy of the binary before a change) to run
+    // interleaved with this one, in the same rounds.
+    let before = std::env::var("CREDO_BENCH_BEFORE").ok();
     let amounts = native::Amounts::new();
     let rounds: usize = std::env::var("CREDO_BENCH_ROUNDS")
         .ok()
@@ -397,6 +401,19 @@ fn main() {
             }),
         ),
     ];
+    if let Some(before) = &before {
+        for (name, extra) in [
+            ("compact", &["--jobs", "1", "--record", "compact"][..]),
+            ("compact, all cores", &["--record", "compact"][..]),
+            ("full", &["--jobs", "1", "--record", "full"][..]),
+        ] {
+            let run_with = &run_with;
+            works.push((
+                format!("before: credo batch {name} ({before})"),
+                Box::new(move || run_with(before, extra)),
+            ));
+        }
+    }
     // Wall time, and CPU time: the thread's for the baselines, which run
     // here; the child's (user and system) for credo, waited for here.
     let mut times = vec![Vec::new(); works.len()];
