@@ -285,7 +285,15 @@ impl RecordWriter {
                     out.push(b',');
                 }
                 if compact {
-                    out.extend_from_slice(parts.rule_ids.get(*cause).as_bytes());
+                    match &parts.dated {
+                        // A gap between versions is its own reason, `gap`,
+                        // as in full records.
+                        Some(d) if *cause == Cause::NotApplicable => {
+                            let reason = verdict::reason_on(d, *cause, verdicts.as_of);
+                            digits::write_json_str(&reason.rule, out);
+                        }
+                        _ => out.extend_from_slice(parts.rule_ids.get(*cause).as_bytes()),
+                    }
                     continue;
                 }
                 if let Some(d) = program.decisions.get(v.decision as usize)
