@@ -17,7 +17,9 @@
 //! be), and the 12 decisions are decided in plain Rust (the native baseline
 //! of `benches/eval.rs`, `benches/native/`).
 //!
-//! `cargo bench --bench batch_process` (CREDO_BENCH_ACCOUNTS changes the count).
+//! `cargo bench --bench batch_process` (CREDO_BENCH_ACCOUNTS changes the count,
+//! CREDO_BENCH_ROUNDS the rounds; CREDO_BENCH_BEFORE=PATH also runs another
+//! `credo` binary, a copy of one built before a change, in the same rounds).
 
 use std::borrow::Cow;
 use std::hint::black_box;
@@ -402,14 +404,24 @@ fn main() {
         ),
     ];
     if let Some(before) = &before {
+        println!("before: {before}");
         for (name, extra) in [
-            ("compact", &["--jobs", "1", "--record", "compact"][..]),
-            ("compact, all cores", &["--record", "compact"][..]),
-            ("full", &["--jobs", "1", "--record", "full"][..]),
+            (
+                "--jobs 1 --record compact",
+                &["--jobs", "1", "--record", "compact"][..],
+            ),
+            (
+                &format!("--record compact ({cores} cores)"),
+                &["--record", "compact"][..],
+            ),
+            (
+                "--jobs 1 --record full",
+                &["--jobs", "1", "--record", "full"][..],
+            ),
         ] {
             let run_with = &run_with;
             works.push((
-                format!("before: credo batch {name} ({before})"),
+                format!("before: credo batch {name}"),
                 Box::new(move || run_with(before, extra)),
             ));
         }
