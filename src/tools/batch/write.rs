@@ -60,8 +60,11 @@ struct DecisionParts {
     dated: Option<Box<crate::model::ir::DecisionIr>>,
     /// `{"id":"..","kind":"..","outcome":` (full) or `{"id":"..","outcome":`.
     head: String,
-    /// The rule id of each reason, by cause, for compact records.
+    /// The rule id of each reason, by cause, for compact records…
     rule_ids: Causes,
+    /// …and the same followed by `]}`, which ends the decision when it is
+    /// the only one and no facts are missing (most decisions).
+    rule_ids_closed: Causes,
     /// Each reason object, by cause.
     denies: Vec<String>,
     allows: Vec<String>,
@@ -178,6 +181,10 @@ impl RecordWriter {
                         Record::Full => Causes::default(),
                         Record::Compact => Causes::new(d, rule_id),
                     },
+                    rule_ids_closed: match record {
+                        Record::Full => Causes::default(),
+                        Record::Compact => Causes::new(d, |d, cause| rule_id(d, cause) + "]}"),
+                    },
                     denies: (0..d.denies.len() as u32)
                         .map(|i| reason(d, Cause::Deny(i)))
                         .collect(),
@@ -268,7 +275,10 @@ impl RecordWriter {
             if k > 0 {
                 out.push(b',');
             }
-            let compact = self.record == Record::Compact;
+            if self.record == Record::Compact {
+                self.compact(parts, verdicts, v, out);
+                continue;
+            }
             match opened_at(v.answer).and_then(|i| parts.opened.get(i)) {
                 Some(opened) => out.extend_from_slice(opened.as_bytes()),
                 None => {
@@ -283,18 +293,6 @@ impl RecordWriter {
             for (j, cause) in verdicts.causes(v).iter().enumerate() {
                 if j > 0 {
                     out.push(b',');
-                }
-                if compact {
-                    match &parts.dated {
-                        // A gap between versions is its own reason, `gap`,
-                        // as in full records.
-                        Some(d) if *cause == Cause::NotApplicable => {
-                            let reason = verdict::reason_on(d, *cause, verdicts.as_of);
-                            digits::write_json_str(&reason.rule, out);
-                        }
-                        _ => out.extend_from_slice(parts.rule_ids.get(*cause).as_bytes()),
-                    }
-                    continue;
                 }
                 if let Some(d) = program.decisions.get(v.decision as usize)
                     && templated(d, *cause)
@@ -320,33 +318,8 @@ impl RecordWriter {
                 };
                 out.extend_from_slice(text.map_or("{}", String::as_str).as_bytes());
             }
-            let missing = verdicts.missing(v);
-            // Compact: only an undetermined answer misses facts (the
-            // evaluator keeps none for a decided one), so the list is
-            // written for it alone, or should a decided one ever have some.
-            if compact && missing.is_empty() && v.answer != Answer::Undetermined {
-                out.extend_from_slice(b"]}");
-                continue;
-            }
             out.extend_from_slice(b"],\"missing\":[");
-            if !missing.is_empty() {
-                let mut first = true;
-                for &slot in &self.by_path {
-                    if missing.contains(crate::model::schema::Slot(slot))
-                        && let Some(path) = self.paths.get(slot as usize)
-                    {
-                        if !first {
-                            out.push(b',');
-                        }
-                        first = false;
-                        out.extend_from_slice(path.as_bytes());
-                    }
-                }
-            }
-            if compact {
-                out.extend_from_slice(b"]}");
-                continue;
-            }
+            self.missing(verdicts.missing(v), out);
             out.extend_from_slice(b"],\"notes\":");
             let version = parts
                 .dated
@@ -374,6 +347,78 @@ impl RecordWriter {
             problems(warnings, out);
         }
         out.extend_from_slice(b"}\n");
+    }
+
+    /// One decision of a compact record, keyed by its id: `"id":{"outcome":
+    /// ..,"rules":[..]}`, with `"missing":[..]` before the `}` when the
+    /// answer is undetermined: only it misses facts (the evaluator keeps
+    /// none for a decided one), or should a decided one ever have some.
+    fn compact(
+        &self,
+        parts: &DecisionParts,
+        verdicts: &Verdicts,
+        v: &verdict::Verdict,
+        out: &mut Vec<u8>,
+    ) {
+        match opened_at(v.answer).and_then(|i| parts.opened.get(i)) {
+            Some(opened) => out.extend_from_slice(opened.as_bytes()),
+            None => {
+                out.extend_from_slice(parts.head.as_bytes());
+                match v.answer {
+                    Answer::Amount(m) => digits::write_money(&m, out),
+                    _ => out.extend_from_slice(b"\"?\""),
+                }
+                out.extend_from_slice(list_key(Record::Compact).as_bytes());
+            }
+        }
+        let causes = verdicts.causes(v);
+        let missing = verdicts.missing(v);
+        let missing_facts = matches!(v.answer, Answer::Undetermined) || !missing.is_empty();
+        if let [cause] = causes
+            && parts.dated.is_none()
+            && !missing_facts
+        {
+            out.extend_from_slice(parts.rule_ids_closed.get(*cause).as_bytes());
+            return;
+        }
+        for (j, cause) in causes.iter().enumerate() {
+            if j > 0 {
+                out.push(b',');
+            }
+            match &parts.dated {
+                // A gap between versions is its own reason, `gap`, as in
+                // full records.
+                Some(d) if *cause == Cause::NotApplicable => {
+                    let reason = verdict::reason_on(d, *cause, verdicts.as_of);
+                    digits::write_json_str(&reason.rule, out);
+                }
+                _ => out.extend_from_slice(parts.rule_ids.get(*cause).as_bytes()),
+            }
+        }
+        if missing_facts {
+            out.extend_from_slice(b"],\"missing\":[");
+            self.missing(missing, out);
+        }
+        out.extend_from_slice(b"]}");
+    }
+
+    /// The paths of missing facts, sorted, separated by commas.
+    fn missing(&self, missing: &crate::engine::eval::Missing, out: &mut Vec<u8>) {
+        if missing.is_empty() {
+            return;
+        }
+        let mut first = true;
+        for &slot in &self.by_path {
+            if missing.contains(crate::model::schema::Slot(slot))
+                && let Some(path) = self.paths.get(slot as usize)
+            {
+                if !first {
+                    out.push(b',');
+                }
+                first = false;
+                out.extend_from_slice(path.as_bytes());
+            }
+        }
     }
 
     /// `{"line":N,"id":..,"policy_hash":..,"errors":[{"path":..,"message":..,"help":..}]}`
