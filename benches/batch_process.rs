@@ -320,11 +320,27 @@ fn main() {
     )
     .unwrap();
     std::fs::write(&input, &text).unwrap();
-    let output = dir.join("records.jsonl");
-    let (input, output) = (input.to_str().unwrap(), output.to_str().unwrap());
+    let input = input.to_str().unwrap();
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let base = ["batch", "--as-of", "2026-11-25", "-o", output];
     let run_with = |binary: &str, extra: &[&str]| {
+        // Each kind of run replaces its own file, round after round, as a
+        // nightly job replaces yesterday's: freeing the file it replaces
+        // (inside the rename) falls on the run that wrote it, not on
+        // whichever run comes next.
+        let before = binary != env!("CARGO_BIN_EXE_credo");
+        let name: String = std::iter::once(if before { "before" } else { "now" })
+            .chain(extra.iter().copied())
+            .collect::<Vec<_>>()
+            .join("_")
+            .replace(|c: char| !c.is_ascii_alphanumeric(), "-");
+        let output = dir.join(format!("records-{name}"));
+        let base = [
+            "batch",
+            "--as-of",
+            "2026-11-25",
+            "-o",
+            output.to_str().unwrap(),
+        ];
         let args: Vec<&str> = base.iter().chain(extra).chain([&input]).copied().collect();
         credo(binary, &args);
     };
