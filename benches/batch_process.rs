@@ -17,7 +17,9 @@
 //! be), and the 12 decisions are decided in plain Rust (the native baseline
 //! of `benches/eval.rs`, `benches/native/`).
 //!
-//! `cargo bench --bench batch_process` (CREDO_BENCH_ACCOUNTS changes the count).
+//! `cargo bench --bench batch_process` (CREDO_BENCH_ACCOUNTS changes the count,
+//! CREDO_BENCH_ROUNDS the rounds; CREDO_BENCH_BEFORE=PATH also runs another
+//! `credo` binary, a copy of one built before a change, in the same rounds).
 
 use std::borrow::Cow;
 use std::hint::black_box;
@@ -273,8 +275,8 @@ fn children_cpu() -> Option<f64> {
     Some((ticks(13)? + ticks(14)?) / 100.0)
 }
 
-fn credo(args: &[&str]) {
-    let status = Command::new(env!("CARGO_BIN_EXE_credo"))
+fn credo(binary: &str, args: &[&str]) {
+    let status = Command::new(binary)
         .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -318,14 +320,34 @@ fn main() {
     )
     .unwrap();
     std::fs::write(&input, &text).unwrap();
-    let output = dir.join("records.jsonl");
-    let (input, output) = (input.to_str().unwrap(), output.to_str().unwrap());
+    let input = input.to_str().unwrap();
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let base = ["batch", "--as-of", "2026-11-25", "-o", output];
-    let run = |extra: &[&str]| {
+    let run_with = |binary: &str, extra: &[&str]| {
+        // Each kind of run replaces its own file, round after round, as a
+        // nightly job replaces yesterday's: freeing the file it replaces
+        // (inside the rename) falls on the run that wrote it, not on
+        // whichever run comes next.
+        let before = binary != env!("CARGO_BIN_EXE_credo");
+        let name: String = std::iter::once(if before { "before" } else { "now" })
+            .chain(extra.iter().copied())
+            .collect::<Vec<_>>()
+            .join("_")
+            .replace(|c: char| !c.is_ascii_alphanumeric(), "-");
+        let output = dir.join(format!("records-{name}"));
+        let base = [
+            "batch",
+            "--as-of",
+            "2026-11-25",
+            "-o",
+            output.to_str().unwrap(),
+        ];
         let args: Vec<&str> = base.iter().chain(extra).chain([&input]).copied().collect();
-        credo(&args);
+        credo(binary, &args);
     };
+    let run = |extra: &[&str]| run_with(env!("CARGO_BIN_EXE_credo"), extra);
+    // Another build of credo (a copy of the binary before a change) to run
+    // interleaved with this one, in the same rounds.
+    let before = std::env::var("CREDO_BENCH_BEFORE").ok();
     let amounts = native::Amounts::new();
     let rounds: usize = std::env::var("CREDO_BENCH_ROUNDS")
         .ok()
@@ -397,6 +419,29 @@ fn main() {
             }),
         ),
     ];
+    if let Some(before) = &before {
+        println!("before: {before}");
+        for (name, extra) in [
+            (
+                "--jobs 1 --record compact",
+                &["--jobs", "1", "--record", "compact"][..],
+            ),
+            (
+                &format!("--record compact ({cores} cores)"),
+                &["--record", "compact"][..],
+            ),
+            (
+                "--jobs 1 --record full",
+                &["--jobs", "1", "--record", "full"][..],
+            ),
+        ] {
+            let run_with = &run_with;
+            works.push((
+                format!("before: credo batch {name}"),
+                Box::new(move || run_with(before, extra)),
+            ));
+        }
+    }
     // Wall time, and CPU time: the thread's for the baselines, which run
     // here; the child's (user and system) for credo, waited for here.
     let mut times = vec![Vec::new(); works.len()];

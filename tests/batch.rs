@@ -61,6 +61,116 @@ fn records_carry_eval_json_decisions_for_every_example() {
     assert!(count >= 50, "only {count} examples");
 }
 
+/// What a compact record must say of an `eval --format json` decision:
+/// keyed by its id, the outcome, the rule ids of its reasons, and its
+/// missing facts, written when the answer is undetermined (or, should a
+/// decided answer ever miss facts, whenever there are some).
+fn compact_decision(decision: &serde_json::Value) -> (String, serde_json::Value) {
+    let rules: Vec<&serde_json::Value> = decision["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["rule"])
+        .collect();
+    let mut compact = serde_json::json!({"outcome": decision["outcome"], "rules": rules});
+    let missing = decision["missing"].as_array().unwrap();
+    if decision["outcome"] == "undetermined" || !missing.is_empty() {
+        compact["missing"] = serde_json::json!(missing);
+    }
+    (decision["id"].as_str().unwrap().to_owned(), compact)
+}
+
+/// Compact records, over every example and thousands of generated accounts
+/// (some facts missing), hold exactly what full ones hold but the messages,
+/// places and notes: every decision's outcome, rules and missing facts,
+/// keyed by decision id, in evaluation order. Only an undetermined answer
+/// misses facts, so `missing` is written for it alone.
+#[test]
+fn compact_records_carry_what_full_records_carry_but_messages() {
+    let program = common::shipped();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    let full = RecordWriter::new(&program, &Options::new(1, None, today));
+    let compact = RecordWriter::new(
+        &program,
+        &Options {
+            record: credo::tools::batch::Record::Compact,
+            ..Options::new(1, Some(today), today)
+        },
+    );
+    let mut documents: Vec<credo::Facts> = common::examples(&program)
+        .into_iter()
+        .map(|(_, loaded)| loaded.facts)
+        .collect();
+    let mut rng = Rng::new(21);
+    for _ in 0..2000 {
+        let line = synth::fact_line(
+            &program.schema,
+            &mut rng,
+            FactOptions {
+                unknown_permille: 100,
+                ..FactOptions::default()
+            },
+        );
+        documents.push(
+            facts::load_text(&program.schema, &line, Format::Json)
+                .unwrap()
+                .facts,
+        );
+    }
+    let mut verdicts = Verdicts::default();
+    let (mut undetermined, mut missing) = (0, 0);
+    for facts in &documents {
+        program
+            .decide_into(facts, today, &[], &mut verdicts)
+            .unwrap();
+        let record = |writer: &RecordWriter| {
+            let mut out = Vec::new();
+            writer.record(
+                &program,
+                3,
+                Some("acc-3"),
+                &verdicts,
+                &facts.values,
+                today,
+                &[],
+                &mut out,
+            );
+            String::from_utf8(out).unwrap()
+        };
+        let compact_text = record(&compact);
+        let full: serde_json::Value = serde_json::from_str(&record(&full)).unwrap();
+        let compact: serde_json::Value = serde_json::from_str(&compact_text).unwrap();
+        let decisions = full["decisions"].as_array().unwrap();
+        let expected: serde_json::Map<String, serde_json::Value> =
+            decisions.iter().map(compact_decision).collect();
+        for d in decisions {
+            let missing_facts = !d["missing"].as_array().unwrap().is_empty();
+            assert!(
+                !missing_facts || d["outcome"] == "undetermined",
+                "a decided answer with missing facts: {d}"
+            );
+            undetermined += usize::from(d["outcome"] == "undetermined");
+            missing += usize::from(missing_facts);
+        }
+        let mut head = full.as_object().unwrap().clone();
+        head.insert("decisions".into(), expected.into());
+        assert_eq!(compact, serde_json::Value::Object(head));
+        // In evaluation order, as in full records and `credo eval`.
+        let at: Vec<usize> = decisions
+            .iter()
+            .map(|d| {
+                let key = format!("{}:{{\"outcome\":", d["id"]);
+                compact_text.find(&key).unwrap()
+            })
+            .collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{compact_text}");
+    }
+    assert!(
+        undetermined > 500 && missing == undetermined,
+        "{undetermined} undetermined, {missing} with missing facts"
+    );
+}
+
 /// Messages with `{path}` placeholders: a full record holds each rendered
 /// with the account's values and its template, exactly as `eval --format
 /// json` does, whatever facts are given, missing or absent.

@@ -87,7 +87,7 @@ fn run(jobs: &str) {
     assert!(
         lines[1]
             .starts_with(r#"{"line":2,"id":"short","as_of":"2026-11-25","policy_hash":"sha256:"#)
-            && lines[1].contains(r#""decisions":[{"id":"credit_track","outcome":"managed""#),
+            && lines[1].contains(r#""decisions":{"credit_track":{"outcome":"managed""#),
         "{}",
         lines[1]
     );

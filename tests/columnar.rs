@@ -335,8 +335,9 @@ fn parquet_output_equals_csv_and_jsonl_outcomes_for_generated_accounts() {
             continue;
         }
         assert!(errors.is_null(row));
-        for d in record["decisions"].as_array().unwrap() {
-            let id = d["id"].as_str().unwrap();
+        // Compact JSON Lines key the decisions by id.
+        for (id, d) in record["decisions"].as_object().unwrap() {
+            let id = id.as_str();
             let outcome = parquet.column_by_name(id).unwrap();
             assert_eq!(
                 outcome.as_string::<i32>().value(row),

@@ -3,7 +3,13 @@
 //! escaped once, when the writer is made; a record is then a concatenation.
 //! Full records hold the decision objects `credo eval --format json` prints;
 //! compact ones the outcome, the deciding rules' ids and the missing facts,
-//! since the messages and places can be looked up from the ids.
+//! since the messages and places can be looked up from the ids. A compact
+//! record's `decisions` is an object keyed by decision id
+//! (`{"credit_track":{"outcome":"managed","rules":["otherwise"]},..}`), and
+//! `missing` is written only for an undetermined answer, the one kind that
+//! can miss facts: a sixth fewer bytes than a list of `{"id":..}` objects
+//! each with `"missing":[]`, which is most of the cost of writing them to a
+//! file.
 //! A message with `{path}` placeholders is the one string rendered per
 //! record, from the account's facts, and only in full records (as `eval`
 //! does, with the template kept beside the rendered text).
@@ -54,8 +60,11 @@ struct DecisionParts {
     dated: Option<Box<crate::model::ir::DecisionIr>>,
     /// `{"id":"..","kind":"..","outcome":` (full) or `{"id":"..","outcome":`.
     head: String,
-    /// The rule id of each reason, by cause, for compact records.
+    /// The rule id of each reason, by cause, for compact records…
     rule_ids: Causes,
+    /// …and the same followed by `]}`, which ends the decision when it is
+    /// the only one and no facts are missing (most decisions).
+    rule_ids_closed: Causes,
     /// Each reason object, by cause.
     denies: Vec<String>,
     allows: Vec<String>,
@@ -155,7 +164,8 @@ impl RecordWriter {
                         json(&d.id),
                         json(d.kind.name().as_str())
                     ),
-                    Record::Compact => format!("{{\"id\":{},\"outcome\":", json(&d.id)),
+                    // Keyed by its id in the record's `decisions` object.
+                    Record::Compact => format!("{}:{{\"outcome\":", json(&d.id)),
                 };
                 let opened = words::FIXED
                     .iter()
@@ -170,6 +180,10 @@ impl RecordWriter {
                     rule_ids: match record {
                         Record::Full => Causes::default(),
                         Record::Compact => Causes::new(d, rule_id),
+                    },
+                    rule_ids_closed: match record {
+                        Record::Full => Causes::default(),
+                        Record::Compact => Causes::new(d, |d, cause| rule_id(d, cause) + "]}"),
                     },
                     denies: (0..d.denies.len() as u32)
                         .map(|i| reason(d, Cause::Deny(i)))
@@ -207,7 +221,7 @@ impl RecordWriter {
         let policy_hash = json(&program.policy_hash.to_string());
         let fixed = options.as_of.map(|day| {
             let mut middle = Vec::new();
-            middle_part(day, &policy_hash, &mut middle);
+            middle_part(record, day, &policy_hash, &mut middle);
             (day, middle)
         });
         RecordWriter {
@@ -252,7 +266,7 @@ impl RecordWriter {
         self.start(line, id, out);
         match &self.fixed {
             Some((day, middle)) if *day == as_of => out.extend_from_slice(middle),
-            _ => middle_part(as_of, &self.policy_hash, out),
+            _ => middle_part(self.record, as_of, &self.policy_hash, out),
         }
         for (k, v) in verdicts.iter().enumerate() {
             let Some(parts) = self.decisions.get(v.decision as usize) else {
@@ -261,7 +275,10 @@ impl RecordWriter {
             if k > 0 {
                 out.push(b',');
             }
-            let compact = self.record == Record::Compact;
+            if self.record == Record::Compact {
+                self.compact(parts, verdicts, v, out);
+                continue;
+            }
             match opened_at(v.answer).and_then(|i| parts.opened.get(i)) {
                 Some(opened) => out.extend_from_slice(opened.as_bytes()),
                 None => {
@@ -276,10 +293,6 @@ impl RecordWriter {
             for (j, cause) in verdicts.causes(v).iter().enumerate() {
                 if j > 0 {
                     out.push(b',');
-                }
-                if compact {
-                    out.extend_from_slice(parts.rule_ids.get(*cause).as_bytes());
-                    continue;
                 }
                 if let Some(d) = program.decisions.get(v.decision as usize)
                     && templated(d, *cause)
@@ -305,30 +318,8 @@ impl RecordWriter {
                 };
                 out.extend_from_slice(text.map_or("{}", String::as_str).as_bytes());
             }
-            let missing = verdicts.missing(v);
-            if compact && missing.is_empty() {
-                out.extend_from_slice(b"],\"missing\":[]}");
-                continue;
-            }
             out.extend_from_slice(b"],\"missing\":[");
-            if !missing.is_empty() {
-                let mut first = true;
-                for &slot in &self.by_path {
-                    if missing.contains(crate::model::schema::Slot(slot))
-                        && let Some(path) = self.paths.get(slot as usize)
-                    {
-                        if !first {
-                            out.push(b',');
-                        }
-                        first = false;
-                        out.extend_from_slice(path.as_bytes());
-                    }
-                }
-            }
-            if compact {
-                out.extend_from_slice(b"]}");
-                continue;
-            }
+            self.missing(verdicts.missing(v), out);
             out.extend_from_slice(b"],\"notes\":");
             let version = parts
                 .dated
@@ -347,12 +338,87 @@ impl RecordWriter {
             }
             out.push(b'}');
         }
-        out.push(b']');
+        out.push(match self.record {
+            Record::Compact => b'}',
+            Record::Full => b']',
+        });
         if !warnings.is_empty() {
             out.extend_from_slice(b",\"warnings\":");
             problems(warnings, out);
         }
         out.extend_from_slice(b"}\n");
+    }
+
+    /// One decision of a compact record, keyed by its id: `"id":{"outcome":
+    /// ..,"rules":[..]}`, with `"missing":[..]` before the `}` when the
+    /// answer is undetermined: only it misses facts (the evaluator keeps
+    /// none for a decided one), or should a decided one ever have some.
+    fn compact(
+        &self,
+        parts: &DecisionParts,
+        verdicts: &Verdicts,
+        v: &verdict::Verdict,
+        out: &mut Vec<u8>,
+    ) {
+        match opened_at(v.answer).and_then(|i| parts.opened.get(i)) {
+            Some(opened) => out.extend_from_slice(opened.as_bytes()),
+            None => {
+                out.extend_from_slice(parts.head.as_bytes());
+                match v.answer {
+                    Answer::Amount(m) => digits::write_money(&m, out),
+                    _ => out.extend_from_slice(b"\"?\""),
+                }
+                out.extend_from_slice(list_key(Record::Compact).as_bytes());
+            }
+        }
+        let causes = verdicts.causes(v);
+        let missing = verdicts.missing(v);
+        let missing_facts = matches!(v.answer, Answer::Undetermined) || !missing.is_empty();
+        if let [cause] = causes
+            && parts.dated.is_none()
+            && !missing_facts
+        {
+            out.extend_from_slice(parts.rule_ids_closed.get(*cause).as_bytes());
+            return;
+        }
+        for (j, cause) in causes.iter().enumerate() {
+            if j > 0 {
+                out.push(b',');
+            }
+            match &parts.dated {
+                // A gap between versions is its own reason, `gap`, as in
+                // full records.
+                Some(d) if *cause == Cause::NotApplicable => {
+                    let reason = verdict::reason_on(d, *cause, verdicts.as_of);
+                    digits::write_json_str(&reason.rule, out);
+                }
+                _ => out.extend_from_slice(parts.rule_ids.get(*cause).as_bytes()),
+            }
+        }
+        if missing_facts {
+            out.extend_from_slice(b"],\"missing\":[");
+            self.missing(missing, out);
+        }
+        out.extend_from_slice(b"]}");
+    }
+
+    /// The paths of missing facts, sorted, separated by commas.
+    fn missing(&self, missing: &crate::engine::eval::Missing, out: &mut Vec<u8>) {
+        if missing.is_empty() {
+            return;
+        }
+        let mut first = true;
+        for &slot in &self.by_path {
+            if missing.contains(crate::model::schema::Slot(slot))
+                && let Some(path) = self.paths.get(slot as usize)
+            {
+                if !first {
+                    out.push(b',');
+                }
+                first = false;
+                out.extend_from_slice(path.as_bytes());
+            }
+        }
     }
 
     /// `{"line":N,"id":..,"policy_hash":..,"errors":[{"path":..,"message":..,"help":..}]}`
@@ -390,13 +456,17 @@ fn list_key(record: Record) -> &'static str {
 }
 
 /// `,"as_of":"..","policy_hash":"..","decisions":[`: what follows a
-/// record's start.
-fn middle_part(as_of: NaiveDate, policy_hash: &str, out: &mut Vec<u8>) {
+/// record's start; `{` instead of `[` in a compact record, whose decisions
+/// are an object keyed by their ids.
+fn middle_part(record: Record, as_of: NaiveDate, policy_hash: &str, out: &mut Vec<u8>) {
     out.extend_from_slice(b",\"as_of\":\"");
     date(as_of, out);
     out.extend_from_slice(b"\",\"policy_hash\":");
     out.extend_from_slice(policy_hash.as_bytes());
-    out.extend_from_slice(b",\"decisions\":[");
+    out.extend_from_slice(match record {
+        Record::Compact => b",\"decisions\":{",
+        Record::Full => b",\"decisions\":[",
+    });
 }
 
 /// Whether a cause's message has placeholders, rendered for each record.
