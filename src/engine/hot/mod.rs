@@ -29,7 +29,7 @@ use crate::model::ir::{Node, NodeId, Value};
 
 use calc::Amount;
 pub use code::Code;
-use code::{ALWAYS, NONE, Op, Plan, RowPlan, RowValue, Shape};
+use code::{ALWAYS, Holds, NONE, Op, Plan, RowPlan, RowValue, Shape};
 use table::Entry;
 
 /// A value as the hot path sees it: enum members without their enum,
@@ -186,30 +186,38 @@ impl<'p> Hot<'p> {
         mut full: impl FnMut(u32, &mut Verdicts) -> Result<(), E>,
     ) -> Result<(), E> {
         out.share(&self.code.tables.causes);
-        let (mut known, mut unknown) = self.settle_tests();
+        let (known, unknown) = self.settle_tests();
         let tables = &self.code.tables;
+        out.reserve(tables.decisions.len());
         for (index, table) in (0..).zip(&tables.decisions) {
             let word = table.word as usize % WORDS;
+            let (mut known, mut unknown) = (known[word], unknown[word]);
             // Tests on used decisions' outcomes are settled now that those
             // decisions have been decided (they come first in program order).
-            for test in tables.outcome_tests(table) {
-                match settled(out, test.decision) {
-                    Some(Answer::Member(m)) if test.holds(m) => known[word] |= test.bit,
-                    Some(Answer::Member(_)) => {}
-                    _ => unknown[word] |= test.bit,
+            if table.uses_outcomes() {
+                for test in tables.outcome_tests(table) {
+                    match settled(out, test.decision) {
+                        Some(Answer::Member(m)) if test.holds(m) => known |= test.bit,
+                        Some(Answer::Member(_)) => {}
+                        _ => unknown |= test.bit,
+                    }
                 }
             }
-            let key = |bits: &Bits| bits[word] >> table.shift & table.mask;
             // A decision with an unknown test is left to the interpreter,
             // and so is one without a table (a declined one has none), whose
             // entries are nowhere.
-            if key(&unknown) == 0
+            if unknown >> table.shift & table.mask == 0
                 && let Some(entry) = tables
                     .entries
-                    .get(table.entries as usize + key(&known) as usize)
-                && self.settle(index, entry, out)
+                    .get(table.entries as usize + (known >> table.shift & table.mask) as usize)
             {
-                continue;
+                if entry.row == Entry::ANSWER {
+                    out.push_verdict(&entry.verdict);
+                    continue;
+                }
+                if self.settle(index, entry, out) {
+                    continue;
+                }
             }
             if !self.interpret(index, out) {
                 full(index, out)?;
@@ -352,8 +360,14 @@ impl<'p> Hot<'p> {
             known[date.word as usize % WORDS] |= tables.rows.get(row).copied().unwrap_or(0);
         }
         for (test, bits) in &tables.computed {
-            let truth = match test {
-                Op::Node(id) => self.truth(*id),
+            let truth = match *test {
+                Op::Facts {
+                    a,
+                    b,
+                    holds,
+                    absent,
+                } => self.pair(a, b, holds, absent),
+                Op::Node(id) => self.truth(id),
                 _ => self.leaf(test),
             };
             // A test whose arithmetic fails is left to the full evaluator.
@@ -369,12 +383,14 @@ impl<'p> Hot<'p> {
         (known, unknown)
     }
 
-    /// Records a decision's table entry. False, with `out` as it was, when
-    /// the entry's row value is unknown or fails, or no row holds.
-    #[inline(always)]
+    /// Records a decision's table entry whose answer is a row's value read
+    /// from the account. False, with `out` as it was, when the value is
+    /// unknown or fails, or no row holds.
+    #[inline]
     fn settle(&mut self, index: u32, entry: &Entry, out: &mut Verdicts) -> bool {
-        let answer = match entry.row {
-            Entry::ANSWER => entry.answer,
+        let mut verdict = entry.verdict;
+        verdict.answer = match entry.row {
+            Entry::ANSWER => entry.verdict.answer,
             Entry::OPEN => return false,
             row => {
                 let currency = self
@@ -396,7 +412,7 @@ impl<'p> Hot<'p> {
                 }
             }
         };
-        out.push_shared(index, answer, entry.causes);
+        out.push_verdict(&verdict);
         true
     }
 
@@ -486,11 +502,7 @@ impl<'p> Hot<'p> {
                 b,
                 holds,
                 absent,
-            } => match (self.values.get(a as usize), self.values.get(b as usize)) {
-                (Some(Some(Value::Absent)), _) | (_, Some(Some(Value::Absent))) => known(absent),
-                (Some(Some(x)), Some(Some(y))) => known(order(x, y).is_some_and(|o| holds.of(o))),
-                _ => Truth::Unknown,
-            },
+            } => self.pair(a, b, holds, absent),
             Op::Dates {
                 slot,
                 low,
@@ -518,6 +530,30 @@ impl<'p> Hot<'p> {
                 _ => Truth::Unknown,
             },
             Op::Not(_) | Op::All(..) | Op::Any(..) | Op::Node(_) => Truth::Unknown,
+        }
+    }
+
+    /// Two facts compared. Texts tested with `==` or `!=` (ids such as
+    /// `request.to_account != account.id`) are only tested for equality,
+    /// which a length settles for most, and amounts of one scale compare as
+    /// integers.
+    #[inline(always)]
+    fn pair(&self, a: u32, b: u32, holds: Holds, absent: bool) -> Truth {
+        match (self.values.get(a as usize), self.values.get(b as usize)) {
+            (Some(Some(Value::Absent)), _) | (_, Some(Some(Value::Absent))) => known(absent),
+            (Some(Some(Value::Text(x))), Some(Some(Value::Text(y)))) if holds.by_equality() => {
+                let equal = same_text(x.as_bytes(), y.as_bytes());
+                known(holds.of(if equal {
+                    Ordering::Equal
+                } else {
+                    Ordering::Less
+                }))
+            }
+            (Some(Some(Value::Money(x))), Some(Some(Value::Money(y)))) => {
+                known(holds.of(amounts(x.amount, y.amount)))
+            }
+            (Some(Some(x)), Some(Some(y))) => known(order(x, y).is_some_and(|o| holds.of(o))),
+            _ => Truth::Unknown,
         }
     }
 
@@ -759,6 +795,24 @@ fn settled(out: &Verdicts, decision: u32) -> Option<Answer> {
 
 fn known(b: bool) -> Truth {
     if b { Truth::True } else { Truth::False }
+}
+
+/// Two texts' bytes are equal. Short texts (ids) are compared as one or
+/// two machine words, their first and last bytes overlapping, instead of
+/// through a call to `memcmp`.
+#[inline(always)]
+fn same_text(x: &[u8], y: &[u8]) -> bool {
+    if x.len() != y.len() {
+        return false;
+    }
+    fn words<const N: usize>(s: &[u8]) -> (Option<&[u8; N]>, Option<&[u8; N]>) {
+        (s.first_chunk::<N>(), s.last_chunk::<N>())
+    }
+    match x.len() {
+        8..=16 => words::<8>(x) == words::<8>(y),
+        4..=7 => words::<4>(x) == words::<4>(y),
+        _ => x == y,
+    }
 }
 
 /// Orders two facts of one type; `None` for values with no order.

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::engine::combine::{self, FirstRow, Rules, Ruling};
-use crate::engine::verdict::{Answer, Cause};
+use crate::engine::verdict::{Answer, Cause, Verdict};
 
 use super::code::{ALWAYS, Code, NONE, Op, Plan, RowValue, Shape};
 use super::regions::Regions;
@@ -67,6 +67,15 @@ pub(super) struct Table {
     outcomes: (u32, u32),
 }
 
+impl Table {
+    /// The key has tests on used decisions' outcomes, to settle when the
+    /// decision is reached.
+    #[inline(always)]
+    pub(super) fn uses_outcomes(&self) -> bool {
+        self.outcomes.0 != self.outcomes.1
+    }
+}
+
 /// A test on a used classification's outcome, and its bit in the key's word.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Outcome {
@@ -103,10 +112,10 @@ impl Table {
 /// The answer and reasons for one key.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Entry {
-    /// The answer, when `row` is [`Entry::ANSWER`].
-    pub(super) answer: Answer,
-    /// The run of the reasons in [`Tables::causes`].
-    pub(super) causes: (u32, u32),
+    /// The whole verdict, its reasons pointing into [`Tables::causes`]: the
+    /// answer is the answer when `row` is [`Entry::ANSWER`], so recording it
+    /// is one copy; otherwise the row's value replaces it.
+    pub(super) verdict: Verdict,
     /// The row at this index in [`Code::rows`] holds and its value is read
     /// from the account; or [`Entry::ANSWER`]; or [`Entry::OPEN`].
     pub(super) row: u32,
@@ -124,9 +133,6 @@ impl Tables {
     #[inline(always)]
     pub(super) fn outcome_tests(&self, table: &Table) -> &[Outcome] {
         let (start, end) = table.outcomes;
-        if start == end {
-            return &[];
-        }
         self.outcomes
             .get(start as usize..end as usize)
             .unwrap_or(&[])
@@ -141,7 +147,7 @@ impl Tables {
         let mut by_fact: BTreeMap<(u32, u32), Vec<(u32, u32)>> = BTreeMap::new();
         let mut computed: BTreeMap<u32, Bits> = BTreeMap::new();
         let mut next = 0u32;
-        for plan in &code.plans {
+        for (decision, plan) in (0..).zip(&code.plans) {
             let leaves = leaves(code, plan);
             let width = leaves.as_ref().map_or(0, Vec::len) as u32;
             // A key never straddles two words.
@@ -187,7 +193,7 @@ impl Tables {
             };
             for key in 0..1usize << width {
                 let truth = |op: u32| holds(code, op, &leaves, key);
-                let entry = entry(code, plan, truth, &mut causes);
+                let entry = entry(code, decision, plan, truth, &mut causes);
                 tables.entries.push(entry);
             }
             tables.decisions.push(table);
@@ -220,7 +226,13 @@ impl Tables {
 }
 
 /// What the interpreter answers when each condition's truth is `truth`.
-fn entry(code: &Code, plan: &Plan, truth: impl Fn(u32) -> bool, causes: &mut Vec<Cause>) -> Entry {
+fn entry(
+    code: &Code,
+    decision: u32,
+    plan: &Plan,
+    truth: impl Fn(u32) -> bool,
+    causes: &mut Vec<Cause>,
+) -> Entry {
     let start = causes.len() as u32;
     let mut record = |run: (u32, u32), cause: fn(u32) -> Cause| {
         let before = causes.len();
@@ -267,8 +279,7 @@ fn entry(code: &Code, plan: &Plan, truth: impl Fn(u32) -> bool, causes: &mut Vec
         }
     };
     Entry {
-        answer,
-        causes: (start, causes.len() as u32),
+        verdict: Verdict::shared(decision, answer, (start, causes.len() as u32)),
         row,
     }
 }
