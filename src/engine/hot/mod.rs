@@ -347,6 +347,14 @@ impl<'p> Hot<'p> {
     fn settle_tests(&mut self) -> (Bits, Bits) {
         let tables = &self.code.tables;
         let (mut known, mut unknown) = (Bits::default(), Bits::default());
+        for fact in &tables.members {
+            let value = self.values.get(fact.slot as usize).and_then(Option::as_ref);
+            let word = fact.word as usize % WORDS;
+            match fact.row(value) {
+                Ok(row) => known[word] |= tables.rows.get(row as usize).copied().unwrap_or(0),
+                Err(row) => unknown[word] |= tables.rows.get(row as usize).copied().unwrap_or(0),
+            }
+        }
         for fact in &tables.facts {
             let value = self.values.get(fact.slot as usize).and_then(Option::as_ref);
             let word = fact.word as usize % WORDS;
@@ -358,6 +366,14 @@ impl<'p> Hot<'p> {
         for date in &tables.dates {
             let row = date.date_row(self.as_of) as usize;
             known[date.word as usize % WORDS] |= tables.rows.get(row).copied().unwrap_or(0);
+        }
+        for pair in &tables.pairs {
+            let word = pair.word as usize % WORDS;
+            match self.pair(pair.a, pair.b, pair.holds, pair.absent) {
+                Truth::True => known[word] |= pair.bits,
+                Truth::False => {}
+                Truth::Unknown => unknown[word] |= pair.bits,
+            }
         }
         for (test, bits) in &tables.computed {
             let truth = match *test {

@@ -19,7 +19,9 @@ use std::sync::Arc;
 use crate::engine::combine::{self, FirstRow, Rules, Ruling};
 use crate::engine::verdict::{Answer, Cause, Verdict};
 
-use super::code::{ALWAYS, Code, NONE, Op, Plan, RowValue, Shape};
+use crate::model::ir::Value;
+
+use super::code::{ALWAYS, Code, Holds, NONE, Op, Plan, RowValue, Shape};
 use super::regions::Regions;
 use super::{Bits, WORDS};
 
@@ -35,13 +37,17 @@ pub(super) struct Tables {
     /// One per decision, in program order; [`Table::NONE`] for a decision
     /// left to the interpreter.
     pub(super) decisions: Vec<Table>,
-    /// The facts the tables test, each with its regions.
+    /// The enum facts the tables test, placed by member (most facts are).
+    pub(super) members: Vec<Members>,
+    /// The other facts the tables test, each with its regions.
     pub(super) facts: Vec<Regions>,
     /// The regions of the evaluation date (`as_of`), which is not read from
     /// the facts.
     pub(super) dates: Vec<Regions>,
-    /// Tests of two facts or of an expression, settled one by one: the
-    /// test, and every bit it sets.
+    /// Tests of two facts whose bits are in one word, settled one by one.
+    pub(super) pairs: Vec<Pair>,
+    /// Other tests of two facts or of an expression, settled one by one:
+    /// the test, and every bit it sets.
     pub(super) computed: Vec<(Op, Bits)>,
     /// Tests on used decisions' outcomes, in runs per decision: settled
     /// when their decision is reached, after the decisions they use.
@@ -73,6 +79,42 @@ impl Table {
     #[inline(always)]
     pub(super) fn uses_outcomes(&self) -> bool {
         self.outcomes.0 != self.outcomes.1
+    }
+}
+
+/// A test of two facts (`request.to_account != account.id`), with the bits
+/// it sets, all in one word.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Pair {
+    pub(super) a: u32,
+    pub(super) b: u32,
+    pub(super) holds: Holds,
+    pub(super) absent: bool,
+    pub(super) word: u8,
+    pub(super) bits: u64,
+}
+
+/// An enum fact's regions without the general dispatch: member `m` is row
+/// `rows + min(m, members)`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Members {
+    pub(super) slot: u32,
+    pub(super) word: u8,
+    members: u32,
+    rows: u32,
+    other: u32,
+    owned: u32,
+}
+
+impl Members {
+    /// The row of bits for the fact's value, as [`Regions::row`] gives it.
+    #[inline(always)]
+    pub(super) fn row(&self, value: Option<&Value>) -> Result<u32, u32> {
+        match value {
+            None => Err(self.owned),
+            Some(Value::Member(_, m)) => Ok(self.rows + (*m).min(self.members)),
+            Some(_) => Ok(self.other),
+        }
     }
 }
 
@@ -206,7 +248,17 @@ impl Tables {
                 .collect();
             match Regions::build(slot, word as u8, &ops, &mut tables.rows) {
                 Some(regions) if Some(slot) == as_of => tables.dates.push(regions),
-                Some(regions) => tables.facts.push(regions),
+                Some(regions) => match regions.members() {
+                    Some((members, rows, other, owned)) => tables.members.push(Members {
+                        slot,
+                        word: word as u8,
+                        members,
+                        rows,
+                        other,
+                        owned,
+                    }),
+                    None => tables.facts.push(regions),
+                },
                 // Tests that a fact's regions cannot settle are settled one by one.
                 None => {
                     for (leaf, bit) in tests {
@@ -216,8 +268,26 @@ impl Tables {
             }
         }
         for (leaf, bits) in computed {
-            if let Some(op) = code.ops.get(leaf as usize) {
-                tables.computed.push((op.clone(), bits));
+            let in_one_word = bits.iter().filter(|w| **w != 0).count() == 1;
+            match code.ops.get(leaf as usize) {
+                Some(&Op::Facts {
+                    a,
+                    b,
+                    holds,
+                    absent,
+                }) if in_one_word => {
+                    let word = bits.iter().position(|w| *w != 0).unwrap_or(0);
+                    tables.pairs.push(Pair {
+                        a,
+                        b,
+                        holds,
+                        absent,
+                        word: word as u8,
+                        bits: bits.get(word).copied().unwrap_or(0),
+                    });
+                }
+                Some(op) => tables.computed.push((op.clone(), bits)),
+                None => {}
             }
         }
         tables.causes = causes.into();
@@ -393,15 +463,12 @@ mod tests {
         let shipped = shipped.program.unwrap();
         assert_eq!(tabled(&shipped), (12, 12));
         // No test of the seasonal incentive is computed one by one: `as_of`'s
-        // tests are settled by its regions.
-        assert!(
-            shipped
-                .hot
-                .tables
-                .computed
-                .iter()
-                .all(|(op, _)| matches!(op, Op::Facts { .. }))
-        );
+        // tests are settled by its regions. The three tests of two facts are
+        // pairs, and nothing is left to compute by op.
+        assert!(shipped.hot.tables.computed.is_empty());
+        assert_eq!(shipped.hot.tables.pairs.len(), 3);
+        // Seven enum facts are placed by member.
+        assert_eq!(shipped.hot.tables.members.len(), 7);
         // `credit_request_channel`'s test on `credit_track`'s outcome is a
         // table test of its own, settled once `credit_track` is decided.
         let tables = &shipped.hot.tables;
