@@ -30,7 +30,7 @@ use crate::model::ir::{Node, NodeId, Value};
 use calc::Amount;
 pub use code::Code;
 use code::{ALWAYS, Holds, NONE, Op, Plan, RowPlan, RowValue, Shape};
-use table::Entry;
+use table::{Entry, Table, Tables};
 
 /// A value as the hot path sees it: enum members without their enum,
 /// money without its currency, text borrowed.
@@ -195,35 +195,41 @@ impl<'p> Hot<'p> {
             // Tests on used decisions' outcomes are settled now that those
             // decisions have been decided (they come first in program order).
             if table.uses_outcomes() {
-                for test in tables.outcome_tests(table) {
-                    match settled(out, test.decision) {
-                        Some(Answer::Member(m)) if test.holds(m) => known |= test.bit,
-                        Some(Answer::Member(_)) => {}
-                        _ => unknown |= test.bit,
-                    }
-                }
+                outcome_bits(tables, table, out, &mut known, &mut unknown);
             }
             // A decision with an unknown test is left to the interpreter,
             // and so is one without a table (a declined one has none), whose
-            // entries are nowhere.
-            if unknown >> table.shift & table.mask == 0
-                && let Some(entry) = tables
-                    .entries
-                    .get(table.entries as usize + (known >> table.shift & table.mask) as usize)
-            {
-                if entry.row == Entry::ANSWER {
+            // entries are nowhere. The common case, an entry whose answer is
+            // the answer, is one copy; the rest is out of line.
+            let open = unknown >> table.shift & table.mask;
+            let key = known >> table.shift & table.mask;
+            match tables.entries.get(table.entries as usize + key as usize) {
+                Some(entry) if open == 0 && entry.row == Entry::ANSWER => {
                     out.push_verdict(&entry.verdict);
-                    continue;
                 }
-                if self.settle(index, entry, out) {
-                    continue;
+                entry => {
+                    let entry = entry.filter(|_| open == 0);
+                    if !self.otherwise(index, entry, out) {
+                        full(index, out)?;
+                    }
                 }
-            }
-            if !self.interpret(index, out) {
-                full(index, out)?;
             }
         }
         Ok(())
+    }
+
+    /// A decision whose table entry reads a row's value from the account,
+    /// or that has an unknown test or no table: settled from the entry when
+    /// it can be, else interpreted. False when neither could (the full
+    /// evaluator decides then).
+    #[inline(never)]
+    fn otherwise(&mut self, index: u32, entry: Option<&Entry>, out: &mut Verdicts) -> bool {
+        if let Some(entry) = entry
+            && self.settle(index, entry, out)
+        {
+            return true;
+        }
+        self.interpret(index, out)
     }
 
     /// Decides the decision at `index` into `out` rule by rule: for chosen
@@ -348,6 +354,14 @@ impl<'p> Hot<'p> {
         let tables = &self.code.tables;
         let (mut known, mut unknown) = (Bits::default(), Bits::default());
         for fact in &tables.members {
+            let value = self.values.get(fact.slot as usize).and_then(Option::as_ref);
+            let word = fact.word as usize % WORDS;
+            match fact.row(value) {
+                Ok(row) => known[word] |= tables.rows.get(row as usize).copied().unwrap_or(0),
+                Err(row) => unknown[word] |= tables.rows.get(row as usize).copied().unwrap_or(0),
+            }
+        }
+        for fact in &tables.flags {
             let value = self.values.get(fact.slot as usize).and_then(Option::as_ref);
             let word = fact.word as usize % WORDS;
             match fact.row(value) {
@@ -790,6 +804,25 @@ impl<'p> Hot<'p> {
         match best {
             Some(v) if !unknown => v,
             _ => V::Unknown,
+        }
+    }
+}
+
+/// Sets the bits of a decision's tests on used decisions' outcomes, from
+/// the verdicts those decisions have come to.
+#[inline(always)]
+fn outcome_bits(
+    tables: &Tables,
+    table: &Table,
+    out: &Verdicts,
+    known: &mut u64,
+    unknown: &mut u64,
+) {
+    for test in tables.outcome_tests(table) {
+        match settled(out, test.decision) {
+            Some(Answer::Member(m)) if test.holds(m) => *known |= test.bit,
+            Some(Answer::Member(_)) => {}
+            _ => *unknown |= test.bit,
         }
     }
 }

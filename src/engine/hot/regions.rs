@@ -128,6 +128,15 @@ impl Regions {
         }
     }
 
+    /// A boolean fact's rows (first, owned), for [`super::table::Flag`];
+    /// `None` for a fact of another kind.
+    pub(super) fn flag(&self) -> Option<(u32, u32)> {
+        match self.kind {
+            Kind::Flag => Some((self.rows, self.owned)),
+            _ => None,
+        }
+    }
+
     /// The row of bits for the evaluation date, which `as_of` tests read
     /// whatever the facts say.
     pub(super) fn date_row(&self, date: NaiveDate) -> u32 {

@@ -39,6 +39,8 @@ pub(super) struct Tables {
     pub(super) decisions: Vec<Table>,
     /// The enum facts the tables test, placed by member (most facts are).
     pub(super) members: Vec<Members>,
+    /// The boolean facts the tables test.
+    pub(super) flags: Vec<Flag>,
     /// The other facts the tables test, each with its regions.
     pub(super) facts: Vec<Regions>,
     /// The regions of the evaluation date (`as_of`), which is not read from
@@ -114,6 +116,27 @@ impl Members {
             None => Err(self.owned),
             Some(Value::Member(_, m)) => Ok(self.rows + (*m).min(self.members)),
             Some(_) => Ok(self.other),
+        }
+    }
+}
+
+/// A boolean fact's regions without the general dispatch: `true` is row
+/// `rows + 1`, any other value row `rows`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Flag {
+    pub(super) slot: u32,
+    pub(super) word: u8,
+    rows: u32,
+    owned: u32,
+}
+
+impl Flag {
+    /// The row of bits for the fact's value, as [`Regions::row`] gives it.
+    #[inline(always)]
+    pub(super) fn row(&self, value: Option<&Value>) -> Result<u32, u32> {
+        match value {
+            None => Err(self.owned),
+            Some(v) => Ok(self.rows + u32::from(matches!(v, Value::Bool(true)))),
         }
     }
 }
@@ -257,7 +280,15 @@ impl Tables {
                         other,
                         owned,
                     }),
-                    None => tables.facts.push(regions),
+                    None => match regions.flag() {
+                        Some((rows, owned)) => tables.flags.push(Flag {
+                            slot,
+                            word: word as u8,
+                            rows,
+                            owned,
+                        }),
+                        None => tables.facts.push(regions),
+                    },
                 },
                 // Tests that a fact's regions cannot settle are settled one by one.
                 None => {
@@ -467,8 +498,9 @@ mod tests {
         // pairs, and nothing is left to compute by op.
         assert!(shipped.hot.tables.computed.is_empty());
         assert_eq!(shipped.hot.tables.pairs.len(), 3);
-        // Seven enum facts are placed by member.
+        // Seven enum facts are placed by member, two booleans as flags.
         assert_eq!(shipped.hot.tables.members.len(), 7);
+        assert_eq!(shipped.hot.tables.flags.len(), 2);
         // `credit_request_channel`'s test on `credit_track`'s outcome is a
         // table test of its own, settled once `credit_track` is decided.
         let tables = &shipped.hot.tables;
