@@ -180,6 +180,7 @@ impl<'p> Hot<'p> {
 
     /// Decides every decision into `out`, in program order, handing those
     /// it cannot settle (undetermined, or an error) to `full`.
+    #[inline(always)]
     pub(crate) fn decide_all<E>(
         &mut self,
         out: &mut Verdicts,
