@@ -308,7 +308,10 @@ impl<'p> Hot<'p> {
     }
 
     /// A row's value as the decision's answer, and whether it is a zero
-    /// amount; `None` when it is unknown.
+    /// amount; `None` when it is unknown. In line in [`Hot::settle`], which
+    /// is itself out of the per-decision loop: a row that reads a fact
+    /// (`credit_forfeiture`'s unused credit) costs no further call.
+    #[inline(always)]
     fn row_value(&mut self, row: &RowPlan, currency: Option<Currency>) -> Option<(Answer, bool)> {
         Some(match row.value {
             RowValue::Answer(answer) => (answer, row.zero),
