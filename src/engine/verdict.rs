@@ -70,7 +70,7 @@ pub enum Cause {
 }
 
 /// One decision's compact answer.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Verdict {
     /// Index in the program's decisions ([`crate::model::ir::Model::decisions`]).
     pub decision: u32,
@@ -78,6 +78,19 @@ pub struct Verdict {
     causes: Causes,
     /// Index in [`Verdicts::missing`]'s table, when the answer is undetermined.
     missing: Option<u32>,
+}
+
+impl Verdict {
+    /// A decision table's verdict, built when the policies load: recording
+    /// it for an account is one copy.
+    pub(crate) fn shared(decision: u32, answer: Answer, (start, end): (u32, u32)) -> Verdict {
+        Verdict {
+            decision,
+            answer,
+            causes: Causes::Shared(start, end),
+            missing: None,
+        }
+    }
 }
 
 /// Where a verdict's causes are, as (start, end).
@@ -204,15 +217,18 @@ impl Verdicts {
         }
     }
 
-    /// Records a decision's answer whose causes are `shared[start..end]`.
+    /// Records a verdict built beforehand (a decision table's, whose causes
+    /// are in the pool given to [`Verdicts::share`]).
+    #[inline(always)]
+    pub(crate) fn push_verdict(&mut self, verdict: &Verdict) {
+        self.verdicts.push(*verdict);
+    }
+
+    /// Makes room for `more` verdicts, so that recording them does not grow
+    /// the buffer one at a time.
     #[inline]
-    pub(crate) fn push_shared(&mut self, decision: u32, answer: Answer, (start, end): (u32, u32)) {
-        self.verdicts.push(Verdict {
-            decision,
-            answer,
-            causes: Causes::Shared(start, end),
-            missing: None,
-        });
+    pub(crate) fn reserve(&mut self, more: usize) {
+        self.verdicts.reserve(more);
     }
 
     pub(crate) fn causes_from(&mut self, indices: &[u32], cause: fn(u32) -> Cause) {

@@ -144,8 +144,74 @@ pub(super) enum Amount {
 }
 
 /// Runs the steps over an account's facts; `None` when they give up.
-#[inline]
+///
+/// First in `i64`, which holds the amounts and counts of real accounts at a
+/// fraction of `i128`'s cost; anything beyond it (a constant, a fact or a
+/// result) runs again in `i128`. Whatever `i64` answers, `i128` answers
+/// alike: the same operations on the same values, none of which
+/// overflowed, and every `i64` is within `Decimal`'s 96 bits.
+#[inline(never)]
 pub(super) fn run(steps: &[Step], values: &[Option<Value>], scale: u32) -> Option<Amount> {
+    narrow(steps, values, scale).or_else(|| wide(steps, values, scale))
+}
+
+/// The steps in `i64`; `None` when they give up or a value does not fit.
+#[inline(always)]
+fn narrow(steps: &[Step], values: &[Option<Value>], scale: u32) -> Option<Amount> {
+    let mut stack = [0i64; DEPTH];
+    let mut top = 0usize;
+    let mut absent = false;
+    for step in steps {
+        let value = match *step {
+            Step::Const(n) => i64::try_from(n).ok()?,
+            Step::Money { slot, scale } => match values.get(slot as usize)? {
+                Some(Value::Money(m)) if m.amount.scale() == scale => {
+                    i64::try_from(m.amount.mantissa()).ok()?
+                }
+                Some(Value::Absent) => {
+                    absent = true;
+                    0
+                }
+                _ => return None,
+            },
+            Step::Int { slot } => match values.get(slot as usize)? {
+                Some(Value::Int(n)) => *n,
+                Some(Value::Absent) => {
+                    absent = true;
+                    0
+                }
+                _ => return None,
+            },
+            Step::Arith { op, .. } => {
+                top = top.checked_sub(2)?;
+                let (a, b) = (*stack.get(top)?, *stack.get(top + 1)?);
+                match op {
+                    ArithOp::Add => a.checked_add(b)?,
+                    ArithOp::Sub => a.checked_sub(b)?,
+                    ArithOp::Mul => a.checked_mul(b)?,
+                }
+            }
+            Step::Pick { max, count } => {
+                top = top.checked_sub(count as usize)?;
+                let picked = stack.get(top..top + count as usize)?.iter().copied();
+                if max { picked.max()? } else { picked.min()? }
+            }
+        };
+        *stack.get_mut(top)? = value;
+        top += 1;
+    }
+    if absent {
+        return Some(Amount::Absent);
+    }
+    let n = *stack.first()?;
+    Decimal::try_from_i128_with_scale(i128::from(n), scale)
+        .ok()
+        .map(Amount::Value)
+}
+
+/// The steps in `i128`, bounded by `Decimal`'s 96 bits for amounts and by
+/// `i64` for integers.
+fn wide(steps: &[Step], values: &[Option<Value>], scale: u32) -> Option<Amount> {
     let mut stack = [0i128; DEPTH];
     let mut top = 0usize;
     let mut absent = false;
@@ -202,4 +268,65 @@ pub(super) fn run(steps: &[Step], values: &[Option<Value>], scale: u32) -> Optio
     Decimal::try_from_i128_with_scale(n, scale)
         .ok()
         .map(Amount::Value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: Step = Step::Pick {
+        max: false,
+        count: 2,
+    };
+    const MUL: Step = Step::Arith {
+        op: ArithOp::Mul,
+        money: true,
+    };
+
+    /// `min(100 USD * agency.new_client_accounts, 1000 USD)` at cents, with
+    /// the count in slot 0.
+    fn launch(count: i64, cap: i128) -> (Vec<Step>, Vec<Option<Value>>) {
+        let steps = vec![
+            Step::Const(10_000),
+            Step::Int { slot: 0 },
+            MUL,
+            Step::Const(cap),
+            MIN,
+        ];
+        (steps, vec![Some(Value::Int(count))])
+    }
+
+    /// Whatever `i64` answers, `i128` answers alike; where `i64` gives up
+    /// (a product or a constant beyond it), `i128` still answers.
+    #[test]
+    fn narrow_answers_as_wide_does_or_gives_up() {
+        let cases = [
+            (7, 100_000, Some(70_000)),
+            (12, 100_000, Some(100_000)),
+            (-3, 100_000, Some(-30_000)),
+            // 10,000 * 2^60 overflows i64 but not i128 or Decimal.
+            (1 << 60, i128::MAX >> 40, None),
+            // A cap beyond i64: the constant does not fit.
+            (5, 1 << 70, None),
+        ];
+        for (count, cap, narrowed) in cases {
+            let (steps, values) = launch(count, cap);
+            let small = narrow(&steps, &values, 2);
+            let large = wide(&steps, &values, 2);
+            let expect = narrowed.map(|n: i128| {
+                Amount::Value(Decimal::try_from_i128_with_scale(n, 2).unwrap_or_default())
+            });
+            assert_eq!(small, expect, "{count} {cap}");
+            if small.is_some() {
+                assert_eq!(small, large);
+            } else {
+                assert!(large.is_some(), "{count} {cap}");
+            }
+            assert_eq!(run(&steps, &values, 2), large);
+        }
+        let absent = vec![Some(Value::Absent)];
+        let (steps, _) = launch(0, 100_000);
+        assert_eq!(narrow(&steps, &absent, 2), Some(Amount::Absent));
+        assert_eq!(run(&steps, &absent, 2), wide(&steps, &absent, 2));
+    }
 }

@@ -138,6 +138,12 @@ impl Holds {
         Holds(!self.0 & 0b111)
     }
 
+    /// The comparison holds alike for less and greater (`==`, `!=`): two
+    /// values need only be tested for equality, not ordered.
+    pub(super) fn by_equality(self) -> bool {
+        self.0 & 1 == self.0 >> 2 & 1
+    }
+
     pub(super) fn of(self, ordering: Ordering) -> bool {
         let bit = match ordering {
             Ordering::Less => 0b001,

@@ -29,8 +29,8 @@ use crate::model::ir::{Node, NodeId, Value};
 
 use calc::Amount;
 pub use code::Code;
-use code::{ALWAYS, NONE, Op, Plan, RowPlan, RowValue, Shape};
-use table::Entry;
+use code::{ALWAYS, Holds, NONE, Op, Plan, RowPlan, RowValue, Shape};
+use table::{Entry, Table, Tables};
 
 /// A value as the hot path sees it: enum members without their enum,
 /// money without its currency, text borrowed.
@@ -180,42 +180,57 @@ impl<'p> Hot<'p> {
 
     /// Decides every decision into `out`, in program order, handing those
     /// it cannot settle (undetermined, or an error) to `full`.
+    #[inline(always)]
     pub(crate) fn decide_all<E>(
         &mut self,
         out: &mut Verdicts,
         mut full: impl FnMut(u32, &mut Verdicts) -> Result<(), E>,
     ) -> Result<(), E> {
         out.share(&self.code.tables.causes);
-        let (mut known, mut unknown) = self.settle_tests();
+        let (known, unknown) = self.settle_tests();
         let tables = &self.code.tables;
+        out.reserve(tables.decisions.len());
         for (index, table) in (0..).zip(&tables.decisions) {
             let word = table.word as usize % WORDS;
+            let (mut known, mut unknown) = (known[word], unknown[word]);
             // Tests on used decisions' outcomes are settled now that those
             // decisions have been decided (they come first in program order).
-            for test in tables.outcome_tests(table) {
-                match settled(out, test.decision) {
-                    Some(Answer::Member(m)) if test.holds(m) => known[word] |= test.bit,
-                    Some(Answer::Member(_)) => {}
-                    _ => unknown[word] |= test.bit,
-                }
+            if table.uses_outcomes() {
+                outcome_bits(tables, table, out, &mut known, &mut unknown);
             }
-            let key = |bits: &Bits| bits[word] >> table.shift & table.mask;
             // A decision with an unknown test is left to the interpreter,
             // and so is one without a table (a declined one has none), whose
-            // entries are nowhere.
-            if key(&unknown) == 0
-                && let Some(entry) = tables
-                    .entries
-                    .get(table.entries as usize + key(&known) as usize)
-                && self.settle(index, entry, out)
-            {
-                continue;
-            }
-            if !self.interpret(index, out) {
-                full(index, out)?;
+            // entries are nowhere. The common case, an entry whose answer is
+            // the answer, is one copy; the rest is out of line.
+            let open = unknown >> table.shift & table.mask;
+            let key = known >> table.shift & table.mask;
+            match tables.entries.get(table.entries as usize + key as usize) {
+                Some(entry) if open == 0 && entry.row == Entry::ANSWER => {
+                    out.push_verdict(&entry.verdict);
+                }
+                entry => {
+                    let entry = entry.filter(|_| open == 0);
+                    if !self.otherwise(index, entry, out) {
+                        full(index, out)?;
+                    }
+                }
             }
         }
         Ok(())
+    }
+
+    /// A decision whose table entry reads a row's value from the account,
+    /// or that has an unknown test or no table: settled from the entry when
+    /// it can be, else interpreted. False when neither could (the full
+    /// evaluator decides then).
+    #[inline(never)]
+    fn otherwise(&mut self, index: u32, entry: Option<&Entry>, out: &mut Verdicts) -> bool {
+        if let Some(entry) = entry
+            && self.settle(index, entry, out)
+        {
+            return true;
+        }
+        self.interpret(index, out)
     }
 
     /// Decides the decision at `index` into `out` rule by rule: for chosen
@@ -293,7 +308,10 @@ impl<'p> Hot<'p> {
     }
 
     /// A row's value as the decision's answer, and whether it is a zero
-    /// amount; `None` when it is unknown.
+    /// amount; `None` when it is unknown. In line in [`Hot::settle`], which
+    /// is itself out of the per-decision loop: a row that reads a fact
+    /// (`credit_forfeiture`'s unused credit) costs no further call.
+    #[inline(always)]
     fn row_value(&mut self, row: &RowPlan, currency: Option<Currency>) -> Option<(Answer, bool)> {
         Some(match row.value {
             RowValue::Answer(answer) => (answer, row.zero),
@@ -339,6 +357,22 @@ impl<'p> Hot<'p> {
     fn settle_tests(&mut self) -> (Bits, Bits) {
         let tables = &self.code.tables;
         let (mut known, mut unknown) = (Bits::default(), Bits::default());
+        for fact in &tables.members {
+            let value = self.values.get(fact.slot as usize).and_then(Option::as_ref);
+            let word = fact.word as usize % WORDS;
+            match fact.row(value) {
+                Ok(row) => known[word] |= tables.rows.get(row as usize).copied().unwrap_or(0),
+                Err(row) => unknown[word] |= tables.rows.get(row as usize).copied().unwrap_or(0),
+            }
+        }
+        for fact in &tables.flags {
+            let value = self.values.get(fact.slot as usize).and_then(Option::as_ref);
+            let word = fact.word as usize % WORDS;
+            match fact.row(value) {
+                Ok(row) => known[word] |= tables.rows.get(row as usize).copied().unwrap_or(0),
+                Err(row) => unknown[word] |= tables.rows.get(row as usize).copied().unwrap_or(0),
+            }
+        }
         for fact in &tables.facts {
             let value = self.values.get(fact.slot as usize).and_then(Option::as_ref);
             let word = fact.word as usize % WORDS;
@@ -351,9 +385,23 @@ impl<'p> Hot<'p> {
             let row = date.date_row(self.as_of) as usize;
             known[date.word as usize % WORDS] |= tables.rows.get(row).copied().unwrap_or(0);
         }
+        for pair in &tables.pairs {
+            let word = pair.word as usize % WORDS;
+            match self.pair(pair.a, pair.b, pair.holds, pair.absent) {
+                Truth::True => known[word] |= pair.bits,
+                Truth::False => {}
+                Truth::Unknown => unknown[word] |= pair.bits,
+            }
+        }
         for (test, bits) in &tables.computed {
-            let truth = match test {
-                Op::Node(id) => self.truth(*id),
+            let truth = match *test {
+                Op::Facts {
+                    a,
+                    b,
+                    holds,
+                    absent,
+                } => self.pair(a, b, holds, absent),
+                Op::Node(id) => self.truth(id),
                 _ => self.leaf(test),
             };
             // A test whose arithmetic fails is left to the full evaluator.
@@ -369,12 +417,14 @@ impl<'p> Hot<'p> {
         (known, unknown)
     }
 
-    /// Records a decision's table entry. False, with `out` as it was, when
-    /// the entry's row value is unknown or fails, or no row holds.
-    #[inline(always)]
+    /// Records a decision's table entry whose answer is a row's value read
+    /// from the account. False, with `out` as it was, when the value is
+    /// unknown or fails, or no row holds.
+    #[inline]
     fn settle(&mut self, index: u32, entry: &Entry, out: &mut Verdicts) -> bool {
-        let answer = match entry.row {
-            Entry::ANSWER => entry.answer,
+        let mut verdict = entry.verdict;
+        verdict.answer = match entry.row {
+            Entry::ANSWER => entry.verdict.answer,
             Entry::OPEN => return false,
             row => {
                 let currency = self
@@ -396,7 +446,7 @@ impl<'p> Hot<'p> {
                 }
             }
         };
-        out.push_shared(index, answer, entry.causes);
+        out.push_verdict(&verdict);
         true
     }
 
@@ -486,11 +536,7 @@ impl<'p> Hot<'p> {
                 b,
                 holds,
                 absent,
-            } => match (self.values.get(a as usize), self.values.get(b as usize)) {
-                (Some(Some(Value::Absent)), _) | (_, Some(Some(Value::Absent))) => known(absent),
-                (Some(Some(x)), Some(Some(y))) => known(order(x, y).is_some_and(|o| holds.of(o))),
-                _ => Truth::Unknown,
-            },
+            } => self.pair(a, b, holds, absent),
             Op::Dates {
                 slot,
                 low,
@@ -518,6 +564,30 @@ impl<'p> Hot<'p> {
                 _ => Truth::Unknown,
             },
             Op::Not(_) | Op::All(..) | Op::Any(..) | Op::Node(_) => Truth::Unknown,
+        }
+    }
+
+    /// Two facts compared. Texts tested with `==` or `!=` (ids such as
+    /// `request.to_account != account.id`) are only tested for equality,
+    /// which a length settles for most, and amounts of one scale compare as
+    /// integers.
+    #[inline(always)]
+    fn pair(&self, a: u32, b: u32, holds: Holds, absent: bool) -> Truth {
+        match (self.values.get(a as usize), self.values.get(b as usize)) {
+            (Some(Some(Value::Absent)), _) | (_, Some(Some(Value::Absent))) => known(absent),
+            (Some(Some(Value::Text(x))), Some(Some(Value::Text(y)))) if holds.by_equality() => {
+                let equal = same_text(x.as_bytes(), y.as_bytes());
+                known(holds.of(if equal {
+                    Ordering::Equal
+                } else {
+                    Ordering::Less
+                }))
+            }
+            (Some(Some(Value::Money(x))), Some(Some(Value::Money(y)))) => {
+                known(holds.of(amounts(x.amount, y.amount)))
+            }
+            (Some(Some(x)), Some(Some(y))) => known(order(x, y).is_some_and(|o| holds.of(o))),
+            _ => Truth::Unknown,
         }
     }
 
@@ -742,6 +812,25 @@ impl<'p> Hot<'p> {
     }
 }
 
+/// Sets the bits of a decision's tests on used decisions' outcomes, from
+/// the verdicts those decisions have come to.
+#[inline(always)]
+fn outcome_bits(
+    tables: &Tables,
+    table: &Table,
+    out: &Verdicts,
+    known: &mut u64,
+    unknown: &mut u64,
+) {
+    for test in tables.outcome_tests(table) {
+        match settled(out, test.decision) {
+            Some(Answer::Member(m)) if test.holds(m) => *known |= test.bit,
+            Some(Answer::Member(_)) => {}
+            _ => *unknown |= test.bit,
+        }
+    }
+}
+
 /// The answer a decision has settled on for this account so far, if it has
 /// been decided.
 #[inline(always)]
@@ -759,6 +848,24 @@ fn settled(out: &Verdicts, decision: u32) -> Option<Answer> {
 
 fn known(b: bool) -> Truth {
     if b { Truth::True } else { Truth::False }
+}
+
+/// Two texts' bytes are equal. Short texts (ids) are compared as one or
+/// two machine words, their first and last bytes overlapping, instead of
+/// through a call to `memcmp`.
+#[inline(always)]
+fn same_text(x: &[u8], y: &[u8]) -> bool {
+    if x.len() != y.len() {
+        return false;
+    }
+    fn words<const N: usize>(s: &[u8]) -> (Option<&[u8; N]>, Option<&[u8; N]>) {
+        (s.first_chunk::<N>(), s.last_chunk::<N>())
+    }
+    match x.len() {
+        8..=16 => words::<8>(x) == words::<8>(y),
+        4..=7 => words::<4>(x) == words::<4>(y),
+        _ => x == y,
+    }
 }
 
 /// Orders two facts of one type; `None` for values with no order.

@@ -119,6 +119,24 @@ impl Regions {
         Ok(self.rows + region)
     }
 
+    /// An enum fact's member count and rows (first, other, owned), for
+    /// [`super::table::Members`]; `None` for a fact of another kind.
+    pub(super) fn members(&self) -> Option<(u32, u32, u32, u32)> {
+        match self.kind {
+            Kind::Member { members } => Some((members, self.rows, self.other, self.owned)),
+            _ => None,
+        }
+    }
+
+    /// A boolean fact's rows (first, owned), for [`super::table::Flag`];
+    /// `None` for a fact of another kind.
+    pub(super) fn flag(&self) -> Option<(u32, u32)> {
+        match self.kind {
+            Kind::Flag => Some((self.rows, self.owned)),
+            _ => None,
+        }
+    }
+
     /// The row of bits for the evaluation date, which `as_of` tests read
     /// whatever the facts say.
     pub(super) fn date_row(&self, date: NaiveDate) -> u32 {

@@ -17,9 +17,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::engine::combine::{self, FirstRow, Rules, Ruling};
-use crate::engine::verdict::{Answer, Cause};
+use crate::engine::verdict::{Answer, Cause, Verdict};
 
-use super::code::{ALWAYS, Code, NONE, Op, Plan, RowValue, Shape};
+use crate::model::ir::Value;
+
+use super::code::{ALWAYS, Code, Holds, NONE, Op, Plan, RowValue, Shape};
 use super::regions::Regions;
 use super::{Bits, WORDS};
 
@@ -35,13 +37,19 @@ pub(super) struct Tables {
     /// One per decision, in program order; [`Table::NONE`] for a decision
     /// left to the interpreter.
     pub(super) decisions: Vec<Table>,
-    /// The facts the tables test, each with its regions.
+    /// The enum facts the tables test, placed by member (most facts are).
+    pub(super) members: Vec<Members>,
+    /// The boolean facts the tables test.
+    pub(super) flags: Vec<Flag>,
+    /// The other facts the tables test, each with its regions.
     pub(super) facts: Vec<Regions>,
     /// The regions of the evaluation date (`as_of`), which is not read from
     /// the facts.
     pub(super) dates: Vec<Regions>,
-    /// Tests of two facts or of an expression, settled one by one: the
-    /// test, and every bit it sets.
+    /// Tests of two facts whose bits are in one word, settled one by one.
+    pub(super) pairs: Vec<Pair>,
+    /// Other tests of two facts or of an expression, settled one by one:
+    /// the test, and every bit it sets.
     pub(super) computed: Vec<(Op, Bits)>,
     /// Tests on used decisions' outcomes, in runs per decision: settled
     /// when their decision is reached, after the decisions they use.
@@ -65,6 +73,72 @@ pub(super) struct Table {
     pub(super) entries: u32,
     /// The run of its tests in [`Tables::outcomes`].
     outcomes: (u32, u32),
+}
+
+impl Table {
+    /// The key has tests on used decisions' outcomes, to settle when the
+    /// decision is reached.
+    #[inline(always)]
+    pub(super) fn uses_outcomes(&self) -> bool {
+        self.outcomes.0 != self.outcomes.1
+    }
+}
+
+/// A test of two facts (`request.to_account != account.id`), with the bits
+/// it sets, all in one word.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Pair {
+    pub(super) a: u32,
+    pub(super) b: u32,
+    pub(super) holds: Holds,
+    pub(super) absent: bool,
+    pub(super) word: u8,
+    pub(super) bits: u64,
+}
+
+/// An enum fact's regions without the general dispatch: member `m` is row
+/// `rows + min(m, members)`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Members {
+    pub(super) slot: u32,
+    pub(super) word: u8,
+    members: u32,
+    rows: u32,
+    other: u32,
+    owned: u32,
+}
+
+impl Members {
+    /// The row of bits for the fact's value, as [`Regions::row`] gives it.
+    #[inline(always)]
+    pub(super) fn row(&self, value: Option<&Value>) -> Result<u32, u32> {
+        match value {
+            None => Err(self.owned),
+            Some(Value::Member(_, m)) => Ok(self.rows + (*m).min(self.members)),
+            Some(_) => Ok(self.other),
+        }
+    }
+}
+
+/// A boolean fact's regions without the general dispatch: `true` is row
+/// `rows + 1`, any other value row `rows`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Flag {
+    pub(super) slot: u32,
+    pub(super) word: u8,
+    rows: u32,
+    owned: u32,
+}
+
+impl Flag {
+    /// The row of bits for the fact's value, as [`Regions::row`] gives it.
+    #[inline(always)]
+    pub(super) fn row(&self, value: Option<&Value>) -> Result<u32, u32> {
+        match value {
+            None => Err(self.owned),
+            Some(v) => Ok(self.rows + u32::from(matches!(v, Value::Bool(true)))),
+        }
+    }
 }
 
 /// A test on a used classification's outcome, and its bit in the key's word.
@@ -103,10 +177,10 @@ impl Table {
 /// The answer and reasons for one key.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Entry {
-    /// The answer, when `row` is [`Entry::ANSWER`].
-    pub(super) answer: Answer,
-    /// The run of the reasons in [`Tables::causes`].
-    pub(super) causes: (u32, u32),
+    /// The whole verdict, its reasons pointing into [`Tables::causes`]: the
+    /// answer is the answer when `row` is [`Entry::ANSWER`], so recording it
+    /// is one copy; otherwise the row's value replaces it.
+    pub(super) verdict: Verdict,
     /// The row at this index in [`Code::rows`] holds and its value is read
     /// from the account; or [`Entry::ANSWER`]; or [`Entry::OPEN`].
     pub(super) row: u32,
@@ -124,9 +198,6 @@ impl Tables {
     #[inline(always)]
     pub(super) fn outcome_tests(&self, table: &Table) -> &[Outcome] {
         let (start, end) = table.outcomes;
-        if start == end {
-            return &[];
-        }
         self.outcomes
             .get(start as usize..end as usize)
             .unwrap_or(&[])
@@ -141,7 +212,7 @@ impl Tables {
         let mut by_fact: BTreeMap<(u32, u32), Vec<(u32, u32)>> = BTreeMap::new();
         let mut computed: BTreeMap<u32, Bits> = BTreeMap::new();
         let mut next = 0u32;
-        for plan in &code.plans {
+        for (decision, plan) in (0..).zip(&code.plans) {
             let leaves = leaves(code, plan);
             let width = leaves.as_ref().map_or(0, Vec::len) as u32;
             // A key never straddles two words.
@@ -187,7 +258,7 @@ impl Tables {
             };
             for key in 0..1usize << width {
                 let truth = |op: u32| holds(code, op, &leaves, key);
-                let entry = entry(code, plan, truth, &mut causes);
+                let entry = entry(code, decision, plan, truth, &mut causes);
                 tables.entries.push(entry);
             }
             tables.decisions.push(table);
@@ -200,7 +271,25 @@ impl Tables {
                 .collect();
             match Regions::build(slot, word as u8, &ops, &mut tables.rows) {
                 Some(regions) if Some(slot) == as_of => tables.dates.push(regions),
-                Some(regions) => tables.facts.push(regions),
+                Some(regions) => match regions.members() {
+                    Some((members, rows, other, owned)) => tables.members.push(Members {
+                        slot,
+                        word: word as u8,
+                        members,
+                        rows,
+                        other,
+                        owned,
+                    }),
+                    None => match regions.flag() {
+                        Some((rows, owned)) => tables.flags.push(Flag {
+                            slot,
+                            word: word as u8,
+                            rows,
+                            owned,
+                        }),
+                        None => tables.facts.push(regions),
+                    },
+                },
                 // Tests that a fact's regions cannot settle are settled one by one.
                 None => {
                     for (leaf, bit) in tests {
@@ -210,8 +299,26 @@ impl Tables {
             }
         }
         for (leaf, bits) in computed {
-            if let Some(op) = code.ops.get(leaf as usize) {
-                tables.computed.push((op.clone(), bits));
+            let in_one_word = bits.iter().filter(|w| **w != 0).count() == 1;
+            match code.ops.get(leaf as usize) {
+                Some(&Op::Facts {
+                    a,
+                    b,
+                    holds,
+                    absent,
+                }) if in_one_word => {
+                    let word = bits.iter().position(|w| *w != 0).unwrap_or(0);
+                    tables.pairs.push(Pair {
+                        a,
+                        b,
+                        holds,
+                        absent,
+                        word: word as u8,
+                        bits: bits.get(word).copied().unwrap_or(0),
+                    });
+                }
+                Some(op) => tables.computed.push((op.clone(), bits)),
+                None => {}
             }
         }
         tables.causes = causes.into();
@@ -220,7 +327,13 @@ impl Tables {
 }
 
 /// What the interpreter answers when each condition's truth is `truth`.
-fn entry(code: &Code, plan: &Plan, truth: impl Fn(u32) -> bool, causes: &mut Vec<Cause>) -> Entry {
+fn entry(
+    code: &Code,
+    decision: u32,
+    plan: &Plan,
+    truth: impl Fn(u32) -> bool,
+    causes: &mut Vec<Cause>,
+) -> Entry {
     let start = causes.len() as u32;
     let mut record = |run: (u32, u32), cause: fn(u32) -> Cause| {
         let before = causes.len();
@@ -267,8 +380,7 @@ fn entry(code: &Code, plan: &Plan, truth: impl Fn(u32) -> bool, causes: &mut Vec
         }
     };
     Entry {
-        answer,
-        causes: (start, causes.len() as u32),
+        verdict: Verdict::shared(decision, answer, (start, causes.len() as u32)),
         row,
     }
 }
@@ -382,15 +494,13 @@ mod tests {
         let shipped = shipped.program.unwrap();
         assert_eq!(tabled(&shipped), (12, 12));
         // No test of the seasonal incentive is computed one by one: `as_of`'s
-        // tests are settled by its regions.
-        assert!(
-            shipped
-                .hot
-                .tables
-                .computed
-                .iter()
-                .all(|(op, _)| matches!(op, Op::Facts { .. }))
-        );
+        // tests are settled by its regions. The three tests of two facts are
+        // pairs, and nothing is left to compute by op.
+        assert!(shipped.hot.tables.computed.is_empty());
+        assert_eq!(shipped.hot.tables.pairs.len(), 3);
+        // Seven enum facts are placed by member, two booleans as flags.
+        assert_eq!(shipped.hot.tables.members.len(), 7);
+        assert_eq!(shipped.hot.tables.flags.len(), 2);
         // `credit_request_channel`'s test on `credit_track`'s outcome is a
         // table test of its own, settled once `credit_track` is decided.
         let tables = &shipped.hot.tables;
