@@ -3,7 +3,8 @@
 //! each list item is a key into it (`List<Dictionary(UInt8|UInt16, Utf8)>`),
 //! pushed straight from the verdict's index; no text is copied per row. The
 //! rule-id and missing-fact lists were most of the output's bytes once the
-//! outcomes were dictionaries.
+//! outcomes were dictionaries. Without dictionaries (`Options::dictionaries`)
+//! the items are the ids' text, copied straight from the set.
 
 use std::sync::Arc;
 
@@ -33,8 +34,12 @@ pub(super) struct IdSet {
 }
 
 impl IdSet {
-    pub(super) fn new(ids: Vec<String>) -> IdSet {
-        let width = if ids.len() <= usize::from(u8::MAX) + 1 {
+    /// `dictionaries: false` keeps the ids' text in the lists, whatever
+    /// the set's size.
+    pub(super) fn new(ids: Vec<String>, dictionaries: bool) -> IdSet {
+        let width = if !dictionaries {
+            Width::Text
+        } else if ids.len() <= usize::from(u8::MAX) + 1 {
             Width::U8
         } else if ids.len() <= usize::from(u16::MAX) + 1 {
             Width::U16
@@ -159,7 +164,11 @@ impl IdLists {
                     dictionary,
                 )?)
             }
-            Keys::Text(text) => Arc::new(text.finish()),
+            Keys::Text(text) => {
+                let items = text.finish();
+                *text = StringBuilder::with_capacity(items.len(), items.value_data().len());
+                Arc::new(items)
+            }
         };
         Ok(Arc::new(ListArray::try_new(
             self.set.item_field(),
