@@ -240,11 +240,8 @@ impl Layout {
             if let Some(place) = by_decision.get_mut(i as usize) {
                 *place = Some(decisions.len());
             }
-            // Without dictionaries every outcome is written as its text.
-            let words = options
-                .dictionaries
-                .then(|| Words::new(&d.kind, d.kind.outcome_words(&program.schema)))
-                .flatten();
+            // Without dictionaries the keys are gathered into text per chunk.
+            let words = Words::new(&d.kind, d.kind.outcome_words(&program.schema));
             let outcome_type = match words {
                 Some(_) => words_type(),
                 None => DataType::Utf8,
@@ -403,8 +400,15 @@ impl Outcome {
         }
     }
 
-    fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
+    /// The chunk's column: the keys' dictionary, or (`dictionaries` off)
+    /// the keys' words gathered in one pass.
+    fn finish(&mut self, dictionaries: bool) -> Result<ArrayRef, ArrowError> {
         match self {
+            Outcome::Keys(keys, values) if !dictionaries => {
+                let array = keys.finish();
+                *keys = UInt8Builder::with_capacity(array.len());
+                arrow::compute::take(values, &array, None)
+            }
             Outcome::Keys(keys, values) => dictionary(keys, values),
             Outcome::Text(builder) => Ok(text(builder)),
         }
@@ -584,7 +588,7 @@ impl Rows<'_> {
             false => repeated(&mut self.policy, &self.layout.policy_hash),
         });
         for builders in &mut self.decisions {
-            columns.push(builders.outcome.finish()?);
+            columns.push(builders.outcome.finish(self.layout.dictionaries)?);
             if let Some(amount) = &mut builders.amount {
                 columns.push(Arc::new(amount.finish()));
             }
