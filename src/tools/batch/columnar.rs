@@ -407,7 +407,7 @@ impl Outcome {
             Outcome::Keys(keys, values) if !dictionaries => {
                 let array = keys.finish();
                 *keys = UInt8Builder::with_capacity(array.len());
-                arrow::compute::take(values, &array, None)
+                arrow::compute::take(values, &array, Some(id_lists::checked()))
             }
             Outcome::Keys(keys, values) => dictionary(keys, values),
             Outcome::Text(builder) => Ok(text(builder)),

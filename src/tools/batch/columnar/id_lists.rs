@@ -158,7 +158,7 @@ impl IdLists {
                 let keys = std::mem::replace(keys, Vec::with_capacity(keys.len()));
                 let keys = PrimitiveArray::<UInt8Type>::from(keys);
                 match self.set.plain {
-                    true => arrow::compute::take(&dictionary, &keys, None)?,
+                    true => arrow::compute::take(&dictionary, &keys, Some(checked()))?,
                     false => Arc::new(DictionaryArray::try_new(keys, dictionary)?),
                 }
             }
@@ -166,7 +166,7 @@ impl IdLists {
                 let keys = std::mem::replace(keys, Vec::with_capacity(keys.len()));
                 let keys = PrimitiveArray::<UInt16Type>::from(keys);
                 match self.set.plain {
-                    true => arrow::compute::take(&dictionary, &keys, None)?,
+                    true => arrow::compute::take(&dictionary, &keys, Some(checked()))?,
                     false => Arc::new(DictionaryArray::try_new(keys, dictionary)?),
                 }
             }
@@ -183,6 +183,12 @@ impl IdLists {
             nulls,
         )?))
     }
+}
+
+/// `take` that answers a key outside the set with an error, as
+/// `DictionaryArray::try_new` does, instead of a panic.
+pub(super) fn checked() -> arrow::compute::TakeOptions {
+    arrow::compute::TakeOptions { check_bounds: true }
 }
 
 /// The texts of one list (a row's), whatever its items' type.
