@@ -74,6 +74,7 @@ class PolicySet:
         as_of: AsOf = None,
         record: str = "compact",
         jobs: int = 1,
+        dictionaries: bool = True,
     ) -> pyarrow.Table:
         """Every row of an Arrow stream (anything with ``__arrow_c_stream__``:
         a pyarrow Table or RecordBatchReader, a polars DataFrame), columns
@@ -95,6 +96,11 @@ class PolicySet:
           ``list<string>`` past 65,536);
         - ``ID_missing``: the same over the schema's fact paths;
         - ``errors``, ``warnings``: JSON text (string), null when none.
+
+        ``dictionaries=False`` builds every one of those dictionary columns
+        as plain ``string`` and ``list<string>`` instead, with the same
+        values, for consumers that take no dictionaries (Spark's
+        ``mapInArrow``): cheaper than decoding them afterwards.
 
         The GIL is released while it runs."""
 

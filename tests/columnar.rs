@@ -351,3 +351,65 @@ fn parquet_output_equals_csv_and_jsonl_outcomes_for_generated_accounts() {
         }
     }
 }
+
+/// `Options::dictionaries` off: every column of words is built as plain
+/// text (`Utf8`, `List<Utf8>`), and the values are those of the
+/// dictionaries, row for row.
+#[test]
+fn records_without_dictionaries_hold_the_same_words_as_plain_text() {
+    let program = common::shipped();
+    let examples = common::examples(&program);
+    let rows: Vec<Vec<Option<Value>>> = examples
+        .iter()
+        .map(|(_, l)| l.facts.values.clone())
+        .collect();
+    let input = batch(columns(&program, "", &rows));
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    let collect = |dictionaries: bool| {
+        let mut options = credo::tools::batch::Options::new(1, Some(today), today);
+        options.record = credo::tools::batch::Record::Compact;
+        options.id = program.schema.slot("account.id");
+        options.dictionaries = dictionaries;
+        let source =
+            credo::tools::batch::columnar::RowSource::new(std::iter::once(Ok(input.clone())));
+        let (schema, batches, _) =
+            credo::tools::batch::collect_rows(&program, source, &options).unwrap();
+        arrow::compute::concat_batches(&schema, &batches).unwrap()
+    };
+    let keyed = collect(true);
+    let plain = collect(false);
+    assert_eq!(plain.num_rows(), examples.len());
+    let mut plain_lists = 0;
+    for (field, (keyed_column, plain_column)) in plain
+        .schema()
+        .fields()
+        .iter()
+        .zip(keyed.columns().iter().zip(plain.columns()))
+    {
+        let expected = match keyed_column.data_type() {
+            DataType::Dictionary(_, values) => values.as_ref().clone(),
+            DataType::List(item) => match item.data_type() {
+                DataType::Dictionary(_, values) => {
+                    plain_lists += 1;
+                    DataType::List(Arc::new(
+                        item.as_ref().clone().with_data_type(*values.clone()),
+                    ))
+                }
+                _ => keyed_column.data_type().clone(),
+            },
+            other => other.clone(),
+        };
+        assert_eq!(field.data_type(), &expected, "{}", field.name());
+        let decoded = arrow::compute::cast(keyed_column, &expected).unwrap();
+        assert_eq!(&decoded, plain_column, "{}", field.name());
+    }
+    assert!(plain_lists >= 2 * program.decisions.len());
+    assert_eq!(
+        plain
+            .column_by_name("policy_hash")
+            .unwrap()
+            .as_string::<i32>()
+            .value(0),
+        program.policy_hash.to_string()
+    );
+}

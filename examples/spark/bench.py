@@ -65,8 +65,8 @@ def shape_frame(frame, sources, as_of):
     def same_shape(batches):
         for batch in batches:
             if "table" not in kept:
-                table = policy_set(sources).evaluate_arrow(batch, as_of=as_of)
-                kept["table"] = table.drop_columns(["line"]).cast(schema).combine_chunks()
+                table = policy_set(sources).evaluate_arrow(batch, as_of=as_of, dictionaries=False)
+                kept["table"] = table.drop_columns(["line"]).combine_chunks()
             table = kept["table"]
             rows = min(batch.num_rows, table.num_rows)
             yield from table.slice(0, rows).to_batches()

@@ -31,48 +31,15 @@ def policy_set(sources):
 
 def output_schema(policies, decisions, as_of, record):
     """The record columns, from evaluating no accounts at all, as Spark takes
-    them back from `mapInArrow`: plain strings where credo gives dictionaries
-    (Spark reads dictionary columns from Parquet, but not from a Python
-    worker's Arrow stream: "Unsupported arrow type Int(8, false)")."""
+    them back from `mapInArrow`: plain strings where credo would give
+    dictionaries (Spark reads dictionary columns from Parquet, but not from a
+    Python worker's Arrow stream: "Unsupported arrow type Int(8, false)"), so
+    `dictionaries=False`."""
     empty = pa.table({"account": pa.array([], pa.struct([("id", pa.string())]))})
-    table = policies.evaluate_arrow(empty, decisions=decisions, as_of=as_of, record=record)
-    schema = table.schema.remove(table.schema.get_field_index("line"))
-    return pa.schema([f.with_type(plain(f.type)) for f in schema], metadata=schema.metadata)
-
-
-def plain(data_type):
-    """`data_type` with its dictionaries as their values' type: the outcome
-    columns, and the items of the rule-id and missing-fact lists."""
-    if pa.types.is_dictionary(data_type):
-        return data_type.value_type
-    if pa.types.is_list(data_type):
-        item = data_type.value_field
-        return pa.list_(item.with_type(plain(item.type)))
-    return data_type
-
-
-def decoded(table, schema):
-    """`table` with `schema`'s plain types: each dictionary column, and each
-    list of dictionary keys, decoded once per chunk. About a quarter less
-    CPU than `table.cast(schema)` on the records (BENCHMARKS.md)."""
-    columns = [
-        pa.chunked_array([decode(chunk) for chunk in column.chunks], field.type)
-        for column, field in zip(table.columns, schema)
-    ]
-    return pa.Table.from_arrays(columns, schema=schema)
-
-
-def decode(array):
-    """`array` with its dictionary, or its list items' dictionary, decoded."""
-    if pa.types.is_dictionary(array.type):
-        return array.dictionary_decode()
-    if pa.types.is_list(array.type) and pa.types.is_dictionary(array.type.value_type):
-        # A list's items are its values between its first and last offset.
-        mask = array.is_null() if array.null_count else None
-        return pa.ListArray.from_arrays(
-            array.offsets, array.values.dictionary_decode(), mask=mask
-        )
-    return array
+    table = policies.evaluate_arrow(
+        empty, decisions=decisions, as_of=as_of, record=record, dictionaries=False
+    )
+    return table.schema.remove(table.schema.get_field_index("line"))
 
 
 def read_accounts(spark, path, input_format=None):
@@ -90,8 +57,12 @@ def evaluate_frame(frame, sources, decisions=None, as_of=None, record="compact")
     def evaluate(batches):
         policies = policy_set(sources)
         for batch in batches:
-            table = policies.evaluate_arrow(batch, decisions=decisions, as_of=as_of, record=record)
-            yield from decoded(table.drop_columns(["line"]), schema).to_batches()
+            # Plain columns built directly: no dictionary to decode here
+            # (BENCHMARKS.md, "Python and Spark").
+            table = policies.evaluate_arrow(
+                batch, decisions=decisions, as_of=as_of, record=record, dictionaries=False
+            )
+            yield from table.drop_columns(["line"]).to_batches()
 
     return frame.mapInArrow(evaluate, from_arrow_schema(schema))
 

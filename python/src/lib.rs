@@ -279,7 +279,11 @@ impl PolicySet {
     /// RecordBatchReader, a polars DataFrame: anything with
     /// `__arrow_c_stream__`), columns named by fact path, into a pyarrow
     /// Table with a row per account. The GIL is released while it runs.
-    #[pyo3(signature = (data, decisions=None, as_of=None, record="compact", jobs=1))]
+    /// `dictionaries=False` builds the columns of words as plain strings,
+    /// for consumers that take no dictionaries (Spark's `mapInArrow`).
+    #[pyo3(signature = (data, decisions=None, as_of=None, record="compact", jobs=1, dictionaries=true))]
+    // Each is a keyword argument of the Python method.
+    #[allow(clippy::too_many_arguments)]
     fn evaluate_arrow<'py>(
         &self,
         py: Python<'py>,
@@ -288,6 +292,7 @@ impl PolicySet {
         as_of: Option<&Bound<'py, PyAny>>,
         record: &str,
         jobs: usize,
+        dictionaries: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let decisions = self.chosen(decisions)?;
         let record = match record {
@@ -301,6 +306,7 @@ impl PolicySet {
         };
         let mut options = self.options(&decisions, date(as_of)?, record);
         options.jobs = jobs.max(1);
+        options.dictionaries = dictionaries;
         let stream = arrow::ffi_stream::RecordBatchStreamReader::from_pyarrow_bound(data)?;
         let program = self.program.clone();
         let (schema, batches, _) = py

@@ -157,6 +157,27 @@ def test_evaluate_arrow_gives_credo_batch_decisions(policies, accounts, tmp_path
     assert comparable(again) == comparable(expected)
 
 
+def test_evaluate_arrow_without_dictionaries_gives_plain_columns(policies, accounts, tmp_path):
+    # For consumers that take no dictionary columns (Spark's mapInArrow):
+    # the same values, built as plain strings and lists of strings.
+    expected = batch_parquet(accounts, tmp_path)
+    table = pj.read_json(accounts)
+    got = policies.evaluate_arrow(table, as_of="2026-11-25", dictionaries=False)
+    for field in got.schema:
+        assert not pa.types.is_dictionary(field.type), field
+        if pa.types.is_list(field.type):
+            assert field.type.value_type == pa.string(), field
+    for name in ("policy_hash", "credit_track", "new_advertiser_credit", "spend_milestone_credit"):
+        assert got.schema.field(name).type == pa.string(), name
+    assert got.schema.field("credit_track_rules").type == pa.list_(pa.field("item", pa.string()))
+    assert got.schema.field("spend_milestone_credit_amount").type == pa.decimal128(38, 2)
+    assert got.column("policy_hash").to_pylist() == [policies.hash] * 3000
+    assert comparable(got) == comparable(expected)
+    # Without accounts, the schema alone, as Spark is told it.
+    empty = pa.table({"account": pa.array([], pa.struct([("id", pa.string())]))})
+    assert policies.evaluate_arrow(empty, dictionaries=False).schema == got.schema
+
+
 def test_evaluate_arrow_takes_chosen_decisions(policies, accounts, tmp_path):
     chosen = ["credit_track", "seasonal_spend_incentive"]
     flags = [a for d in chosen for a in ("--decision", d)]

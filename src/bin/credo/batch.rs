@@ -189,6 +189,8 @@ pub fn run(args: Args) -> Result<(), Exit> {
         },
         id,
         max_line_bytes: args.max_fact_bytes,
+        // Parquet keeps the dictionaries; pyarrow and Spark read them back.
+        dictionaries: true,
     };
     let format = match args.output_format {
         OutputArg::Jsonl => OutputFormat::Jsonl,

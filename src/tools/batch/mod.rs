@@ -59,6 +59,10 @@ pub struct Options {
     pub id: Option<Slot>,
     /// Bytes in one line; a longer line gets an error record.
     pub max_line_bytes: usize,
+    /// Arrow and Parquet columns of words from a fixed set as dictionaries
+    /// (the default); `false` builds them as plain text, for consumers that
+    /// take no dictionaries (Spark's `mapInArrow`).
+    pub dictionaries: bool,
 }
 
 impl Options {
@@ -72,6 +76,7 @@ impl Options {
             record: Record::Full,
             id: None,
             max_line_bytes: crate::Limits::default().max_fact_bytes,
+            dictionaries: true,
         }
     }
 }

@@ -3,7 +3,9 @@
 //! each list item is a key into it (`List<Dictionary(UInt8|UInt16, Utf8)>`),
 //! pushed straight from the verdict's index; no text is copied per row. The
 //! rule-id and missing-fact lists were most of the output's bytes once the
-//! outcomes were dictionaries.
+//! outcomes were dictionaries. Without dictionaries (`Options::dictionaries`)
+//! the keys are still pushed per row, and gathered into the ids' text once
+//! per chunk.
 
 use std::sync::Arc;
 
@@ -30,10 +32,15 @@ enum Width {
 pub(super) struct IdSet {
     values: Arc<StringArray>,
     width: Width,
+    /// Items as text (`Options::dictionaries` off): the keys are gathered
+    /// into text once per chunk, in one pass, which costs less than
+    /// copying each id's text as the rows are written.
+    plain: bool,
 }
 
 impl IdSet {
-    pub(super) fn new(ids: Vec<String>) -> IdSet {
+    /// `dictionaries: false` gives lists of the ids' text.
+    pub(super) fn new(ids: Vec<String>, dictionaries: bool) -> IdSet {
         let width = if ids.len() <= usize::from(u8::MAX) + 1 {
             Width::U8
         } else if ids.len() <= usize::from(u16::MAX) + 1 {
@@ -44,11 +51,13 @@ impl IdSet {
         IdSet {
             values: Arc::new(StringArray::from(ids)),
             width,
+            plain: !dictionaries,
         }
     }
 
     fn item_type(&self) -> DataType {
         let key = match self.width {
+            _ if self.plain => return DataType::Utf8,
             Width::U8 => DataType::UInt8,
             Width::U16 => DataType::UInt16,
             Width::Text => return DataType::Utf8,
@@ -147,19 +156,25 @@ impl IdLists {
         let items: ArrayRef = match &mut self.keys {
             Keys::U8(keys) => {
                 let keys = std::mem::replace(keys, Vec::with_capacity(keys.len()));
-                Arc::new(DictionaryArray::<UInt8Type>::try_new(
-                    PrimitiveArray::from(keys),
-                    dictionary,
-                )?)
+                let keys = PrimitiveArray::<UInt8Type>::from(keys);
+                match self.set.plain {
+                    true => arrow::compute::take(&dictionary, &keys, Some(checked()))?,
+                    false => Arc::new(DictionaryArray::try_new(keys, dictionary)?),
+                }
             }
             Keys::U16(keys) => {
                 let keys = std::mem::replace(keys, Vec::with_capacity(keys.len()));
-                Arc::new(DictionaryArray::<UInt16Type>::try_new(
-                    PrimitiveArray::from(keys),
-                    dictionary,
-                )?)
+                let keys = PrimitiveArray::<UInt16Type>::from(keys);
+                match self.set.plain {
+                    true => arrow::compute::take(&dictionary, &keys, Some(checked()))?,
+                    false => Arc::new(DictionaryArray::try_new(keys, dictionary)?),
+                }
             }
-            Keys::Text(text) => Arc::new(text.finish()),
+            Keys::Text(text) => {
+                let items = text.finish();
+                *text = StringBuilder::with_capacity(items.len(), items.value_data().len());
+                Arc::new(items)
+            }
         };
         Ok(Arc::new(ListArray::try_new(
             self.set.item_field(),
@@ -168,6 +183,12 @@ impl IdLists {
             nulls,
         )?))
     }
+}
+
+/// `take` that answers a key outside the set with an error, as
+/// `DictionaryArray::try_new` does, instead of a panic.
+pub(super) fn checked() -> arrow::compute::TakeOptions {
+    arrow::compute::TakeOptions { check_bounds: true }
 }
 
 /// The texts of one list (a row's), whatever its items' type.
