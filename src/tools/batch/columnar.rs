@@ -81,12 +81,16 @@ struct DecisionColumns {
 
 /// A decision's rule ids, as the dictionary of its `_rules` column: the
 /// deny rules', the allow rules', the rows', then the three fixed causes,
-/// so that a cause's key is its index plus where its kind starts.
+/// so that a cause's key is its index plus where its kind starts; last
+/// `gap`, for a decision with declared gaps between its versions.
 #[derive(Debug, Clone)]
 struct RuleIds {
     allows: usize,
     rows: usize,
     fixed: usize,
+    /// The declared gaps' periods: on those days the decision does not
+    /// apply because of the gap, and its reason is `gap`, as in JSON records.
+    gaps: Vec<crate::model::ir::Period>,
     set: IdSet,
 }
 
@@ -107,19 +111,31 @@ impl RuleIds {
         ] {
             ids.push(rule_name(d, cause));
         }
+        let gaps: Vec<_> = d
+            .versions
+            .iter()
+            .filter(|v| v.gap.is_some())
+            .map(|v| v.period)
+            .collect();
+        if !gaps.is_empty() {
+            // The rule name `verdict::gap_reason` gives.
+            ids.push("gap".to_owned());
+        }
         RuleIds {
             allows,
             rows,
             fixed,
+            gaps,
             set: IdSet::new(ids, dictionaries),
         }
     }
 
-    fn key(&self, cause: Cause) -> usize {
+    fn key(&self, cause: Cause, as_of: NaiveDate) -> usize {
         match cause {
             Cause::Deny(i) => i as usize,
             Cause::Allow(i) => self.allows + i as usize,
             Cause::Row(i) => self.rows + i as usize,
+            Cause::NotApplicable if self.gaps.iter().any(|p| p.holds(as_of)) => self.fixed + 3,
             Cause::NotApplicable => self.fixed,
             Cause::AppliesUnknown => self.fixed + 1,
             Cause::NoRuleAllowed => self.fixed + 2,
@@ -530,7 +546,7 @@ impl Rows<'_> {
                 builder.append_option(amount_value);
             }
             for cause in verdicts.causes(v) {
-                builders.rules.push(d.rules.key(*cause));
+                builders.rules.push(d.rules.key(*cause, as_of));
             }
             builders.rules.end(true);
             let missing = verdicts.missing(v);
