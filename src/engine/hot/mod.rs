@@ -357,30 +357,27 @@ impl<'p> Hot<'p> {
     fn settle_tests(&mut self) -> (Bits, Bits) {
         let tables = &self.code.tables;
         let (mut known, mut unknown) = (Bits::default(), Bits::default());
-        for fact in &tables.members {
-            let value = self.values.get(fact.slot as usize).and_then(Option::as_ref);
-            let word = fact.word as usize % WORDS;
-            match fact.row(value) {
-                Ok(row) => known[word] |= tables.rows.get(row as usize).copied().unwrap_or(0),
-                Err(row) => unknown[word] |= tables.rows.get(row as usize).copied().unwrap_or(0),
-            }
-        }
-        for fact in &tables.flags {
-            let value = self.values.get(fact.slot as usize).and_then(Option::as_ref);
-            let word = fact.word as usize % WORDS;
-            match fact.row(value) {
-                Ok(row) => known[word] |= tables.rows.get(row as usize).copied().unwrap_or(0),
-                Err(row) => unknown[word] |= tables.rows.get(row as usize).copied().unwrap_or(0),
-            }
-        }
-        for fact in &tables.facts {
-            let value = self.values.get(fact.slot as usize).and_then(Option::as_ref);
-            let word = fact.word as usize % WORDS;
-            match fact.row(value) {
-                Ok(row) => known[word] |= tables.rows.get(row as usize).copied().unwrap_or(0),
-                Err(row) => unknown[word] |= tables.rows.get(row as usize).copied().unwrap_or(0),
-            }
-        }
+        place_facts(
+            &tables.members,
+            self.values,
+            &tables.rows,
+            &mut known,
+            &mut unknown,
+        );
+        place_facts(
+            &tables.flags,
+            self.values,
+            &tables.rows,
+            &mut known,
+            &mut unknown,
+        );
+        place_facts(
+            &tables.facts,
+            self.values,
+            &tables.rows,
+            &mut known,
+            &mut unknown,
+        );
         for date in &tables.dates {
             let row = date.date_row(self.as_of) as usize;
             known[date.word as usize % WORDS] |= tables.rows.get(row).copied().unwrap_or(0);
@@ -890,5 +887,26 @@ fn amounts(x: Decimal, y: Decimal) -> Ordering {
         x.mantissa().cmp(&y.mantissa())
     } else {
         x.cmp(&y)
+    }
+}
+
+/// Each fact's row of bits for the account's value of it, ORed into the
+/// bits that hold (`known`) or, for a fact not known, into the bits that
+/// are unknown.
+#[inline(always)]
+fn place_facts<P: table::Placed>(
+    facts: &[P],
+    values: &[Option<Value>],
+    rows: &[u64],
+    known: &mut Bits,
+    unknown: &mut Bits,
+) {
+    for fact in facts {
+        let value = values.get(fact.slot() as usize).and_then(Option::as_ref);
+        let word = fact.word() as usize % WORDS;
+        match fact.row(value) {
+            Ok(row) => known[word] |= rows.get(row as usize).copied().unwrap_or(0),
+            Err(row) => unknown[word] |= rows.get(row as usize).copied().unwrap_or(0),
+        }
     }
 }

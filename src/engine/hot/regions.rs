@@ -273,3 +273,18 @@ fn region<T: Ord>(bounds: &[T], value: &T) -> u32 {
     let equal = bounds.get(below).is_some_and(|b| b == value);
     2 * below as u32 + u32::from(equal)
 }
+
+impl super::table::Placed for Regions {
+    #[inline(always)]
+    fn slot(&self) -> u32 {
+        self.slot
+    }
+    #[inline(always)]
+    fn word(&self) -> u8 {
+        self.word
+    }
+    #[inline(always)]
+    fn row(&self, value: Option<&Value>) -> Result<u32, u32> {
+        Regions::row(self, value)
+    }
+}

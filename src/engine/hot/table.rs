@@ -96,6 +96,18 @@ pub(super) struct Pair {
     pub(super) bits: u64,
 }
 
+/// A fact whose value picks one row of bits in one word of the account's
+/// bits: an enum's members, a flag, or the general regions. Settling the
+/// tests walks each kind's own list (no dispatch between kinds per fact),
+/// with one loop for all of them.
+pub(super) trait Placed {
+    fn slot(&self) -> u32;
+    fn word(&self) -> u8;
+    /// `Ok` with the row of the value's bits when the value is known, `Err`
+    /// with the row of every bit the fact owns when it is unknown.
+    fn row(&self, value: Option<&Value>) -> Result<u32, u32>;
+}
+
 /// An enum fact's regions without the general dispatch: member `m` is row
 /// `rows + min(m, members)`.
 #[derive(Debug, Clone, Copy)]
@@ -108,10 +120,17 @@ pub(super) struct Members {
     owned: u32,
 }
 
-impl Members {
-    /// The row of bits for the fact's value, as [`Regions::row`] gives it.
+impl Placed for Members {
     #[inline(always)]
-    pub(super) fn row(&self, value: Option<&Value>) -> Result<u32, u32> {
+    fn slot(&self) -> u32 {
+        self.slot
+    }
+    #[inline(always)]
+    fn word(&self) -> u8 {
+        self.word
+    }
+    #[inline(always)]
+    fn row(&self, value: Option<&Value>) -> Result<u32, u32> {
         match value {
             None => Err(self.owned),
             Some(Value::Member(_, m)) => Ok(self.rows + (*m).min(self.members)),
@@ -130,10 +149,17 @@ pub(super) struct Flag {
     owned: u32,
 }
 
-impl Flag {
-    /// The row of bits for the fact's value, as [`Regions::row`] gives it.
+impl Placed for Flag {
     #[inline(always)]
-    pub(super) fn row(&self, value: Option<&Value>) -> Result<u32, u32> {
+    fn slot(&self) -> u32 {
+        self.slot
+    }
+    #[inline(always)]
+    fn word(&self) -> u8 {
+        self.word
+    }
+    #[inline(always)]
+    fn row(&self, value: Option<&Value>) -> Result<u32, u32> {
         match value {
             None => Err(self.owned),
             Some(v) => Ok(self.rows + u32::from(matches!(v, Value::Bool(true)))),
