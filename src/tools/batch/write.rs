@@ -279,17 +279,7 @@ impl RecordWriter {
                 self.compact(parts, verdicts, v, out);
                 continue;
             }
-            match opened_at(v.answer).and_then(|i| parts.opened.get(i)) {
-                Some(opened) => out.extend_from_slice(opened.as_bytes()),
-                None => {
-                    out.extend_from_slice(parts.head.as_bytes());
-                    match v.answer {
-                        Answer::Amount(m) => digits::write_money(&m, out),
-                        _ => out.extend_from_slice(b"\"?\""),
-                    }
-                    out.extend_from_slice(list_key(self.record).as_bytes());
-                }
-            }
+            open(parts, v.answer, self.record, out);
             for (j, cause) in verdicts.causes(v).iter().enumerate() {
                 if j > 0 {
                     out.push(b',');
@@ -360,17 +350,7 @@ impl RecordWriter {
         v: &verdict::Verdict,
         out: &mut Vec<u8>,
     ) {
-        match opened_at(v.answer).and_then(|i| parts.opened.get(i)) {
-            Some(opened) => out.extend_from_slice(opened.as_bytes()),
-            None => {
-                out.extend_from_slice(parts.head.as_bytes());
-                match v.answer {
-                    Answer::Amount(m) => digits::write_money(&m, out),
-                    _ => out.extend_from_slice(b"\"?\""),
-                }
-                out.extend_from_slice(list_key(Record::Compact).as_bytes());
-            }
-        }
+        open(parts, v.answer, Record::Compact, out);
         let causes = verdicts.causes(v);
         let missing = verdicts.missing(v);
         let missing_facts = matches!(v.answer, Answer::Undetermined) || !missing.is_empty();
@@ -434,6 +414,22 @@ impl RecordWriter {
         let _ = write!(out, ",\"policy_hash\":{},\"errors\":", self.policy_hash);
         problems(problems_found, out);
         out.extend_from_slice(b"}\n");
+    }
+}
+
+/// A decision's record up to its list of reasons: the pre-rendered
+/// opening for a fixed outcome, else the head, the amount and the list's key.
+fn open(parts: &DecisionParts, answer: Answer, record: Record, out: &mut Vec<u8>) {
+    match opened_at(answer).and_then(|i| parts.opened.get(i)) {
+        Some(opened) => out.extend_from_slice(opened.as_bytes()),
+        None => {
+            out.extend_from_slice(parts.head.as_bytes());
+            match answer {
+                Answer::Amount(m) => digits::write_money(&m, out),
+                _ => out.extend_from_slice(b"\"?\""),
+            }
+            out.extend_from_slice(list_key(record).as_bytes());
+        }
     }
 }
 
