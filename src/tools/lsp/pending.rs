@@ -3,22 +3,18 @@
 //! sees in the editor what an edit changed until `credo snapshot --review`
 //! accepts or rejects it.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use lsp_types as lt;
 
-use crate::tools::snapshot;
+use crate::tools::snapshot::{self, Pending};
 
 /// The note for each pending result, with the example file it goes on.
-pub fn notes(dir: &Path) -> Vec<(PathBuf, lt::Diagnostic)> {
-    let examples = snapshot::examples(&dir.join("examples")).unwrap_or_default();
-    // An unreadable snapshots directory shows nothing: `credo snapshot`
-    // itself reports it, and the editor has no better place to.
-    let pending = snapshot::pending(&snapshot::directory(dir), &examples).unwrap_or_default();
+pub fn notes(pending: &[Pending]) -> Vec<(PathBuf, lt::Diagnostic)> {
     pending
-        .into_iter()
+        .iter()
         .filter_map(|p| {
-            let example = p.example?;
+            let example = p.example.clone()?;
             let what = match &p.changes {
                 Some(changes) => format!(
                     "the result changed since its snapshot was accepted:\n{}",

@@ -375,10 +375,8 @@ impl Server {
                 .or_default()
                 .push(diagnostic);
         }
-        if let Some(dir) = &a.input.dir {
-            for (example, note) in pending::notes(dir) {
-                now.entry(uri::of_path(&example)).or_default().push(note);
-            }
+        for (example, note) in pending::notes(&self.store.pending) {
+            now.entry(uri::of_path(&example)).or_default().push(note);
         }
         let mut out = Vec::new();
         for (u, diagnostics) in &now {

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::analysis::{Doc, Input};
 use super::text::{self, Range};
+use crate::tools::snapshot;
 
 /// One document's text, and its version while the editor has it open.
 #[derive(Debug, Clone)]
@@ -19,6 +20,9 @@ pub struct Store {
     pub dir: Option<PathBuf>,
     policies: BTreeMap<PathBuf, Document>,
     tests: BTreeMap<PathBuf, Document>,
+    /// The results waiting for review under `snapshots/`, read with the
+    /// rest of the directory rather than at every keystroke.
+    pub pending: Vec<snapshot::Pending>,
 }
 
 /// The largest file read from disk; a bigger one is left out (the checker
@@ -83,9 +87,14 @@ pub fn role(path: &Path) -> Option<Role> {
 
 impl Store {
     /// Reads the policy directory's `*.credo` and `tests/*.yaml` files,
-    /// keeping the open documents as the editor has them.
+    /// keeping the open documents as the editor has them, and the pending
+    /// snapshots.
     pub fn load(&mut self, dir: &Path) {
         self.dir = Some(dir.to_path_buf());
+        let examples = snapshot::examples(&dir.join("examples")).unwrap_or_default();
+        // An unreadable snapshots directory shows nothing: `credo snapshot`
+        // itself reports it, and the editor has no better place to.
+        self.pending = snapshot::pending(&snapshot::directory(dir), &examples).unwrap_or_default();
         self.policies.retain(|_, d| d.version.is_some());
         self.tests.retain(|_, d| d.version.is_some());
         for path in files(dir, &["credo"]) {
