@@ -44,7 +44,7 @@ fn whatif_cases() {
             | Answer::Fixed {
                 alternatives: a, ..
             } => a.as_slice(),
-            Answer::Already | Answer::Impossible => &[],
+            Answer::Already | Answer::Impossible | Answer::TooLarge(_) => &[],
         };
         for alternative in alternatives {
             let mut changed = loaded.facts.clone();

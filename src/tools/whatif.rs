@@ -88,6 +88,9 @@ pub enum Answer {
     },
     /// No facts at all give it.
     Impossible,
+    /// The search stopped after this many fact documents without finding
+    /// a change: an answer of "not known", not that none exists.
+    TooLarge(u64),
 }
 
 /// A whatif question with its answer.
@@ -215,13 +218,31 @@ pub fn whatif(
         as_of,
         candidates: &candidates,
     };
-    let found = search.smallest(&changeable, &meets, &mut budget)?;
+    // A search past its budget is answered as such, with the outcome now:
+    // the question was fair, only too large to settle.
+    let gave_up = |e: WhatifError| match e {
+        WhatifError::TooLarge(limit) => Ok(Answer::TooLarge(limit)),
+        other => Err(other),
+    };
+    let found = match search.smallest(&changeable, &meets, &mut budget) {
+        Ok(found) => found,
+        Err(e) => {
+            result.answer = gave_up(e)?;
+            return Ok(result);
+        }
+    };
     if !found.is_empty() {
         result.answer = Answer::Changes(found);
         return Ok(result);
     }
     let everything: Vec<usize> = (0..candidates.len()).collect();
-    let found = search.smallest(&everything, &meets, &mut budget)?;
+    let found = match search.smallest(&everything, &meets, &mut budget) {
+        Ok(found) => found,
+        Err(e) => {
+            result.answer = gave_up(e)?;
+            return Ok(result);
+        }
+    };
     if found.is_empty() {
         result.answer = Answer::Impossible;
         return Ok(result);
@@ -659,6 +680,12 @@ fn render_unescaped(program: &Program, w: &Whatif) -> String {
         }
         Answer::Impossible => {
             let _ = writeln!(out, "No fact combination gives {wanted}.");
+        }
+        Answer::TooLarge(limit) => {
+            let _ = writeln!(
+                out,
+                "No change giving {wanted} was found among the first {limit} fact documents tried, and the search stopped there: whether one exists is not known. Giving the facts the document leaves out makes the search smaller."
+            );
         }
     }
     out

@@ -178,7 +178,8 @@ pub struct WhatifAnswer {
     /// The outcome wanted, or `higher` for the next tier.
     target: String,
     /// `already`, `changes` (of facts the account can change), `fixed`
-    /// (only facts it cannot change would do it) or `impossible`.
+    /// (only facts it cannot change would do it), `impossible`, or
+    /// `too_large` (the search stopped at its limit: not known).
     answer: String,
     alternatives: Vec<AlternativeDoc>,
     /// Facts the decision reads that the account can change.
@@ -212,6 +213,7 @@ impl WhatifAnswer {
                 ("fixed", alternatives.iter().map(alternative).collect())
             }
             whatif::Answer::Impossible => ("impossible", Vec::new()),
+            whatif::Answer::TooLarge(_) => ("too_large", Vec::new()),
         };
         WhatifAnswer {
             policy_hash: set.hash.clone(),

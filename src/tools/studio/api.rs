@@ -382,6 +382,7 @@ fn whatif_json(program: &crate::Program, w: &crate::tools::whatif::Whatif) -> Va
             ("fixed", alternatives.iter().map(alternative).collect())
         }
         Answer::Impossible => ("impossible", Vec::new()),
+        Answer::TooLarge(_) => ("too_large", Vec::new()),
     };
     json!({
         "decision": w.decision,
