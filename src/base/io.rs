@@ -37,7 +37,7 @@ pub enum ReadError {
 }
 
 /// Opens `path` for reading, or stdin for `-`.
-pub fn open(path: &Path) -> io::Result<Box<dyn Read>> {
+pub fn open(path: &Path) -> io::Result<Box<dyn Read + Send>> {
     if path == Path::new("-") {
         return Ok(Box::new(io::stdin()));
     }

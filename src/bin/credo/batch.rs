@@ -139,8 +139,9 @@ pub fn run(args: Args) -> Result<(), Exit> {
             return Err(Exit(2));
         }
     }
-    let (mut reader, size): (Box<dyn BufRead>, Option<u64>) = if stdin {
-        (Box::new(std::io::stdin().lock()), None)
+    // Sent to whichever worker reads next (`Stdin`, unlike its lock, is).
+    let (mut reader, size): (Box<dyn BufRead + Send>, Option<u64>) = if stdin {
+        (Box::new(std::io::BufReader::new(std::io::stdin())), None)
     } else {
         let file = credo::base::io::open(input).map_err(|e| {
             say!("error: {}: cannot read: {e}", input.display());

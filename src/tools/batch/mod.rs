@@ -1,11 +1,17 @@
 //! `credo batch`: evaluates one account per line of JSON Lines, on every
 //! core, and writes one JSON result per line in input order.
 //!
-//! Lines travel in chunks through a fixed pool: the reader fills a free
-//! chunk, a worker evaluates it, the writer puts chunks back in order,
-//! writes them and returns them to the pool. With the pool full the reader
-//! waits, so memory stays the same whatever the input's size, and the
-//! output is the same bytes whatever the number of workers.
+//! Workers take turns (`turns.rs`): each fills its own chunk from the input
+//! (one worker at a time), evaluates it, waits until every chunk read
+//! before it is written, writes it, and starts again. There is no reader or
+//! writer thread, so a chunk's text, records and write stay on one core,
+//! and with as many workers as cores no other busy thread competes for
+//! them. One chunk per worker keeps memory the same whatever the input's
+//! size, and the output is the same bytes whatever the number of workers.
+//!
+//! JSON Lines are read a block at a time straight into the chunk (`lines.rs`),
+//! cut at the last newline, the part line carried into the next chunk; the
+//! worker finds each line's end while it evaluates.
 //!
 //! A blank line (nothing but spaces) holds no account: it gets no record
 //! and is counted as blank. A line that cannot be read or evaluated gets an
@@ -22,13 +28,12 @@
 pub mod columnar;
 mod digits;
 pub mod impact;
+mod lines;
+mod turns;
 mod write;
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::io::{self, BufRead, Write};
-use std::sync::Mutex;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use chrono::NaiveDate;
 
@@ -114,21 +119,18 @@ pub enum BatchError {
     Spawn(io::Error),
 }
 
-/// Lines per chunk, and bytes at which a chunk is full anyway.
-const CHUNK_LINES: usize = 256;
-const CHUNK_BYTES: usize = 1 << 20;
-
 /// A run of input lines (or columnar rows) and, once evaluated, their records.
 #[derive(Debug, Default)]
 pub(crate) struct Chunk {
     seq: u64,
     first_line: u64,
-    text: Vec<u8>,
-    /// Where each line ends in `text`.
-    ends: Vec<usize>,
-    /// Lines over the limit, by index in the chunk, with their length; their
-    /// bytes were skipped, not kept.
-    long: Vec<(usize, u64)>,
+    /// Whole lines of JSON Lines.
+    text: lines::Text,
+    /// Lines in `text`, or 1 for a line over the limit.
+    lines: usize,
+    /// A line over the limit, with its length: its bytes were skipped, not
+    /// kept, and it is the chunk's only line.
+    long: Option<u64>,
     /// Rows read from a columnar input, instead of lines.
     #[cfg(feature = "arrow")]
     rows: Option<arrow::record_batch::RecordBatch>,
@@ -145,8 +147,8 @@ impl Chunk {
         self.seq = seq;
         self.first_line = first_line;
         self.text.clear();
-        self.ends.clear();
-        self.long.clear();
+        self.lines = 0;
+        self.long = None;
         self.out.clear();
         #[cfg(feature = "arrow")]
         {
@@ -160,17 +162,21 @@ impl Chunk {
     fn fill(&mut self, input: &mut Input<'_>, seq: u64, first_line: u64) -> io::Result<bool> {
         self.reset(seq, first_line);
         match input {
-            Input::Lines(lines, max) => {
-                while self.ends.len() < CHUNK_LINES && self.text.len() < CHUNK_BYTES {
-                    match lines.next_line(&mut self.text, *max)? {
-                        Line::End => break,
-                        Line::Kept => {}
-                        Line::TooLong(length) => self.long.push((self.ends.len(), length)),
+            Input::Lines(blocks) => {
+                let filled = blocks.fill(&mut self.text);
+                self.summary.bytes = blocks.take_consumed();
+                match filled? {
+                    lines::Filled::End => Ok(false),
+                    lines::Filled::Lines(count) => {
+                        self.lines = count;
+                        Ok(true)
                     }
-                    self.ends.push(self.text.len());
+                    lines::Filled::Long(length) => {
+                        self.lines = 1;
+                        self.long = Some(length);
+                        Ok(true)
+                    }
                 }
-                self.summary.bytes = lines.take_consumed();
-                Ok(!self.ends.is_empty())
             }
             #[cfg(feature = "arrow")]
             Input::Rows(rows) => match rows.next_rows(columnar::CHUNK_ROWS)? {
@@ -184,109 +190,20 @@ impl Chunk {
         }
     }
 
-    fn lines(&self) -> impl Iterator<Item = (u64, &[u8])> {
-        let starts = std::iter::once(0).chain(self.ends.iter().copied());
-        starts
-            .zip(self.ends.iter().copied())
-            .enumerate()
-            .map(|(i, (start, end))| {
-                let line = self.text.get(start..end).unwrap_or(&[]);
-                let line = line.strip_suffix(b"\n").unwrap_or(line);
-                let line = line.strip_suffix(b"\r").unwrap_or(line);
-                (self.first_line + i as u64, line)
-            })
-    }
-}
-
-/// What one step of the line reader found.
-enum Line {
-    End,
-    Kept,
-    /// A line longer than the limit, skipped to its end: its length.
-    TooLong(u64),
-}
-
-/// Reads lines of at most a limit, skipping the rest of a longer line
-/// without keeping it.
-struct BoundedLines<R> {
-    input: R,
-    consumed: u64,
-    /// Where the last chunk's bytes were counted from.
-    mark: u64,
-}
-
-impl<R: BufRead> BoundedLines<R> {
-    /// Appends the next line (with its newline) to `text`, unless it is
-    /// longer than `max` bytes (not counting the line end).
-    fn next_line(&mut self, text: &mut Vec<u8>, max: usize) -> io::Result<Line> {
-        let start = text.len();
-        let mut length: u64 = 0;
-        let mut ended = false;
-        let mut kept = true;
-        loop {
-            let buffer = match self.input.fill_buf() {
-                Ok(b) => b,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            if buffer.is_empty() {
-                break;
-            }
-            let (piece, done) = match memchr(buffer) {
-                Some(i) => (buffer.get(..=i).unwrap_or(buffer), true),
-                None => (buffer, false),
-            };
-            let used = piece.len();
-            length += used as u64;
-            if kept {
-                // The line end does not count against the limit.
-                let body = length - u64::from(done);
-                if body > max as u64 + 1 {
-                    kept = false;
-                    text.truncate(start);
-                } else {
-                    text.extend_from_slice(piece);
-                }
-            }
-            self.input.consume(used);
-            self.consumed += used as u64;
-            if done {
-                ended = true;
-                break;
-            }
+    /// Lines or rows in the chunk.
+    fn count(&self) -> usize {
+        #[cfg(feature = "arrow")]
+        if let Some(rows) = &self.rows {
+            return rows.num_rows();
         }
-        if length == 0 {
-            return Ok(Line::End);
-        }
-        // A kept line may still be one byte over (its `\r` is allowed).
-        if kept {
-            let body = text.get(start..).unwrap_or(&[]);
-            let body = body.strip_suffix(b"\n").unwrap_or(body);
-            let body = body.strip_suffix(b"\r").unwrap_or(body);
-            if body.len() <= max {
-                return Ok(Line::Kept);
-            }
-            text.truncate(start);
-        }
-        Ok(Line::TooLong(length - u64::from(ended)))
+        self.lines
     }
-
-    /// Bytes read since the last call.
-    fn take_consumed(&mut self) -> u64 {
-        let n = self.consumed - self.mark;
-        self.mark = self.consumed;
-        n
-    }
-}
-
-fn memchr(bytes: &[u8]) -> Option<usize> {
-    memchr::memchr(b'\n', bytes)
 }
 
 /// Where the accounts come from.
 enum Input<'r> {
-    /// JSON Lines, each line at most so many bytes.
-    Lines(BoundedLines<Box<dyn BufRead + 'r>>, usize),
+    /// JSON Lines.
+    Lines(lines::Blocks<'r>),
     /// Rows of a columnar input.
     #[cfg(feature = "arrow")]
     Rows(columnar::RowSource<'r>),
@@ -388,19 +305,23 @@ impl<'p> Worker<'p> {
             chunk.summary = summary;
             return;
         }
-        let mut long = chunk.long.iter().peekable();
-        for (i, (number, line)) in chunk.lines().enumerate() {
+        if let Some(length) = chunk.long {
             summary.read += 1;
-            if let Some(&(_, length)) = long.next_if(|(at, _)| *at == i) {
-                let problem = whole(format!(
-                    "the line is {length} bytes long, more than the limit of {}; it was skipped",
-                    crate::base::limits::bytes(self.options.max_line_bytes)
-                ));
-                self.error(number, None, &[problem], &mut out);
+            summary.failed += 1;
+            self.too_long(chunk.first_line, length, &mut out);
+        }
+        let max = self.options.max_line_bytes;
+        for (i, line) in lines::split(chunk.text.bytes()).enumerate() {
+            let number = chunk.first_line + i as u64;
+            summary.read += 1;
+            let body = line.strip_suffix(b"\r").unwrap_or(line);
+            if body.len() > max {
+                // Over the limit but within the blocks read: kept, not read.
+                self.too_long(number, line.len() as u64, &mut out);
                 summary.failed += 1;
-            } else if line.iter().all(u8::is_ascii_whitespace) {
+            } else if body.iter().all(u8::is_ascii_whitespace) {
                 summary.blank += 1;
-            } else if self.line(number, line, &mut out) {
+            } else if self.line(number, body, &mut out) {
                 summary.evaluated += 1;
             } else {
                 summary.failed += 1;
@@ -409,6 +330,15 @@ impl<'p> Worker<'p> {
         self.finish(chunk, &mut out);
         chunk.out = out;
         chunk.summary = summary;
+    }
+
+    /// The error record of a line over the limit, `length` bytes long.
+    fn too_long(&mut self, number: u64, length: u64, out: &mut Vec<u8>) {
+        let problem = whole(format!(
+            "the line is {length} bytes long, more than the limit of {}; it was skipped",
+            crate::base::limits::bytes(self.options.max_line_bytes)
+        ));
+        self.error(number, None, &[problem], out);
     }
 
     /// Hands the chunk's rows to the columnar writer, or renders them as text.
@@ -605,7 +535,7 @@ pub enum OutputFormat {
 /// after each chunk is written.
 pub fn run(
     program: &Program,
-    input: impl BufRead,
+    input: impl BufRead + Send,
     output: &mut (impl Write + Send),
     options: &Options,
     progress: &(dyn Fn(&Summary) + Sync),
@@ -623,21 +553,16 @@ pub fn run(
 /// [`run`] with records in any [`OutputFormat`].
 pub fn run_as(
     program: &Program,
-    input: impl BufRead,
+    input: impl BufRead + Send,
     output: &mut (impl Write + Send),
     format: OutputFormat,
     options: &Options,
     progress: &(dyn Fn(&Summary) + Sync),
 ) -> Result<Summary, BatchError> {
-    let input: Box<dyn BufRead + '_> = Box::new(input);
-    let lines = BoundedLines {
-        input,
-        consumed: 0,
-        mark: 0,
-    };
+    let lines = lines::Blocks::new(Box::new(input), options.max_line_bytes);
     run_with(
         program,
-        Input::Lines(lines, options.max_line_bytes),
+        Input::Lines(lines),
         output,
         format,
         options,
@@ -708,7 +633,7 @@ fn run_with(
             None => Box::new(Bytes(output)),
         },
     };
-    pipeline(program, &shared, input, sink, format, options, progress)
+    turns::pipeline(program, &shared, input, sink, format, options, progress)
 }
 
 /// Evaluates every row of `rows` into record batches of the columns
@@ -734,7 +659,7 @@ pub fn collect_rows(
     };
     let mut batches = Vec::new();
     let sink = Box::new(Collect(&mut batches));
-    let summary = pipeline(
+    let summary = turns::pipeline(
         program,
         &shared,
         Input::Rows(rows),
@@ -759,142 +684,4 @@ impl Sink for Collect<'_> {
     fn finish(self: Box<Self>) -> io::Result<()> {
         Ok(())
     }
-}
-
-/// Reads chunks, has workers evaluate them, and hands them to `sink` in
-/// input order.
-fn pipeline(
-    program: &Program,
-    shared: &Shared,
-    mut input: Input<'_>,
-    mut sink: Box<dyn Sink + Send + '_>,
-    format: OutputFormat,
-    options: &Options,
-    progress: &(dyn Fn(&Summary) + Sync),
-) -> Result<Summary, BatchError> {
-    if options.jobs <= 1 {
-        let mut worker = shared.worker(program, options, &format);
-        let mut chunk = Chunk::default();
-        let mut total = Summary::default();
-        let mut seq = 0;
-        while chunk
-            .fill(&mut input, seq, total.read + 1)
-            .map_err(BatchError::Read)?
-        {
-            worker.process(&mut chunk);
-            sink.chunk(&mut chunk).map_err(BatchError::Write)?;
-            total.add(&chunk.summary);
-            progress(&total);
-            seq += 1;
-        }
-        sink.finish().map_err(BatchError::Write)?;
-        return Ok(total);
-    }
-    let pool = options.jobs * 4;
-    let (free_tx, free_rx) = sync_channel::<Chunk>(pool);
-    for _ in 0..pool {
-        let _ = free_tx.send(Chunk::default());
-    }
-    let (work_tx, work_rx) = sync_channel::<Chunk>(pool);
-    let work_rx = Mutex::new(work_rx);
-    let (done_tx, done_rx) = sync_channel::<Chunk>(pool);
-    std::thread::scope(|scope| {
-        // A thread that cannot start (a pids or memory limit) leaves fewer
-        // workers; with none, or without the writer, the run stops before
-        // reading anything, so the caller may run it again on one thread.
-        let mut started = 0;
-        for _ in 0..options.jobs {
-            let done_tx = done_tx.clone();
-            let work_rx = &work_rx;
-            let spawned = std::thread::Builder::new().spawn_scoped(scope, move || {
-                let mut worker = shared.worker(program, options, &format);
-                // When the writer has stopped, chunks are drained unread so
-                // that the reader never waits on a full queue.
-                let mut writer_gone = false;
-                loop {
-                    let next = match work_rx.lock() {
-                        Ok(rx) => rx.recv(),
-                        Err(_) => break,
-                    };
-                    let Ok(mut chunk) = next else { break };
-                    if !writer_gone {
-                        worker.process(&mut chunk);
-                        writer_gone = done_tx.send(chunk).is_err();
-                    }
-                }
-            });
-            match spawned {
-                Ok(_) => started += 1,
-                Err(e) if started == 0 => return Err(BatchError::Spawn(e)),
-                // Fewer workers than asked is still a run.
-                Err(_) => break,
-            }
-        }
-        drop(done_tx);
-        let writing = std::thread::Builder::new()
-            .spawn_scoped(scope, move || in_order(done_rx, free_tx, sink, progress))
-            .map_err(BatchError::Spawn)?;
-        let mut read = Ok(());
-        let mut seq = 0;
-        let mut next_line = 1;
-        while let Ok(mut chunk) = free_rx.recv() {
-            match chunk.fill(&mut input, seq, next_line) {
-                Ok(true) => {
-                    next_line += chunk.count() as u64;
-                    seq += 1;
-                    if work_tx.send(chunk).is_err() {
-                        break;
-                    }
-                }
-                Ok(false) => break,
-                Err(e) => {
-                    read = Err(BatchError::Read(e));
-                    break;
-                }
-            }
-        }
-        drop(work_tx);
-        drop(free_rx);
-        let written = writing
-            .join()
-            .unwrap_or_else(|_| Err(BatchError::Write(io::Error::other("the writer stopped"))));
-        read.and(written)
-    })
-}
-
-impl Chunk {
-    /// Lines or rows in the chunk.
-    fn count(&self) -> usize {
-        #[cfg(feature = "arrow")]
-        if let Some(rows) = &self.rows {
-            return rows.num_rows();
-        }
-        self.ends.len()
-    }
-}
-
-/// The writer: puts chunks back in input order, writes them, and returns
-/// them to the pool.
-fn in_order(
-    done: Receiver<Chunk>,
-    free: SyncSender<Chunk>,
-    mut sink: Box<dyn Sink + Send + '_>,
-    progress: &(dyn Fn(&Summary) + Sync),
-) -> Result<Summary, BatchError> {
-    let mut waiting: BTreeMap<u64, Chunk> = BTreeMap::new();
-    let mut next = 0;
-    let mut total = Summary::default();
-    for chunk in done {
-        waiting.insert(chunk.seq, chunk);
-        while let Some(mut chunk) = waiting.remove(&next) {
-            sink.chunk(&mut chunk).map_err(BatchError::Write)?;
-            total.add(&chunk.summary);
-            progress(&total);
-            next += 1;
-            // The reader may have stopped; then the chunk is simply dropped.
-            let _ = free.send(chunk);
-        }
-    }
-    sink.finish().map_err(BatchError::Write)?;
-    Ok(total)
 }
