@@ -1,23 +1,32 @@
-//! Workers that take turns: each fills its own chunk from the input (one
-//! at a time), evaluates it, waits for its turn (chunks are written in the
-//! order they were read) and writes it, then starts again. There is no
-//! reader or writer thread: a chunk's text, its records and their write
-//! stay with one worker, and with two workers on two cores no third thread
-//! waits to be scheduled. One chunk per worker bounds the memory.
+//! Workers that take turns: each takes a free chunk, fills it from the
+//! input (one worker at a time), evaluates it and hands it in. Chunks are
+//! written in the order they were read: a worker handing in the chunk whose
+//! turn it is writes it, and then any handed in early by the others, while
+//! the others go on (the lock is not held while writing). There is no
+//! reader or writer thread: a chunk's text and records are made on one
+//! core and, unless it was early, written from there too, and with two
+//! workers on two cores no third thread waits to be scheduled. A worker
+//! whose chunk waits for an earlier one (its worker off its core) takes
+//! another; a fixed pool of chunks per worker bounds the memory.
 //!
-//! A worker that stops early must not leave the others waiting for a turn
-//! that will never come. A chunk's turn number is handed out only when the
-//! chunk was read whole, so every number below the last one handed out is
-//! held by a live worker; a write error, or a worker's panic, stops every
-//! turn and wakes every waiter. A read error only stops the reading: the
-//! chunks read before it are still written, and the run ends with it.
+//! A worker that stops early must not leave the others waiting. A chunk's
+//! turn is handed out only when the chunk was read whole, so every turn
+//! before the last one handed out is held by a live worker or written; a
+//! write error, or a worker's panic, stops the run and wakes every waiter.
+//! A read error only stops the reading: the chunks read before it are
+//! still written, and the run ends with it.
 
+use std::collections::BTreeMap;
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use super::{BatchError, Chunk, Input, Options, OutputFormat, Shared, Sink, Summary, Worker};
 use crate::engine::program::Program;
+
+/// Chunks per worker: a worker whose chunk waits for a turn (the worker
+/// before it is off its core) goes on with another, up to this many.
+const CHUNKS_PER_WORKER: usize = 4;
 
 /// The input and where it stands.
 struct Feed<'r> {
@@ -29,11 +38,20 @@ struct Feed<'r> {
     error: Option<io::Error>,
 }
 
-/// The sink and whose turn it is.
+/// The sink, the chunks evaluated but not yet written, and the free ones.
 struct Turn<'s> {
+    /// The turn of the next chunk to write.
     next: u64,
     total: Summary,
-    sink: Box<dyn Sink + Send + 's>,
+    /// Taken by the worker writing, so that the others can go on
+    /// handing in chunks meanwhile; `None` while someone writes.
+    sink: Option<Box<dyn Sink + Send + 's>>,
+    /// Evaluated chunks waiting for their turn, by turn.
+    waiting: BTreeMap<u64, Chunk>,
+    free: Vec<Chunk>,
+    /// Chunks made so far, at most `pool`.
+    made: usize,
+    pool: usize,
     /// Set by a write error or a worker's panic: no more turns.
     stopped: bool,
     error: Option<io::Error>,
@@ -42,8 +60,8 @@ struct Turn<'s> {
 struct Run<'r, 's> {
     feed: Mutex<Feed<'r>>,
     turn: Mutex<Turn<'s>>,
-    /// Signalled whenever `turn` moves on or stops.
-    moved: Condvar,
+    /// Signalled whenever a chunk is freed or the run stops.
+    freed: Condvar,
     /// `turn.stopped`, readable without the lock.
     stopped: AtomicBool,
     progress: &'s (dyn Fn(&Summary) + Sync),
@@ -76,11 +94,15 @@ pub(super) fn pipeline<'s>(
         turn: Mutex::new(Turn {
             next: 0,
             total: Summary::default(),
-            sink,
+            sink: Some(sink),
+            waiting: BTreeMap::new(),
+            free: Vec::new(),
+            made: 0,
+            pool: options.jobs.max(1) * CHUNKS_PER_WORKER,
             stopped: false,
             error: None,
         }),
-        moved: Condvar::new(),
+        freed: Condvar::new(),
         stopped: AtomicBool::new(false),
         progress,
     };
@@ -117,23 +139,49 @@ pub(super) fn pipeline<'s>(
     if let Some(e) = turn.error {
         return Err(BatchError::Write(e));
     }
-    if panicked {
-        return Err(BatchError::Write(io::Error::other("a worker stopped")));
+    match turn.sink {
+        Some(sink) if !panicked => {
+            sink.finish().map_err(BatchError::Write)?;
+            Ok(turn.total)
+        }
+        _ => Err(BatchError::Write(io::Error::other("a worker stopped"))),
     }
-    turn.sink.finish().map_err(BatchError::Write)?;
-    Ok(turn.total)
 }
 
 impl Run<'_, '_> {
     /// One worker's loop, until the input ends or the run stops.
     fn work(&self, mut worker: Worker<'_>) {
         let _stop = StopOnPanic(self);
-        let mut chunk = Chunk::default();
-        while let Some(seq) = self.read(&mut chunk) {
+        while let Some(mut chunk) = self.take_free() {
+            let Some(seq) = self.read(&mut chunk) else {
+                return;
+            };
             worker.process(&mut chunk);
-            if !self.write(seq, &mut chunk) {
+            if !self.hand_in(seq, chunk) {
                 return;
             }
+        }
+    }
+
+    /// A free chunk, waiting for one while all are taken; none once the
+    /// run has stopped.
+    fn take_free(&self) -> Option<Chunk> {
+        let mut turn = lock(&self.turn);
+        loop {
+            if turn.stopped {
+                return None;
+            }
+            if let Some(chunk) = turn.free.pop() {
+                return Some(chunk);
+            }
+            if turn.made < turn.pool {
+                turn.made += 1;
+                return Some(Chunk::default());
+            }
+            turn = self
+                .freed
+                .wait(turn)
+                .unwrap_or_else(PoisonError::into_inner);
         }
     }
 
@@ -162,42 +210,56 @@ impl Run<'_, '_> {
         }
     }
 
-    /// Waits for the chunk's turn and writes it; false when the run stopped.
-    fn write(&self, seq: u64, chunk: &mut Chunk) -> bool {
+    /// Hands in an evaluated chunk. When no one is writing, this worker
+    /// writes every chunk whose turn has come, its own and those handed in
+    /// early by others, without holding the lock while it writes; false
+    /// when the run stopped.
+    fn hand_in(&self, seq: u64, chunk: Chunk) -> bool {
         let mut turn = lock(&self.turn);
-        while turn.next != seq && !turn.stopped {
-            turn = self
-                .moved
-                .wait(turn)
-                .unwrap_or_else(PoisonError::into_inner);
-        }
         if turn.stopped {
             return false;
         }
-        let state = &mut *turn;
-        let written = match state.sink.chunk(chunk) {
-            Ok(()) => {
-                state.total.add(&chunk.summary);
-                (self.progress)(&state.total);
-                state.next += 1;
-                true
-            }
-            Err(e) => {
-                state.error = Some(e);
-                state.stopped = true;
-                self.stopped.store(true, Ordering::Relaxed);
-                false
-            }
+        turn.waiting.insert(seq, chunk);
+        let Some(mut sink) = turn.sink.take() else {
+            // The worker writing takes it on its next look.
+            return true;
         };
-        drop(turn);
-        self.moved.notify_all();
-        written
+        loop {
+            let next = turn.next;
+            let Some(mut chunk) = turn.waiting.remove(&next) else {
+                // Checked and given back under one lock: a chunk handed in
+                // after this finds the sink here.
+                turn.sink = Some(sink);
+                return true;
+            };
+            drop(turn);
+            let written = sink.chunk(&mut chunk);
+            turn = lock(&self.turn);
+            match written {
+                Ok(()) => {
+                    turn.total.add(&chunk.summary);
+                    (self.progress)(&turn.total);
+                    turn.next += 1;
+                    turn.free.push(chunk);
+                    self.freed.notify_one();
+                }
+                Err(e) => {
+                    turn.error = Some(e);
+                    turn.sink = Some(sink);
+                    turn.stopped = true;
+                    self.stopped.store(true, Ordering::Relaxed);
+                    drop(turn);
+                    self.freed.notify_all();
+                    return false;
+                }
+            }
+        }
     }
 
     fn stop(&self) {
         self.stopped.store(true, Ordering::Relaxed);
         lock(&self.turn).stopped = true;
-        self.moved.notify_all();
+        self.freed.notify_all();
     }
 }
 
