@@ -148,10 +148,9 @@ pub fn run(args: Args) -> Result<(), Exit> {
             Exit(2)
         })?;
         let size = std::fs::metadata(input).ok().map(|m| m.len());
-        (
-            Box::new(std::io::BufReader::with_capacity(1 << 20, file)),
-            size,
-        )
+        // A small buffer: batch reads blocks bigger than it, which then go
+        // from the file straight into a chunk, not through this buffer.
+        (Box::new(std::io::BufReader::new(file)), size)
     };
     // Nothing reaches an output file until the run is done. A FIFO or a
     // device (`-o /dev/null`) cannot be replaced: it gets whole records as
