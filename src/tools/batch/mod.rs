@@ -1,13 +1,14 @@
 //! `credo batch`: evaluates one account per line of JSON Lines, on every
 //! core, and writes one JSON result per line in input order.
 //!
-//! Workers take turns (`turns.rs`): each fills its own chunk from the input
-//! (one worker at a time), evaluates it, waits until every chunk read
-//! before it is written, writes it, and starts again. There is no reader or
-//! writer thread, so a chunk's text, records and write stay on one core,
-//! and with as many workers as cores no other busy thread competes for
-//! them. One chunk per worker keeps memory the same whatever the input's
-//! size, and the output is the same bytes whatever the number of workers.
+//! Workers take turns (`turns.rs`): each fills a chunk from the input (one
+//! worker at a time), evaluates it and hands it in; the worker handing in
+//! the chunk whose turn it is writes it, and any handed in early, while the
+//! others go on. There is no reader or writer thread, so a chunk's text and
+//! records are made on one core, and with as many workers as cores no
+//! other busy thread competes for them. A fixed pool of chunks per worker
+//! keeps memory the same whatever the input's size, and the output is the
+//! same bytes whatever the number of workers.
 //!
 //! JSON Lines are read a block at a time straight into the chunk (`lines.rs`),
 //! cut at the last newline, the part line carried into the next chunk; the
