@@ -25,8 +25,10 @@
 //! (`Utf8`, `List<Utf8>`) with the same values, for consumers that take no
 //! dictionaries.
 
+mod block;
 mod id_lists;
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -54,7 +56,7 @@ use crate::engine::verdict::{Answer, Cause, Verdicts};
 use crate::input::facts::{self, FactProblem, Format, Loaded};
 use crate::input::fast::SlotReader;
 use crate::model::ir::{DecisionIr, Kind, Value, words};
-use crate::model::schema::Type;
+use crate::model::schema::{EnumId, Type};
 
 fn epoch() -> NaiveDate {
     NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
@@ -831,20 +833,41 @@ struct Source {
 
 /// A fact column as the typed array it is read from.
 enum Cells {
+    /// Text cells of a text fact: the value is the cell's text.
+    Words(StringArray),
+    /// Text cells of an enum fact, and the enum's members (a cell that
+    /// names none is left to the careful loader, which says why).
+    Member(StringArray, EnumId, Arc<[String]>),
+    /// Text cells of a money fact (`1234.50 USD`), and its currency.
+    Money(StringArray, Currency),
+    /// Text cells of any other fact, read as a JSON string would be.
     Text(StringArray),
     Bool(BooleanArray),
     Int(Int64Array),
     /// Days since 1970-01-01, for a date fact.
     Date(Date32Array),
     /// Decimal cells of a money fact: the scale, and the currency's code.
-    Money(Decimal128Array, u32, Currency),
+    Decimals(Decimal128Array, u32, Currency),
     /// Anything else: the row goes to the careful loader.
     Other,
 }
 
 impl Cells {
-    fn new(column: &ArrayRef, ty: Option<&Type>) -> Cells {
+    fn new(column: &ArrayRef, ty: Option<&Type>, schema: &crate::model::schema::Schema) -> Cells {
         match (column.data_type(), ty) {
+            (DataType::Utf8, Some(Type::Text)) => Cells::Words(column.as_string::<i32>().clone()),
+            (DataType::Utf8, Some(Type::Enum(id))) => Cells::Member(
+                column.as_string::<i32>().clone(),
+                *id,
+                schema
+                    .enum_type(*id)
+                    .map(|e| e.members.clone())
+                    .unwrap_or_default()
+                    .into(),
+            ),
+            (DataType::Utf8, Some(Type::Money(currency))) => {
+                Cells::Money(column.as_string::<i32>().clone(), *currency)
+            }
             (DataType::Utf8, _) => Cells::Text(column.as_string::<i32>().clone()),
             (DataType::Boolean, _) => Cells::Bool(column.as_boolean().clone()),
             (DataType::Int64, _) => Cells::Int(column.as_primitive::<Int64Type>().clone()),
@@ -852,7 +875,7 @@ impl Cells {
                 Cells::Date(column.as_primitive::<Date32Type>().clone())
             }
             (DataType::Decimal128(_, scale), Some(Type::Money(currency))) if *scale >= 0 => {
-                Cells::Money(
+                Cells::Decimals(
                     column.as_primitive::<Decimal128Type>().clone(),
                     *scale as u32,
                     *currency,
@@ -870,6 +893,10 @@ pub struct Columns {
     field_records: Vec<Option<usize>>,
     /// For each optional record: its struct column (or none, for flat columns).
     records: Vec<Option<ArrayRef>>,
+    /// Rows in the chunk.
+    rows: usize,
+    /// The rows being read, a block at a time (`block`).
+    block: RefCell<block::Block>,
 }
 
 /// What reading one row gave.
@@ -952,7 +979,7 @@ impl Columns {
             });
             sources.push(Source {
                 slot: slot as u32,
-                cells: Cells::new(&column, Some(&field.ty)),
+                cells: Cells::new(&column, Some(&field.ty), schema),
                 column,
                 record,
                 valid,
@@ -962,6 +989,8 @@ impl Columns {
             sources,
             field_records,
             records: record_columns,
+            rows: rows.num_rows(),
+            block: RefCell::default(),
         }
     }
 
@@ -982,8 +1011,27 @@ impl Columns {
         }
     }
 
-    /// Reads one row's facts into `values`, as the fast reader does.
+    /// Reads one row's facts into `values`, as the fast reader does. Rows
+    /// read in order are read a block at a time, column by column.
     pub fn read(
+        &self,
+        program: &Program,
+        reader: &SlotReader,
+        row: usize,
+        values: &mut Vec<Option<Value>>,
+    ) -> RowRead {
+        if let Ok(mut block) = self.block.try_borrow_mut() {
+            match block.take(self, program, reader, row, values) {
+                block::Taken::Fast => return RowRead::Fast,
+                block::Taken::Careful => return self.careful(program, row),
+                block::Taken::No => {}
+            }
+        }
+        self.read_row(program, reader, row, values)
+    }
+
+    /// Reads one row's facts by itself.
+    fn read_row(
         &self,
         program: &Program,
         reader: &SlotReader,
@@ -1021,13 +1069,16 @@ impl Columns {
                 *p = true;
             }
             let read = match &source.cells {
-                Cells::Text(cells) => reader.read_str(source.slot, cells.value(row)),
+                Cells::Words(cells)
+                | Cells::Member(cells, ..)
+                | Cells::Money(cells, _)
+                | Cells::Text(cells) => reader.read_str(source.slot, cells.value(row)),
                 Cells::Bool(cells) => reader.read_bool(source.slot, cells.value(row)),
                 Cells::Int(cells) => reader.read_i64(source.slot, cells.value(row)),
                 Cells::Date(cells) => epoch()
                     .checked_add_signed(chrono::Duration::days(i64::from(cells.value(row))))
                     .map(Value::Date),
-                Cells::Money(cells, scale, currency) => {
+                Cells::Decimals(cells, scale, currency) => {
                     rust_decimal::Decimal::try_from_i128_with_scale(cells.value(row), *scale)
                         .ok()
                         .and_then(|d| {
