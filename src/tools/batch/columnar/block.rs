@@ -12,9 +12,8 @@ use std::sync::Arc;
 use arrow::array::Array as _;
 
 use super::{Cells, Columns, Source, epoch};
-use crate::base::money::{Currency, Money};
 use crate::engine::program::Program;
-use crate::input::fast::SlotReader;
+use crate::input::fast::{SlotReader, plain_money};
 use crate::model::ir::Value;
 
 /// Rows read ahead at a time.
@@ -204,103 +203,5 @@ impl Block {
                 None => *fast = false,
             }
         }
-    }
-}
-
-/// `1234.50 USD` as nearly every account writes it (at most 18 digits, a
-/// fraction of at most the currency's minor digits, one space, the code),
-/// to the same amount and scale the slot reader gives; `None` for any other
-/// form, which the slot reader reads (or refuses). Here so that the value
-/// is built in place, not returned through a call per cell.
-fn plain_money(text: &str, currency: Currency) -> Option<Money> {
-    let bytes = text.as_bytes();
-    let (digits, code) = bytes.split_at(bytes.len().checked_sub(4)?);
-    let [a, b, c] = currency.code_bytes();
-    if *code != [b' ', a, b, c] || digits.is_empty() || digits.len() > 18 {
-        return None;
-    }
-    let mut mantissa: i64 = 0;
-    let mut scale = None;
-    for (i, &byte) in digits.iter().enumerate() {
-        match byte {
-            b'0'..=b'9' => mantissa = mantissa * 10 + i64::from(byte - b'0'),
-            // A digit on each side of the point.
-            b'.' if scale.is_none() && i > 0 && i + 1 < digits.len() => {
-                scale = Some((digits.len() - i - 1) as u32);
-            }
-            _ => return None,
-        }
-    }
-    let scale = scale.unwrap_or(0);
-    if scale > currency.minor_digits() {
-        return None;
-    }
-    rust_decimal::Decimal::try_new(mantissa, scale)
-        .ok()
-        .map(|amount| Money::new(amount, currency))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::plain_money;
-    use crate::input::fast::SlotReader;
-    use crate::model::ir::Value;
-    use crate::model::schema::Type;
-
-    /// What it reads, it reads as the slot reader does (amount and scale);
-    /// anything else goes to the slot reader.
-    #[test]
-    fn plain_money_is_the_slot_readers_money() {
-        let program = crate::load_dir(std::path::Path::new("policies"))
-            .unwrap()
-            .program
-            .unwrap();
-        let reader = SlotReader::new(&program.schema);
-        let (slot, currency) = (0u32..)
-            .zip(&program.schema.fields)
-            .find_map(|(i, f)| match f.ty {
-                Type::Money(c) => Some((i, c)),
-                _ => None,
-            })
-            .unwrap();
-        assert_eq!(currency.code(), "USD");
-        let mut plain = 0;
-        for text in [
-            "0 USD",
-            "12.5 USD",
-            "137288.17 USD",
-            "7.00 USD",
-            "1 USD",
-            "0.00 USD",
-            "00012.10 USD",
-            "999999999999999999 USD",
-            "1.234 USD",
-            "1 EUR",
-            "1  USD",
-            " USD",
-            "1.USD",
-            ".5 USD",
-            "5. USD",
-            "1.2.3 USD",
-            "-1 USD",
-            "+1 USD",
-            "9999999999999999999 USD",
-            "1,000 USD",
-            "USD",
-            "",
-            "12.5 usd",
-            "12.5USD",
-        ] {
-            if let Some(money) = plain_money(text, currency) {
-                plain += 1;
-                let read = reader.read_str(slot, text);
-                let Some(Value::Money(expected)) = read else {
-                    panic!("{text}: {read:?}");
-                };
-                assert_eq!(money, expected, "{text}");
-                assert_eq!(money.amount.scale(), expected.amount.scale(), "{text}");
-            }
-        }
-        assert_eq!(plain, 8);
     }
 }
