@@ -343,7 +343,7 @@ impl<'p> Worker<'p> {
     }
 
     /// Hands the chunk's rows to the columnar writer, or renders them as text.
-    #[cfg_attr(not(feature = "arrow"), allow(unused_variables))]
+    #[cfg_attr(not(feature = "arrow"), allow(unused_variables, clippy::ptr_arg))]
     fn finish(&mut self, chunk: &mut Chunk, out: &mut Vec<u8>) {
         #[cfg(feature = "arrow")]
         if let Emit::Columns(rows) = &mut self.emit {
