@@ -50,6 +50,9 @@ struct FieldInfo {
 #[derive(Debug, Clone)]
 struct Name<T> {
     print: u32,
+    /// Free of `"`, `\` and control characters, so the scanner may compare
+    /// it with a key in place (its closing quote ends it).
+    plain: bool,
     text: Box<str>,
     what: T,
 }
@@ -64,6 +67,7 @@ impl<T: Copy> Name<T> {
     fn new(text: &str, what: T) -> Self {
         Name {
             print: fingerprint(text),
+            plain: !text.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20),
             text: text.into(),
             what,
         }
@@ -174,6 +178,11 @@ impl SlotReader {
                     .and_then(|r| record_index.get(r).copied()),
                 members,
             });
+        }
+        // In name order, the order of most documents' keys, which the
+        // scanner looks for first.
+        for entries in &mut levels {
+            entries.sort_by(|a, b| a.text.cmp(&b.text));
         }
         SlotReader {
             levels,

@@ -14,13 +14,17 @@
 
 use serde::de::Visitor as _;
 
-use super::{Entry, Fact, FieldInfo, GiveUp, Name, ReadState, SlotReader};
-use crate::model::ir::Value;
+use rust_decimal::Decimal;
 
-/// Where the scan is in the line. The line is checked to be UTF-8 once,
-/// whole, so a string is a slice of it between two ASCII quotes.
+use super::{Entry, Fact, FieldInfo, GiveUp, Name, ReadState, SlotReader};
+use crate::base::money::{Currency, Money};
+use crate::model::ir::Value;
+use crate::model::schema::Type;
+
+/// Where the scan is in the line. The line is not checked to be UTF-8 as a
+/// whole: every byte the scan accepts is either ASCII, a byte of a schema
+/// name matched in place, or inside a string that [`Scan::string`] checks.
 struct Scan<'a> {
-    text: &'a str,
     bytes: &'a [u8],
     at: usize,
 }
@@ -56,7 +60,24 @@ impl<'a> Scan<'a> {
             return None;
         }
         self.at = start + length + 1;
-        self.text.get(start..start + length)
+        std::str::from_utf8(rest.get(..length)?).ok()
+    }
+
+    /// Whether `name` and then a closing quote come next; taken if so. A
+    /// name free of `"`, `\` and control characters is the whole string.
+    #[inline]
+    fn name(&mut self, name: &[u8]) -> bool {
+        let end = self.at + name.len();
+        match self.bytes.get(self.at..=end) {
+            Some(here) if here.last() == Some(&b'"') => {
+                let hit = here.get(..name.len()).is_some_and(|h| super::same(h, name));
+                if hit {
+                    self.at = end + 1;
+                }
+                hit
+            }
+            _ => false,
+        }
     }
 
     /// The rest of a literal whose first byte was taken.
@@ -126,12 +147,7 @@ impl SlotReader {
         state: &mut ReadState,
         values: &mut [Option<Value>],
     ) -> Option<()> {
-        let text = std::str::from_utf8(line).ok()?;
-        let mut scan = Scan {
-            text,
-            bytes: line,
-            at: 0,
-        };
+        let mut scan = Scan { bytes: line, at: 0 };
         if scan.next()? != b'{' {
             return None;
         }
@@ -150,6 +166,9 @@ impl SlotReader {
     ) -> Option<()> {
         let entries = self.levels.get(level as usize)?;
         let mut first = true;
+        // Names are sorted, and so are the keys of most documents: the
+        // next key is first looked for just after the last one found.
+        let mut hint = 0;
         loop {
             match scan.next()? {
                 b'}' if first => return Some(()),
@@ -157,7 +176,11 @@ impl SlotReader {
                 _ => return None,
             }
             first = false;
-            let entry = Name::find(entries, scan.string()?)?;
+            let (found, entry) = match key_in_place(scan, entries, hint) {
+                Some(found) => found,
+                None => (hint, Name::find(entries, scan.string()?)?),
+            };
+            hint = found + 1;
             let seen = match entry {
                 Entry::Field(slot) => slot as usize,
                 Entry::Record(_, record) => self.fields.len() + record as usize,
@@ -193,11 +216,53 @@ impl SlotReader {
     }
 }
 
-/// One fact's value, checked by the same [`Fact`] visitor as serde's path.
+/// The entry whose name comes next in the line (its opening quote taken),
+/// compared in place from `hint` on, wrapping around, and its position;
+/// `None` leaves the key to [`Scan::string`] (an escape, an unknown key).
+#[inline]
+fn key_in_place<T: Copy>(
+    scan: &mut Scan<'_>,
+    names: &[Name<T>],
+    hint: usize,
+) -> Option<(usize, T)> {
+    // Plain loops: an iterator chain here was not inlined.
+    let start = hint.min(names.len());
+    let (wrapped, from_hint) = names.split_at(start);
+    for (i, n) in from_hint.iter().enumerate() {
+        if n.plain && scan.name(n.text.as_bytes()) {
+            return Some((start + i, n.what));
+        }
+    }
+    for (i, n) in wrapped.iter().enumerate() {
+        if n.plain && scan.name(n.text.as_bytes()) {
+            return Some((i, n.what));
+        }
+    }
+    None
+}
+
+/// One fact's value, read in place for the usual forms of its type (money
+/// as `"1234.50 USD"`, a date as `"2026-01-31"`, an enum member by name);
+/// any other form is checked by the same [`Fact`] visitor as serde's path.
 fn value(scan: &mut Scan<'_>, field: &FieldInfo) -> Option<Option<Value>> {
     let fact = Fact(field);
     let read = match scan.next()? {
-        b'"' => fact.visit_str::<GiveUp>(scan.string()?),
+        b'"' => {
+            let start = scan.at;
+            let usual = match field.ty {
+                Type::Money(currency) => money_in_place(scan, currency).map(Value::Money),
+                Type::Date => date_in_place(scan),
+                Type::Enum(id) => {
+                    key_in_place(scan, &field.members, 0).map(|(_, m)| Value::Member(id, m))
+                }
+                _ => None,
+            };
+            if let Some(value) = usual {
+                return Some(Some(value));
+            }
+            scan.at = start;
+            fact.visit_str::<GiveUp>(scan.string()?)
+        }
         b't' => {
             scan.literal(b"rue")?;
             fact.visit_bool::<GiveUp>(true)
@@ -214,6 +279,62 @@ fn value(scan: &mut Scan<'_>, field: &FieldInfo) -> Option<Option<Value>> {
         _ => return None,
     };
     read.ok()
+}
+
+/// [`super::plain_money`] read straight from the line, its opening quote
+/// taken, through its closing quote: the same forms, the same `Money`;
+/// `None` (nothing taken) for any other form.
+#[inline]
+fn money_in_place(scan: &mut Scan<'_>, currency: Currency) -> Option<Money> {
+    let bytes = scan.bytes.get(scan.at..)?;
+    let mut mantissa: i64 = 0;
+    let mut point = None;
+    let mut length = 0;
+    for &b in bytes.iter().take(18) {
+        match b {
+            b'0'..=b'9' => mantissa = mantissa * 10 + i64::from(b - b'0'),
+            // A digit on each side of the point.
+            b'.' if point.is_none() && length > 0 => point = Some(length),
+            _ => break,
+        }
+        length += 1;
+    }
+    // At most 18 bytes of digits and point, as `plain_money` takes (a
+    // 19th is not the space checked below), so no overflow.
+    if length == 0 {
+        return None;
+    }
+    let scale = match point {
+        Some(p) if p + 1 == length => return None,
+        Some(p) => (length - p - 1) as u32,
+        None => 0,
+    };
+    let [a, b, c] = currency.code_bytes();
+    if bytes.get(length..length + 5)? != [b' ', a, b, c, b'"'] || scale > currency.minor_digits() {
+        return None;
+    }
+    let amount = Decimal::try_new(mantissa, scale).ok()?;
+    scan.at += length + 5;
+    Some(Money::new(amount, currency))
+}
+
+/// A date written `YYYY-MM-DD` and its closing quote, read as
+/// [`super::date`] reads it; `None` (nothing taken) for any other form.
+#[inline]
+fn date_in_place(scan: &mut Scan<'_>) -> Option<Value> {
+    let here = scan.bytes.get(scan.at..scan.at + 11)?;
+    if here.last() != Some(&b'"')
+        || !here
+            .iter()
+            .take(10)
+            .all(|&b| b.is_ascii_digit() || b == b'-')
+    {
+        return None;
+    }
+    let text = std::str::from_utf8(here.get(..10)?).ok()?;
+    let date = super::date(text)?;
+    scan.at += 11;
+    Some(Value::Date(date))
 }
 
 #[cfg(test)]
@@ -277,6 +398,77 @@ mod tests {
                     assert_eq!(string_end(&bytes), expected, "{bytes:?}");
                 }
             }
+        }
+    }
+
+    /// Money read in place is what `plain_money` reads from the string,
+    /// and a form it refuses leaves the scan where it was.
+    #[test]
+    fn money_in_place_reads_what_plain_money_reads() {
+        let usd = crate::base::money::Currency::from_code("USD").unwrap();
+        for text in [
+            "0 USD",
+            "12.5 USD",
+            "137288.17 USD",
+            "7.00 USD",
+            "00012.10 USD",
+            "999999999999999999 USD",
+            "99999999999999999.9 USD",
+            "9999999999999999999 USD",
+            "1.234 USD",
+            "1 EUR",
+            "1  USD",
+            " USD",
+            "1.USD",
+            ".5 USD",
+            "5. USD",
+            "1.2.3 USD",
+            "-1 USD",
+            "1,000 USD",
+            "",
+            "12.5 usd",
+            "12.5USD",
+            "1 USD ",
+        ] {
+            let line = format!("{text}\"");
+            let mut scan = Scan {
+                bytes: line.as_bytes(),
+                at: 0,
+            };
+            let read = money_in_place(&mut scan, usd);
+            assert_eq!(read, super::super::plain_money(text, usd), "{text}");
+            let scale = read.map(|m| m.amount.scale());
+            assert_eq!(
+                scale,
+                super::super::plain_money(text, usd).map(|m| m.amount.scale())
+            );
+            let at = if read.is_some() { line.len() } else { 0 };
+            assert_eq!(scan.at, at, "{text}");
+        }
+    }
+
+    /// A key is found in place only when the whole string is the name.
+    #[test]
+    fn a_key_is_found_in_place_only_whole() {
+        let names = [
+            Name::new("id", 0u32),
+            Name::new("id_x", 1),
+            Name::new("a", 2),
+        ];
+        for (line, hint, found) in [
+            ("id\"", 0, Some((0, 0))),
+            ("id_x\"", 0, Some((1, 1))),
+            ("id_x\"", 2, Some((1, 1))),
+            ("a\"", 1, Some((2, 2))),
+            ("idx\"", 0, None),
+            ("i\\u0064\"", 0, None),
+            ("id", 0, None),
+        ] {
+            let mut scan = Scan {
+                bytes: line.as_bytes(),
+                at: 0,
+            };
+            assert_eq!(key_in_place(&mut scan, &names, hint), found, "{line}");
         }
     }
 

@@ -98,9 +98,9 @@ pub(crate) fn write_money(m: &Money, out: &mut Vec<u8>) {
         amount.rescale(minor);
         write_decimal(amount, out);
     }
-    out.push(b' ');
-    out.extend_from_slice(m.currency.code().as_bytes());
-    out.push(b'"');
+    // The code as bytes: `code()` checks them to be UTF-8 each time.
+    let [a, b, c] = m.currency.code_bytes();
+    out.extend_from_slice(&[b' ', a, b, c, b'"']);
 }
 
 /// `s` as a JSON string, as `serde_json` writes it: quoted as it is when
