@@ -153,6 +153,7 @@ impl Verdicts {
             .unwrap_or(&NONE)
     }
 
+    #[inline]
     pub(crate) fn clear(&mut self, as_of: NaiveDate) {
         self.as_of = Some(as_of);
         self.verdicts.clear();

@@ -190,7 +190,7 @@ impl<'p> Hot<'p> {
         let (known, unknown) = self.settle_tests();
         let tables = &self.code.tables;
         out.reserve(tables.decisions.len());
-        for (index, table) in (0..).zip(&tables.decisions) {
+        for table in &tables.decisions {
             let word = table.word as usize % WORDS;
             let (mut known, mut unknown) = (known[word], unknown[word]);
             // Tests on used decisions' outcomes are settled now that those
@@ -210,8 +210,8 @@ impl<'p> Hot<'p> {
                 }
                 entry => {
                     let entry = entry.filter(|_| open == 0);
-                    if !self.otherwise(index, entry, out) {
-                        full(index, out)?;
+                    if !self.otherwise(table.decision, entry, out) {
+                        full(table.decision, out)?;
                     }
                 }
             }

@@ -68,9 +68,16 @@ pub(super) struct Table {
     /// and the mask of its bits once shifted down.
     pub(super) word: u8,
     pub(super) shift: u8,
+    /// The key has tests on used decisions' outcomes (a run in
+    /// [`Table::outcomes`] that is not empty), kept as one byte in the
+    /// padding so that the per-decision loop tests one load, not two.
+    uses_outcomes: bool,
     pub(super) mask: u64,
     /// Where the decision's entries start in [`Tables::entries`].
     pub(super) entries: u32,
+    /// The decision's index, read only off the common path, so the loop
+    /// carries no counter.
+    pub(super) decision: u32,
     /// The run of its tests in [`Tables::outcomes`].
     outcomes: (u32, u32),
 }
@@ -80,7 +87,7 @@ impl Table {
     /// decision is reached.
     #[inline(always)]
     pub(super) fn uses_outcomes(&self) -> bool {
-        self.outcomes.0 != self.outcomes.1
+        self.uses_outcomes
     }
 }
 
@@ -189,8 +196,10 @@ impl Table {
     const NONE: Table = Table {
         word: 0,
         shift: 0,
+        uses_outcomes: false,
         mask: 0,
         entries: u32::MAX,
+        decision: 0,
         outcomes: (0, 0),
     };
 
@@ -248,7 +257,10 @@ impl Tables {
             // A declined decision is left to the full evaluator: no table.
             let fits = next + width <= 64 * WORDS as u32 && !plan.declined;
             let (Some(leaves), true) = (leaves, fits) else {
-                tables.decisions.push(Table::NONE);
+                tables.decisions.push(Table {
+                    decision,
+                    ..Table::NONE
+                });
                 continue;
             };
             let first = tables.outcomes.len() as u32;
@@ -275,12 +287,15 @@ impl Tables {
                     None => set(computed.entry(leaf).or_default(), bit),
                 }
             }
+            let outcomes = (first, tables.outcomes.len() as u32);
             let table = Table {
                 word: (next / 64) as u8,
                 shift: (next % 64) as u8,
+                uses_outcomes: outcomes.0 != outcomes.1,
                 mask: (1u64 << width) - 1,
                 entries: tables.entries.len() as u32,
-                outcomes: (first, tables.outcomes.len() as u32),
+                decision,
+                outcomes,
             };
             for key in 0..1usize << width {
                 let truth = |op: u32| holds(code, op, &leaves, key);
