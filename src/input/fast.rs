@@ -553,44 +553,50 @@ mod tests {
         }
     }
 
+    /// Money forms `plain_money` reads, each as the loader reads it.
+    pub(super) const PLAIN_MONEY: &[&str] = &[
+        "0 USD",
+        "12.5 USD",
+        "137288.17 USD",
+        "7.00 USD",
+        "1 USD",
+        "0.00 USD",
+        "00012.10 USD",
+        "999999999999999999 USD",
+    ];
+
+    /// Forms `plain_money` leaves to the loader (for USD).
+    pub(super) const NOT_PLAIN_MONEY: &[&str] = &[
+        "1.234 USD",
+        "1 EUR",
+        "1  USD",
+        " USD",
+        "1.USD",
+        ".5 USD",
+        "1e2 USD",
+        "USD",
+        "5. USD",
+        "1.2.3 USD",
+        "-1 USD",
+        "+1 USD",
+        "9999999999999999999 USD",
+        "1,000 USD",
+        "",
+        "12.5 usd",
+        "12.5USD",
+    ];
+
     #[test]
     fn plain_money_reads_what_the_loader_reads() {
         let usd = Currency::from_code("USD").unwrap();
-        for text in [
-            "0 USD",
-            "12.5 USD",
-            "137288.17 USD",
-            "7.00 USD",
-            "1 USD",
-            "0.00 USD",
-            "00012.10 USD",
-            "999999999999999999 USD",
-        ] {
+        for text in PLAIN_MONEY {
             let plain = plain_money(text, usd).unwrap();
             let (amount, _) = text.split_once(' ').unwrap();
             let loaded = Money::parse_amount(amount, usd).unwrap();
             assert_eq!(plain, loaded, "{text}");
             assert_eq!(plain.amount.scale(), loaded.amount.scale(), "{text}");
         }
-        for text in [
-            "1.234 USD",
-            "1 EUR",
-            "1  USD",
-            " USD",
-            "1.USD",
-            ".5 USD",
-            "1e2 USD",
-            "USD",
-            "5. USD",
-            "1.2.3 USD",
-            "-1 USD",
-            "+1 USD",
-            "9999999999999999999 USD",
-            "1,000 USD",
-            "",
-            "12.5 usd",
-            "12.5USD",
-        ] {
+        for text in NOT_PLAIN_MONEY {
             assert_eq!(plain_money(text, usd), None, "{text}");
         }
     }
