@@ -28,6 +28,7 @@
 mod block;
 mod id_lists;
 mod nulls;
+mod scale;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -434,8 +435,7 @@ impl Outcome {
     ) -> Result<ArrayRef, ArrowError> {
         match self {
             Outcome::Keys(keys, values) => {
-                let next = Vec::with_capacity(id_lists::room(keys.len()));
-                let keys = UInt8Array::new(std::mem::replace(keys, next).into(), nulls);
+                let keys = UInt8Array::new(id_lists::drain(keys).into(), nulls);
                 if dictionaries {
                     Ok(Arc::new(DictionaryArray::<UInt8Type>::try_new(
                         keys,
@@ -479,11 +479,9 @@ impl Text {
     }
 
     fn finish(&mut self, nulls: Option<NullBuffer>) -> Result<ArrayRef, ArrowError> {
-        let mut next = Vec::with_capacity(id_lists::room(self.offsets.len()));
-        next.push(0);
-        let offsets = std::mem::replace(&mut self.offsets, next);
-        let next = Vec::with_capacity(id_lists::room(self.bytes.len()));
-        let bytes = std::mem::replace(&mut self.bytes, next);
+        let offsets = id_lists::drain(&mut self.offsets);
+        self.offsets.push(0);
+        let bytes = id_lists::drain(&mut self.bytes);
         let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
         Ok(Arc::new(StringArray::try_new(
             offsets,
@@ -602,8 +600,7 @@ impl DecisionBuilders<'_> {
         columns.push(outcome);
         if let Some(amount) = &mut self.amount {
             let valid = nulls::validity(rows, &[nulls, amount.none.rows()]);
-            let next = Vec::with_capacity(id_lists::room(amount.values.len()));
-            let values = std::mem::replace(&mut amount.values, next);
+            let values = id_lists::drain(&mut amount.values);
             let array = Decimal128Array::new(values.into(), valid)
                 .with_precision_and_scale(38, amount.scale as i8)?;
             columns.push(Arc::new(array));
@@ -623,11 +620,9 @@ impl DecisionBuilders<'_> {
 /// mantissa at that scale, for the amount column.
 fn amount_text(m: &Money, text: &mut Text) -> i128 {
     let minor = m.currency.minor_digits();
-    // Most amounts have the currency's digits already; `rescale` costs
-    // even when it has nothing to do.
-    let (mantissa, at) = match m.amount.scale() == minor {
-        true => (m.amount.mantissa(), minor),
-        false => {
+    let (mantissa, at) = match scale::mantissa_at(&m.amount, minor) {
+        Some(mantissa) => (mantissa, minor),
+        None => {
             let mut amount = m.amount;
             amount.rescale(minor);
             (amount.mantissa(), amount.scale())
@@ -762,14 +757,12 @@ impl Rows<'_> {
     /// The chunk's rows as a batch (emptying the builders).
     pub fn batch(&mut self) -> Result<RecordBatch, ArrowError> {
         let rows = std::mem::take(&mut self.rows);
-        let next = Vec::with_capacity(id_lists::room(rows));
-        let line = Int64Array::new(std::mem::replace(&mut self.line, next).into(), None);
+        let line = Int64Array::new(id_lists::drain(&mut self.line).into(), None);
         let mut columns: Vec<ArrayRef> = vec![Arc::new(line)];
         if self.layout.with_id {
             columns.push(text(&mut self.id));
         }
-        let next = Vec::with_capacity(id_lists::room(rows));
-        let as_of = std::mem::replace(&mut self.as_of, next);
+        let as_of = id_lists::drain(&mut self.as_of);
         let valid = nulls::validity(rows, &[self.failed.rows()]);
         self.failed.clear();
         columns.push(Arc::new(Date32Array::new(as_of.into(), valid)));
