@@ -628,13 +628,19 @@ fn amount_text(m: &Money, text: &mut Text) -> i128 {
             (amount.mantissa(), amount.scale())
         }
     };
-    let mut digits = [0u8; 48];
+    let mut cell = [b' '; 48];
     let negative_zero = mantissa == 0 && m.amount.is_sign_negative();
-    match decimal_digits(mantissa, at, &mut digits) {
-        Some(digits) if !negative_zero => {
-            text.bytes.extend_from_slice(digits);
-            text.bytes.push(b' ');
-            text.bytes.extend_from_slice(&m.currency.code_bytes());
+    let digits = decimal_digits(mantissa, at, &mut cell).filter(|_| !negative_zero);
+    // The digits, a space, the currency's code.
+    let code = digits.and_then(|len| cell.get_mut(len + 1..len + 4).map(|c| (len, c)));
+    match code {
+        Some((len, code)) => {
+            code.copy_from_slice(&m.currency.code_bytes());
+            // The whole cell copied and the rest cut off: a copy of a fixed
+            // size is a few moves, one of the text's length a call.
+            let end = text.bytes.len() + len + 4;
+            text.bytes.extend_from_slice(&cell);
+            text.bytes.truncate(end);
         }
         _ => {
             let mut amount = m.amount;
@@ -800,35 +806,34 @@ impl Rows<'_> {
 }
 
 /// The digits of `mantissa` at `scale` as `Decimal`'s `Display` writes them
-/// (`-1234.50`: every digit of its scale), in `buffer`; `None` for a
-/// mantissa past a `u64`, left to `Display`. Its bytes are ASCII.
-fn decimal_digits(mantissa: i128, scale: u32, buffer: &mut [u8; 48]) -> Option<&[u8]> {
+/// (`-1234.50`: every digit of its scale), at the start of `buffer`; their
+/// length, or `None` for a mantissa past a `u64`, left to `Display`. Its
+/// bytes are ASCII.
+fn decimal_digits(mantissa: i128, scale: u32, buffer: &mut [u8; 48]) -> Option<usize> {
     // Nearly every amount fits a u64, whose division by ten is a multiply;
     // a u128's is a call into the runtime, per digit.
     let mut n = u64::try_from(mantissa.unsigned_abs()).ok()?;
-    let mut at = buffer.len();
-    let mut digits = 0;
+    // Every digit of the scale, and one before the point.
+    let digits = n.checked_ilog10().map_or(1, |l| l + 1).max(scale + 1);
+    let len = usize::from(mantissa < 0) + digits as usize + usize::from(scale > 0);
     // At most 29 digits, a point and a sign: well inside the buffer.
+    let mut at = len;
     let mut put = |at: &mut usize, byte: u8| -> Option<()> {
         *at = at.checked_sub(1)?;
         *buffer.get_mut(*at)? = byte;
         Some(())
     };
-    loop {
+    for written in 1..=digits {
         put(&mut at, b'0' + (n % 10) as u8)?;
         n /= 10;
-        digits += 1;
-        if digits == scale {
+        if written == scale {
             put(&mut at, b'.')?;
-        }
-        if n == 0 && digits > scale {
-            break;
         }
     }
     if mantissa < 0 {
         put(&mut at, b'-')?;
     }
-    buffer.get(at..)
+    Some(len)
 }
 
 /// A text column of the chunk; the builder starts the next chunk with room
@@ -1396,7 +1401,7 @@ mod tests {
                     (mantissa.unsigned_abs() <= u128::from(u64::MAX)).then(|| amount.to_string());
                 let digits = super::decimal_digits(mantissa, scale, &mut buffer);
                 assert_eq!(
-                    digits.map(|d| std::str::from_utf8(d).unwrap()),
+                    digits.map(|len| std::str::from_utf8(&buffer[..len]).unwrap()),
                     expected.as_deref()
                 );
                 checked += 1;
