@@ -675,6 +675,15 @@ impl Sparse {
     }
 }
 
+/// A `Date32` cell: days since 1970-01-01, without making that date for
+/// every row (`epoch()` is a calendar computation).
+#[inline]
+fn days_since_epoch(date: NaiveDate) -> i32 {
+    /// `NaiveDate::num_days_from_ce` of 1970-01-01.
+    const EPOCH_FROM_CE: i32 = 719_163;
+    chrono::Datelike::num_days_from_ce(&date) - EPOCH_FROM_CE
+}
+
 /// One worker's rows of the current chunk.
 pub struct Rows<'l> {
     layout: &'l Layout,
@@ -713,7 +722,7 @@ impl Rows<'_> {
         warnings: &[FactProblem],
     ) {
         let row = self.start(line, id);
-        self.as_of.push((as_of - epoch()).num_days() as i32);
+        self.as_of.push(days_since_epoch(as_of));
         let layout = self.layout;
         for v in verdicts.iter() {
             let Some(column) = layout
@@ -1444,6 +1453,22 @@ mod tests {
             .unwrap();
         let written: Vec<&str> = column.iter().flatten().collect();
         assert_eq!(written, expected);
+    }
+
+    /// Days since the epoch are the dates' difference, before it and after.
+    #[test]
+    fn days_since_epoch_is_the_difference() {
+        for (y, m, d) in [
+            (1970, 1, 1),
+            (1969, 12, 31),
+            (2026, 11, 25),
+            (1, 1, 1),
+            (9999, 12, 31),
+        ] {
+            let date = chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            let days = (date - super::epoch()).num_days();
+            assert_eq!(i64::from(super::days_since_epoch(date)), days, "{date}");
+        }
     }
 
     /// Sparse cells land in their rows, the rest null.
