@@ -27,19 +27,19 @@
 
 mod block;
 mod id_lists;
+mod nulls;
+mod scale;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, AsArray as _, BooleanArray, Date32Array, Date32Builder, Decimal128Array,
-    Decimal128Builder, DictionaryArray, Int64Array, Int64Builder, StringArray, StringBuilder,
-    UInt8Builder,
+    Array, ArrayRef, AsArray as _, BooleanArray, Date32Array, Decimal128Array, DictionaryArray,
+    Int64Array, StringArray, StringBuilder, UInt8Array,
 };
-use arrow::buffer::NullBuffer;
+use arrow::buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow::datatypes::{
     DataType, Date32Type, Decimal128Type, Field, Int64Type, Schema, SchemaRef, UInt8Type,
 };
@@ -48,11 +48,12 @@ use arrow::record_batch::RecordBatch;
 use chrono::NaiveDate;
 
 use self::id_lists::{IdLists, IdSet};
+use self::nulls::Nulls;
 use super::write::rule_name;
 use super::{Chunk, Options, Sink};
-use crate::base::money::Currency;
+use crate::base::money::{Currency, Money};
 use crate::engine::program::Program;
-use crate::engine::verdict::{Answer, Cause, Verdicts};
+use crate::engine::verdict::{Answer, Cause, Verdict, Verdicts};
 use crate::input::facts::{self, FactProblem, Format, Loaded};
 use crate::input::fast::SlotReader;
 use crate::model::ir::{DecisionIr, Kind, Value, words};
@@ -345,30 +346,34 @@ impl Layout {
         Rows {
             layout: self,
             csv,
-            line: Int64Builder::new(),
+            rows: 0,
+            line: Vec::new(),
             id: StringBuilder::new(),
-            policy: UInt8Builder::new(),
-            as_of: Date32Builder::new(),
+            as_of: Vec::new(),
+            failed: Nulls::default(),
             decisions: self
                 .decisions
                 .iter()
                 .map(|d| DecisionBuilders {
+                    columns: d,
                     outcome: match &d.words {
-                        Some(words) => Outcome::Keys(UInt8Builder::new(), words.values.clone()),
-                        None => Outcome::Text(StringBuilder::new()),
+                        Some(words) => Outcome::Keys(Vec::new(), words.values.clone()),
+                        None => Outcome::Text(Text::new()),
                     },
-                    amount: d.amount_scale.map(|scale| {
-                        Decimal128Builder::new()
-                            .with_precision_and_scale(38, scale as i8)
-                            .unwrap_or_default()
+                    unworded: Nulls::default(),
+                    amount: d.amount_scale.map(|scale| Amounts {
+                        values: Vec::new(),
+                        none: Nulls::default(),
+                        scale,
                     }),
                     rules: d.rules.set.lists(),
                     missing: self.missing.lists(),
+                    nulls: Nulls::default(),
+                    filled: 0,
                 })
                 .collect(),
-            errors: StringBuilder::new(),
-            warnings: StringBuilder::new(),
-            seen: vec![false; self.decisions.len()],
+            errors: Sparse::default(),
+            warnings: Sparse::default(),
         }
     }
 
@@ -404,76 +409,307 @@ impl<W: Write + Send> Sink for ParquetSink<W> {
     }
 }
 
-/// An outcome column being built: keys into the decision's words, or text.
+/// An outcome column being built: keys into the decision's words, or text
+/// (an amount's, or past 256 words), written straight into the column's
+/// offsets and bytes.
 enum Outcome {
-    Keys(UInt8Builder, ArrayRef),
-    Text(StringBuilder),
+    Keys(Vec<u8>, ArrayRef),
+    Text(Text),
 }
 
 impl Outcome {
+    /// A null row's place: its key or text is never read.
     fn null(&mut self) {
         match self {
-            Outcome::Keys(keys, _) => keys.append_null(),
-            Outcome::Text(text) => text.append_null(),
+            Outcome::Keys(keys, _) => keys.push(0),
+            Outcome::Text(text) => text.end(),
         }
     }
 
     /// The chunk's column: the keys' dictionary, or (`dictionaries` off)
     /// the keys' words gathered in one pass.
-    fn finish(&mut self, dictionaries: bool) -> Result<ArrayRef, ArrowError> {
+    fn finish(
+        &mut self,
+        dictionaries: bool,
+        nulls: Option<NullBuffer>,
+    ) -> Result<ArrayRef, ArrowError> {
         match self {
-            Outcome::Keys(keys, values) if !dictionaries => {
-                let array = keys.finish();
-                *keys = UInt8Builder::with_capacity(array.len());
-                arrow::compute::take(values, &array, Some(id_lists::checked()))
+            Outcome::Keys(keys, values) => {
+                let keys = UInt8Array::new(id_lists::drain(keys).into(), nulls);
+                if dictionaries {
+                    Ok(Arc::new(DictionaryArray::<UInt8Type>::try_new(
+                        keys,
+                        values.clone(),
+                    )?))
+                } else {
+                    arrow::compute::take(values, &keys, Some(id_lists::checked()))
+                }
             }
-            Outcome::Keys(keys, values) => dictionary(keys, values),
-            Outcome::Text(builder) => Ok(text(builder)),
+            Outcome::Text(text) => text.finish(nulls),
         }
     }
 }
 
-struct DecisionBuilders {
+/// A text column's offsets and bytes. The bytes are checked as UTF-8 once
+/// per chunk, when the column is made, not per value.
+struct Text {
+    offsets: Vec<i32>,
+    bytes: Vec<u8>,
+}
+
+impl Text {
+    fn new() -> Text {
+        Text {
+            offsets: vec![0],
+            bytes: Vec::new(),
+        }
+    }
+
+    /// Ends the current value.
+    #[inline]
+    fn end(&mut self) {
+        // A chunk's text is far below 2 GiB; past it `finish` fails.
+        self.offsets
+            .push(i32::try_from(self.bytes.len()).unwrap_or(-1));
+    }
+
+    fn push(&mut self, text: &str) {
+        self.bytes.extend_from_slice(text.as_bytes());
+        self.end();
+    }
+
+    fn finish(&mut self, nulls: Option<NullBuffer>) -> Result<ArrayRef, ArrowError> {
+        let offsets = id_lists::drain(&mut self.offsets);
+        self.offsets.push(0);
+        let bytes = id_lists::drain(&mut self.bytes);
+        let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
+        Ok(Arc::new(StringArray::try_new(
+            offsets,
+            bytes.into(),
+            nulls,
+        )?))
+    }
+}
+
+/// An amount column: mantissas at the currency's scale, null where the
+/// answer is not an amount.
+struct Amounts {
+    values: Vec<i128>,
+    none: Nulls,
+    scale: u32,
+}
+
+/// One decision's columns being built, with what they are built from.
+struct DecisionBuilders<'l> {
+    columns: &'l DecisionColumns,
     outcome: Outcome,
-    amount: Option<Decimal128Builder>,
+    /// Rows whose outcome has no word among the keys: a bug in `Words`,
+    /// written as a null rather than a wrong word.
+    unworded: Nulls,
+    amount: Option<Amounts>,
     rules: IdLists,
     missing: IdLists,
+    /// Rows where the decision has no verdict (an account that could not be
+    /// evaluated): null in each of its columns.
+    nulls: Nulls,
+    /// Rows of the chunk written so far.
+    filled: usize,
 }
 
-impl DecisionBuilders {
-    fn null(&mut self) {
+impl DecisionBuilders<'_> {
+    fn null(&mut self, row: usize) {
+        self.nulls.null(row);
         self.outcome.null();
         if let Some(amount) = &mut self.amount {
-            amount.append_null();
+            amount.values.push(0);
         }
-        self.rules.end(false);
-        self.missing.end(false);
+        self.rules.end();
+        self.missing.end();
+        self.filled = row + 1;
     }
+
+    /// The decision's verdict for row `row`.
+    #[inline]
+    fn verdict(
+        &mut self,
+        row: usize,
+        v: &Verdict,
+        verdicts: &Verdicts,
+        as_of: NaiveDate,
+        layout: &Layout,
+    ) {
+        let d = self.columns;
+        let mut amount = None;
+        match (&mut self.outcome, &v.answer) {
+            (Outcome::Keys(keys, _), answer) => {
+                match d.words.as_ref().and_then(|w| w.key(answer)) {
+                    Some(key) => keys.push(key),
+                    None => {
+                        keys.push(0);
+                        self.unworded.null(row);
+                    }
+                }
+            }
+            (Outcome::Text(text), Answer::Amount(m)) => {
+                amount = Some(amount_text(m, text));
+            }
+            (Outcome::Text(text), Answer::Member(i)) => {
+                text.push(d.members.get(*i as usize).map_or("?", String::as_str));
+            }
+            (Outcome::Text(text), answer) => text.push(answer.word().unwrap_or_default()),
+        }
+        if let Some(column) = &mut self.amount {
+            match amount {
+                Some(mantissa) => column.values.push(mantissa),
+                None => {
+                    column.values.push(0);
+                    column.none.null(row);
+                }
+            }
+        }
+        for cause in verdicts.causes(v) {
+            self.rules.push(d.rules.key(*cause, as_of));
+        }
+        self.rules.end();
+        let missing = verdicts.missing(v);
+        if !missing.is_empty() {
+            // Keys in path order, as the JSON records list them.
+            for (key, &slot) in layout.by_path.iter().enumerate() {
+                if missing.contains(crate::model::schema::Slot(slot)) {
+                    self.missing.push(key);
+                }
+            }
+        }
+        self.missing.end();
+        self.filled = row + 1;
+    }
+
+    /// The decision's columns for the chunk's `rows` rows, in the layout's
+    /// order.
+    fn finish(
+        &mut self,
+        rows: usize,
+        dictionaries: bool,
+        columns: &mut Vec<ArrayRef>,
+    ) -> Result<(), ArrowError> {
+        let nulls = self.nulls.rows();
+        let outcome = self.outcome.finish(
+            dictionaries,
+            nulls::validity(rows, &[nulls, self.unworded.rows()]),
+        )?;
+        columns.push(outcome);
+        if let Some(amount) = &mut self.amount {
+            let valid = nulls::validity(rows, &[nulls, amount.none.rows()]);
+            let values = id_lists::drain(&mut amount.values);
+            let array = Decimal128Array::new(values.into(), valid)
+                .with_precision_and_scale(38, amount.scale as i8)?;
+            columns.push(Arc::new(array));
+            amount.none.clear();
+        }
+        columns.push(self.rules.finish(nulls::validity(rows, &[nulls]))?);
+        columns.push(self.missing.finish(nulls::validity(rows, &[nulls]))?);
+        self.nulls.clear();
+        self.unworded.clear();
+        self.filled = 0;
+        Ok(())
+    }
+}
+
+/// Writes an amount's outcome (`1234.50 USD`: the amount at the currency's
+/// `scale`, as `Decimal`'s `Display` writes it) into `text`, and gives its
+/// mantissa at that scale, for the amount column.
+fn amount_text(m: &Money, text: &mut Text) -> i128 {
+    let minor = m.currency.minor_digits();
+    let (mantissa, at) = match scale::mantissa_at(&m.amount, minor) {
+        Some(mantissa) => (mantissa, minor),
+        None => {
+            let mut amount = m.amount;
+            amount.rescale(minor);
+            (amount.mantissa(), amount.scale())
+        }
+    };
+    let mut cell = [b' '; 48];
+    let negative_zero = mantissa == 0 && m.amount.is_sign_negative();
+    let digits = decimal_digits(mantissa, at, &mut cell).filter(|_| !negative_zero);
+    // The digits, a space, the currency's code.
+    let code = digits.and_then(|len| cell.get_mut(len + 1..len + 4).map(|c| (len, c)));
+    match code {
+        Some((len, code)) => {
+            code.copy_from_slice(&m.currency.code_bytes());
+            // The whole cell copied and the rest cut off: a copy of a fixed
+            // size is a few moves, one of the text's length a call.
+            let end = text.bytes.len() + len + 4;
+            text.bytes.extend_from_slice(&cell);
+            text.bytes.truncate(end);
+        }
+        _ => {
+            let mut amount = m.amount;
+            amount.rescale(minor);
+            let _ = write!(text.bytes, "{amount} {}", m.currency);
+        }
+    }
+    text.end();
+    mantissa
+}
+
+/// Text cells that are nearly always null (`errors`, `warnings`): the few
+/// values with their rows, made a column at the end of the chunk.
+#[derive(Default)]
+struct Sparse {
+    values: Vec<(u32, String)>,
+}
+
+impl Sparse {
+    fn set(&mut self, row: usize, value: String) {
+        self.values
+            .push((u32::try_from(row).unwrap_or(u32::MAX), value));
+    }
+
+    fn finish(&mut self, rows: usize) -> ArrayRef {
+        let mut values = std::mem::take(&mut self.values).into_iter().peekable();
+        let cells = (0..rows).map(|row| {
+            let here = values.peek().is_some_and(|(at, _)| *at as usize == row);
+            here.then(|| values.next().map(|(_, v)| v)).flatten()
+        });
+        Arc::new(StringArray::from_iter(cells))
+    }
+}
+
+/// A `Date32` cell: days since 1970-01-01, without making that date for
+/// every row (`epoch()` is a calendar computation).
+#[inline]
+fn days_since_epoch(date: NaiveDate) -> i32 {
+    /// `NaiveDate::num_days_from_ce` of 1970-01-01.
+    const EPOCH_FROM_CE: i32 = 719_163;
+    chrono::Datelike::num_days_from_ce(&date) - EPOCH_FROM_CE
 }
 
 /// One worker's rows of the current chunk.
 pub struct Rows<'l> {
     layout: &'l Layout,
     csv: bool,
-    line: Int64Builder,
+    /// Rows of the chunk so far.
+    rows: usize,
+    line: Vec<i64>,
     id: StringBuilder,
-    /// Keys of `policy_hash`: every row's is the one value.
-    policy: UInt8Builder,
-    as_of: Date32Builder,
-    decisions: Vec<DecisionBuilders>,
-    errors: StringBuilder,
-    warnings: StringBuilder,
-    seen: Vec<bool>,
+    as_of: Vec<i32>,
+    /// Rows without an `as_of`: accounts that could not be evaluated.
+    failed: Nulls,
+    decisions: Vec<DecisionBuilders<'l>>,
+    errors: Sparse,
+    warnings: Sparse,
 }
 
 impl Rows<'_> {
-    fn start(&mut self, line: u64, id: Option<&str>) {
+    /// Starts a row; its index in the chunk.
+    fn start(&mut self, line: u64, id: Option<&str>) -> usize {
         // Signed, as Spark and Java read it.
-        self.line.append_value(line as i64);
+        self.line.push(line as i64);
         if self.layout.with_id {
             self.id.append_option(id);
         }
-        self.policy.append_value(0);
+        self.rows += 1;
+        self.rows - 1
     }
 
     /// One evaluated account.
@@ -485,12 +721,11 @@ impl Rows<'_> {
         as_of: NaiveDate,
         warnings: &[FactProblem],
     ) {
-        self.start(line, id);
-        self.as_of.append_value((as_of - epoch()).num_days() as i32);
-        self.seen.iter_mut().for_each(|s| *s = false);
+        let row = self.start(line, id);
+        self.as_of.push(days_since_epoch(as_of));
+        let layout = self.layout;
         for v in verdicts.iter() {
-            let Some(column) = self
-                .layout
+            let Some(column) = layout
                 .by_decision
                 .get(v.decision as usize)
                 .copied()
@@ -498,123 +733,66 @@ impl Rows<'_> {
             else {
                 continue;
             };
-            let (Some(builders), Some(d)) = (
-                self.decisions.get_mut(column),
-                self.layout.decisions.get(column),
-            ) else {
-                continue;
-            };
-            if let Some(seen) = self.seen.get_mut(column) {
-                *seen = true;
-            }
-            let mut amount_value = None;
-            match (&mut builders.outcome, &v.answer) {
-                (Outcome::Keys(keys, _), answer) => {
-                    // A key the words lack is a bug in `Words`; null, not a wrong word.
-                    keys.append_option(d.words.as_ref().and_then(|w| w.key(answer)));
+            // A second verdict for the same decision (none is made) would
+            // shift the column's rows; the first stands.
+            match self.decisions.get_mut(column) {
+                Some(builders) if builders.filled == row => {
+                    builders.verdict(row, v, verdicts, as_of, layout);
                 }
-                (Outcome::Text(text), Answer::Amount(m)) => {
-                    let mut amount = m.amount;
-                    let minor = m.currency.minor_digits();
-                    // `rescale` costs even when it has nothing to do, and
-                    // most amounts have the currency's digits already.
-                    if amount.scale() != minor {
-                        amount.rescale(minor);
-                    }
-                    // Written into the column's bytes, not through `fmt`
-                    // (formatting was about 7% of an `evaluate_arrow` run).
-                    let mut digits = [0u8; 48];
-                    match decimal_text(&amount, &mut digits) {
-                        Some(digits) => {
-                            let _ = text.write_str(digits);
-                            let _ = text.write_char(' ');
-                            let _ = text.write_str(m.currency.code());
-                        }
-                        None => {
-                            let _ = write!(text, "{amount} {}", m.currency);
-                        }
-                    }
-                    text.append_value("");
-                    amount_value = Some(amount.mantissa());
-                }
-                (Outcome::Text(text), Answer::Member(i)) => {
-                    text.append_value(d.members.get(*i as usize).map_or("?", String::as_str));
-                }
-                (Outcome::Text(text), answer) => {
-                    text.append_value(answer.word().unwrap_or_default());
-                }
-            }
-            if let Some(builder) = &mut builders.amount {
-                builder.append_option(amount_value);
-            }
-            for cause in verdicts.causes(v) {
-                builders.rules.push(d.rules.key(*cause, as_of));
-            }
-            builders.rules.end(true);
-            let missing = verdicts.missing(v);
-            if !missing.is_empty() {
-                // Keys in path order, as the JSON records list them.
-                for (key, &slot) in self.layout.by_path.iter().enumerate() {
-                    if missing.contains(crate::model::schema::Slot(slot)) {
-                        builders.missing.push(key);
-                    }
-                }
-            }
-            builders.missing.end(true);
-        }
-        for (seen, builders) in self.seen.iter().zip(&mut self.decisions) {
-            if !seen {
-                builders.null();
+                _ => {}
             }
         }
-        self.errors.append_null();
-        if warnings.is_empty() {
-            self.warnings.append_null();
-        } else {
+        for builders in &mut self.decisions {
+            if builders.filled == row {
+                builders.null(row);
+            }
+        }
+        if !warnings.is_empty() {
             let mut text = Vec::new();
             super::write::problems(warnings, &mut text);
-            self.warnings.append_value(String::from_utf8_lossy(&text));
+            self.warnings
+                .set(row, String::from_utf8_lossy(&text).into_owned());
         }
     }
 
     /// One account that could not be evaluated.
     pub fn error(&mut self, line: u64, id: Option<&str>, problems: &[FactProblem]) {
-        self.start(line, id);
-        self.as_of.append_null();
+        let row = self.start(line, id);
+        self.as_of.push(0);
+        self.failed.null(row);
         for builders in &mut self.decisions {
-            builders.null();
+            builders.null(row);
         }
         let mut text = Vec::new();
         super::write::problems(problems, &mut text);
-        self.errors.append_value(String::from_utf8_lossy(&text));
-        self.warnings.append_null();
+        self.errors
+            .set(row, String::from_utf8_lossy(&text).into_owned());
     }
 
     /// The chunk's rows as a batch (emptying the builders).
     pub fn batch(&mut self) -> Result<RecordBatch, ArrowError> {
-        let line = self.line.finish();
-        self.line = Int64Builder::with_capacity(line.len());
+        let rows = std::mem::take(&mut self.rows);
+        let line = Int64Array::new(id_lists::drain(&mut self.line).into(), None);
         let mut columns: Vec<ArrayRef> = vec![Arc::new(line)];
         if self.layout.with_id {
             columns.push(text(&mut self.id));
         }
-        let as_of = self.as_of.finish();
-        self.as_of = Date32Builder::with_capacity(as_of.len());
-        columns.push(Arc::new(as_of));
+        let as_of = id_lists::drain(&mut self.as_of);
+        let valid = nulls::validity(rows, &[self.failed.rows()]);
+        self.failed.clear();
+        columns.push(Arc::new(Date32Array::new(as_of.into(), valid)));
         columns.push(match self.layout.dictionaries {
-            true => dictionary(&mut self.policy, &self.layout.policy_hash)?,
-            false => repeated(&mut self.policy, &self.layout.policy_hash),
+            true => Arc::new(DictionaryArray::<UInt8Type>::try_new(
+                UInt8Array::from(vec![0u8; rows]),
+                self.layout.policy_hash.clone(),
+            )?),
+            false => repeated(rows, &self.layout.policy_hash),
         });
         for builders in &mut self.decisions {
-            columns.push(builders.outcome.finish(self.layout.dictionaries)?);
-            if let Some(amount) = &mut builders.amount {
-                columns.push(Arc::new(amount.finish()));
-            }
-            columns.push(builders.rules.finish()?);
-            columns.push(builders.missing.finish()?);
+            builders.finish(rows, self.layout.dictionaries, &mut columns)?;
         }
-        columns.push(text(&mut self.errors));
-        columns.push(text(&mut self.warnings));
+        columns.push(self.errors.finish(rows));
+        columns.push(self.warnings.finish(rows));
         RecordBatch::try_new(self.layout.schema(), columns)
     }
 
@@ -636,41 +814,35 @@ impl Rows<'_> {
     }
 }
 
-/// `amount` as `Decimal`'s `Display` writes it (`-1234.50`: every digit of
-/// its scale), in `buffer`; `None` for a negative zero or a mantissa past a
-/// `u64`, left to `Display`.
-fn decimal_text<'b>(amount: &rust_decimal::Decimal, buffer: &'b mut [u8; 48]) -> Option<&'b str> {
-    let mantissa = amount.mantissa();
-    if mantissa == 0 && amount.is_sign_negative() {
-        return None;
-    }
-    let scale = amount.scale();
+/// The digits of `mantissa` at `scale` as `Decimal`'s `Display` writes them
+/// (`-1234.50`: every digit of its scale), at the start of `buffer`; their
+/// length, or `None` for a mantissa past a `u64`, left to `Display`. Its
+/// bytes are ASCII.
+fn decimal_digits(mantissa: i128, scale: u32, buffer: &mut [u8; 48]) -> Option<usize> {
     // Nearly every amount fits a u64, whose division by ten is a multiply;
     // a u128's is a call into the runtime, per digit.
     let mut n = u64::try_from(mantissa.unsigned_abs()).ok()?;
-    let mut at = buffer.len();
-    let mut digits = 0;
+    // Every digit of the scale, and one before the point.
+    let digits = n.checked_ilog10().map_or(1, |l| l + 1).max(scale + 1);
+    let len = usize::from(mantissa < 0) + digits as usize + usize::from(scale > 0);
     // At most 29 digits, a point and a sign: well inside the buffer.
+    let mut at = len;
     let mut put = |at: &mut usize, byte: u8| -> Option<()> {
         *at = at.checked_sub(1)?;
         *buffer.get_mut(*at)? = byte;
         Some(())
     };
-    loop {
+    for written in 1..=digits {
         put(&mut at, b'0' + (n % 10) as u8)?;
         n /= 10;
-        digits += 1;
-        if digits == scale {
+        if written == scale {
             put(&mut at, b'.')?;
-        }
-        if n == 0 && digits > scale {
-            break;
         }
     }
     if mantissa < 0 {
         put(&mut at, b'-')?;
     }
-    std::str::from_utf8(buffer.get(at..)?).ok()
+    Some(len)
 }
 
 /// A text column of the chunk; the builder starts the next chunk with room
@@ -681,21 +853,9 @@ fn text(builder: &mut StringBuilder) -> ArrayRef {
     Arc::new(array)
 }
 
-/// A dictionary column of the chunk: its keys, the run's values.
-fn dictionary(keys: &mut UInt8Builder, values: &ArrayRef) -> Result<ArrayRef, ArrowError> {
-    let array = keys.finish();
-    *keys = UInt8Builder::with_capacity(array.len());
-    Ok(Arc::new(DictionaryArray::<UInt8Type>::try_new(
-        array,
-        values.clone(),
-    )?))
-}
-
-/// A plain text column of the chunk: the one value of `values` in every row
-/// that `keys` counts.
-fn repeated(keys: &mut UInt8Builder, values: &ArrayRef) -> ArrayRef {
-    let rows = keys.values_slice().len();
-    *keys = UInt8Builder::with_capacity(rows);
+/// A plain text column of the chunk: the one value of `values` in each of
+/// its `rows` rows.
+fn repeated(rows: usize, values: &ArrayRef) -> ArrayRef {
     let value = values
         .as_string_opt::<i32>()
         .filter(|v| !v.is_empty())
@@ -1222,7 +1382,7 @@ mod tests {
 
     /// The digits written by hand are the digits `Display` writes.
     #[test]
-    fn decimal_text_is_display() {
+    fn decimal_digits_are_display() {
         let mut checked = 0;
         for mantissa in [
             0i128,
@@ -1248,13 +1408,82 @@ mod tests {
                 // Past a u64 the caller writes through `Display`.
                 let expected =
                     (mantissa.unsigned_abs() <= u128::from(u64::MAX)).then(|| amount.to_string());
+                let digits = super::decimal_digits(mantissa, scale, &mut buffer);
                 assert_eq!(
-                    super::decimal_text(&amount, &mut buffer),
+                    digits.map(|len| std::str::from_utf8(&buffer[..len]).unwrap()),
                     expected.as_deref()
                 );
                 checked += 1;
             }
         }
         assert!(checked > 70);
+    }
+
+    /// An amount's outcome text and mantissa are those of the amount
+    /// rescaled to its currency's digits, as `Display` writes it: fewer
+    /// digits, more, none, negative, a negative zero, past a `u64`.
+    #[test]
+    fn amount_text_is_rescaled_display() {
+        use crate::base::money::{Currency, Money};
+        let mut text = super::Text::new();
+        let mut expected = Vec::new();
+        for (mantissa, scale, code) in [
+            (123_450i128, 2, "USD"),
+            (12_345, 1, "USD"),
+            (123_456, 3, "USD"),
+            (-5, 0, "EUR"),
+            (1234, 0, "JPY"),
+            (1_234_567, 3, "JPY"),
+            (0, 2, "USD"),
+            (-1, 3, "USD"),
+            (79_228_162_514_264_337_593_543_950, 2, "USD"),
+        ] {
+            let currency = Currency::from_code(code).unwrap();
+            let amount = Decimal::try_from_i128_with_scale(mantissa, scale).unwrap();
+            let mut rescaled = amount;
+            rescaled.rescale(currency.minor_digits());
+            let mantissa = super::amount_text(&Money::new(amount, currency), &mut text);
+            assert_eq!(mantissa, rescaled.mantissa(), "{amount} {code}");
+            expected.push(format!("{rescaled} {code}"));
+        }
+        let column = text.finish(None).unwrap();
+        let column = column
+            .as_any()
+            .downcast_ref::<arrow::array::StringArray>()
+            .unwrap();
+        let written: Vec<&str> = column.iter().flatten().collect();
+        assert_eq!(written, expected);
+    }
+
+    /// Days since the epoch are the dates' difference, before it and after.
+    #[test]
+    fn days_since_epoch_is_the_difference() {
+        for (y, m, d) in [
+            (1970, 1, 1),
+            (1969, 12, 31),
+            (2026, 11, 25),
+            (1, 1, 1),
+            (9999, 12, 31),
+        ] {
+            let date = chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            let days = (date - super::epoch()).num_days();
+            assert_eq!(i64::from(super::days_since_epoch(date)), days, "{date}");
+        }
+    }
+
+    /// Sparse cells land in their rows, the rest null.
+    #[test]
+    fn sparse_cells_land_in_their_rows() {
+        let mut cells = super::Sparse::default();
+        cells.set(1, "one".into());
+        cells.set(3, "three".into());
+        let column = cells.finish(5);
+        let column = column
+            .as_any()
+            .downcast_ref::<arrow::array::StringArray>()
+            .unwrap();
+        let got: Vec<Option<&str>> = column.iter().collect();
+        assert_eq!(got, [None, Some("one"), None, Some("three"), None]);
+        assert_eq!(cells.finish(2).null_count(), 2);
     }
 }
