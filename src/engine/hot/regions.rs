@@ -13,7 +13,7 @@ use std::cmp::Ordering;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::model::ir::Value;
+use super::V;
 
 use super::code::Op;
 
@@ -101,20 +101,18 @@ impl Regions {
     /// the value is known, `Err` with the row of every bit the fact owns
     /// when it is unknown.
     #[inline(always)]
-    pub(super) fn row(&self, value: Option<&Value>) -> Result<u32, u32> {
+    pub(super) fn row(&self, value: V<'_>) -> Result<u32, u32> {
         let region = match (&self.kind, value) {
-            (_, None) => return Err(self.owned),
-            (Kind::Member { members }, Some(Value::Member(_, m))) => (*m).min(*members),
-            (Kind::Flag, Some(v)) => u32::from(matches!(v, Value::Bool(true))),
-            (Kind::Amounts { scale, minor, .. }, Some(Value::Money(m)))
-                if m.amount.scale() == *scale =>
-            {
-                region(minor, &m.amount.mantissa())
+            (_, V::Unknown) => return Err(self.owned),
+            (Kind::Member { members }, V::Member(m)) => m.min(*members),
+            (Kind::Flag, v) => u32::from(v == V::Bool(true)),
+            (Kind::Amounts { scale, minor, .. }, V::Money(m)) if m.scale() == *scale => {
+                region(minor, &m.mantissa())
             }
-            (Kind::Amounts { bounds, .. }, Some(Value::Money(m))) => region(bounds, &m.amount),
-            (Kind::Ints(bounds), Some(Value::Int(n))) => region(bounds, n),
-            (Kind::Dates(bounds), Some(Value::Date(d))) => region(bounds, d),
-            (_, Some(_)) => return Ok(self.other),
+            (Kind::Amounts { bounds, .. }, V::Money(m)) => region(bounds, &m),
+            (Kind::Ints(bounds), V::Int(n)) => region(bounds, &n),
+            (Kind::Dates(bounds), V::Date(d)) => region(bounds, &d),
+            (_, _) => return Ok(self.other),
         };
         Ok(self.rows + region)
     }
@@ -284,7 +282,7 @@ impl super::table::Placed for Regions {
         self.word
     }
     #[inline(always)]
-    fn row(&self, value: Option<&Value>) -> Result<u32, u32> {
+    fn row(&self, value: V<'_>) -> Result<u32, u32> {
         Regions::row(self, value)
     }
 }

@@ -19,11 +19,9 @@ use std::sync::Arc;
 use crate::engine::combine::{self, FirstRow, Rules, Ruling};
 use crate::engine::verdict::{Answer, Cause, Verdict};
 
-use crate::model::ir::Value;
-
 use super::code::{ALWAYS, Code, Holds, NONE, Op, Plan, RowValue, Shape};
 use super::regions::Regions;
-use super::{Bits, WORDS};
+use super::{Bits, V, WORDS};
 
 /// A table holds at most 2^9 entries: a decision with more tests is left to
 /// the interpreter, so that tables stay small and quick to build. (Nine, not
@@ -112,7 +110,7 @@ pub(super) trait Placed {
     fn word(&self) -> u8;
     /// `Ok` with the row of the value's bits when the value is known, `Err`
     /// with the row of every bit the fact owns when it is unknown.
-    fn row(&self, value: Option<&Value>) -> Result<u32, u32>;
+    fn row(&self, value: V<'_>) -> Result<u32, u32>;
 }
 
 /// An enum fact's regions without the general dispatch: member `m` is row
@@ -137,11 +135,11 @@ impl Placed for Members {
         self.word
     }
     #[inline(always)]
-    fn row(&self, value: Option<&Value>) -> Result<u32, u32> {
+    fn row(&self, value: V<'_>) -> Result<u32, u32> {
         match value {
-            None => Err(self.owned),
-            Some(Value::Member(_, m)) => Ok(self.rows + (*m).min(self.members)),
-            Some(_) => Ok(self.other),
+            V::Unknown => Err(self.owned),
+            V::Member(m) => Ok(self.rows + m.min(self.members)),
+            _ => Ok(self.other),
         }
     }
 }
@@ -166,10 +164,10 @@ impl Placed for Flag {
         self.word
     }
     #[inline(always)]
-    fn row(&self, value: Option<&Value>) -> Result<u32, u32> {
+    fn row(&self, value: V<'_>) -> Result<u32, u32> {
         match value {
-            None => Err(self.owned),
-            Some(v) => Ok(self.rows + u32::from(matches!(v, Value::Bool(true)))),
+            V::Unknown => Err(self.owned),
+            v => Ok(self.rows + u32::from(v == V::Bool(true))),
         }
     }
 }
