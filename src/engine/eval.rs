@@ -236,7 +236,6 @@ impl Program {
     /// and only for such rows. The answers are [`Program::decide_into`]'s
     /// when `materialize` gives the facts the source reads.
     #[cfg_attr(not(feature = "arrow"), allow(dead_code))]
-    #[allow(dead_code)] // used by the Arrow rows, next
     pub(crate) fn decide_from<S: FactSource + ?Sized>(
         &self,
         source: &S,

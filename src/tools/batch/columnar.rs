@@ -26,6 +26,9 @@
 //! dictionaries.
 
 mod block;
+mod direct;
+
+pub(crate) use direct::ArrowRow;
 mod id_lists;
 
 use std::cell::RefCell;
@@ -897,6 +900,8 @@ pub struct Columns {
     rows: usize,
     /// The rows being read, a block at a time (`block`).
     block: RefCell<block::Block>,
+    /// The rows being read by reference, a block at a time (`direct`).
+    direct: RefCell<direct::Direct>,
 }
 
 /// What reading one row gave.
@@ -991,6 +996,7 @@ impl Columns {
             records: record_columns,
             rows: rows.num_rows(),
             block: RefCell::default(),
+            direct: RefCell::default(),
         }
     }
 
@@ -1028,6 +1034,31 @@ impl Columns {
             }
         }
         self.read_row(program, reader, row, values)
+    }
+
+    /// Reads `row` by reference and hands it to `decide`: `Ok` with what
+    /// `decide` gave. `Err` with the row read the existing way (as
+    /// [`Columns::read`] reads it) when a cell cannot be read directly, or
+    /// when `decide` gives `None`.
+    pub(crate) fn decide_direct<T>(
+        &self,
+        program: &Program,
+        reader: &SlotReader,
+        row: usize,
+        values: &mut Vec<Option<Value>>,
+        decide: impl FnOnce(&direct::ArrowRow<'_>) -> Option<T>,
+    ) -> Result<T, RowRead> {
+        if let Ok(mut block) = self.direct.try_borrow_mut() {
+            match block.take(self, program, reader, row) {
+                direct::Taken::Fast(source) => {
+                    if let Some(decided) = decide(&source) {
+                        return Ok(decided);
+                    }
+                }
+                direct::Taken::Careful => return Err(self.careful(program, row)),
+            }
+        }
+        Err(self.read_row(program, reader, row, values))
     }
 
     /// Reads one row's facts by itself.
