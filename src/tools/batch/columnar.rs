@@ -894,6 +894,9 @@ pub struct Columns {
     sources: Vec<Source>,
     /// Each slot's optional record, by index in `records`.
     field_records: Vec<Option<usize>>,
+    /// The slots a row may leave absent: optional fields and the fields of
+    /// optional records (slot, optional, record).
+    may_be_absent: Vec<(u32, bool, Option<usize>)>,
     /// For each optional record: its struct column (or none, for flat columns).
     records: Vec<Option<ArrayRef>>,
     /// Rows in the chunk.
@@ -990,8 +993,14 @@ impl Columns {
                 valid,
             });
         }
+        let may_be_absent = (0u32..)
+            .zip(schema.fields.iter().zip(&field_records))
+            .filter(|(_, (field, record))| field.optional || record.is_some())
+            .map(|(slot, (field, record))| (slot, field.optional, *record))
+            .collect();
         Columns {
             sources,
+            may_be_absent,
             field_records,
             records: record_columns,
             rows: rows.num_rows(),

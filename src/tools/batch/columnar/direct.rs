@@ -26,12 +26,15 @@ use crate::engine::hot::V;
 use crate::engine::hot::source::FactSource;
 use crate::engine::program::Program;
 use crate::input::facts::Facts;
-use crate::input::fast::{SlotReader, plain_money};
+use crate::input::fast::{SlotReader, plain_amount};
 use crate::model::ir::Value;
 use crate::model::schema::{Schema, Type};
 
 /// Rows read ahead at a time, as in [`super::block`].
 const BLOCK_ROWS: usize = 256;
+
+/// `Decimal`'s largest scale.
+const MAX_SCALE: u32 = 28;
 
 /// One fact of one row, as read from its column.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -44,6 +47,10 @@ pub(super) enum Cell {
     Int(i64),
     /// An amount in the field's currency.
     Money(Decimal),
+    /// An amount written plainly (`1234.50 USD`): its mantissa and scale
+    /// (at most the currency's minor digits), kept as integers so that the
+    /// cell is stored whole, not as a `Decimal`'s four parts reloaded as two.
+    Plain(i64, u32),
     Date(NaiveDate),
     Member(u32),
     /// The text of the row's cell in the source at this index in
@@ -99,6 +106,10 @@ impl FactSource for ArrowRow<'_> {
             Some(Cell::Bool(b)) => V::Bool(*b),
             Some(Cell::Int(n)) => V::Int(*n),
             Some(Cell::Money(m)) => V::Money(*m),
+            // The scale is a currency's minor digits: within `Decimal`'s.
+            Some(Cell::Plain(m, scale)) => {
+                V::Money(Decimal::try_new(*m, *scale).unwrap_or_default())
+            }
             Some(Cell::Date(d)) => V::Date(*d),
             Some(Cell::Member(m)) => V::Member(*m),
             Some(Cell::Text(source)) => {
@@ -126,6 +137,9 @@ impl ArrowRow<'_> {
                     (Cell::Bool(b), _) => Value::Bool(b),
                     (Cell::Int(n), _) => Value::Int(n),
                     (Cell::Money(m), Type::Money(c)) => Value::Money(Money::new(m, *c)),
+                    (Cell::Plain(m, scale), Type::Money(c)) => {
+                        Value::Money(Money::new(Decimal::try_new(m, scale).ok()?, *c))
+                    }
                     (Cell::Date(d), _) => Value::Date(d),
                     (Cell::Member(m), Type::Enum(id)) => Value::Member(*id, m),
                     (Cell::Text(_), _) => match self.fact_text(cell) {
@@ -133,7 +147,7 @@ impl ArrowRow<'_> {
                         None => return None,
                     },
                     // Cells are only made of the field's own type.
-                    (Cell::Money(_) | Cell::Member(_), _) => return None,
+                    (Cell::Money(_) | Cell::Plain(..) | Cell::Member(_), _) => return None,
                 })
             })
             .collect();
@@ -219,14 +233,19 @@ impl Direct {
             let read = |value: Option<Value>| value.and_then(Cell::of);
             match &source.cells {
                 Cells::Words(_) => self.column(source, flat_record, |_| Some(Cell::Text(index))),
-                Cells::Member(cells, _, members) => self.column(source, flat_record, |row| {
-                    member(members, cells.value(row)).map(Cell::Member)
-                }),
+                Cells::Member(cells, _, members) => {
+                    let names = Names::new(members);
+                    self.column(source, flat_record, |row| {
+                        names.find(cells.value(row)).map(Cell::Member)
+                    })
+                }
+                // What `plain_money` reads (it fails only past `Decimal`'s
+                // scale), else what the slot reader reads.
                 Cells::Money(cells, currency) => self.column(source, flat_record, |row| {
                     let text = cells.value(row);
-                    match plain_money(text, *currency) {
-                        Some(money) => Some(Cell::Money(money.amount)),
-                        None => read(reader.read_str(slot, text)),
+                    match plain_amount(text, *currency) {
+                        Some((m, scale)) if scale <= MAX_SCALE => Some(Cell::Plain(m, scale)),
+                        _ => read(reader.read_str(slot, text)),
                     }
                 }),
                 Cells::Text(cells) => self.column(source, flat_record, |row| {
@@ -259,14 +278,15 @@ impl Direct {
             if !self.fast.get(i).copied().unwrap_or(false) {
                 continue;
             }
-            for ((cell, field), record) in row
-                .iter_mut()
-                .zip(&schema.fields)
-                .zip(&columns.field_records)
-            {
+            // Only optional fields and fields of optional records can be
+            // absent: a few of the row's slots.
+            for &(slot, optional, record) in &columns.may_be_absent {
+                let Some(cell) = row.get_mut(slot as usize) else {
+                    continue;
+                };
                 let record_absent = record
                     .is_some_and(|r| !self.present.get(i * records + r).copied().unwrap_or(false));
-                if *cell == Cell::Missing && (field.optional || record_absent) {
+                if *cell == Cell::Missing && (optional || record_absent) {
                     *cell = Cell::Absent;
                 }
             }
@@ -298,15 +318,48 @@ impl Direct {
     }
 }
 
-/// The index of the member named `text`: lengths first, which tell most
-/// members apart without comparing bytes.
+/// An enum's members by length and their first and last eight bytes,
+/// which settle a member of up to 16 bytes without reading its text (a
+/// pointer away) or calling `memcmp`.
+struct Names<'m> {
+    members: &'m [String],
+    keys: Vec<(usize, [u64; 2])>,
+}
+
+impl<'m> Names<'m> {
+    fn new(members: &'m [String]) -> Names<'m> {
+        let keys = members
+            .iter()
+            .map(|m| (m.len(), words(m.as_bytes())))
+            .collect();
+        Names { members, keys }
+    }
+
+    /// The index of the member named `text`.
+    #[inline(always)]
+    fn find(&self, text: &str) -> Option<u32> {
+        let text = text.as_bytes();
+        let key = (text.len(), words(text));
+        let i = self.keys.iter().position(|k| *k == key)?;
+        let found = text.len() <= 16 || self.members.get(i).is_some_and(|m| m.as_bytes() == text);
+        found.then_some(i as u32)
+    }
+}
+
+/// A text's first and last eight bytes (zero-padded when shorter): with
+/// its length, the whole text when it is at most 16 bytes long.
 #[inline(always)]
-fn member(members: &[String], text: &str) -> Option<u32> {
-    let text = text.as_bytes();
-    (0u32..)
-        .zip(members)
-        .find(|(_, m)| m.len() == text.len() && m.as_bytes() == text)
-        .map(|(i, _)| i)
+fn words(text: &[u8]) -> [u64; 2] {
+    match (text.first_chunk::<8>(), text.last_chunk::<8>()) {
+        (Some(first), Some(last)) => [u64::from_le_bytes(*first), u64::from_le_bytes(*last)],
+        _ => {
+            let mut padded = [0u8; 8];
+            for (p, b) in padded.iter_mut().zip(text) {
+                *p = *b;
+            }
+            [u64::from_le_bytes(padded), 0]
+        }
+    }
 }
 
 #[cfg(test)]

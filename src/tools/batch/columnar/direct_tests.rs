@@ -270,14 +270,27 @@ fn arrow_rows_read_by_reference_give_what_values_give() {
     );
 }
 
-/// An enum cell's member, by length and then bytes; no member, no index.
+/// An enum cell's member, by length and words, then bytes past 16.
 #[test]
-fn members_are_found_by_length_then_bytes() {
-    let members: Vec<String> = ["none", "onramp", "registered_partner"]
-        .map(String::from)
-        .to_vec();
-    assert_eq!(super::member(&members, "onramp"), Some(1));
-    assert_eq!(super::member(&members, "registered_partner"), Some(2));
-    assert_eq!(super::member(&members, "onramP"), None);
-    assert_eq!(super::member(&members, ""), None);
+fn members_are_found_by_length_and_words() {
+    let members: Vec<String> = [
+        "none",
+        "onramp",
+        "registered_partner",
+        "registered_partnes",
+        "managed_program",
+        "a",
+    ]
+    .map(String::from)
+    .to_vec();
+    let names = super::Names::new(&members);
+    for (i, m) in members.iter().enumerate() {
+        assert_eq!(names.find(m), Some(i as u32), "{m}");
+    }
+    // Same length and the same first and last eight bytes, not the same text.
+    assert_eq!(names.find("registerXY_partner"), None);
+    assert_eq!(names.find("managed_xrogram"), None);
+    assert_eq!(names.find("onramP"), None);
+    assert_eq!(names.find(""), None);
+    assert_eq!(names.find("a\0"), None);
 }
