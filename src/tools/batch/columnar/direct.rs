@@ -346,20 +346,20 @@ impl<'m> Names<'m> {
     }
 }
 
-/// A text's first and last eight bytes (zero-padded when shorter): with
-/// its length, the whole text when it is at most 16 bytes long.
+/// A text's first and last eight bytes (for a shorter text, its first and
+/// last four, or its bytes): with its length, the whole text when it is at
+/// most 16 bytes long. Loaded as words, not copied into a buffer and read
+/// back (which stalled on the partly stored bytes).
 #[inline(always)]
 fn words(text: &[u8]) -> [u64; 2] {
-    match (text.first_chunk::<8>(), text.last_chunk::<8>()) {
-        (Some(first), Some(last)) => [u64::from_le_bytes(*first), u64::from_le_bytes(*last)],
-        _ => {
-            let mut padded = [0u8; 8];
-            for (p, b) in padded.iter_mut().zip(text) {
-                *p = *b;
-            }
-            [u64::from_le_bytes(padded), 0]
-        }
+    if let (Some(first), Some(last)) = (text.first_chunk::<8>(), text.last_chunk::<8>()) {
+        return [u64::from_le_bytes(*first), u64::from_le_bytes(*last)];
     }
+    if let (Some(first), Some(last)) = (text.first_chunk::<4>(), text.last_chunk::<4>()) {
+        let word = |w: &[u8; 4]| u64::from(u32::from_le_bytes(*w));
+        return [word(first) | word(last) << 32, 0];
+    }
+    [text.iter().fold(0u64, |w, &b| w << 8 | u64::from(b)), 0]
 }
 
 #[cfg(test)]
