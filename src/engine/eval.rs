@@ -12,6 +12,7 @@ use chrono::NaiveDate;
 use crate::base::money::{Money, MoneyError};
 use crate::engine::combine::{self, Rules, Ruling, same_answer};
 use crate::engine::hot::Hot;
+use crate::engine::hot::source::FactSource;
 use crate::engine::outcome::{AsOfSource, DecisionOutcome, Evaluation};
 use crate::engine::program::Program;
 use crate::engine::verdict::{Answer, Cause, Verdicts, Work};
@@ -214,13 +215,48 @@ impl Program {
         out: &mut Verdicts,
     ) -> Result<(), EvalError> {
         out.clear(as_of);
-        let mut hot = Hot::new(self, &facts.values, as_of);
+        let mut hot = Hot::new(self, facts.values.as_slice(), as_of);
         if chosen.is_empty() {
             hot.decide_all(out, |i, out| self.decide_in_full(facts, as_of, i, out))?;
         } else {
             for &i in chosen {
                 if !hot.interpret(i, out) {
                     self.decide_in_full(facts, as_of, i, out)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Program::decide_into`] over facts read by reference from `source`
+    /// (a row of Arrow columns) instead of loaded `Facts`. The hot path
+    /// decides what it can from the source; for a decision it declines
+    /// (an unknown test, undetermined, an arithmetic error) the full
+    /// evaluator needs the row's `Facts`, which `materialize` builds, once,
+    /// and only for such rows. The answers are [`Program::decide_into`]'s
+    /// when `materialize` gives the facts the source reads.
+    #[cfg_attr(not(feature = "arrow"), allow(dead_code))]
+    pub(crate) fn decide_from<S: FactSource + ?Sized>(
+        &self,
+        source: &S,
+        as_of: NaiveDate,
+        chosen: &[u32],
+        out: &mut Verdicts,
+        mut materialize: impl FnMut() -> Facts,
+    ) -> Result<(), EvalError> {
+        out.clear(as_of);
+        let mut hot = Hot::new(self, source, as_of);
+        let mut facts: Option<Facts> = None;
+        let mut full = |i: u32, out: &mut Verdicts| {
+            let facts = facts.get_or_insert_with(&mut materialize);
+            self.decide_in_full(facts, as_of, i, out)
+        };
+        if chosen.is_empty() {
+            hot.decide_all(out, &mut full)?;
+        } else {
+            for &i in chosen {
+                if !hot.interpret(i, out) {
+                    full(i, out)?;
                 }
             }
         }

@@ -470,6 +470,16 @@ impl<'de> Visitor<'de> for Fact<'_> {
 /// columnar block is built in place, not returned through a call).
 #[inline(always)]
 pub(crate) fn plain_money(s: &str, currency: Currency) -> Option<Money> {
+    let (mantissa, scale) = plain_amount(s, currency)?;
+    Decimal::try_new(mantissa, scale)
+        .ok()
+        .map(|amount| Money::new(amount, currency))
+}
+
+/// [`plain_money`]'s amount as its mantissa and scale (at most the
+/// currency's minor digits), for a reader that keeps them as integers.
+#[inline(always)]
+pub(crate) fn plain_amount(s: &str, currency: Currency) -> Option<(i64, u32)> {
     // The code is the last three bytes, after the one space: no search for
     // the space (`split_once` was a third of this function).
     let bytes = s.as_bytes();
@@ -495,9 +505,7 @@ pub(crate) fn plain_money(s: &str, currency: Currency) -> Option<Money> {
     if digits.is_empty() || scale > currency.minor_digits() {
         return None;
     }
-    Decimal::try_new(mantissa, scale)
-        .ok()
-        .map(|amount| Money::new(amount, currency))
+    Some((mantissa, scale))
 }
 
 /// `Money::from_str`, knowing which currency must follow.

@@ -15,6 +15,9 @@ use rust_decimal::Decimal;
 use crate::lang::ast::{ArithOp, Function};
 use crate::model::ir::Model;
 use crate::model::ir::{Node, NodeId, Value};
+
+use super::V;
+use super::source::FactSource;
 use crate::model::schema::Type;
 
 /// The largest magnitude a `Decimal` holds: 2^96 - 1.
@@ -151,32 +154,34 @@ pub(super) enum Amount {
 /// alike: the same operations on the same values, none of which
 /// overflowed, and every `i64` is within `Decimal`'s 96 bits.
 #[inline(never)]
-pub(super) fn run(steps: &[Step], values: &[Option<Value>], scale: u32) -> Option<Amount> {
+pub(super) fn run<S: FactSource + ?Sized>(
+    steps: &[Step],
+    values: &S,
+    scale: u32,
+) -> Option<Amount> {
     narrow(steps, values, scale).or_else(|| wide(steps, values, scale))
 }
 
 /// The steps in `i64`; `None` when they give up or a value does not fit.
 #[inline(always)]
-fn narrow(steps: &[Step], values: &[Option<Value>], scale: u32) -> Option<Amount> {
+fn narrow<S: FactSource + ?Sized>(steps: &[Step], values: &S, scale: u32) -> Option<Amount> {
     let mut stack = [0i64; DEPTH];
     let mut top = 0usize;
     let mut absent = false;
     for step in steps {
         let value = match *step {
             Step::Const(n) => i64::try_from(n).ok()?,
-            Step::Money { slot, scale } => match values.get(slot as usize)? {
-                Some(Value::Money(m)) if m.amount.scale() == scale => {
-                    i64::try_from(m.amount.mantissa()).ok()?
-                }
-                Some(Value::Absent) => {
+            Step::Money { slot, scale } => match values.fact(slot) {
+                V::Money(m) if m.scale() == scale => i64::try_from(m.mantissa()).ok()?,
+                V::Absent => {
                     absent = true;
                     0
                 }
                 _ => return None,
             },
-            Step::Int { slot } => match values.get(slot as usize)? {
-                Some(Value::Int(n)) => *n,
-                Some(Value::Absent) => {
+            Step::Int { slot } => match values.fact(slot) {
+                V::Int(n) => n,
+                V::Absent => {
                     absent = true;
                     0
                 }
@@ -211,24 +216,24 @@ fn narrow(steps: &[Step], values: &[Option<Value>], scale: u32) -> Option<Amount
 
 /// The steps in `i128`, bounded by `Decimal`'s 96 bits for amounts and by
 /// `i64` for integers.
-fn wide(steps: &[Step], values: &[Option<Value>], scale: u32) -> Option<Amount> {
+fn wide<S: FactSource + ?Sized>(steps: &[Step], values: &S, scale: u32) -> Option<Amount> {
     let mut stack = [0i128; DEPTH];
     let mut top = 0usize;
     let mut absent = false;
     for step in steps {
         let value = match *step {
             Step::Const(n) => n,
-            Step::Money { slot, scale } => match values.get(slot as usize)? {
-                Some(Value::Money(m)) if m.amount.scale() == scale => m.amount.mantissa(),
-                Some(Value::Absent) => {
+            Step::Money { slot, scale } => match values.fact(slot) {
+                V::Money(m) if m.scale() == scale => m.mantissa(),
+                V::Absent => {
                     absent = true;
                     0
                 }
                 _ => return None,
             },
-            Step::Int { slot } => match values.get(slot as usize)? {
-                Some(Value::Int(n)) => i128::from(*n),
-                Some(Value::Absent) => {
+            Step::Int { slot } => match values.fact(slot) {
+                V::Int(n) => i128::from(n),
+                V::Absent => {
                     absent = true;
                     0
                 }
@@ -311,8 +316,8 @@ mod tests {
         ];
         for (count, cap, narrowed) in cases {
             let (steps, values) = launch(count, cap);
-            let small = narrow(&steps, &values, 2);
-            let large = wide(&steps, &values, 2);
+            let small = narrow(&steps, values.as_slice(), 2);
+            let large = wide(&steps, values.as_slice(), 2);
             let expect = narrowed.map(|n: i128| {
                 Amount::Value(Decimal::try_from_i128_with_scale(n, 2).unwrap_or_default())
             });
@@ -322,11 +327,14 @@ mod tests {
             } else {
                 assert!(large.is_some(), "{count} {cap}");
             }
-            assert_eq!(run(&steps, &values, 2), large);
+            assert_eq!(run(&steps, values.as_slice(), 2), large);
         }
         let absent = vec![Some(Value::Absent)];
         let (steps, _) = launch(0, 100_000);
-        assert_eq!(narrow(&steps, &absent, 2), Some(Amount::Absent));
-        assert_eq!(run(&steps, &absent, 2), wide(&steps, &absent, 2));
+        assert_eq!(narrow(&steps, absent.as_slice(), 2), Some(Amount::Absent));
+        assert_eq!(
+            run(&steps, absent.as_slice(), 2),
+            wide(&steps, absent.as_slice(), 2)
+        );
     }
 }

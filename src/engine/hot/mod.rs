@@ -13,6 +13,7 @@
 mod calc;
 mod code;
 mod regions;
+pub(crate) mod source;
 mod table;
 
 use std::cmp::Ordering;
@@ -30,12 +31,13 @@ use crate::model::ir::{Node, NodeId, Value};
 use calc::Amount;
 pub use code::Code;
 use code::{ALWAYS, Holds, NONE, Op, Plan, RowPlan, RowValue, Shape};
+use source::FactSource;
 use table::{Entry, Table, Tables};
 
 /// A value as the hot path sees it: enum members without their enum,
 /// money without its currency, text borrowed.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum V<'a> {
+pub(crate) enum V<'a> {
     Unknown,
     Absent,
     Bool(bool),
@@ -83,7 +85,8 @@ impl Truth {
 }
 
 impl<'a> V<'a> {
-    fn of(value: &'a Value) -> V<'a> {
+    #[inline(always)]
+    pub(crate) fn of(value: &'a Value) -> V<'a> {
         match value {
             Value::Bool(b) => V::Bool(*b),
             Value::Int(n) => V::Int(*n),
@@ -129,10 +132,10 @@ impl From<Truth> for V<'_> {
 }
 
 /// The hot path over one account's facts.
-pub(crate) struct Hot<'p> {
+pub(crate) struct Hot<'p, S: FactSource + ?Sized> {
     program: &'p Program,
     code: &'p Code,
-    values: &'p [Option<Value>],
+    values: &'p S,
     /// `as_of` reads the evaluation date, whatever the facts say.
     as_of_slot: usize,
     as_of: NaiveDate,
@@ -144,8 +147,8 @@ pub(crate) struct Hot<'p> {
     used_len: usize,
 }
 
-impl<'p> Hot<'p> {
-    pub(crate) fn new(program: &'p Program, values: &'p [Option<Value>], as_of: NaiveDate) -> Self {
+impl<'p, S: FactSource + ?Sized> Hot<'p, S> {
+    pub(crate) fn new(program: &'p Program, values: &'p S, as_of: NaiveDate) -> Self {
         Hot {
             program,
             code: &program.hot,
@@ -315,10 +318,11 @@ impl<'p> Hot<'p> {
     fn row_value(&mut self, row: &RowPlan, currency: Option<Currency>) -> Option<(Answer, bool)> {
         Some(match row.value {
             RowValue::Answer(answer) => (answer, row.zero),
-            RowValue::Fact(slot) => match (self.values.get(slot as usize), currency) {
-                (Some(Some(Value::Money(m))), Some(_)) => (Answer::Amount(*m), m.amount.is_zero()),
-                (Some(Some(Value::Absent)), Some(c)) => (Answer::Amount(Money::zero(c)), false),
-                (Some(Some(Value::Member(_, m))), None) => (Answer::Member(*m), false),
+            // The checker proved the fact's currency is the decision's.
+            RowValue::Fact(slot) => match (self.values.fact(slot), currency) {
+                (V::Money(m), Some(c)) => (Answer::Amount(Money::new(m, c)), m.is_zero()),
+                (V::Absent, Some(c)) => (Answer::Amount(Money::zero(c)), false),
+                (V::Member(m), None) => (Answer::Member(m), false),
                 _ => return None,
             },
             RowValue::Calc { steps, node } => {
@@ -465,7 +469,10 @@ impl<'p> Hot<'p> {
         rules
     }
 
-    /// A rule's or row's condition; `ALWAYS` when it has none.
+    /// A rule's or row's condition; `ALWAYS` when it has none. Out of line,
+    /// as it was before the hot path was generic over its fact source (once
+    /// generic, it was inlined into every caller, and accounts took 10% longer).
+    #[inline(never)]
     fn rule(&mut self, condition: u32) -> Truth {
         if condition == ALWAYS {
             Truth::True
@@ -497,36 +504,34 @@ impl<'p> Hot<'p> {
                 set,
                 inside,
                 absent,
-            } => match self.values.get(slot as usize) {
-                Some(Some(Value::Member(_, m))) => {
-                    known((set.checked_shr(*m).unwrap_or(0) & 1 == 1) == inside)
-                }
-                Some(Some(_)) => known(absent),
-                _ => Truth::Unknown,
+            } => match self.values.member(slot) {
+                Some(Some(m)) => known((set.checked_shr(m).unwrap_or(0) & 1 == 1) == inside),
+                Some(None) => known(absent),
+                None => Truth::Unknown,
             },
-            Op::Flag { slot, negated } => match self.values.get(slot as usize) {
-                Some(Some(v)) => known((*v == Value::Bool(true)) != negated),
-                _ => Truth::Unknown,
+            Op::Flag { slot, negated } => match self.values.flag(slot) {
+                Some(holds) => known(holds != negated),
+                None => Truth::Unknown,
             },
             Op::Money {
                 slot,
                 holds,
                 amount,
                 absent,
-            } => match self.values.get(slot as usize) {
-                Some(Some(Value::Money(m))) => known(holds.of(amounts(m.amount, amount))),
-                Some(Some(_)) => known(absent),
-                _ => Truth::Unknown,
+            } => match self.values.money(slot) {
+                Some(Some(m)) => known(holds.of(amounts(m, amount))),
+                Some(None) => known(absent),
+                None => Truth::Unknown,
             },
             Op::Int {
                 slot,
                 holds,
                 value,
                 absent,
-            } => match self.values.get(slot as usize) {
-                Some(Some(Value::Int(n))) => known(holds.of(n.cmp(&value))),
-                Some(Some(_)) => known(absent),
-                _ => Truth::Unknown,
+            } => match self.values.int(slot) {
+                Some(Some(n)) => known(holds.of(n.cmp(&value))),
+                Some(None) => known(absent),
+                None => Truth::Unknown,
             },
             Op::Facts {
                 a,
@@ -544,10 +549,10 @@ impl<'p> Hot<'p> {
                 let date = if slot as usize == self.as_of_slot {
                     self.as_of
                 } else {
-                    match self.values.get(slot as usize) {
-                        Some(Some(Value::Date(d))) => *d,
-                        Some(Some(_)) => return known(absent),
-                        _ => return Truth::Unknown,
+                    match self.values.date(slot) {
+                        Some(Some(d)) => d,
+                        Some(None) => return known(absent),
+                        None => return Truth::Unknown,
                     }
                 };
                 known((low <= date && date <= high) == inside)
@@ -570,9 +575,10 @@ impl<'p> Hot<'p> {
     /// integers.
     #[inline(always)]
     fn pair(&self, a: u32, b: u32, holds: Holds, absent: bool) -> Truth {
-        match (self.values.get(a as usize), self.values.get(b as usize)) {
-            (Some(Some(Value::Absent)), _) | (_, Some(Some(Value::Absent))) => known(absent),
-            (Some(Some(Value::Text(x))), Some(Some(Value::Text(y)))) if holds.by_equality() => {
+        match (self.values.fact(a), self.values.fact(b)) {
+            (V::Absent, _) | (_, V::Absent) => known(absent),
+            (V::Unknown, _) | (_, V::Unknown) => Truth::Unknown,
+            (V::Text(x), V::Text(y)) if holds.by_equality() => {
                 let equal = same_text(x.as_bytes(), y.as_bytes());
                 known(holds.of(if equal {
                     Ordering::Equal
@@ -580,11 +586,8 @@ impl<'p> Hot<'p> {
                     Ordering::Less
                 }))
             }
-            (Some(Some(Value::Money(x))), Some(Some(Value::Money(y)))) => {
-                known(holds.of(amounts(x.amount, y.amount)))
-            }
-            (Some(Some(x)), Some(Some(y))) => known(order(x, y).is_some_and(|o| holds.of(o))),
-            _ => Truth::Unknown,
+            (V::Money(x), V::Money(y)) => known(holds.of(amounts(x, y))),
+            (x, y) => known(x.compare(y).is_some_and(|o| holds.of(o))),
         }
     }
 
@@ -624,10 +627,7 @@ impl<'p> Hot<'p> {
         if slot == self.as_of_slot {
             return V::Date(self.as_of);
         }
-        match self.values.get(slot) {
-            Some(Some(v)) => V::of(v),
-            _ => V::Unknown,
-        }
+        u32::try_from(slot).map_or(V::Unknown, |slot| self.values.fact(slot))
     }
 
     fn node(&self, id: NodeId) -> Option<&'p Node> {
@@ -865,19 +865,6 @@ fn same_text(x: &[u8], y: &[u8]) -> bool {
     }
 }
 
-/// Orders two facts of one type; `None` for values with no order.
-fn order(a: &Value, b: &Value) -> Option<Ordering> {
-    match (a, b) {
-        (Value::Int(x), Value::Int(y)) => Some(x.cmp(y)),
-        (Value::Money(x), Value::Money(y)) => Some(amounts(x.amount, y.amount)),
-        (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
-        (Value::Text(x), Value::Text(y)) => Some(x.cmp(y)),
-        (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
-        (Value::Member(_, x), Value::Member(_, y)) => Some(x.cmp(y)),
-        _ => None,
-    }
-}
-
 /// Orders two amounts. Amounts of one scale (facts are written with the
 /// currency's minor digits, and compiled constants are rescaled to them)
 /// compare as integers of minor units, without `Decimal`'s general rescaling.
@@ -894,17 +881,16 @@ fn amounts(x: Decimal, y: Decimal) -> Ordering {
 /// bits that hold (`known`) or, for a fact not known, into the bits that
 /// are unknown.
 #[inline(always)]
-fn place_facts<P: table::Placed>(
+fn place_facts<P: table::Placed, S: FactSource + ?Sized>(
     facts: &[P],
-    values: &[Option<Value>],
+    values: &S,
     rows: &[u64],
     known: &mut Bits,
     unknown: &mut Bits,
 ) {
     for fact in facts {
-        let value = values.get(fact.slot() as usize).and_then(Option::as_ref);
         let word = fact.word() as usize % WORDS;
-        match fact.row(value) {
+        match fact.row(values) {
             Ok(row) => known[word] |= rows.get(row as usize).copied().unwrap_or(0),
             Err(row) => unknown[word] |= rows.get(row as usize).copied().unwrap_or(0),
         }

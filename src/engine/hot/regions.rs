@@ -13,7 +13,7 @@ use std::cmp::Ordering;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::model::ir::Value;
+use super::source::FactSource;
 
 use super::code::Op;
 
@@ -97,26 +97,37 @@ impl Regions {
         })
     }
 
-    /// The row of bits for a fact's value: `Ok` with the region's row when
-    /// the value is known, `Err` with the row of every bit the fact owns
-    /// when it is unknown.
+    /// The row of bits for the fact's value in `values`: `Ok` with the
+    /// region's row when the value is known, `Err` with the row of every
+    /// bit the fact owns when it is unknown. Each kind asks the source for
+    /// its own type only.
     #[inline(always)]
-    pub(super) fn row(&self, value: Option<&Value>) -> Result<u32, u32> {
-        let region = match (&self.kind, value) {
-            (_, None) => return Err(self.owned),
-            (Kind::Member { members }, Some(Value::Member(_, m))) => (*m).min(*members),
-            (Kind::Flag, Some(v)) => u32::from(matches!(v, Value::Bool(true))),
-            (Kind::Amounts { scale, minor, .. }, Some(Value::Money(m)))
-                if m.amount.scale() == *scale =>
-            {
-                region(minor, &m.amount.mantissa())
-            }
-            (Kind::Amounts { bounds, .. }, Some(Value::Money(m))) => region(bounds, &m.amount),
-            (Kind::Ints(bounds), Some(Value::Int(n))) => region(bounds, n),
-            (Kind::Dates(bounds), Some(Value::Date(d))) => region(bounds, d),
-            (_, Some(_)) => return Ok(self.other),
+    pub(super) fn row<S: FactSource + ?Sized>(&self, values: &S) -> Result<u32, u32> {
+        let slot = self.slot;
+        let region = match &self.kind {
+            Kind::Member { members } => values.member(slot).map(|m| m.map(|m| m.min(*members))),
+            Kind::Flag => values.flag(slot).map(|b| Some(u32::from(b))),
+            Kind::Amounts {
+                scale,
+                minor,
+                bounds,
+            } => values.money(slot).map(|m| {
+                m.map(|m| {
+                    if m.scale() == *scale {
+                        region(minor, &m.mantissa())
+                    } else {
+                        region(bounds, &m)
+                    }
+                })
+            }),
+            Kind::Ints(bounds) => values.int(slot).map(|n| n.map(|n| region(bounds, &n))),
+            Kind::Dates(bounds) => values.date(slot).map(|d| d.map(|d| region(bounds, &d))),
         };
-        Ok(self.rows + region)
+        match region {
+            None => Err(self.owned),
+            Some(Some(region)) => Ok(self.rows + region),
+            Some(None) => Ok(self.other),
+        }
     }
 
     /// An enum fact's member count and rows (first, other, owned), for
@@ -276,15 +287,11 @@ fn region<T: Ord>(bounds: &[T], value: &T) -> u32 {
 
 impl super::table::Placed for Regions {
     #[inline(always)]
-    fn slot(&self) -> u32 {
-        self.slot
-    }
-    #[inline(always)]
     fn word(&self) -> u8 {
         self.word
     }
     #[inline(always)]
-    fn row(&self, value: Option<&Value>) -> Result<u32, u32> {
-        Regions::row(self, value)
+    fn row<S: FactSource + ?Sized>(&self, values: &S) -> Result<u32, u32> {
+        Regions::row(self, values)
     }
 }

@@ -19,10 +19,9 @@ use std::sync::Arc;
 use crate::engine::combine::{self, FirstRow, Rules, Ruling};
 use crate::engine::verdict::{Answer, Cause, Verdict};
 
-use crate::model::ir::Value;
-
 use super::code::{ALWAYS, Code, Holds, NONE, Op, Plan, RowValue, Shape};
 use super::regions::Regions;
+use super::source::FactSource;
 use super::{Bits, WORDS};
 
 /// A table holds at most 2^9 entries: a decision with more tests is left to
@@ -108,11 +107,10 @@ pub(super) struct Pair {
 /// tests walks each kind's own list (no dispatch between kinds per fact),
 /// with one loop for all of them.
 pub(super) trait Placed {
-    fn slot(&self) -> u32;
     fn word(&self) -> u8;
     /// `Ok` with the row of the value's bits when the value is known, `Err`
     /// with the row of every bit the fact owns when it is unknown.
-    fn row(&self, value: Option<&Value>) -> Result<u32, u32>;
+    fn row<S: FactSource + ?Sized>(&self, values: &S) -> Result<u32, u32>;
 }
 
 /// An enum fact's regions without the general dispatch: member `m` is row
@@ -129,19 +127,15 @@ pub(super) struct Members {
 
 impl Placed for Members {
     #[inline(always)]
-    fn slot(&self) -> u32 {
-        self.slot
-    }
-    #[inline(always)]
     fn word(&self) -> u8 {
         self.word
     }
     #[inline(always)]
-    fn row(&self, value: Option<&Value>) -> Result<u32, u32> {
-        match value {
+    fn row<S: FactSource + ?Sized>(&self, values: &S) -> Result<u32, u32> {
+        match values.member(self.slot) {
             None => Err(self.owned),
-            Some(Value::Member(_, m)) => Ok(self.rows + (*m).min(self.members)),
-            Some(_) => Ok(self.other),
+            Some(Some(m)) => Ok(self.rows + m.min(self.members)),
+            Some(None) => Ok(self.other),
         }
     }
 }
@@ -158,18 +152,14 @@ pub(super) struct Flag {
 
 impl Placed for Flag {
     #[inline(always)]
-    fn slot(&self) -> u32 {
-        self.slot
-    }
-    #[inline(always)]
     fn word(&self) -> u8 {
         self.word
     }
     #[inline(always)]
-    fn row(&self, value: Option<&Value>) -> Result<u32, u32> {
-        match value {
+    fn row<S: FactSource + ?Sized>(&self, values: &S) -> Result<u32, u32> {
+        match values.flag(self.slot) {
             None => Err(self.owned),
-            Some(v) => Ok(self.rows + u32::from(matches!(v, Value::Bool(true)))),
+            Some(holds) => Ok(self.rows + u32::from(holds)),
         }
     }
 }

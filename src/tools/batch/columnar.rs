@@ -26,6 +26,9 @@
 //! dictionaries.
 
 mod block;
+mod direct;
+
+pub(crate) use direct::ArrowRow;
 mod id_lists;
 mod nulls;
 mod scale;
@@ -1051,12 +1054,17 @@ pub struct Columns {
     sources: Vec<Source>,
     /// Each slot's optional record, by index in `records`.
     field_records: Vec<Option<usize>>,
+    /// The slots a row may leave absent: optional fields and the fields of
+    /// optional records (slot, optional, record).
+    may_be_absent: Vec<(u32, bool, Option<usize>)>,
     /// For each optional record: its struct column (or none, for flat columns).
     records: Vec<Option<ArrayRef>>,
     /// Rows in the chunk.
     rows: usize,
     /// The rows being read, a block at a time (`block`).
     block: RefCell<block::Block>,
+    /// The rows being read by reference, a block at a time (`direct`).
+    direct: RefCell<direct::Direct>,
 }
 
 /// What reading one row gave.
@@ -1145,12 +1153,19 @@ impl Columns {
                 valid,
             });
         }
+        let may_be_absent = (0u32..)
+            .zip(schema.fields.iter().zip(&field_records))
+            .filter(|(_, (field, record))| field.optional || record.is_some())
+            .map(|(slot, (field, record))| (slot, field.optional, *record))
+            .collect();
         Columns {
             sources,
+            may_be_absent,
             field_records,
             records: record_columns,
             rows: rows.num_rows(),
             block: RefCell::default(),
+            direct: RefCell::default(),
         }
     }
 
@@ -1188,6 +1203,31 @@ impl Columns {
             }
         }
         self.read_row(program, reader, row, values)
+    }
+
+    /// Reads `row` by reference and hands it to `decide`: `Ok` with what
+    /// `decide` gave. `Err` with the row read the existing way (as
+    /// [`Columns::read`] reads it) when a cell cannot be read directly, or
+    /// when `decide` gives `None`.
+    pub(crate) fn decide_direct<T>(
+        &self,
+        program: &Program,
+        reader: &SlotReader,
+        row: usize,
+        values: &mut Vec<Option<Value>>,
+        decide: impl FnOnce(&direct::ArrowRow<'_>) -> Option<T>,
+    ) -> Result<T, RowRead> {
+        if let Ok(mut block) = self.direct.try_borrow_mut() {
+            match block.take(self, program, reader, row) {
+                direct::Taken::Fast(source) => {
+                    if let Some(decided) = decide(&source) {
+                        return Ok(decided);
+                    }
+                }
+                direct::Taken::Careful => return Err(self.careful(program, row)),
+            }
+        }
+        Err(self.read_row(program, reader, row, values))
     }
 
     /// Reads one row's facts by itself.

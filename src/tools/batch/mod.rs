@@ -409,7 +409,22 @@ impl<'p> Worker<'p> {
         row: usize,
         out: &mut Vec<u8>,
     ) -> bool {
-        match columns.read(self.program, self.reader, row, &mut self.facts.values) {
+        // Records in columns need no `Value`s: the row is read by reference.
+        let read = if matches!(self.emit, Emit::Columns(_)) {
+            let (program, reader) = (self.program, self.reader);
+            let mut values = std::mem::take(&mut self.facts.values);
+            let read = columns.decide_direct(program, reader, row, &mut values, |source| {
+                self.decide_direct(number, source, out)
+            });
+            self.facts.values = values;
+            match read {
+                Ok(done) => return done,
+                Err(read) => read,
+            }
+        } else {
+            columns.read(self.program, self.reader, row, &mut self.facts.values)
+        };
+        match read {
             columnar::RowRead::Fast => {
                 let facts = std::mem::replace(&mut self.facts, Facts { values: Vec::new() });
                 let done = self.evaluate(number, &facts, &[], out);
@@ -424,6 +439,55 @@ impl<'p> Worker<'p> {
                 false
             }
         }
+    }
+
+    /// Evaluates a row read by reference into its record; `None` when it
+    /// must go the existing way (an id that is not text, a number or a date).
+    #[cfg(feature = "arrow")]
+    fn decide_direct(
+        &mut self,
+        number: u64,
+        source: &columnar::ArrowRow<'_>,
+        out: &mut Vec<u8>,
+    ) -> Option<bool> {
+        use crate::engine::hot::V;
+        use crate::engine::hot::source::FactSource as _;
+        let program = self.program;
+        let as_of = self
+            .options
+            .as_of
+            .or_else(|| match source.fact(program.as_of?.0) {
+                V::Date(d) => Some(d),
+                _ => None,
+            })
+            .unwrap_or(self.options.today);
+        let id = match self.options.id.map(|slot| source.fact(slot.0)) {
+            None | Some(V::Absent | V::Unknown) => None,
+            Some(V::Text(t)) => Some(Cow::Borrowed(t)),
+            Some(V::Int(n)) => Some(Cow::Owned(n.to_string())),
+            Some(V::Bool(b)) => Some(Cow::Owned(b.to_string())),
+            Some(V::Date(d)) => Some(Cow::Owned(d.format("%Y-%m-%d").to_string())),
+            Some(V::Money(_) | V::Member(_)) => return None,
+        };
+        let decided = program.decide_from(
+            source,
+            as_of,
+            &self.options.decisions,
+            &mut self.verdicts,
+            || source.facts(&program.schema),
+        );
+        Some(match decided {
+            Ok(()) => {
+                if let Emit::Columns(rows) = &mut self.emit {
+                    rows.record(number, id.as_deref(), &self.verdicts, as_of, &[]);
+                }
+                true
+            }
+            Err(e) => {
+                self.error(number, id.as_deref(), &[whole(e.to_string())], out);
+                false
+            }
+        })
     }
 
     fn evaluate(
