@@ -1343,12 +1343,20 @@ impl Columns {
                     serde_json::Value::from(date.format("%Y-%m-%d").to_string())
                 }
                 DataType::Decimal128(_, scale) => {
-                    let n = column.as_primitive::<Decimal128Type>().value(row);
-                    let d = rust_decimal::Decimal::try_from_i128_with_scale(n, *scale as u32)
-                        .unwrap_or_default();
+                    let cells = column.as_primitive::<Decimal128Type>();
+                    // A cell `Decimal` cannot hold (more than 28 digits, or a
+                    // negative scale) is written as Arrow prints it, so that the
+                    // loader names what is wrong with it instead of reading 0.
+                    let d = u32::try_from(*scale)
+                        .ok()
+                        .and_then(|s| {
+                            rust_decimal::Decimal::try_from_i128_with_scale(cells.value(row), s)
+                                .ok()
+                        })
+                        .map_or_else(|| cells.value_as_string(row), |d| d.to_string());
                     match field.ty {
                         Type::Money(c) => serde_json::Value::from(format!("{d} {}", c.code())),
-                        _ => serde_json::Value::from(d.to_string()),
+                        _ => serde_json::Value::from(d),
                     }
                 }
                 other => {

@@ -106,9 +106,11 @@ impl FactSource for ArrowRow<'_> {
             Some(Cell::Bool(b)) => V::Bool(*b),
             Some(Cell::Int(n)) => V::Int(*n),
             Some(Cell::Money(m)) => V::Money(*m),
-            // The scale is a currency's minor digits: within `Decimal`'s.
+            // The scale is a currency's minor digits, within `Decimal`'s; if
+            // it were not, the fact is unknown here and the full evaluator,
+            // on the row's values, decides.
             Some(Cell::Plain(m, scale)) => {
-                V::Money(Decimal::try_new(*m, *scale).unwrap_or_default())
+                Decimal::try_new(*m, *scale).map_or(V::Unknown, V::Money)
             }
             Some(Cell::Date(d)) => V::Date(*d),
             Some(Cell::Member(m)) => V::Member(*m),

@@ -294,3 +294,34 @@ fn members_are_found_by_length_and_words() {
     assert_eq!(names.find(""), None);
     assert_eq!(names.find("a\0"), None);
 }
+
+/// A decimal money cell past what an amount holds (38 digits where credo
+/// holds 28) is an error that names the fact, never an amount of 0.
+#[test]
+fn a_decimal_cell_too_large_for_an_amount_is_an_error_not_zero() {
+    use arrow::array::Decimal128Array;
+    let program = shipped();
+    let reader = SlotReader::new(&program.schema);
+    let huge = Decimal128Array::from(vec![Some(10_i128.pow(36)), Some(1_234_50)])
+        .with_precision_and_scale(38, 2)
+        .unwrap();
+    let rows = RecordBatch::try_from_iter([
+        ("account.unused_credit", Arc::new(huge) as ArrayRef),
+        ("account.id", text(&[Some("a-1"), Some("a-2")])),
+    ])
+    .unwrap();
+    let columns = Columns::resolve(&program, &rows);
+    let mut values = Vec::new();
+    match columns.read(&program, &reader, 0, &mut values) {
+        RowRead::Failed(_, problems) => assert!(
+            problems.iter().any(|p| p.path == "account.unused_credit"),
+            "{problems:?}"
+        ),
+        _ => panic!("row 0 must fail: its amount has 37 digits"),
+    }
+    // The row beside it, a plain amount, is read.
+    assert!(!matches!(
+        columns.read(&program, &reader, 1, &mut values),
+        RowRead::Failed(..)
+    ));
+}
