@@ -302,7 +302,7 @@ fn a_decimal_cell_too_large_for_an_amount_is_an_error_not_zero() {
     use arrow::array::Decimal128Array;
     let program = shipped();
     let reader = SlotReader::new(&program.schema);
-    let huge = Decimal128Array::from(vec![Some(10_i128.pow(36)), Some(1_234_50)])
+    let huge = Decimal128Array::from(vec![Some(10_i128.pow(36)), Some(123_450)])
         .with_precision_and_scale(38, 2)
         .unwrap();
     let rows = RecordBatch::try_from_iter([
