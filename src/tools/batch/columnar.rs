@@ -25,7 +25,6 @@
 //! (`Utf8`, `List<Utf8>`) with the same values, for consumers that take no
 //! dictionaries.
 
-mod block;
 mod direct;
 
 pub(crate) use direct::ArrowRow;
@@ -60,7 +59,7 @@ use crate::engine::verdict::{Answer, Cause, Verdict, Verdicts};
 use crate::input::facts::{self, FactProblem, Format, Loaded};
 use crate::input::fast::SlotReader;
 use crate::model::ir::{DecisionIr, Kind, Value, words};
-use crate::model::schema::{EnumId, Type};
+use crate::model::schema::Type;
 
 fn epoch() -> NaiveDate {
     NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
@@ -1000,7 +999,7 @@ enum Cells {
     Words(StringArray),
     /// Text cells of an enum fact, and the enum's members (a cell that
     /// names none is left to the careful loader, which says why).
-    Member(StringArray, EnumId, Arc<[String]>),
+    Member(StringArray, Arc<[String]>),
     /// Text cells of a money fact (`1234.50 USD`), and its currency.
     Money(StringArray, Currency),
     /// Text cells of any other fact, read as a JSON string would be.
@@ -1021,7 +1020,6 @@ impl Cells {
             (DataType::Utf8, Some(Type::Text)) => Cells::Words(column.as_string::<i32>().clone()),
             (DataType::Utf8, Some(Type::Enum(id))) => Cells::Member(
                 column.as_string::<i32>().clone(),
-                *id,
                 schema
                     .enum_type(*id)
                     .map(|e| e.members.clone())
@@ -1061,9 +1059,8 @@ pub struct Columns {
     records: Vec<Option<ArrayRef>>,
     /// Rows in the chunk.
     rows: usize,
-    /// The rows being read, a block at a time (`block`).
-    block: RefCell<block::Block>,
-    /// The rows being read by reference, a block at a time (`direct`).
+    /// The rows being read, a block at a time (`direct`): lent by reference
+    /// to `decide_direct`, built into values for `read`.
     direct: RefCell<direct::Direct>,
 }
 
@@ -1164,7 +1161,6 @@ impl Columns {
             field_records,
             records: record_columns,
             rows: rows.num_rows(),
-            block: RefCell::default(),
             direct: RefCell::default(),
         }
     }
@@ -1195,11 +1191,13 @@ impl Columns {
         row: usize,
         values: &mut Vec<Option<Value>>,
     ) -> RowRead {
-        if let Ok(mut block) = self.block.try_borrow_mut() {
-            match block.take(self, program, reader, row, values) {
-                block::Taken::Fast => return RowRead::Fast,
-                block::Taken::Careful => return self.careful(program, row),
-                block::Taken::No => {}
+        if let Ok(mut block) = self.direct.try_borrow_mut() {
+            match block.take(self, program, reader, row) {
+                direct::Taken::Fast(source) => {
+                    source.values_into(&program.schema, values);
+                    return RowRead::Fast;
+                }
+                direct::Taken::Careful => return self.careful(program, row),
             }
         }
         self.read_row(program, reader, row, values)

@@ -3,11 +3,14 @@
 //!
 //! Building a row's `Value`s cost an `Arc<str>` per text fact, and the
 //! hot path then read them back. Here a block of rows is read column by
-//! column (as [`super::block`] does) into small `Copy` cells: a text cell
-//! is only a pointer to its column, lent to the hot path as `&str`; an
-//! enum cell its member's index; plain money its amount, read in place by
-//! the slot reader's own function. Only a row whose decision the hot path
-//! declines becomes `Value`s ([`ArrowRow::facts`]), for the full evaluator.
+//! column (each column's type matched once, not per cell, and one column's
+//! offsets and bytes fetched ahead at a time) into small `Copy` cells: a
+//! text cell is only a pointer to its column, lent to the hot path as
+//! `&str`; an enum cell its member's index; plain money its amount, read in
+//! place by the slot reader's own function. A row becomes `Value`s
+//! ([`ArrowRow::values_into`]) only for the full evaluator, when the hot
+//! path declines one of its decisions, and for callers that need values
+//! (JSON records, the impact of a change: [`Columns::read`]).
 //!
 //! A row is read this way only when every cell is: a cell the direct
 //! reading cannot take (not plain money, an unknown member, an odd type)
@@ -30,7 +33,8 @@ use crate::input::fast::{SlotReader, plain_amount};
 use crate::model::ir::Value;
 use crate::model::schema::{Schema, Type};
 
-/// Rows read ahead at a time, as in [`super::block`].
+/// Rows read ahead at a time: few enough for their cells to stay in the
+/// core's cache.
 const BLOCK_ROWS: usize = 256;
 
 /// `Decimal`'s largest scale.
@@ -125,35 +129,41 @@ impl FactSource for ArrowRow<'_> {
 }
 
 impl ArrowRow<'_> {
-    /// The row's facts as the loader gives them, for the full evaluator:
-    /// the values the block reader builds from the same cells.
+    /// The row's facts as the loader gives them, for the full evaluator.
     pub(crate) fn facts(&self, schema: &Schema) -> Facts {
-        let values = self
-            .cells
-            .iter()
-            .zip(&schema.fields)
-            .map(|(cell, field)| {
-                Some(match (*cell, &field.ty) {
-                    (Cell::Missing, _) => return None,
-                    (Cell::Absent, _) => Value::Absent,
-                    (Cell::Bool(b), _) => Value::Bool(b),
-                    (Cell::Int(n), _) => Value::Int(n),
-                    (Cell::Money(m), Type::Money(c)) => Value::Money(Money::new(m, *c)),
-                    (Cell::Plain(m, scale), Type::Money(c)) => {
-                        Value::Money(Money::new(Decimal::try_new(m, scale).ok()?, *c))
-                    }
-                    (Cell::Date(d), _) => Value::Date(d),
-                    (Cell::Member(m), Type::Enum(id)) => Value::Member(*id, m),
-                    (Cell::Text(_), _) => match self.fact_text(cell) {
-                        Some(text) => Value::Text(Arc::from(text)),
-                        None => return None,
-                    },
-                    // Cells are only made of the field's own type.
-                    (Cell::Money(_) | Cell::Plain(..) | Cell::Member(_), _) => return None,
-                })
-            })
-            .collect();
+        let mut values = Vec::new();
+        self.values_into(schema, &mut values);
         Facts { values }
+    }
+
+    /// The row's facts into `values` (emptied first), as the loader gives
+    /// them: for a caller that needs `Value`s, the full evaluator among them.
+    pub(super) fn values_into(&self, schema: &Schema, values: &mut Vec<Option<Value>>) {
+        values.clear();
+        values.extend(
+            self.cells
+                .iter()
+                .zip(&schema.fields)
+                .map(|(cell, field)| self.value(cell, &field.ty)),
+        );
+    }
+
+    fn value(&self, cell: &Cell, ty: &Type) -> Option<Value> {
+        Some(match (*cell, ty) {
+            (Cell::Missing, _) => return None,
+            (Cell::Absent, _) => Value::Absent,
+            (Cell::Bool(b), _) => Value::Bool(b),
+            (Cell::Int(n), _) => Value::Int(n),
+            (Cell::Money(m), Type::Money(c)) => Value::Money(Money::new(m, *c)),
+            (Cell::Plain(m, scale), Type::Money(c)) => {
+                Value::Money(Money::new(Decimal::try_new(m, scale).ok()?, *c))
+            }
+            (Cell::Date(d), _) => Value::Date(d),
+            (Cell::Member(m), Type::Enum(id)) => Value::Member(*id, m),
+            (Cell::Text(_), _) => Value::Text(Arc::from(self.fact_text(cell)?)),
+            // Cells are only made of the field's own type.
+            (Cell::Money(_) | Cell::Plain(..) | Cell::Member(_), _) => return None,
+        })
     }
 
     fn fact_text(&self, cell: &Cell) -> Option<&str> {
@@ -235,7 +245,7 @@ impl Direct {
             let read = |value: Option<Value>| value.and_then(Cell::of);
             match &source.cells {
                 Cells::Words(_) => self.column(source, flat_record, |_| Some(Cell::Text(index))),
-                Cells::Member(cells, _, members) => {
+                Cells::Member(cells, members) => {
                     let names = Names::new(members);
                     self.column(source, flat_record, |row| {
                         names.find(cells.value(row)).map(Cell::Member)

@@ -202,7 +202,8 @@ fn arrow_rows_read_by_reference_give_what_values_give() {
     let (mut fast, mut declined, mut careful) = (0, 0, 0);
     for row in 0..rows.num_rows() {
         let mut values = Vec::new();
-        let read = by_value.read(&program, &reader, row, &mut values);
+        // Row by row, the reader that shares nothing with the block's.
+        let read = by_value.read_row(&program, &reader, row, &mut values);
         let mut scratch = Vec::new();
         let direct = by_reference.decide_direct(&program, &reader, row, &mut scratch, |source| {
             let mut facts = 0;
