@@ -214,18 +214,9 @@ impl Program {
         chosen: &[u32],
         out: &mut Verdicts,
     ) -> Result<(), EvalError> {
-        out.clear(as_of);
-        let mut hot = Hot::new(self, facts.values.as_slice(), as_of);
-        if chosen.is_empty() {
-            hot.decide_all(out, |i, out| self.decide_in_full(facts, as_of, i, out))?;
-        } else {
-            for &i in chosen {
-                if !hot.interpret(i, out) {
-                    self.decide_in_full(facts, as_of, i, out)?;
-                }
-            }
-        }
-        Ok(())
+        self.decide_hot(facts.values.as_slice(), as_of, chosen, out, |i, out| {
+            self.decide_in_full(facts, as_of, i, out)
+        })
     }
 
     /// [`Program::decide_into`] over facts read by reference from `source`
@@ -244,13 +235,26 @@ impl Program {
         out: &mut Verdicts,
         mut materialize: impl FnMut() -> Facts,
     ) -> Result<(), EvalError> {
-        out.clear(as_of);
-        let mut hot = Hot::new(self, source, as_of);
         let mut facts: Option<Facts> = None;
-        let mut full = |i: u32, out: &mut Verdicts| {
+        self.decide_hot(source, as_of, chosen, out, |i, out| {
             let facts = facts.get_or_insert_with(&mut materialize);
             self.decide_in_full(facts, as_of, i, out)
-        };
+        })
+    }
+
+    /// The hot path over `source`, handing each decision it declines to
+    /// `full`: the decisions at `chosen`, or all in policy order.
+    #[inline(always)]
+    fn decide_hot<S: FactSource + ?Sized>(
+        &self,
+        source: &S,
+        as_of: NaiveDate,
+        chosen: &[u32],
+        out: &mut Verdicts,
+        mut full: impl FnMut(u32, &mut Verdicts) -> Result<(), EvalError>,
+    ) -> Result<(), EvalError> {
+        out.clear(as_of);
+        let mut hot = Hot::new(self, source, as_of);
         if chosen.is_empty() {
             hot.decide_all(out, &mut full)?;
         } else {
