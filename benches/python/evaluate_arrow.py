@@ -28,7 +28,9 @@ def main():
     as_of = "2026-11-25"
     table = pj.read_json(accounts)
     policies = credo.PolicySet.load("policies")
-    out = os.path.join(tempfile.mkdtemp(), "records.jsonl")
+    # The records are written and thrown away; the directory goes with them.
+    scratch = tempfile.TemporaryDirectory()
+    out = os.path.join(scratch.name, "records.jsonl")
 
     def arrow():
         result = policies.evaluate_arrow(table, as_of=as_of, jobs=1)
