@@ -31,7 +31,7 @@ use crate::model::ir::{Node, NodeId, Value};
 use calc::Amount;
 pub use code::Code;
 use code::{ALWAYS, Holds, NONE, Op, Plan, RowPlan, RowValue, Shape};
-use source::FactSource;
+use source::{Compared, FactSource};
 use table::{Entry, Table, Tables};
 
 /// A value as the hot path sees it: enum members without their enum,
@@ -575,19 +575,10 @@ impl<'p, S: FactSource + ?Sized> Hot<'p, S> {
     /// integers.
     #[inline(always)]
     fn pair(&self, a: u32, b: u32, holds: Holds, absent: bool) -> Truth {
-        match (self.values.fact(a), self.values.fact(b)) {
-            (V::Absent, _) | (_, V::Absent) => known(absent),
-            (V::Unknown, _) | (_, V::Unknown) => Truth::Unknown,
-            (V::Text(x), V::Text(y)) if holds.by_equality() => {
-                let equal = same_text(x.as_bytes(), y.as_bytes());
-                known(holds.of(if equal {
-                    Ordering::Equal
-                } else {
-                    Ordering::Less
-                }))
-            }
-            (V::Money(x), V::Money(y)) => known(holds.of(amounts(x, y))),
-            (x, y) => known(x.compare(y).is_some_and(|o| holds.of(o))),
+        match self.values.compare(a, b, holds.by_equality()) {
+            Compared::Absent => known(absent),
+            Compared::Unknown => Truth::Unknown,
+            Compared::Order(order) => known(order.is_some_and(|o| holds.of(o))),
         }
     }
 
@@ -845,6 +836,31 @@ fn settled(out: &Verdicts, decision: u32) -> Option<Answer> {
 
 fn known(b: bool) -> Truth {
     if b { Truth::True } else { Truth::False }
+}
+
+/// Two facts' values compared, for [`FactSource::compare`]: `equality`
+/// when only their equality is asked.
+#[inline(always)]
+fn compared(x: V<'_>, y: V<'_>, equality: bool) -> Compared {
+    match (x, y) {
+        (V::Absent, _) | (_, V::Absent) => Compared::Absent,
+        (V::Unknown, _) | (_, V::Unknown) => Compared::Unknown,
+        (V::Text(x), V::Text(y)) if equality => {
+            Compared::Order(Some(text_order(x.as_bytes(), y.as_bytes())))
+        }
+        (V::Money(x), V::Money(y)) => Compared::Order(Some(amounts(x, y))),
+        (x, y) => Compared::Order(x.compare(y)),
+    }
+}
+
+/// Two texts' order for a test of equality only: `Equal` or `Less`.
+#[inline(always)]
+fn text_order(x: &[u8], y: &[u8]) -> Ordering {
+    if same_text(x, y) {
+        Ordering::Equal
+    } else {
+        Ordering::Less
+    }
 }
 
 /// Two texts' bytes are equal. Short texts (ids) are compared as one or

@@ -4,12 +4,23 @@
 //! which lends its text and reads its cells in place, so that a row read
 //! from columns need not become `Value`s unless the full evaluator is needed.
 
+use std::cmp::Ordering;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::model::ir::Value;
 
-use super::V;
+use super::{V, amounts, compared, text_order};
+
+/// Two facts compared: either unknown, either absent, or their order
+/// (`None` for values with no order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Compared {
+    Unknown,
+    Absent,
+    Order(Option<Ordering>),
+}
 
 /// An account's facts as the hot path reads them.
 pub(crate) trait FactSource {
@@ -68,6 +79,14 @@ pub(crate) trait FactSource {
             _ => Some(None),
         }
     }
+
+    /// The facts at `a` and `b` compared. With `equality` (a test with
+    /// `==` or `!=`) two texts are only tested for equality: `Equal` or
+    /// `Less`. Amounts of one scale compare as integers.
+    #[inline(always)]
+    fn compare(&self, a: u32, b: u32, equality: bool) -> Compared {
+        compared(self.fact(a), self.fact(b), equality)
+    }
 }
 
 impl FactSource for [Option<Value>] {
@@ -123,5 +142,36 @@ impl FactSource for [Option<Value>] {
             Some(Some(_)) => Some(None),
             _ => None,
         }
+    }
+
+    // Matched through the references: building two `V`s (each copying its
+    // amount or text) and matching them again cost the Value path about 30
+    // instructions an account.
+    #[inline(always)]
+    fn compare(&self, a: u32, b: u32, equality: bool) -> Compared {
+        match (self.get(a as usize), self.get(b as usize)) {
+            (Some(Some(Value::Absent)), _) | (_, Some(Some(Value::Absent))) => Compared::Absent,
+            (Some(Some(Value::Text(x))), Some(Some(Value::Text(y)))) if equality => {
+                Compared::Order(Some(text_order(x.as_bytes(), y.as_bytes())))
+            }
+            (Some(Some(Value::Money(x))), Some(Some(Value::Money(y)))) => {
+                Compared::Order(Some(amounts(x.amount, y.amount)))
+            }
+            (Some(Some(x)), Some(Some(y))) => Compared::Order(order(x, y)),
+            _ => Compared::Unknown,
+        }
+    }
+}
+
+/// Orders two facts of one type; `None` for values with no order.
+fn order(a: &Value, b: &Value) -> Option<Ordering> {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => Some(x.cmp(y)),
+        (Value::Money(x), Value::Money(y)) => Some(amounts(x.amount, y.amount)),
+        (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
+        (Value::Text(x), Value::Text(y)) => Some(x.cmp(y)),
+        (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
+        (Value::Member(_, x), Value::Member(_, y)) => Some(x.cmp(y)),
+        _ => None,
     }
 }
