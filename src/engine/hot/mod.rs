@@ -518,8 +518,8 @@ impl<'p, S: FactSource + ?Sized> Hot<'p, S> {
                 holds,
                 amount,
                 absent,
-            } => match self.values.money(slot) {
-                Some(Some(m)) => known(holds.of(amounts(m, amount))),
+            } => match self.values.money(slot, |m| holds.of(amounts(*m, amount))) {
+                Some(Some(holds)) => known(holds),
                 Some(None) => known(absent),
                 None => Truth::Unknown,
             },

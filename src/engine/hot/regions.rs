@@ -111,14 +111,12 @@ impl Regions {
                 scale,
                 minor,
                 bounds,
-            } => values.money(slot).map(|m| {
-                m.map(|m| {
-                    if m.scale() == *scale {
-                        region(minor, &m.mantissa())
-                    } else {
-                        region(bounds, &m)
-                    }
-                })
+            } => values.money(slot, |m| {
+                if m.scale() == *scale {
+                    region(minor, &m.mantissa())
+                } else {
+                    region(bounds, m)
+                }
             }),
             Kind::Ints(bounds) => values.int(slot).map(|n| n.map(|n| region(bounds, &n))),
             Kind::Dates(bounds) => values.date(slot).map(|d| d.map(|d| region(bounds, &d))),

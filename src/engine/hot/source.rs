@@ -50,12 +50,14 @@ pub(crate) trait FactSource {
         }
     }
 
-    /// A money fact's amount (`Some(None)` for a value that is not money).
+    /// `read` of a money fact's amount (`Some(None)` for a value that is
+    /// not money). The amount is lent, not returned: a source that holds
+    /// it need not copy its 16 bytes out through the stack.
     #[inline(always)]
-    fn money(&self, slot: u32) -> Option<Option<Decimal>> {
+    fn money<R>(&self, slot: u32, read: impl FnOnce(&Decimal) -> R) -> Option<Option<R>> {
         match self.fact(slot) {
             V::Unknown => None,
-            V::Money(m) => Some(Some(m)),
+            V::Money(m) => Some(Some(read(&m))),
             _ => Some(None),
         }
     }
@@ -118,9 +120,9 @@ impl FactSource for [Option<Value>] {
     }
 
     #[inline(always)]
-    fn money(&self, slot: u32) -> Option<Option<Decimal>> {
+    fn money<R>(&self, slot: u32, read: impl FnOnce(&Decimal) -> R) -> Option<Option<R>> {
         match self.get(slot as usize) {
-            Some(Some(Value::Money(m))) => Some(Some(m.amount)),
+            Some(Some(Value::Money(m))) => Some(Some(read(&m.amount))),
             Some(Some(_)) => Some(None),
             _ => None,
         }
