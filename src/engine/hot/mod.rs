@@ -142,8 +142,9 @@ pub(crate) struct Hot<'p, S: FactSource + ?Sized> {
     /// Arithmetic overflowed: the full evaluator reports it.
     failed: bool,
     /// The outcomes of the decisions the one being interpreted uses, by
-    /// decision index: the first `used_len` entries.
-    used: [(u32, V<'p>); USED],
+    /// decision index: the first `used_len` entries. (`None` to begin
+    /// with, which is one store an entry where `(0, V::Unknown)` was two.)
+    used: [Option<(u32, V<'p>)>; USED],
     used_len: usize,
 }
 
@@ -156,7 +157,7 @@ impl<'p, S: FactSource + ?Sized> Hot<'p, S> {
             as_of_slot: program.as_of.map_or(usize::MAX, |s| s.0 as usize),
             as_of,
             failed: false,
-            used: [(0, V::Unknown); USED],
+            used: [None; USED],
             used_len: 0,
         }
     }
@@ -175,7 +176,7 @@ impl<'p, S: FactSource + ?Sized> Hot<'p, S> {
             let Some(slot) = self.used.get_mut(self.used_len) else {
                 return false;
             };
-            *slot = (index, value);
+            *slot = Some((index, value));
             self.used_len += 1;
         }
         true
@@ -318,13 +319,7 @@ impl<'p, S: FactSource + ?Sized> Hot<'p, S> {
     fn row_value(&mut self, row: &RowPlan, currency: Option<Currency>) -> Option<(Answer, bool)> {
         Some(match row.value {
             RowValue::Answer(answer) => (answer, row.zero),
-            // The checker proved the fact's currency is the decision's.
-            RowValue::Fact(slot) => match (self.values.fact(slot), currency) {
-                (V::Money(m), Some(c)) => (Answer::Amount(Money::new(m, c)), m.is_zero()),
-                (V::Absent, Some(c)) => (Answer::Amount(Money::zero(c)), false),
-                (V::Member(m), None) => (Answer::Member(m), false),
-                _ => return None,
-            },
+            RowValue::Fact(slot) => self.values.answer(slot, currency)?,
             RowValue::Calc { steps, node } => {
                 let run = match (
                     self.code.steps.get(steps.0 as usize..steps.1 as usize),
@@ -650,7 +645,7 @@ impl<'p, S: FactSource + ?Sized> Hot<'p, S> {
     fn used(&self, index: u32) -> V<'p> {
         self.used
             .get(..self.used_len)
-            .and_then(|used| used.iter().find(|(i, _)| *i == index))
+            .and_then(|used| used.iter().flatten().find(|(i, _)| *i == index))
             .map_or(V::Unknown, |(_, v)| *v)
     }
 
@@ -836,6 +831,18 @@ fn settled(out: &Verdicts, decision: u32) -> Option<Answer> {
 
 fn known(b: bool) -> Truth {
     if b { Truth::True } else { Truth::False }
+}
+
+/// A row's answer read from a fact (see [`FactSource::answer`]).
+#[inline(always)]
+fn answer_of(value: V<'_>, currency: Option<Currency>) -> Option<(Answer, bool)> {
+    // The checker proved the fact's currency is the decision's.
+    Some(match (value, currency) {
+        (V::Money(m), Some(c)) => (Answer::Amount(Money::new(m, c)), m.is_zero()),
+        (V::Absent, Some(c)) => (Answer::Amount(Money::zero(c)), false),
+        (V::Member(m), None) => (Answer::Member(m), false),
+        _ => return None,
+    })
 }
 
 /// Two facts' values compared, for [`FactSource::compare`]: `equality`

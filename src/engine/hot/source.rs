@@ -11,7 +11,10 @@ use rust_decimal::Decimal;
 
 use crate::model::ir::Value;
 
-use super::{V, amounts, compared, text_order};
+use crate::base::money::{Currency, Money};
+use crate::engine::verdict::Answer;
+
+use super::{V, amounts, answer_of, compared, text_order};
 
 /// Two facts compared: either unknown, either absent, or their order
 /// (`None` for values with no order).
@@ -82,6 +85,14 @@ pub(crate) trait FactSource {
         }
     }
 
+    /// The fact at `slot` as a decision's answer, and whether it is zero:
+    /// an amount in `currency` (absent is zero), or a member when there is
+    /// no currency; `None` for anything else.
+    #[inline(always)]
+    fn answer(&self, slot: u32, currency: Option<Currency>) -> Option<(Answer, bool)> {
+        answer_of(self.fact(slot), currency)
+    }
+
     /// The facts at `a` and `b` compared. With `equality` (a test with
     /// `==` or `!=`) two texts are only tested for equality: `Equal` or
     /// `Less`. Amounts of one scale compare as integers.
@@ -144,6 +155,18 @@ impl FactSource for [Option<Value>] {
             Some(Some(_)) => Some(None),
             _ => None,
         }
+    }
+
+    // The fact's own money is copied whole (its currency is the
+    // decision's), not rebuilt from a `V`'s amount.
+    #[inline(always)]
+    fn answer(&self, slot: u32, currency: Option<Currency>) -> Option<(Answer, bool)> {
+        Some(match (self.get(slot as usize), currency) {
+            (Some(Some(Value::Money(m))), Some(_)) => (Answer::Amount(*m), m.amount.is_zero()),
+            (Some(Some(Value::Absent)), Some(c)) => (Answer::Amount(Money::zero(c)), false),
+            (Some(Some(Value::Member(_, m))), None) => (Answer::Member(*m), false),
+            _ => return None,
+        })
     }
 
     // Matched through the references: building two `V`s (each copying its
