@@ -111,7 +111,7 @@ impl<'a> V<'a> {
     fn compare(self, other: V<'_>) -> Option<Ordering> {
         match (self, other) {
             (V::Int(x), V::Int(y)) => Some(x.cmp(&y)),
-            (V::Money(x), V::Money(y)) => Some(amounts(x, y)),
+            (V::Money(x), V::Money(y)) => Some(amounts(&x, &y)),
             (V::Date(x), V::Date(y)) => Some(x.cmp(&y)),
             (V::Text(x), V::Text(y)) => Some(x.cmp(y)),
             (V::Bool(x), V::Bool(y)) => Some(x.cmp(&y)),
@@ -496,7 +496,7 @@ impl<'p, S: FactSource + ?Sized> Hot<'p, S> {
                 holds,
                 amount,
                 absent,
-            } => match self.values.money(slot, |m| holds.of(amounts(*m, amount))) {
+            } => match self.values.money(slot, |m| holds.of(amounts(m, &amount))) {
                 Some(Some(holds)) => known(holds),
                 Some(None) => known(absent),
                 None => Truth::Unknown,
@@ -838,7 +838,7 @@ fn compared(x: V<'_>, y: V<'_>, equality: bool) -> Compared {
         (V::Text(x), V::Text(y)) if equality => {
             Compared::Order(Some(text_order(x.as_bytes(), y.as_bytes())))
         }
-        (V::Money(x), V::Money(y)) => Compared::Order(Some(amounts(x, y))),
+        (V::Money(x), V::Money(y)) => Compared::Order(Some(amounts(&x, &y))),
         (x, y) => Compared::Order(x.compare(y)),
     }
 }
@@ -875,11 +875,11 @@ fn same_text(x: &[u8], y: &[u8]) -> bool {
 /// currency's minor digits, and compiled constants are rescaled to them)
 /// compare as integers of minor units, without `Decimal`'s general rescaling.
 #[inline(always)]
-fn amounts(x: Decimal, y: Decimal) -> Ordering {
+fn amounts(x: &Decimal, y: &Decimal) -> Ordering {
     if x.scale() == y.scale() {
         x.mantissa().cmp(&y.mantissa())
     } else {
-        x.cmp(&y)
+        x.cmp(y)
     }
 }
 

@@ -180,7 +180,7 @@ impl FactSource for [Option<Value>] {
                 Compared::Order(Some(text_order(x.as_bytes(), y.as_bytes())))
             }
             (Some(Some(Value::Money(x))), Some(Some(Value::Money(y)))) => {
-                Compared::Order(Some(amounts(x.amount, y.amount)))
+                Compared::Order(Some(amounts(&x.amount, &y.amount)))
             }
             (Some(Some(x)), Some(Some(y))) => Compared::Order(order(x, y)),
             _ => Compared::Unknown,
@@ -192,7 +192,7 @@ impl FactSource for [Option<Value>] {
 fn order(a: &Value, b: &Value) -> Option<Ordering> {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => Some(x.cmp(y)),
-        (Value::Money(x), Value::Money(y)) => Some(amounts(x.amount, y.amount)),
+        (Value::Money(x), Value::Money(y)) => Some(amounts(&x.amount, &y.amount)),
         (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
         (Value::Text(x), Value::Text(y)) => Some(x.cmp(y)),
         (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
