@@ -118,7 +118,7 @@ pub(super) enum RowValue {
 pub(super) struct Holds(u8);
 
 impl Holds {
-    fn new(op: CompareOp) -> Holds {
+    pub(super) fn new(op: CompareOp) -> Holds {
         Holds(match op {
             CompareOp::Eq => 0b010,
             CompareOp::Ne => 0b101,

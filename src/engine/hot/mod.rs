@@ -31,7 +31,7 @@ use crate::model::ir::{Node, NodeId, Value};
 use calc::Amount;
 pub use code::Code;
 use code::{ALWAYS, Holds, NONE, Op, Plan, RowPlan, RowValue, Shape};
-use source::FactSource;
+use source::{Compared, FactSource};
 use table::{Entry, Table, Tables};
 
 /// A value as the hot path sees it: enum members without their enum,
@@ -111,7 +111,7 @@ impl<'a> V<'a> {
     fn compare(self, other: V<'_>) -> Option<Ordering> {
         match (self, other) {
             (V::Int(x), V::Int(y)) => Some(x.cmp(&y)),
-            (V::Money(x), V::Money(y)) => Some(amounts(x, y)),
+            (V::Money(x), V::Money(y)) => Some(amounts(&x, &y)),
             (V::Date(x), V::Date(y)) => Some(x.cmp(&y)),
             (V::Text(x), V::Text(y)) => Some(x.cmp(y)),
             (V::Bool(x), V::Bool(y)) => Some(x.cmp(&y)),
@@ -142,8 +142,9 @@ pub(crate) struct Hot<'p, S: FactSource + ?Sized> {
     /// Arithmetic overflowed: the full evaluator reports it.
     failed: bool,
     /// The outcomes of the decisions the one being interpreted uses, by
-    /// decision index: the first `used_len` entries.
-    used: [(u32, V<'p>); USED],
+    /// decision index: the first `used_len` entries. (`None` to begin
+    /// with, which is one store an entry where `(0, V::Unknown)` was two.)
+    used: [Option<(u32, V<'p>)>; USED],
     used_len: usize,
 }
 
@@ -156,7 +157,7 @@ impl<'p, S: FactSource + ?Sized> Hot<'p, S> {
             as_of_slot: program.as_of.map_or(usize::MAX, |s| s.0 as usize),
             as_of,
             failed: false,
-            used: [(0, V::Unknown); USED],
+            used: [None; USED],
             used_len: 0,
         }
     }
@@ -175,7 +176,7 @@ impl<'p, S: FactSource + ?Sized> Hot<'p, S> {
             let Some(slot) = self.used.get_mut(self.used_len) else {
                 return false;
             };
-            *slot = (index, value);
+            *slot = Some((index, value));
             self.used_len += 1;
         }
         true
@@ -190,7 +191,8 @@ impl<'p, S: FactSource + ?Sized> Hot<'p, S> {
         mut full: impl FnMut(u32, &mut Verdicts) -> Result<(), E>,
     ) -> Result<(), E> {
         out.share(&self.code.tables.causes);
-        let (known, unknown) = self.settle_tests();
+        let (mut known, mut unknown) = (Bits::default(), Bits::default());
+        self.settle_tests(&mut known, &mut unknown);
         let tables = &self.code.tables;
         out.reserve(tables.decisions.len());
         for table in &tables.decisions {
@@ -318,13 +320,7 @@ impl<'p, S: FactSource + ?Sized> Hot<'p, S> {
     fn row_value(&mut self, row: &RowPlan, currency: Option<Currency>) -> Option<(Answer, bool)> {
         Some(match row.value {
             RowValue::Answer(answer) => (answer, row.zero),
-            // The checker proved the fact's currency is the decision's.
-            RowValue::Fact(slot) => match (self.values.fact(slot), currency) {
-                (V::Money(m), Some(c)) => (Answer::Amount(Money::new(m, c)), m.is_zero()),
-                (V::Absent, Some(c)) => (Answer::Amount(Money::zero(c)), false),
-                (V::Member(m), None) => (Answer::Member(m), false),
-                _ => return None,
-            },
+            RowValue::Fact(slot) => self.values.answer(slot, currency)?,
             RowValue::Calc { steps, node } => {
                 let run = match (
                     self.code.steps.get(steps.0 as usize..steps.1 as usize),
@@ -356,32 +352,15 @@ impl<'p, S: FactSource + ?Sized> Hot<'p, S> {
     }
 
     /// The truths of every table test for this account, fact by fact: the
-    /// bits of the tests that hold, and of those that are unknown.
+    /// bits of the tests that hold, and of those that are unknown, ORed into
+    /// `known` and `unknown` (empty to begin with). Written in place:
+    /// returned, the two were copied twice more, 12 moves an account.
     #[inline(always)]
-    fn settle_tests(&mut self) -> (Bits, Bits) {
+    fn settle_tests(&mut self, known: &mut Bits, unknown: &mut Bits) {
         let tables = &self.code.tables;
-        let (mut known, mut unknown) = (Bits::default(), Bits::default());
-        place_facts(
-            &tables.members,
-            self.values,
-            &tables.rows,
-            &mut known,
-            &mut unknown,
-        );
-        place_facts(
-            &tables.flags,
-            self.values,
-            &tables.rows,
-            &mut known,
-            &mut unknown,
-        );
-        place_facts(
-            &tables.facts,
-            self.values,
-            &tables.rows,
-            &mut known,
-            &mut unknown,
-        );
+        place_facts(&tables.members, self.values, &tables.rows, known, unknown);
+        place_facts(&tables.flags, self.values, &tables.rows, known, unknown);
+        place_facts(&tables.facts, self.values, &tables.rows, known, unknown);
         for date in &tables.dates {
             let row = date.date_row(self.as_of) as usize;
             known[date.word as usize % WORDS] |= tables.rows.get(row).copied().unwrap_or(0);
@@ -407,15 +386,14 @@ impl<'p, S: FactSource + ?Sized> Hot<'p, S> {
             };
             // A test whose arithmetic fails is left to the full evaluator.
             let into = match truth {
-                _ if self.failed => &mut unknown,
-                Truth::True => &mut known,
+                _ if self.failed => &mut *unknown,
+                Truth::True => &mut *known,
                 Truth::False => continue,
-                Truth::Unknown => &mut unknown,
+                Truth::Unknown => &mut *unknown,
             };
             self.failed = false;
             or(into, bits);
         }
-        (known, unknown)
     }
 
     /// Records a decision's table entry whose answer is a row's value read
@@ -518,8 +496,8 @@ impl<'p, S: FactSource + ?Sized> Hot<'p, S> {
                 holds,
                 amount,
                 absent,
-            } => match self.values.money(slot) {
-                Some(Some(m)) => known(holds.of(amounts(m, amount))),
+            } => match self.values.money(slot, |m| holds.of(amounts(m, &amount))) {
+                Some(Some(holds)) => known(holds),
                 Some(None) => known(absent),
                 None => Truth::Unknown,
             },
@@ -575,19 +553,10 @@ impl<'p, S: FactSource + ?Sized> Hot<'p, S> {
     /// integers.
     #[inline(always)]
     fn pair(&self, a: u32, b: u32, holds: Holds, absent: bool) -> Truth {
-        match (self.values.fact(a), self.values.fact(b)) {
-            (V::Absent, _) | (_, V::Absent) => known(absent),
-            (V::Unknown, _) | (_, V::Unknown) => Truth::Unknown,
-            (V::Text(x), V::Text(y)) if holds.by_equality() => {
-                let equal = same_text(x.as_bytes(), y.as_bytes());
-                known(holds.of(if equal {
-                    Ordering::Equal
-                } else {
-                    Ordering::Less
-                }))
-            }
-            (V::Money(x), V::Money(y)) => known(holds.of(amounts(x, y))),
-            (x, y) => known(x.compare(y).is_some_and(|o| holds.of(o))),
+        match self.values.compare(a, b, holds.by_equality()) {
+            Compared::Absent => known(absent),
+            Compared::Unknown => Truth::Unknown,
+            Compared::Order(order) => known(order.is_some_and(|o| holds.of(o))),
         }
     }
 
@@ -659,7 +628,7 @@ impl<'p, S: FactSource + ?Sized> Hot<'p, S> {
     fn used(&self, index: u32) -> V<'p> {
         self.used
             .get(..self.used_len)
-            .and_then(|used| used.iter().find(|(i, _)| *i == index))
+            .and_then(|used| used.iter().flatten().find(|(i, _)| *i == index))
             .map_or(V::Unknown, |(_, v)| *v)
     }
 
@@ -847,6 +816,43 @@ fn known(b: bool) -> Truth {
     if b { Truth::True } else { Truth::False }
 }
 
+/// A row's answer read from a fact (see [`FactSource::answer`]).
+#[inline(always)]
+fn answer_of(value: V<'_>, currency: Option<Currency>) -> Option<(Answer, bool)> {
+    // The checker proved the fact's currency is the decision's.
+    Some(match (value, currency) {
+        (V::Money(m), Some(c)) => (Answer::Amount(Money::new(m, c)), m.is_zero()),
+        (V::Absent, Some(c)) => (Answer::Amount(Money::zero(c)), false),
+        (V::Member(m), None) => (Answer::Member(m), false),
+        _ => return None,
+    })
+}
+
+/// Two facts' values compared, for [`FactSource::compare`]: `equality`
+/// when only their equality is asked.
+#[inline(always)]
+fn compared(x: V<'_>, y: V<'_>, equality: bool) -> Compared {
+    match (x, y) {
+        (V::Absent, _) | (_, V::Absent) => Compared::Absent,
+        (V::Unknown, _) | (_, V::Unknown) => Compared::Unknown,
+        (V::Text(x), V::Text(y)) if equality => {
+            Compared::Order(Some(text_order(x.as_bytes(), y.as_bytes())))
+        }
+        (V::Money(x), V::Money(y)) => Compared::Order(Some(amounts(&x, &y))),
+        (x, y) => Compared::Order(x.compare(y)),
+    }
+}
+
+/// Two texts' order for a test of equality only: `Equal` or `Less`.
+#[inline(always)]
+fn text_order(x: &[u8], y: &[u8]) -> Ordering {
+    if same_text(x, y) {
+        Ordering::Equal
+    } else {
+        Ordering::Less
+    }
+}
+
 /// Two texts' bytes are equal. Short texts (ids) are compared as one or
 /// two machine words, their first and last bytes overlapping, instead of
 /// through a call to `memcmp`.
@@ -869,11 +875,11 @@ fn same_text(x: &[u8], y: &[u8]) -> bool {
 /// currency's minor digits, and compiled constants are rescaled to them)
 /// compare as integers of minor units, without `Decimal`'s general rescaling.
 #[inline(always)]
-fn amounts(x: Decimal, y: Decimal) -> Ordering {
+fn amounts(x: &Decimal, y: &Decimal) -> Ordering {
     if x.scale() == y.scale() {
         x.mantissa().cmp(&y.mantissa())
     } else {
-        x.cmp(&y)
+        x.cmp(y)
     }
 }
 
