@@ -30,6 +30,7 @@ mod direct;
 pub(crate) use direct::ArrowRow;
 mod id_lists;
 mod nulls;
+mod repeat;
 mod scale;
 
 use std::cell::RefCell;
@@ -51,6 +52,7 @@ use chrono::NaiveDate;
 
 use self::id_lists::{IdLists, IdSet};
 use self::nulls::Nulls;
+use self::repeat::Repeated;
 use super::write::rule_name;
 use super::{Chunk, Options, Sink};
 use crate::base::money::{Currency, Money};
@@ -376,6 +378,8 @@ impl Layout {
                 .collect(),
             errors: Sparse::default(),
             warnings: Sparse::default(),
+            no_problems: Repeated::default(),
+            policy_hash: Repeated::default(),
         }
     }
 
@@ -617,6 +621,10 @@ impl DecisionBuilders<'_> {
     }
 }
 
+/// Room for an amount's cell: at most 29 digits, a point, a sign, a space
+/// and a code of three letters.
+const CELL_BYTES: usize = 48;
+
 /// Writes an amount's outcome (`1234.50 USD`: the amount at the currency's
 /// `scale`, as `Decimal`'s `Display` writes it) into `text`, and gives its
 /// mantissa at that scale, for the amount column.
@@ -630,21 +638,24 @@ fn amount_text(m: &Money, text: &mut Text) -> i128 {
             (amount.mantissa(), amount.scale())
         }
     };
-    let mut cell = [b' '; 48];
     let negative_zero = mantissa == 0 && m.amount.is_sign_negative();
-    let digits = decimal_digits(mantissa, at, &mut cell).filter(|_| !negative_zero);
-    // The digits, a space, the currency's code.
-    let code = digits.and_then(|len| cell.get_mut(len + 1..len + 4).map(|c| (len, c)));
-    match code {
-        Some((len, code)) => {
-            code.copy_from_slice(&m.currency.code_bytes());
-            // The whole cell copied and the rest cut off: a copy of a fixed
-            // size is a few moves, one of the text's length a call.
-            let end = text.bytes.len() + len + 4;
-            text.bytes.extend_from_slice(&cell);
-            text.bytes.truncate(end);
-        }
-        _ => {
+    // Written in place in the column's bytes (room for the longest cell,
+    // the rest cut off), not in a buffer on the stack and copied over: the
+    // copy's wide loads of digits just stored a byte at a time waited for
+    // those stores (a store-forwarding stall, an eighth of `Rows::record`).
+    let start = text.bytes.len();
+    text.bytes.resize(start + CELL_BYTES, b' ');
+    let written = text.bytes.get_mut(start..).and_then(|cell| {
+        let len = decimal_digits(mantissa, at, cell).filter(|_| !negative_zero)?;
+        // The digits, a space, the currency's code.
+        cell.get_mut(len + 1..len + 4)?
+            .copy_from_slice(&m.currency.code_bytes());
+        Some(len + 4)
+    });
+    match written {
+        Some(len) => text.bytes.truncate(start + len),
+        None => {
+            text.bytes.truncate(start);
             let mut amount = m.amount;
             amount.rescale(minor);
             let _ = write!(text.bytes, "{amount} {}", m.currency);
@@ -667,7 +678,12 @@ impl Sparse {
             .push((u32::try_from(row).unwrap_or(u32::MAX), value));
     }
 
-    fn finish(&mut self, rows: usize) -> ArrayRef {
+    /// The chunk's column; when no row has a value, a slice of `none`, the
+    /// worker's column of nulls.
+    fn finish(&mut self, rows: usize, none: &mut Repeated) -> ArrayRef {
+        if self.values.is_empty() {
+            return none.rows(rows, |n| arrow::array::new_null_array(&DataType::Utf8, n));
+        }
         let mut values = std::mem::take(&mut self.values).into_iter().peekable();
         let cells = (0..rows).map(|row| {
             let here = values.peek().is_some_and(|(at, _)| *at as usize == row);
@@ -700,6 +716,9 @@ pub struct Rows<'l> {
     decisions: Vec<DecisionBuilders<'l>>,
     errors: Sparse,
     warnings: Sparse,
+    /// `errors` and `warnings` where no row has any.
+    no_problems: Repeated,
+    policy_hash: Repeated,
 }
 
 impl Rows<'_> {
@@ -783,18 +802,23 @@ impl Rows<'_> {
         let valid = nulls::validity(rows, &[self.failed.rows()]);
         self.failed.clear();
         columns.push(Arc::new(Date32Array::new(as_of.into(), valid)));
-        columns.push(match self.layout.dictionaries {
-            true => Arc::new(DictionaryArray::<UInt8Type>::try_new(
-                UInt8Array::from(vec![0u8; rows]),
-                self.layout.policy_hash.clone(),
-            )?),
-            false => repeated(rows, &self.layout.policy_hash),
-        });
+        let (hash, dictionaries) = (&self.layout.policy_hash, self.layout.dictionaries);
+        columns.push(self.policy_hash.rows(rows, |n| {
+            match dictionaries {
+                // Keys into a dictionary that is the hash alone cannot be wrong.
+                true => DictionaryArray::<UInt8Type>::try_new(
+                    UInt8Array::from(vec![0u8; n]),
+                    hash.clone(),
+                )
+                .map_or_else(|_| repeated(n, hash), |a| Arc::new(a) as ArrayRef),
+                false => repeated(n, hash),
+            }
+        }));
         for builders in &mut self.decisions {
             builders.finish(rows, self.layout.dictionaries, &mut columns)?;
         }
-        columns.push(self.errors.finish(rows));
-        columns.push(self.warnings.finish(rows));
+        columns.push(self.errors.finish(rows, &mut self.no_problems));
+        columns.push(self.warnings.finish(rows, &mut self.no_problems));
         RecordBatch::try_new(self.layout.schema(), columns)
     }
 
@@ -820,7 +844,7 @@ impl Rows<'_> {
 /// (`-1234.50`: every digit of its scale), at the start of `buffer`; their
 /// length, or `None` for a mantissa past a `u64`, left to `Display`. Its
 /// bytes are ASCII.
-fn decimal_digits(mantissa: i128, scale: u32, buffer: &mut [u8; 48]) -> Option<usize> {
+fn decimal_digits(mantissa: i128, scale: u32, buffer: &mut [u8]) -> Option<usize> {
     // Nearly every amount fits a u64, whose division by ten is a multiply;
     // a u128's is a call into the runtime, per digit.
     let mut n = u64::try_from(mantissa.unsigned_abs()).ok()?;
@@ -1523,13 +1547,14 @@ mod tests {
         let mut cells = super::Sparse::default();
         cells.set(1, "one".into());
         cells.set(3, "three".into());
-        let column = cells.finish(5);
+        let mut none = super::Repeated::default();
+        let column = cells.finish(5, &mut none);
         let column = column
             .as_any()
             .downcast_ref::<arrow::array::StringArray>()
             .unwrap();
         let got: Vec<Option<&str>> = column.iter().collect();
         assert_eq!(got, [None, Some("one"), None, Some("three"), None]);
-        assert_eq!(cells.finish(2).null_count(), 2);
+        assert_eq!(cells.finish(2, &mut none).null_count(), 2);
     }
 }
