@@ -958,6 +958,8 @@ fn csv_rows(rows: &RecordBatch, out: &mut Vec<u8>) {
 pub struct RowSource<'r> {
     batches: Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>> + Send + 'r>,
     pending: Option<RecordBatch>,
+    /// An error of the input, returned once the rows before it are out.
+    failed: Option<ArrowError>,
 }
 
 impl<'r> RowSource<'r> {
@@ -967,6 +969,7 @@ impl<'r> RowSource<'r> {
         RowSource {
             batches: Box::new(batches),
             pending: None,
+            failed: None,
         }
     }
 
@@ -981,24 +984,55 @@ impl<'r> RowSource<'r> {
         Ok(RowSource::new(reader))
     }
 
-    /// Up to `count` rows, or `None` at the end.
-    pub(crate) fn next_rows(&mut self, count: usize) -> io::Result<Option<RecordBatch>> {
+    /// The next batches of the input, whole, up to `count` rows together,
+    /// into `into`; a batch longer than `count` by itself is cut. False at
+    /// the end. Small batches (a JSON reader's, some two thousand rows)
+    /// make one chunk together, so their records are one batch: each batch
+    /// handed to Python costs the import of its some 47 arrays.
+    pub(crate) fn next_rows(
+        &mut self,
+        count: usize,
+        into: &mut Vec<RecordBatch>,
+    ) -> io::Result<bool> {
+        let mut total = 0;
         loop {
+            if let Some(e) = self.failed.take() {
+                // The rows before the error are handed out first.
+                if total > 0 {
+                    self.failed = Some(e);
+                    return Ok(true);
+                }
+                return Err(io::Error::other(e));
+            }
             let batch = match self.pending.take() {
                 Some(batch) => batch,
                 None => match self.batches.next() {
-                    Some(batch) => batch.map_err(io::Error::other)?,
-                    None => return Ok(None),
+                    Some(Ok(batch)) => batch,
+                    Some(Err(e)) => {
+                        self.failed = Some(e);
+                        continue;
+                    }
+                    None => return Ok(total > 0),
                 },
             };
-            if batch.num_rows() == 0 {
+            let rows = batch.num_rows();
+            if rows == 0 {
                 continue;
             }
-            if batch.num_rows() > count {
-                self.pending = Some(batch.slice(count, batch.num_rows() - count));
-                return Ok(Some(batch.slice(0, count)));
+            if total + rows > count {
+                if total > 0 {
+                    self.pending = Some(batch);
+                } else {
+                    self.pending = Some(batch.slice(count, rows - count));
+                    into.push(batch.slice(0, count));
+                }
+                return Ok(true);
             }
-            return Ok(Some(batch));
+            into.push(batch);
+            total += rows;
+            if total == count {
+                return Ok(true);
+            }
         }
     }
 }
@@ -1539,6 +1573,47 @@ mod tests {
             let days = (date - super::epoch()).num_days();
             assert_eq!(i64::from(super::days_since_epoch(date)), days, "{date}");
         }
+    }
+
+    /// Small batches are handed out together up to the count, a long one
+    /// is cut, and an error of the input comes after the rows before it.
+    #[test]
+    fn small_batches_make_one_chunk() {
+        use arrow::array::Int64Array;
+        use arrow::error::ArrowError;
+        use arrow::record_batch::RecordBatch;
+        let batch = |rows: i64| {
+            let column = Int64Array::from_iter_values(0..rows);
+            Ok(RecordBatch::try_from_iter([("n", std::sync::Arc::new(column) as _)]).unwrap())
+        };
+        let input: Vec<Result<RecordBatch, ArrowError>> = vec![
+            batch(3),
+            batch(0),
+            batch(4),
+            batch(2),
+            batch(25),
+            batch(1),
+            Err(ArrowError::ComputeError("broken".into())),
+            batch(1),
+        ];
+        let mut source = super::RowSource::new(input.into_iter());
+        let mut chunks = Vec::new();
+        loop {
+            let mut pieces = Vec::new();
+            match source.next_rows(10, &mut pieces) {
+                Ok(true) => chunks.push(pieces.iter().map(|b| b.num_rows()).collect::<Vec<_>>()),
+                Ok(false) => break,
+                Err(e) => {
+                    assert!(e.to_string().contains("broken"), "{e}");
+                    chunks.push(Vec::new());
+                    break;
+                }
+            }
+        }
+        assert_eq!(
+            chunks,
+            [vec![3, 4, 2], vec![10], vec![10], vec![5, 1], Vec::new()]
+        );
     }
 
     /// Sparse cells land in their rows, the rest null.
