@@ -697,9 +697,18 @@ impl Sparse {
 /// every row (`epoch()` is a calendar computation).
 #[inline]
 fn days_since_epoch(date: NaiveDate) -> i32 {
-    /// `NaiveDate::num_days_from_ce` of 1970-01-01.
-    const EPOCH_FROM_CE: i32 = 719_163;
     chrono::Datelike::num_days_from_ce(&date) - EPOCH_FROM_CE
+}
+
+/// `NaiveDate::num_days_from_ce` of 1970-01-01.
+const EPOCH_FROM_CE: i32 = 719_163;
+
+/// A `Date32` cell's date: `epoch() + days`, without making the epoch (a
+/// calendar computation) and adding a `Duration` for every cell. `None`
+/// past the dates `NaiveDate` holds, as that sum gives.
+#[inline]
+fn date_of_days(days: i32) -> Option<NaiveDate> {
+    NaiveDate::from_num_days_from_ce_opt(days.checked_add(EPOCH_FROM_CE)?)
 }
 
 /// One worker's rows of the current chunk.
@@ -847,7 +856,62 @@ impl Rows<'_> {
 fn decimal_digits(mantissa: i128, scale: u32, buffer: &mut [u8]) -> Option<usize> {
     // Nearly every amount fits a u64, whose division by ten is a multiply;
     // a u128's is a call into the runtime, per digit.
-    let mut n = u64::try_from(mantissa.unsigned_abs()).ok()?;
+    let n = u64::try_from(mantissa.unsigned_abs()).ok()?;
+    // Past 10^19 the point's place is found digit by digit.
+    let Some(unit) = 10u64.checked_pow(scale) else {
+        return digit_by_digit(mantissa, n, scale, buffer);
+    };
+    let (whole, part) = (n / unit, n % unit);
+    // At least one digit before the point, every digit of the scale after it.
+    let whole_digits = whole.checked_ilog10().map_or(1, |l| l + 1) as usize;
+    let sign = usize::from(mantissa < 0);
+    let point = usize::from(scale > 0);
+    let len = sign + whole_digits + point + scale as usize;
+    let cell = buffer.get_mut(..len)?;
+    let (head, fraction) = cell.split_at_mut(sign + whole_digits);
+    if let Some((dot, fraction)) = fraction.split_first_mut() {
+        *dot = b'.';
+        put_digits(part, fraction)?;
+    }
+    let (minus, whole_cell) = head.split_at_mut(sign);
+    put_digits(whole, whole_cell)?;
+    if let Some(minus) = minus.first_mut() {
+        *minus = b'-';
+    }
+    Some(len)
+}
+
+/// `00` to `99`: digits written two at a time, one division by 100 for two.
+const PAIRS: [u8; 200] = {
+    let mut pairs = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        pairs[2 * i] = b'0' + (i / 10) as u8;
+        pairs[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    pairs
+};
+
+/// The last `cell.len()` digits of `n` into `cell`, zeros before them.
+#[inline]
+fn put_digits(mut n: u64, cell: &mut [u8]) -> Option<()> {
+    let mut end = cell.len();
+    while end >= 2 {
+        let pair = (n % 100) as usize * 2;
+        n /= 100;
+        cell.get_mut(end - 2..end)?
+            .copy_from_slice(PAIRS.get(pair..pair + 2)?);
+        end -= 2;
+    }
+    if end == 1 {
+        *cell.first_mut()? = b'0' + (n % 10) as u8;
+    }
+    Some(())
+}
+
+/// [`decimal_digits`] one digit at a time, for a scale past 10^19.
+fn digit_by_digit(mantissa: i128, mut n: u64, scale: u32, buffer: &mut [u8]) -> Option<usize> {
     // Every digit of the scale, and one before the point.
     let digits = n.checked_ilog10().map_or(1, |l| l + 1).max(scale + 1);
     let len = usize::from(mantissa < 0) + digits as usize + usize::from(scale > 0);
@@ -1197,9 +1261,13 @@ impl Columns {
                 }
             }
             let column = normal(&column);
-            let valid = parents.iter().fold(column.nulls().cloned(), |valid, p| {
-                NullBuffer::union(valid.as_ref(), p.nulls())
-            });
+            // Without a null row, no bitmap: no bit is tested per row.
+            let valid = parents
+                .iter()
+                .fold(column.nulls().cloned(), |valid, p| {
+                    NullBuffer::union(valid.as_ref(), p.nulls())
+                })
+                .filter(|valid| valid.null_count() > 0);
             sources.push(Source {
                 slot: slot as u32,
                 cells: Cells::new(&column, Some(&field.ty), schema),
@@ -1499,12 +1567,18 @@ mod tests {
             -100,
             123_456,
             -987_654_321,
+            9,
+            10,
+            -999,
+            1000,
+            10_000_000_000_000_000_000,
+            9_999_999_999_999_999_999,
             i128::from(i64::MAX),
             i128::from(u64::MAX),
             -i128::from(u64::MAX),
             79_228_162_514_264_337_593_543_950_335,
         ] {
-            for scale in [0, 1, 2, 3, 8, 28] {
+            for scale in [0, 1, 2, 3, 4, 8, 18, 19, 20, 28] {
                 let Ok(amount) = Decimal::try_from_i128_with_scale(mantissa, scale) else {
                     continue;
                 };
@@ -1520,7 +1594,7 @@ mod tests {
                 checked += 1;
             }
         }
-        assert!(checked > 70);
+        assert!(checked > 150);
     }
 
     /// An amount's outcome text and mantissa are those of the amount
@@ -1614,6 +1688,28 @@ mod tests {
             chunks,
             [vec![3, 4, 2], vec![10], vec![10], vec![5, 1], Vec::new()]
         );
+    }
+
+    /// A `Date32` cell's date is the epoch plus its days, or none past the
+    /// dates there are, at both ends.
+    #[test]
+    fn date_of_days_is_the_epoch_plus_days() {
+        for days in [
+            0,
+            1,
+            -1,
+            20_782,
+            -719_162,
+            -719_163,
+            2_932_896,
+            95_000_000,
+            -95_000_000,
+            i32::MAX,
+            i32::MIN,
+        ] {
+            let sum = super::epoch().checked_add_signed(chrono::Duration::days(i64::from(days)));
+            assert_eq!(super::date_of_days(days), sum, "{days}");
+        }
     }
 
     /// Sparse cells land in their rows, the rest null.
