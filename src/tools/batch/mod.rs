@@ -292,7 +292,7 @@ impl<'p> Worker<'p> {
         let mut summary = chunk.summary;
         #[cfg(feature = "arrow")]
         if !chunk.rows.is_empty() {
-            let pieces = std::mem::take(&mut chunk.rows);
+            let mut pieces = std::mem::take(&mut chunk.rows);
             let mut number = chunk.first_line;
             for rows in &pieces {
                 let columns = columnar::Columns::resolve(self.program, rows);
@@ -306,6 +306,8 @@ impl<'p> Worker<'p> {
                     number += 1;
                 }
             }
+            // The input rows are let go now, as before; the vector is kept.
+            pieces.clear();
             chunk.rows = pieces;
             self.finish(chunk, &mut out);
             chunk.out = out;
