@@ -30,6 +30,7 @@ mod direct;
 pub(crate) use direct::ArrowRow;
 mod id_lists;
 mod nulls;
+mod repeat;
 mod scale;
 
 use std::cell::RefCell;
@@ -51,6 +52,7 @@ use chrono::NaiveDate;
 
 use self::id_lists::{IdLists, IdSet};
 use self::nulls::Nulls;
+use self::repeat::Repeated;
 use super::write::rule_name;
 use super::{Chunk, Options, Sink};
 use crate::base::money::{Currency, Money};
@@ -376,6 +378,8 @@ impl Layout {
                 .collect(),
             errors: Sparse::default(),
             warnings: Sparse::default(),
+            no_problems: Repeated::default(),
+            policy_hash: Repeated::default(),
         }
     }
 
@@ -617,6 +621,10 @@ impl DecisionBuilders<'_> {
     }
 }
 
+/// Room for an amount's cell: at most 29 digits, a point, a sign, a space
+/// and a code of three letters.
+const CELL_BYTES: usize = 48;
+
 /// Writes an amount's outcome (`1234.50 USD`: the amount at the currency's
 /// `scale`, as `Decimal`'s `Display` writes it) into `text`, and gives its
 /// mantissa at that scale, for the amount column.
@@ -630,21 +638,24 @@ fn amount_text(m: &Money, text: &mut Text) -> i128 {
             (amount.mantissa(), amount.scale())
         }
     };
-    let mut cell = [b' '; 48];
     let negative_zero = mantissa == 0 && m.amount.is_sign_negative();
-    let digits = decimal_digits(mantissa, at, &mut cell).filter(|_| !negative_zero);
-    // The digits, a space, the currency's code.
-    let code = digits.and_then(|len| cell.get_mut(len + 1..len + 4).map(|c| (len, c)));
-    match code {
-        Some((len, code)) => {
-            code.copy_from_slice(&m.currency.code_bytes());
-            // The whole cell copied and the rest cut off: a copy of a fixed
-            // size is a few moves, one of the text's length a call.
-            let end = text.bytes.len() + len + 4;
-            text.bytes.extend_from_slice(&cell);
-            text.bytes.truncate(end);
-        }
-        _ => {
+    // Written in place in the column's bytes (room for the longest cell,
+    // the rest cut off), not in a buffer on the stack and copied over: the
+    // copy's wide loads of digits just stored a byte at a time waited for
+    // those stores (a store-forwarding stall, an eighth of `Rows::record`).
+    let start = text.bytes.len();
+    text.bytes.resize(start + CELL_BYTES, b' ');
+    let written = text.bytes.get_mut(start..).and_then(|cell| {
+        let len = decimal_digits(mantissa, at, cell).filter(|_| !negative_zero)?;
+        // The digits, a space, the currency's code.
+        cell.get_mut(len + 1..len + 4)?
+            .copy_from_slice(&m.currency.code_bytes());
+        Some(len + 4)
+    });
+    match written {
+        Some(len) => text.bytes.truncate(start + len),
+        None => {
+            text.bytes.truncate(start);
             let mut amount = m.amount;
             amount.rescale(minor);
             let _ = write!(text.bytes, "{amount} {}", m.currency);
@@ -667,7 +678,12 @@ impl Sparse {
             .push((u32::try_from(row).unwrap_or(u32::MAX), value));
     }
 
-    fn finish(&mut self, rows: usize) -> ArrayRef {
+    /// The chunk's column; when no row has a value, a slice of `none`, the
+    /// worker's column of nulls.
+    fn finish(&mut self, rows: usize, none: &mut Repeated) -> ArrayRef {
+        if self.values.is_empty() {
+            return none.rows(rows, |n| arrow::array::new_null_array(&DataType::Utf8, n));
+        }
         let mut values = std::mem::take(&mut self.values).into_iter().peekable();
         let cells = (0..rows).map(|row| {
             let here = values.peek().is_some_and(|(at, _)| *at as usize == row);
@@ -681,9 +697,18 @@ impl Sparse {
 /// every row (`epoch()` is a calendar computation).
 #[inline]
 fn days_since_epoch(date: NaiveDate) -> i32 {
-    /// `NaiveDate::num_days_from_ce` of 1970-01-01.
-    const EPOCH_FROM_CE: i32 = 719_163;
     chrono::Datelike::num_days_from_ce(&date) - EPOCH_FROM_CE
+}
+
+/// `NaiveDate::num_days_from_ce` of 1970-01-01.
+const EPOCH_FROM_CE: i32 = 719_163;
+
+/// A `Date32` cell's date: `epoch() + days`, without making the epoch (a
+/// calendar computation) and adding a `Duration` for every cell. `None`
+/// past the dates `NaiveDate` holds, as that sum gives.
+#[inline]
+fn date_of_days(days: i32) -> Option<NaiveDate> {
+    NaiveDate::from_num_days_from_ce_opt(days.checked_add(EPOCH_FROM_CE)?)
 }
 
 /// One worker's rows of the current chunk.
@@ -700,6 +725,9 @@ pub struct Rows<'l> {
     decisions: Vec<DecisionBuilders<'l>>,
     errors: Sparse,
     warnings: Sparse,
+    /// `errors` and `warnings` where no row has any.
+    no_problems: Repeated,
+    policy_hash: Repeated,
 }
 
 impl Rows<'_> {
@@ -783,18 +811,23 @@ impl Rows<'_> {
         let valid = nulls::validity(rows, &[self.failed.rows()]);
         self.failed.clear();
         columns.push(Arc::new(Date32Array::new(as_of.into(), valid)));
-        columns.push(match self.layout.dictionaries {
-            true => Arc::new(DictionaryArray::<UInt8Type>::try_new(
-                UInt8Array::from(vec![0u8; rows]),
-                self.layout.policy_hash.clone(),
-            )?),
-            false => repeated(rows, &self.layout.policy_hash),
-        });
+        let (hash, dictionaries) = (&self.layout.policy_hash, self.layout.dictionaries);
+        columns.push(self.policy_hash.rows(rows, |n| {
+            match dictionaries {
+                // Keys into a dictionary that is the hash alone cannot be wrong.
+                true => DictionaryArray::<UInt8Type>::try_new(
+                    UInt8Array::from(vec![0u8; n]),
+                    hash.clone(),
+                )
+                .map_or_else(|_| repeated(n, hash), |a| Arc::new(a) as ArrayRef),
+                false => repeated(n, hash),
+            }
+        }));
         for builders in &mut self.decisions {
             builders.finish(rows, self.layout.dictionaries, &mut columns)?;
         }
-        columns.push(self.errors.finish(rows));
-        columns.push(self.warnings.finish(rows));
+        columns.push(self.errors.finish(rows, &mut self.no_problems));
+        columns.push(self.warnings.finish(rows, &mut self.no_problems));
         RecordBatch::try_new(self.layout.schema(), columns)
     }
 
@@ -820,10 +853,65 @@ impl Rows<'_> {
 /// (`-1234.50`: every digit of its scale), at the start of `buffer`; their
 /// length, or `None` for a mantissa past a `u64`, left to `Display`. Its
 /// bytes are ASCII.
-fn decimal_digits(mantissa: i128, scale: u32, buffer: &mut [u8; 48]) -> Option<usize> {
+fn decimal_digits(mantissa: i128, scale: u32, buffer: &mut [u8]) -> Option<usize> {
     // Nearly every amount fits a u64, whose division by ten is a multiply;
     // a u128's is a call into the runtime, per digit.
-    let mut n = u64::try_from(mantissa.unsigned_abs()).ok()?;
+    let n = u64::try_from(mantissa.unsigned_abs()).ok()?;
+    // Past 10^19 the point's place is found digit by digit.
+    let Some(unit) = 10u64.checked_pow(scale) else {
+        return digit_by_digit(mantissa, n, scale, buffer);
+    };
+    let (whole, part) = (n / unit, n % unit);
+    // At least one digit before the point, every digit of the scale after it.
+    let whole_digits = whole.checked_ilog10().map_or(1, |l| l + 1) as usize;
+    let sign = usize::from(mantissa < 0);
+    let point = usize::from(scale > 0);
+    let len = sign + whole_digits + point + scale as usize;
+    let cell = buffer.get_mut(..len)?;
+    let (head, fraction) = cell.split_at_mut(sign + whole_digits);
+    if let Some((dot, fraction)) = fraction.split_first_mut() {
+        *dot = b'.';
+        put_digits(part, fraction)?;
+    }
+    let (minus, whole_cell) = head.split_at_mut(sign);
+    put_digits(whole, whole_cell)?;
+    if let Some(minus) = minus.first_mut() {
+        *minus = b'-';
+    }
+    Some(len)
+}
+
+/// `00` to `99`: digits written two at a time, one division by 100 for two.
+const PAIRS: [u8; 200] = {
+    let mut pairs = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        pairs[2 * i] = b'0' + (i / 10) as u8;
+        pairs[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    pairs
+};
+
+/// The last `cell.len()` digits of `n` into `cell`, zeros before them.
+#[inline]
+fn put_digits(mut n: u64, cell: &mut [u8]) -> Option<()> {
+    let mut end = cell.len();
+    while end >= 2 {
+        let pair = (n % 100) as usize * 2;
+        n /= 100;
+        cell.get_mut(end - 2..end)?
+            .copy_from_slice(PAIRS.get(pair..pair + 2)?);
+        end -= 2;
+    }
+    if end == 1 {
+        *cell.first_mut()? = b'0' + (n % 10) as u8;
+    }
+    Some(())
+}
+
+/// [`decimal_digits`] one digit at a time, for a scale past 10^19.
+fn digit_by_digit(mantissa: i128, mut n: u64, scale: u32, buffer: &mut [u8]) -> Option<usize> {
     // Every digit of the scale, and one before the point.
     let digits = n.checked_ilog10().map_or(1, |l| l + 1).max(scale + 1);
     let len = usize::from(mantissa < 0) + digits as usize + usize::from(scale > 0);
@@ -934,6 +1022,8 @@ fn csv_rows(rows: &RecordBatch, out: &mut Vec<u8>) {
 pub struct RowSource<'r> {
     batches: Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>> + Send + 'r>,
     pending: Option<RecordBatch>,
+    /// An error of the input, returned once the rows before it are out.
+    failed: Option<ArrowError>,
 }
 
 impl<'r> RowSource<'r> {
@@ -943,6 +1033,7 @@ impl<'r> RowSource<'r> {
         RowSource {
             batches: Box::new(batches),
             pending: None,
+            failed: None,
         }
     }
 
@@ -957,24 +1048,55 @@ impl<'r> RowSource<'r> {
         Ok(RowSource::new(reader))
     }
 
-    /// Up to `count` rows, or `None` at the end.
-    pub(crate) fn next_rows(&mut self, count: usize) -> io::Result<Option<RecordBatch>> {
+    /// The next batches of the input, whole, up to `count` rows together,
+    /// into `into`; a batch longer than `count` by itself is cut. False at
+    /// the end. Small batches (a JSON reader's, some two thousand rows)
+    /// make one chunk together, so their records are one batch: each batch
+    /// handed to Python costs the import of its some 47 arrays.
+    pub(crate) fn next_rows(
+        &mut self,
+        count: usize,
+        into: &mut Vec<RecordBatch>,
+    ) -> io::Result<bool> {
+        let mut total = 0;
         loop {
+            if let Some(e) = self.failed.take() {
+                // The rows before the error are handed out first.
+                if total > 0 {
+                    self.failed = Some(e);
+                    return Ok(true);
+                }
+                return Err(io::Error::other(e));
+            }
             let batch = match self.pending.take() {
                 Some(batch) => batch,
                 None => match self.batches.next() {
-                    Some(batch) => batch.map_err(io::Error::other)?,
-                    None => return Ok(None),
+                    Some(Ok(batch)) => batch,
+                    Some(Err(e)) => {
+                        self.failed = Some(e);
+                        continue;
+                    }
+                    None => return Ok(total > 0),
                 },
             };
-            if batch.num_rows() == 0 {
+            let rows = batch.num_rows();
+            if rows == 0 {
                 continue;
             }
-            if batch.num_rows() > count {
-                self.pending = Some(batch.slice(count, batch.num_rows() - count));
-                return Ok(Some(batch.slice(0, count)));
+            if total + rows > count {
+                if total > 0 {
+                    self.pending = Some(batch);
+                } else {
+                    self.pending = Some(batch.slice(count, rows - count));
+                    into.push(batch.slice(0, count));
+                }
+                return Ok(true);
             }
-            return Ok(Some(batch));
+            into.push(batch);
+            total += rows;
+            if total == count {
+                return Ok(true);
+            }
         }
     }
 }
@@ -1139,9 +1261,13 @@ impl Columns {
                 }
             }
             let column = normal(&column);
-            let valid = parents.iter().fold(column.nulls().cloned(), |valid, p| {
-                NullBuffer::union(valid.as_ref(), p.nulls())
-            });
+            // Without a null row, no bitmap: no bit is tested per row.
+            let valid = parents
+                .iter()
+                .fold(column.nulls().cloned(), |valid, p| {
+                    NullBuffer::union(valid.as_ref(), p.nulls())
+                })
+                .filter(|valid| valid.null_count() > 0);
             sources.push(Source {
                 slot: slot as u32,
                 cells: Cells::new(&column, Some(&field.ty), schema),
@@ -1441,12 +1567,18 @@ mod tests {
             -100,
             123_456,
             -987_654_321,
+            9,
+            10,
+            -999,
+            1000,
+            10_000_000_000_000_000_000,
+            9_999_999_999_999_999_999,
             i128::from(i64::MAX),
             i128::from(u64::MAX),
             -i128::from(u64::MAX),
             79_228_162_514_264_337_593_543_950_335,
         ] {
-            for scale in [0, 1, 2, 3, 8, 28] {
+            for scale in [0, 1, 2, 3, 4, 8, 18, 19, 20, 28] {
                 let Ok(amount) = Decimal::try_from_i128_with_scale(mantissa, scale) else {
                     continue;
                 };
@@ -1462,7 +1594,7 @@ mod tests {
                 checked += 1;
             }
         }
-        assert!(checked > 70);
+        assert!(checked > 150);
     }
 
     /// An amount's outcome text and mantissa are those of the amount
@@ -1517,19 +1649,83 @@ mod tests {
         }
     }
 
+    /// Small batches are handed out together up to the count, a long one
+    /// is cut, and an error of the input comes after the rows before it.
+    #[test]
+    fn small_batches_make_one_chunk() {
+        use arrow::array::Int64Array;
+        use arrow::error::ArrowError;
+        use arrow::record_batch::RecordBatch;
+        let batch = |rows: i64| {
+            let column = Int64Array::from_iter_values(0..rows);
+            Ok(RecordBatch::try_from_iter([("n", std::sync::Arc::new(column) as _)]).unwrap())
+        };
+        let input: Vec<Result<RecordBatch, ArrowError>> = vec![
+            batch(3),
+            batch(0),
+            batch(4),
+            batch(2),
+            batch(25),
+            batch(1),
+            Err(ArrowError::ComputeError("broken".into())),
+            batch(1),
+        ];
+        let mut source = super::RowSource::new(input.into_iter());
+        let mut chunks = Vec::new();
+        loop {
+            let mut pieces = Vec::new();
+            match source.next_rows(10, &mut pieces) {
+                Ok(true) => chunks.push(pieces.iter().map(|b| b.num_rows()).collect::<Vec<_>>()),
+                Ok(false) => break,
+                Err(e) => {
+                    assert!(e.to_string().contains("broken"), "{e}");
+                    chunks.push(Vec::new());
+                    break;
+                }
+            }
+        }
+        assert_eq!(
+            chunks,
+            [vec![3, 4, 2], vec![10], vec![10], vec![5, 1], Vec::new()]
+        );
+    }
+
+    /// A `Date32` cell's date is the epoch plus its days, or none past the
+    /// dates there are, at both ends.
+    #[test]
+    fn date_of_days_is_the_epoch_plus_days() {
+        for days in [
+            0,
+            1,
+            -1,
+            20_782,
+            -719_162,
+            -719_163,
+            2_932_896,
+            95_000_000,
+            -95_000_000,
+            i32::MAX,
+            i32::MIN,
+        ] {
+            let sum = super::epoch().checked_add_signed(chrono::Duration::days(i64::from(days)));
+            assert_eq!(super::date_of_days(days), sum, "{days}");
+        }
+    }
+
     /// Sparse cells land in their rows, the rest null.
     #[test]
     fn sparse_cells_land_in_their_rows() {
         let mut cells = super::Sparse::default();
         cells.set(1, "one".into());
         cells.set(3, "three".into());
-        let column = cells.finish(5);
+        let mut none = super::Repeated::default();
+        let column = cells.finish(5, &mut none);
         let column = column
             .as_any()
             .downcast_ref::<arrow::array::StringArray>()
             .unwrap();
         let got: Vec<Option<&str>> = column.iter().collect();
         assert_eq!(got, [None, Some("one"), None, Some("three"), None]);
-        assert_eq!(cells.finish(2).null_count(), 2);
+        assert_eq!(cells.finish(2, &mut none).null_count(), 2);
     }
 }

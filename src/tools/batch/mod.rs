@@ -132,9 +132,11 @@ pub(crate) struct Chunk {
     /// A line over the limit, with its length: its bytes were skipped, not
     /// kept, and it is the chunk's only line.
     long: Option<u64>,
-    /// Rows read from a columnar input, instead of lines.
+    /// Rows read from a columnar input, instead of lines: consecutive
+    /// batches of the input, together up to `columnar::CHUNK_ROWS` rows, whose
+    /// records make one batch.
     #[cfg(feature = "arrow")]
-    rows: Option<arrow::record_batch::RecordBatch>,
+    rows: Vec<arrow::record_batch::RecordBatch>,
     /// Records as bytes (JSON Lines, CSV)…
     out: Vec<u8>,
     /// …or as rows for a columnar writer.
@@ -153,7 +155,7 @@ impl Chunk {
         self.out.clear();
         #[cfg(feature = "arrow")]
         {
-            self.rows = None;
+            self.rows.clear();
             self.batch = None;
         }
         self.summary = Summary::default();
@@ -180,22 +182,21 @@ impl Chunk {
                 }
             }
             #[cfg(feature = "arrow")]
-            Input::Rows(rows) => match rows.next_rows(columnar::CHUNK_ROWS)? {
-                Some(batch) => {
-                    self.summary.bytes = batch.get_array_memory_size() as u64;
-                    self.rows = Some(batch);
-                    Ok(true)
-                }
-                None => Ok(false),
-            },
+            Input::Rows(rows) => {
+                let more = rows.next_rows(columnar::CHUNK_ROWS, &mut self.rows)?;
+                self.summary.bytes = (self.rows.iter())
+                    .map(|batch| batch.get_array_memory_size() as u64)
+                    .sum();
+                Ok(more)
+            }
         }
     }
 
     /// Lines or rows in the chunk.
     fn count(&self) -> usize {
         #[cfg(feature = "arrow")]
-        if let Some(rows) = &self.rows {
-            return rows.num_rows();
+        if !self.rows.is_empty() {
+            return self.rows.iter().map(|batch| batch.num_rows()).sum();
         }
         self.lines
     }
@@ -290,17 +291,24 @@ impl<'p> Worker<'p> {
         let mut out = std::mem::take(&mut chunk.out);
         let mut summary = chunk.summary;
         #[cfg(feature = "arrow")]
-        if let Some(rows) = chunk.rows.take() {
-            let columns = columnar::Columns::resolve(self.program, &rows);
-            for row in 0..rows.num_rows() {
-                summary.read += 1;
-                let number = chunk.first_line + row as u64;
-                if self.row(number, &columns, row, &mut out) {
-                    summary.evaluated += 1;
-                } else {
-                    summary.failed += 1;
+        if !chunk.rows.is_empty() {
+            let mut pieces = std::mem::take(&mut chunk.rows);
+            let mut number = chunk.first_line;
+            for rows in &pieces {
+                let columns = columnar::Columns::resolve(self.program, rows);
+                for row in 0..rows.num_rows() {
+                    summary.read += 1;
+                    if self.row(number, &columns, row, &mut out) {
+                        summary.evaluated += 1;
+                    } else {
+                        summary.failed += 1;
+                    }
+                    number += 1;
                 }
             }
+            // The input rows are let go now, as before; the vector is kept.
+            pieces.clear();
+            chunk.rows = pieces;
             self.finish(chunk, &mut out);
             chunk.out = out;
             chunk.summary = summary;

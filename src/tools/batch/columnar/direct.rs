@@ -23,7 +23,7 @@ use arrow::array::Array as _;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::{Cells, Columns, Source, epoch};
+use super::{Cells, Columns, Source, date_of_days};
 use crate::base::money::Money;
 use crate::engine::hot::V;
 use crate::engine::hot::source::FactSource;
@@ -270,9 +270,7 @@ impl Direct {
                     read(reader.read_i64(slot, cells.value(row)))
                 }),
                 Cells::Date(cells) => self.column(source, flat_record, |row| {
-                    epoch()
-                        .checked_add_signed(chrono::Duration::days(i64::from(cells.value(row))))
-                        .map(Cell::Date)
+                    date_of_days(cells.value(row)).map(Cell::Date)
                 }),
                 Cells::Decimals(cells, scale, currency) => {
                     self.column(source, flat_record, |row| {
