@@ -10,11 +10,10 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayBuilder as _, ArrayRef, AsArray as _, DictionaryArray, ListArray, PrimitiveArray,
-    StringArray, StringBuilder,
+    Array, ArrayRef, AsArray as _, DictionaryArray, ListArray, PrimitiveArray, StringArray,
 };
 use arrow::buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
-use arrow::datatypes::{DataType, Field, UInt8Type, UInt16Type};
+use arrow::datatypes::{DataType, Field, UInt8Type, UInt16Type, UInt32Type};
 use arrow::error::ArrowError;
 
 /// How an item is stored: the narrowest key that counts the set, or the
@@ -77,29 +76,30 @@ impl IdSet {
     pub(super) fn lists(&self) -> IdLists {
         IdLists {
             set: self.clone(),
+            // Indices are stored as `u32`; a set past that (none is) loses
+            // its last ids rather than storing a wrong one.
+            count: self.values.len().min(u32::MAX as usize),
             offsets: vec![0],
-            keys: match self.width {
-                Width::U8 => Keys::U8(Vec::new()),
-                Width::U16 => Keys::U16(Vec::new()),
-                Width::Text => Keys::Text(StringBuilder::new()),
-            },
+            keys: Vec::new(),
         }
     }
 }
 
-enum Keys {
-    U8(Vec<u8>),
-    U16(Vec<u16>),
-    Text(StringBuilder),
-}
-
-/// A list column being built: the items' keys and the lists' offsets. Its
-/// validity is the writer's (a row's list is null only with the whole
-/// decision: see `nulls`), given at `finish`.
+/// A list column being built: the items' indices in the set and the lists'
+/// offsets. Its validity is the writer's (a row's list is null only with
+/// the whole decision: see `nulls`), given at `finish`.
+///
+/// The indices are kept as `u32` whatever the column's key type, and
+/// narrowed (or, past a `u16`, gathered into text) once per chunk: a push
+/// per item is then a bound check and a store, and ending a list is one
+/// store of the length, with no choice of width per item (that `match`
+/// was a sixth of `Rows::record`'s instructions).
 pub(super) struct IdLists {
     set: IdSet,
+    /// The set's size: every index pushed is below it, so it fits the key.
+    count: usize,
     offsets: Vec<i32>,
-    keys: Keys,
+    keys: Vec<u32>,
 }
 
 impl IdLists {
@@ -108,30 +108,9 @@ impl IdLists {
     /// cannot reach the output as a wrong id.
     #[inline]
     pub(super) fn push(&mut self, index: usize) {
-        match &mut self.keys {
-            Keys::U8(keys) => {
-                if let Ok(key) = u8::try_from(index) {
-                    keys.push(key);
-                }
-            }
-            Keys::U16(keys) => {
-                if let Ok(key) = u16::try_from(index) {
-                    keys.push(key);
-                }
-            }
-            Keys::Text(text) => {
-                if index < self.set.values.len() {
-                    text.append_value(self.set.values.value(index));
-                }
-            }
-        }
-    }
-
-    fn items(&self) -> usize {
-        match &self.keys {
-            Keys::U8(keys) => keys.len(),
-            Keys::U16(keys) => keys.len(),
-            Keys::Text(text) => text.len(),
+        if index < self.count {
+            // Below the set's size, which `lists` bounds by `u32::MAX`.
+            self.keys.push(index as u32);
         }
     }
 
@@ -140,7 +119,7 @@ impl IdLists {
     pub(super) fn end(&mut self) {
         // Offsets are i32 in a `List`; a chunk holds far fewer items.
         self.offsets
-            .push(i32::try_from(self.items()).unwrap_or(i32::MAX));
+            .push(i32::try_from(self.keys.len()).unwrap_or(i32::MAX));
     }
 
     /// The chunk's column with validity `nulls`, emptying the builder.
@@ -148,27 +127,33 @@ impl IdLists {
         let offsets = drain(&mut self.offsets);
         self.offsets.push(0);
         let dictionary = self.set.values.clone() as ArrayRef;
-        let items: ArrayRef = match &mut self.keys {
-            Keys::U8(keys) => {
-                let keys = PrimitiveArray::<UInt8Type>::from(drain(keys));
-                match self.set.plain {
-                    true => arrow::compute::take(&dictionary, &keys, Some(checked()))?,
-                    false => Arc::new(DictionaryArray::try_new(keys, dictionary)?),
-                }
+        // Each index is below the set's size, which the width counts: the
+        // narrowing casts are exact.
+        let items: ArrayRef = match self.set.width {
+            Width::U8 => {
+                let keys: PrimitiveArray<UInt8Type> = self
+                    .keys
+                    .iter()
+                    .map(|&k| k as u8)
+                    .collect::<Vec<_>>()
+                    .into();
+                keyed(keys, dictionary, self.set.plain)?
             }
-            Keys::U16(keys) => {
-                let keys = PrimitiveArray::<UInt16Type>::from(drain(keys));
-                match self.set.plain {
-                    true => arrow::compute::take(&dictionary, &keys, Some(checked()))?,
-                    false => Arc::new(DictionaryArray::try_new(keys, dictionary)?),
-                }
+            Width::U16 => {
+                let keys: PrimitiveArray<UInt16Type> = self
+                    .keys
+                    .iter()
+                    .map(|&k| k as u16)
+                    .collect::<Vec<_>>()
+                    .into();
+                keyed(keys, dictionary, self.set.plain)?
             }
-            Keys::Text(text) => {
-                let items = text.finish();
-                *text = StringBuilder::with_capacity(items.len(), items.value_data().len());
-                Arc::new(items)
+            Width::Text => {
+                let keys = PrimitiveArray::<UInt32Type>::from(drain(&mut self.keys));
+                arrow::compute::take(&dictionary, &keys, Some(checked()))?
             }
         };
+        self.keys.clear();
         Ok(Arc::new(ListArray::try_new(
             self.set.item_field(),
             OffsetBuffer::new(ScalarBuffer::from(offsets)),
@@ -176,6 +161,18 @@ impl IdLists {
             nulls,
         )?))
     }
+}
+
+/// Items as keys into `dictionary`, or (`plain`) the keys' texts gathered.
+fn keyed<K: arrow::datatypes::ArrowDictionaryKeyType>(
+    keys: PrimitiveArray<K>,
+    dictionary: ArrayRef,
+    plain: bool,
+) -> Result<ArrayRef, ArrowError> {
+    Ok(match plain {
+        true => arrow::compute::take(&dictionary, &keys, Some(checked()))?,
+        false => Arc::new(DictionaryArray::try_new(keys, dictionary)?),
+    })
 }
 
 /// The chunk's part of a column, copied out in one pass into a buffer of
