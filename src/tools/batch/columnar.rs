@@ -40,7 +40,7 @@ use std::sync::Arc;
 
 use arrow::array::{
     Array, ArrayRef, AsArray as _, BooleanArray, Date32Array, Decimal128Array, DictionaryArray,
-    Int64Array, StringArray, StringBuilder, UInt8Array,
+    Int64Array, StringArray, UInt8Array,
 };
 use arrow::buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow::datatypes::{
@@ -352,7 +352,8 @@ impl Layout {
             csv,
             rows: 0,
             line: Vec::new(),
-            id: StringBuilder::new(),
+            id: Text::new(),
+            no_id: Nulls::default(),
             as_of: Vec::new(),
             failed: Nulls::default(),
             decisions: self
@@ -530,7 +531,6 @@ impl DecisionBuilders<'_> {
             amount.values.push(0);
         }
         self.rules.end();
-        self.missing.end();
         self.filled = row + 1;
     }
 
@@ -585,8 +585,9 @@ impl DecisionBuilders<'_> {
                     self.missing.push(key);
                 }
             }
+            // Other rows' lists are empty, and cost nothing here.
+            self.missing.end_row(row);
         }
-        self.missing.end();
         self.filled = row + 1;
     }
 
@@ -612,8 +613,8 @@ impl DecisionBuilders<'_> {
             columns.push(Arc::new(array));
             amount.none.clear();
         }
-        columns.push(self.rules.finish(nulls::validity(rows, &[nulls]))?);
-        columns.push(self.missing.finish(nulls::validity(rows, &[nulls]))?);
+        columns.push(self.rules.finish(rows, nulls::validity(rows, &[nulls]))?);
+        columns.push(self.missing.finish(rows, nulls::validity(rows, &[nulls]))?);
         self.nulls.clear();
         self.unworded.clear();
         self.filled = 0;
@@ -720,7 +721,9 @@ pub struct Rows<'l> {
     /// Rows of the chunk so far.
     rows: usize,
     line: Vec<i64>,
-    id: StringBuilder,
+    id: Text,
+    /// Rows without an id.
+    no_id: Nulls,
     as_of: Vec<i32>,
     /// Rows without an `as_of`: accounts that could not be evaluated.
     failed: Nulls,
@@ -738,7 +741,13 @@ impl Rows<'_> {
         // Signed, as Spark and Java read it.
         self.line.push(line as i64);
         if self.layout.with_id {
-            self.id.append_option(id);
+            match id {
+                Some(id) => self.id.push(id),
+                None => {
+                    self.id.end();
+                    self.no_id.null(self.rows);
+                }
+            }
         }
         self.rows += 1;
         self.rows - 1
@@ -807,7 +816,11 @@ impl Rows<'_> {
         let line = Int64Array::new(id_lists::drain(&mut self.line).into(), None);
         let mut columns: Vec<ArrayRef> = vec![Arc::new(line)];
         if self.layout.with_id {
-            columns.push(text(&mut self.id));
+            columns.push(
+                self.id
+                    .finish(nulls::validity(rows, &[self.no_id.rows()]))?,
+            );
+            self.no_id.clear();
         }
         let as_of = id_lists::drain(&mut self.as_of);
         let valid = nulls::validity(rows, &[self.failed.rows()]);
@@ -935,14 +948,6 @@ fn digit_by_digit(mantissa: i128, mut n: u64, scale: u32, buffer: &mut [u8]) -> 
         put(&mut at, b'-')?;
     }
     Some(len)
-}
-
-/// A text column of the chunk; the builder starts the next chunk with room
-/// for as much, so it is not grown (and copied) step by step again.
-fn text(builder: &mut StringBuilder) -> ArrayRef {
-    let array = builder.finish();
-    *builder = StringBuilder::with_capacity(array.len(), array.value_data().len());
-    Arc::new(array)
 }
 
 /// A plain text column of the chunk: the one value of `values` in each of

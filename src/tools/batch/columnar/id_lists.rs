@@ -81,6 +81,7 @@ impl IdSet {
             count: self.values.len().min(u32::MAX as usize),
             offsets: vec![0],
             keys: Vec::new(),
+            ends: Vec::new(),
         }
     }
 }
@@ -100,6 +101,10 @@ pub(super) struct IdLists {
     count: usize,
     offsets: Vec<i32>,
     keys: Vec<u32>,
+    /// For lists that are nearly always empty (a decision's missing facts),
+    /// ended with `end_row`: the rows with items and where their items
+    /// end, made offsets once per chunk instead of one per row.
+    ends: Vec<(u32, i32)>,
 }
 
 impl IdLists {
@@ -122,9 +127,46 @@ impl IdLists {
             .push(i32::try_from(self.keys.len()).unwrap_or(i32::MAX));
     }
 
-    /// The chunk's column with validity `nulls`, emptying the builder.
-    pub(super) fn finish(&mut self, nulls: Option<NullBuffer>) -> Result<ArrayRef, ArrowError> {
-        let offsets = drain(&mut self.offsets);
+    /// Ends row `row`'s list, called only for a row with items: rows left
+    /// out have empty lists. A column is built either with `end` for every
+    /// row or with this, not both; rows in order.
+    #[inline]
+    pub(super) fn end_row(&mut self, row: usize) {
+        let end = i32::try_from(self.keys.len()).unwrap_or(i32::MAX);
+        self.ends
+            .push((u32::try_from(row).unwrap_or(u32::MAX), end));
+    }
+
+    /// The offsets of `rows` lists ended with `end_row`.
+    fn sparse_offsets(&mut self, rows: usize) -> Vec<i32> {
+        let mut offsets = Vec::with_capacity(rows + 1);
+        offsets.push(0);
+        let mut at = 0;
+        for (row, end) in self.ends.drain(..) {
+            // A row past the chunk is a bug in the writer: left out.
+            let row = (row as usize).min(rows);
+            offsets.resize(row + 1, at);
+            offsets.truncate(row + 1);
+            offsets.push(end);
+            at = end;
+        }
+        offsets.resize(rows + 1, at);
+        offsets.truncate(rows + 1);
+        offsets
+    }
+
+    /// The chunk's column of `rows` lists with validity `nulls`, emptying
+    /// the builder.
+    pub(super) fn finish(
+        &mut self,
+        rows: usize,
+        nulls: Option<NullBuffer>,
+    ) -> Result<ArrayRef, ArrowError> {
+        let offsets = match self.offsets.len() {
+            1 => self.sparse_offsets(rows),
+            _ => drain(&mut self.offsets),
+        };
+        self.offsets.clear();
         self.offsets.push(0);
         let dictionary = self.set.values.clone() as ArrayRef;
         // Each index is below the set's size, which the width counts: the
@@ -217,4 +259,68 @@ fn keyed_texts<K: arrow::datatypes::ArrowDictionaryKeyType>(
     keys.filter(|k| *k < values.len())
         .map(|k| values.value(k))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rows of each list, as text.
+    fn lists(column: &ArrayRef) -> Vec<Vec<String>> {
+        let Some(lists) = column.as_list_opt::<i32>() else {
+            return Vec::new();
+        };
+        (0..lists.len())
+            .map(|row| {
+                texts(&lists.value(row))
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Lists ended only where they have items: the rows between, and after
+    /// the last, are empty; a second chunk starts afresh.
+    #[test]
+    fn sparse_lists_land_in_their_rows() {
+        let set = IdSet::new(vec!["a".into(), "b".into(), "c".into()], true);
+        let mut builder = set.lists();
+        builder.push(2);
+        builder.push(0);
+        builder.end_row(1);
+        builder.push(1);
+        builder.end_row(3);
+        let Ok(column) = builder.finish(5, None) else {
+            unreachable!("the keys are in the set");
+        };
+        let want: [&[&str]; 5] = [&[], &["c", "a"], &[], &["b"], &[]];
+        assert_eq!(lists(&column), want);
+        builder.push(1);
+        builder.end_row(0);
+        let Ok(column) = builder.finish(2, None) else {
+            unreachable!("the keys are in the set");
+        };
+        let want: [&[&str]; 2] = [&["b"], &[]];
+        assert_eq!(lists(&column), want);
+    }
+
+    /// Lists ended row by row, in text (dictionaries off); an index outside
+    /// the set is left out.
+    #[test]
+    fn dense_lists_keep_every_row() {
+        let set = IdSet::new(vec!["a".into(), "b".into()], false);
+        let mut builder = set.lists();
+        builder.push(1);
+        builder.push(7);
+        builder.end();
+        builder.end();
+        builder.push(0);
+        builder.end();
+        let Ok(column) = builder.finish(3, None) else {
+            unreachable!("the keys are in the set");
+        };
+        let want: [&[&str]; 3] = [&["b"], &[], &["a"]];
+        assert_eq!(lists(&column), want);
+    }
 }
