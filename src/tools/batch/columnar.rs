@@ -545,7 +545,9 @@ impl DecisionBuilders<'_> {
         layout: &Layout,
     ) {
         let d = self.columns;
-        let mut amount = None;
+        // An amount column goes with a text outcome (an amount decision's
+        // outcomes are no fixed set), so the keyed outcomes, most columns,
+        // skip it without a test.
         match (&mut self.outcome, &v.answer) {
             (Outcome::Keys(keys, _), answer) => {
                 match d.words.as_ref().and_then(|w| w.key(answer)) {
@@ -557,17 +559,19 @@ impl DecisionBuilders<'_> {
                 }
             }
             (Outcome::Text(text), Answer::Amount(m)) => {
-                amount = Some(amount_text(m, text));
+                let mantissa = amount_text(m, text);
+                if let Some(column) = &mut self.amount {
+                    column.values.push(mantissa);
+                }
             }
-            (Outcome::Text(text), Answer::Member(i)) => {
-                text.push(d.members.get(*i as usize).map_or("?", String::as_str));
-            }
-            (Outcome::Text(text), answer) => text.push(answer.word().unwrap_or_default()),
-        }
-        if let Some(column) = &mut self.amount {
-            match amount {
-                Some(mantissa) => column.values.push(mantissa),
-                None => {
+            (Outcome::Text(text), answer) => {
+                match answer {
+                    Answer::Member(i) => {
+                        text.push(d.members.get(*i as usize).map_or("?", String::as_str));
+                    }
+                    _ => text.push(answer.word().unwrap_or_default()),
+                }
+                if let Some(column) = &mut self.amount {
                     column.values.push(0);
                     column.none.null(row);
                 }
