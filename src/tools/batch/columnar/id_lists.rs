@@ -323,4 +323,20 @@ mod tests {
         let want: [&[&str]; 3] = [&["b"], &[], &["a"]];
         assert_eq!(lists(&column), want);
     }
+
+    /// A set past a `u16` key is stored as text, even with dictionaries.
+    #[test]
+    fn a_set_past_a_u16_key_is_text() {
+        let set = IdSet::new((0..70_000).map(|i| format!("r{i}")).collect(), true);
+        assert_eq!(set.item_type(), DataType::Utf8);
+        let mut builder = set.lists();
+        builder.push(69_999);
+        builder.push(3);
+        builder.end();
+        let Ok(column) = builder.finish(1, None) else {
+            unreachable!("the keys are in the set");
+        };
+        let want: [&[&str]; 1] = [&["r69999", "r3"]];
+        assert_eq!(lists(&column), want);
+    }
 }
