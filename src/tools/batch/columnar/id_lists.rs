@@ -169,27 +169,12 @@ impl IdLists {
         self.offsets.clear();
         self.offsets.push(0);
         let dictionary = self.set.values.clone() as ArrayRef;
+        let plain = self.set.plain;
         // Each index is below the set's size, which the width counts: the
         // narrowing casts are exact.
         let items: ArrayRef = match self.set.width {
-            Width::U8 => {
-                let keys: PrimitiveArray<UInt8Type> = self
-                    .keys
-                    .iter()
-                    .map(|&k| k as u8)
-                    .collect::<Vec<_>>()
-                    .into();
-                keyed(keys, dictionary, self.set.plain)?
-            }
-            Width::U16 => {
-                let keys: PrimitiveArray<UInt16Type> = self
-                    .keys
-                    .iter()
-                    .map(|&k| k as u16)
-                    .collect::<Vec<_>>()
-                    .into();
-                keyed(keys, dictionary, self.set.plain)?
-            }
+            Width::U8 => keyed::<UInt8Type>(&self.keys, |k| k as u8, dictionary, plain)?,
+            Width::U16 => keyed::<UInt16Type>(&self.keys, |k| k as u16, dictionary, plain)?,
             Width::Text => {
                 let keys = PrimitiveArray::<UInt32Type>::from(drain(&mut self.keys));
                 arrow::compute::take(&dictionary, &keys, Some(checked()))?
@@ -205,12 +190,15 @@ impl IdLists {
     }
 }
 
-/// Items as keys into `dictionary`, or (`plain`) the keys' texts gathered.
+/// Items as keys into `dictionary`, narrowed to `K` by `narrow`, or
+/// (`plain`) the keys' texts gathered.
 fn keyed<K: arrow::datatypes::ArrowDictionaryKeyType>(
-    keys: PrimitiveArray<K>,
+    keys: &[u32],
+    narrow: impl Fn(u32) -> K::Native,
     dictionary: ArrayRef,
     plain: bool,
 ) -> Result<ArrayRef, ArrowError> {
+    let keys = PrimitiveArray::<K>::from_iter_values(keys.iter().map(|&k| narrow(k)));
     Ok(match plain {
         true => arrow::compute::take(&dictionary, &keys, Some(checked()))?,
         false => Arc::new(DictionaryArray::try_new(keys, dictionary)?),
