@@ -21,6 +21,7 @@ use credo::engine::eval::Request;
 use credo::engine::outcome::AsOfSource;
 use credo::engine::verdict::Verdicts;
 use credo::input::facts::Facts;
+use credo::input::packed::PackedFacts;
 use credo::testing::synth::{self, FactOptions, Rng};
 
 mod common;
@@ -40,6 +41,18 @@ fn shipped() -> Program {
 /// Generated accounts with every required fact known (the native baseline
 /// reads no unknowns), loaded once.
 fn accounts(program: &Program, count: usize) -> Vec<Facts> {
+    loaded(program, count, |facts| facts)
+}
+
+/// The same accounts, each packed as soon as it is loaded (as a program
+/// that holds many accounts would keep them), with its date.
+fn packed_accounts(program: &Program, count: usize) -> Vec<(PackedFacts, NaiveDate)> {
+    loaded(program, count, |facts| {
+        (PackedFacts::new(&facts), as_of(program, &facts))
+    })
+}
+
+fn loaded<T>(program: &Program, count: usize, keep: impl Fn(Facts) -> T) -> Vec<T> {
     let mut rng = Rng::new(7);
     let options = FactOptions {
         unknown_permille: 0,
@@ -48,13 +61,15 @@ fn accounts(program: &Program, count: usize) -> Vec<Facts> {
     (0..count)
         .map(|_| {
             let line = synth::fact_line(&program.schema, &mut rng, options);
-            credo::input::facts::load_text(
-                &program.schema,
-                &line,
-                credo::input::facts::Format::Json,
+            keep(
+                credo::input::facts::load_text(
+                    &program.schema,
+                    &line,
+                    credo::input::facts::Format::Json,
+                )
+                .unwrap()
+                .facts,
             )
-            .unwrap()
-            .facts
         })
         .collect()
 }
@@ -85,6 +100,17 @@ fn compiled(program: &Program, facts: &[(Facts, NaiveDate)], out: &mut Verdicts)
     let mut decided = 0;
     for (f, as_of) in facts {
         program.decide_into(black_box(f), *as_of, &[], out).unwrap();
+        decided += out.iter().len();
+    }
+    decided
+}
+
+fn packed(program: &Program, facts: &[(PackedFacts, NaiveDate)], out: &mut Verdicts) -> usize {
+    let mut decided = 0;
+    for (f, as_of) in facts {
+        program
+            .decide_packed_into(black_box(f), *as_of, &[], out)
+            .unwrap();
         decided += out.iter().len();
     }
     decided
@@ -186,6 +212,8 @@ fn bench(c: &mut Criterion) {
             }),
         ],
     );
+    let packed_64 = packed_accounts(&program, ACCOUNTS);
+    let mut out_packed = Verdicts::default();
     common::ratios(
         "64 varied accounts, all 12 decisions each",
         "native",
@@ -195,6 +223,9 @@ fn bench(c: &mut Criterion) {
             }),
             ("compiled", &mut || {
                 compiled(&program, &dated, &mut out);
+            }),
+            ("packed", &mut || {
+                packed(&program, &packed_64, &mut out_packed);
             }),
             ("evaluate_with_words", &mut || {
                 black_box(public_evaluate(&program, &facts));
@@ -219,6 +250,15 @@ fn many_accounts(program: &Program) {
             (f, as_of)
         })
         .collect();
+    let packed_many = packed_accounts(program, MANY);
+    let mut out_packed = Verdicts::default();
+    // The same accounts: `tests/compiled.rs` shows packed facts decide as loaded ones.
+    assert!(
+        packed_many
+            .iter()
+            .zip(&dated)
+            .all(|((p, a), (f, b))| p.unpack() == *f && a == b)
+    );
     let mut out = Verdicts::default();
     common::ratios(
         "100,000 varied accounts, all 12 decisions each",
@@ -230,11 +270,14 @@ fn many_accounts(program: &Program) {
             ("compiled", &mut || {
                 compiled(program, &dated, &mut out);
             }),
+            ("packed", &mut || {
+                packed(program, &packed_many, &mut out_packed);
+            }),
         ],
     );
 }
 
-/// `CREDO_EVAL_COUNT=native|compiled|setup [N]`: evaluates N (default
+/// `CREDO_EVAL_COUNT=native|compiled|packed|setup [N]`: evaluates N (default
 /// [`MANY`]) varied accounts once with one contender and exits, for
 /// `valgrind --tool=cachegrind`. Instructions an account are
 /// (contender - setup) / N: an instruction count does not move with the
@@ -251,11 +294,13 @@ fn count_instructions(which: &str) {
         .iter()
         .map(|f| (f.clone(), as_of(&program, f)))
         .collect();
+    let packed_facts = packed_accounts(&program, count);
     let k = Amounts::new();
     let mut out = Verdicts::default();
     let decided = match which {
         "native" => natives(&typed, &k),
         "compiled" => compiled(&program, &dated, &mut out),
+        "packed" => packed(&program, &packed_facts, &mut out),
         _ => 0,
     };
     println!("{which}: {decided} verdicts for {count} accounts");

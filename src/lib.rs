@@ -67,6 +67,7 @@ pub use base::hash::PolicyHash;
 pub use engine::eval::EvalError;
 pub use engine::outcome::{AsOfSource, DecisionOutcome, Evaluation, Outcome, Reason};
 pub use input::facts::{FactProblem, Facts, Format};
+pub use input::packed::PackedFacts;
 pub use input::report::{
     Document as FactDocument, render as render_fact_problems, to_json as fact_problems_json,
 };

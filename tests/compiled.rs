@@ -8,13 +8,15 @@
 //! (`decide_traced_into`): same answers, same reasons, same missing facts, on
 //! every shipped example and on thousands of generated accounts, for the
 //! shipped policies and for generated policy sets that use every condition
-//! shape the hot path compiles.
+//! shape the hot path compiles. Packed facts (`decide_packed_into`) must
+//! answer as the loaded facts do.
 
 mod common;
 
 use credo::engine::eval::NoTrace;
 use credo::engine::verdict::Verdicts;
 use credo::input::facts::{self, Facts, Format};
+use credo::input::packed::PackedFacts;
 use credo::testing::synth::{self, FactOptions, Rng};
 use credo::{Program, Source, Sources};
 
@@ -52,7 +54,36 @@ fn same_answers(program: &Program, facts: &Facts, what: &str) -> usize {
         undetermined += usize::from(f.answer == credo::engine::verdict::Answer::Undetermined);
     }
     assert_eq!(hot.iter().len(), full.iter().len(), "{what}");
+    packed_answers_alike(program, facts, as_of, (&hot_result, &hot), what);
     undetermined
+}
+
+/// The same facts packed: unpacked exactly as they were, and decided to the
+/// same verdicts (answers, reasons, missing facts) as loaded.
+fn packed_answers_alike(
+    program: &Program,
+    facts: &Facts,
+    as_of: chrono::NaiveDate,
+    (hot_result, hot): (&Result<(), credo::EvalError>, &Verdicts),
+    what: &str,
+) {
+    let packed = PackedFacts::new(facts);
+    assert_eq!(packed.unpack(), *facts, "{what}");
+    assert_eq!(packed.as_of(&program.schema), facts.as_of(&program.schema));
+    let mut out = Verdicts::default();
+    let result = program.decide_packed_into(&packed, as_of, &[], &mut out);
+    assert_eq!(&result, hot_result, "{what}");
+    assert_eq!(out.iter().len(), hot.iter().len(), "{what}");
+    for (p, h) in out.iter().zip(hot.iter()) {
+        let id = &program.decisions[h.decision as usize].id;
+        assert_eq!(
+            (p.decision, p.answer),
+            (h.decision, h.answer),
+            "{what}: {id}"
+        );
+        assert_eq!(out.causes(p), hot.causes(h), "{what}: {id}");
+        assert_eq!(out.missing(p), hot.missing(h), "{what}: {id}");
+    }
 }
 
 #[test]

@@ -1,14 +1,16 @@
 //! Where the hot path reads an account's facts: a fact source, asked per
 //! slot for the hot path's view of the fact. The loaded facts
-//! (`[Option<Value>]`) are one source; a row of Arrow columns is another,
-//! which lends its text and reads its cells in place, so that a row read
-//! from columns need not become `Value`s unless the full evaluator is needed.
+//! (`[Option<Value>]`) are one source; packed facts (16-byte cells) are
+//! another; a row of Arrow columns is a third, which lends its text and
+//! reads its cells in place, so that a row read from columns need not
+//! become `Value`s unless the full evaluator is needed.
 
 use std::cmp::Ordering;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use crate::input::packed::{self, Cell, PackedFacts};
 use crate::model::ir::Value;
 
 use crate::base::money::{Currency, Money};
@@ -184,6 +186,120 @@ impl FactSource for [Option<Value>] {
             }
             (Some(Some(x)), Some(Some(y))) => Compared::Order(order(x, y)),
             _ => Compared::Unknown,
+        }
+    }
+}
+
+// The cells are matched by reference; a spilled value (an amount past 64
+// bits, a text past 4 GiB) goes through its `Value`.
+impl FactSource for PackedFacts {
+    #[inline(always)]
+    fn fact(&self, slot: u32) -> V<'_> {
+        match *self.cell(slot) {
+            Cell::Unknown => V::Unknown,
+            Cell::Absent => V::Absent,
+            Cell::Bool(b) => V::Bool(b),
+            Cell::Int(n) => V::Int(n),
+            Cell::Money {
+                scale,
+                negative,
+                magnitude,
+                ..
+            } => V::Money(packed::amount(magnitude, negative, scale)),
+            Cell::Date(d) => V::Date(d),
+            Cell::Text { start, len } => V::Text(self.text(start, len)),
+            Cell::Member(_, m) => V::Member(m),
+            Cell::Spilled(i) => self.spilled(i).map_or(V::Unknown, V::of),
+        }
+    }
+
+    #[inline(always)]
+    fn member(&self, slot: u32) -> Option<Option<u32>> {
+        match *self.cell(slot) {
+            Cell::Member(_, m) => Some(Some(m)),
+            Cell::Unknown => None,
+            _ => Some(None),
+        }
+    }
+
+    #[inline(always)]
+    fn flag(&self, slot: u32) -> Option<bool> {
+        match *self.cell(slot) {
+            Cell::Bool(b) => Some(b),
+            Cell::Unknown => None,
+            _ => Some(false),
+        }
+    }
+
+    #[inline(always)]
+    fn money<R>(&self, slot: u32, read: impl FnOnce(&Decimal) -> R) -> Option<Option<R>> {
+        match *self.cell(slot) {
+            Cell::Money {
+                scale,
+                negative,
+                magnitude,
+                ..
+            } => Some(Some(read(&packed::amount(magnitude, negative, scale)))),
+            Cell::Unknown => None,
+            Cell::Spilled(i) => match self.spilled(i) {
+                Some(Value::Money(m)) => Some(Some(read(&m.amount))),
+                _ => Some(None),
+            },
+            _ => Some(None),
+        }
+    }
+
+    #[inline(always)]
+    fn int(&self, slot: u32) -> Option<Option<i64>> {
+        match *self.cell(slot) {
+            Cell::Int(n) => Some(Some(n)),
+            Cell::Unknown => None,
+            _ => Some(None),
+        }
+    }
+
+    #[inline(always)]
+    fn date(&self, slot: u32) -> Option<Option<NaiveDate>> {
+        match *self.cell(slot) {
+            Cell::Date(d) => Some(Some(d)),
+            Cell::Unknown => None,
+            _ => Some(None),
+        }
+    }
+
+    // The fact's own money, as the loaded facts answer.
+    #[inline(always)]
+    fn answer(&self, slot: u32, currency: Option<Currency>) -> Option<(Answer, bool)> {
+        match (self.cell(slot), currency) {
+            (
+                &Cell::Money {
+                    scale,
+                    negative,
+                    currency,
+                    magnitude,
+                },
+                Some(_),
+            ) => Some((
+                Answer::Amount(Money {
+                    amount: packed::amount(magnitude, negative, scale),
+                    currency,
+                }),
+                magnitude == 0,
+            )),
+            _ => answer_of(self.fact(slot), currency),
+        }
+    }
+
+    // Two texts by their bytes, in place; the rest through `V`s.
+    #[inline(always)]
+    fn compare(&self, a: u32, b: u32, equality: bool) -> Compared {
+        match (self.cell(a), self.cell(b)) {
+            (Cell::Absent, _) | (_, Cell::Absent) => Compared::Absent,
+            (Cell::Unknown, _) | (_, Cell::Unknown) => Compared::Unknown,
+            (&Cell::Text { start, len }, &Cell::Text { start: s, len: l }) if equality => {
+                Compared::Order(Some(text_order(self.bytes(start, len), self.bytes(s, l))))
+            }
+            _ => compared(self.fact(a), self.fact(b), equality),
         }
     }
 }
