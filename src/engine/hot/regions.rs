@@ -113,10 +113,7 @@ impl Regions {
                 scale,
                 minor,
                 bounds,
-            } => values.money(slot, |m| match i64::try_from(m.mantissa()) {
-                Ok(minor_units) if m.scale() == *scale => minor.region(&minor_units),
-                _ => region(bounds, m),
-            }),
+            } => values.amount_at(slot, *scale, |n| minor.region(&n), |m| region(bounds, m)),
             Kind::Ints(bounds) => values.int(slot).map(|n| n.map(|n| bounds.region(&n))),
             Kind::Dates(bounds) => values.date(slot).map(|d| d.map(|d| bounds.region(&d))),
         };

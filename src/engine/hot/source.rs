@@ -67,6 +67,23 @@ pub(crate) trait FactSource {
         }
     }
 
+    /// A money fact's amount for placing among bounds: `at_scale` of it as
+    /// an integer when it is written at `scale` and fits an `i64`, `other`
+    /// of it otherwise (`Some(None)` for a value that is not money).
+    #[inline(always)]
+    fn amount_at<R>(
+        &self,
+        slot: u32,
+        scale: u32,
+        at_scale: impl FnOnce(i64) -> R,
+        other: impl FnOnce(&Decimal) -> R,
+    ) -> Option<Option<R>> {
+        self.money(slot, |m| match i64::try_from(m.mantissa()) {
+            Ok(n) if m.scale() == scale => at_scale(n),
+            _ => other(m),
+        })
+    }
+
     /// An integer fact (`Some(None)` for a value that is not an integer).
     #[inline(always)]
     fn int(&self, slot: u32) -> Option<Option<i64>> {
@@ -246,6 +263,30 @@ impl FactSource for PackedFacts {
                 _ => Some(None),
             },
             _ => Some(None),
+        }
+    }
+
+    // The cell's magnitude is the integer: no `Decimal` built to take it apart.
+    #[inline(always)]
+    fn amount_at<R>(
+        &self,
+        slot: u32,
+        scale: u32,
+        at_scale: impl FnOnce(i64) -> R,
+        other: impl FnOnce(&Decimal) -> R,
+    ) -> Option<Option<R>> {
+        match *self.cell(slot) {
+            Cell::Money {
+                scale: s,
+                negative,
+                magnitude,
+                ..
+            } if u32::from(s) == scale => Some(Some(match i64::try_from(magnitude) {
+                Ok(n) if negative => at_scale(-n),
+                Ok(n) => at_scale(n),
+                Err(_) => other(&packed::amount(magnitude, negative, s)),
+            })),
+            _ => self.money(slot, other),
         }
     }
 
