@@ -5,9 +5,14 @@
 # kept in studio/tests/artifacts/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v chromium >/dev/null || ! command -v npm >/dev/null; then
+# Only what is missing: a machine with Node.js from elsewhere already has
+# npm, and Debian's npm package conflicts with that Node.js.
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v npm >/dev/null || missing+=(npm)
+if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium npm >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 cargo build --locked --quiet --bin credo
 cd studio/tests
