@@ -1,11 +1,11 @@
 """The cost of credo in a Spark job: the evaluation job against an identity
 `mapInArrow` job over the same cached accounts, both writing Parquet, in one
-Spark session; and two jobs that write records without evaluating (each
+Spark session; and three jobs that write records without evaluating (each
 worker evaluates its first batch once and answers every batch with as many
 of those rows): of the evaluation's whole shape (46 columns, 24 of them
-lists), and of that shape without the rule-id and missing-fact lists. They
-split the evaluation job's cost into credo's part, the lists' and the rest
-of the record's. Also `evaluate_arrow` alone on one core, in rows per
+lists), of that shape without the rule-id and missing-fact lists, and of
+that shape without the rule-id lists alone. They split the evaluation
+job's cost into credo's part, the lists' and the rest of the record's. Also `evaluate_arrow` alone on one core, in rows per
 second. Wall and CPU times (the JVM and its Python workers): a first round
 warms the JVM and is not counted; then the median of interleaved rounds,
 and each round's ratio to that round's identity job.
@@ -61,16 +61,16 @@ def tree_cpu():
     return total
 
 
-def shape_frame(frame, sources, as_of, lists=True):
-    """Records of the evaluation job's shape (without the `_rules` and
-    `_missing` lists when `lists` is false), without evaluating: each worker
+def shape_frame(frame, sources, as_of, lists=True, dropped=("_rules", "_missing")):
+    """Records of the evaluation job's shape (without the columns whose names
+    end in `dropped` when `lists` is false), without evaluating: each worker
     evaluates its first batch once and answers every batch with as many of
     those rows."""
     schema = output_schema(policy_set(sources), None, as_of, "compact")
     names = [
         n
         for n in schema.names
-        if n != "line" and (lists or not n.endswith(("_rules", "_missing")))
+        if n != "line" and (lists or not n.endswith(dropped))
     ]
     kept = {}
 
@@ -119,6 +119,11 @@ def main():
         # them lists): each batch answered with rows evaluated once before.
         "records' shape only": lambda: shape_frame(accounts, sources, args.as_of),
         "shape without lists": lambda: shape_frame(accounts, sources, args.as_of, lists=False),
+        # The 12 `_rules` lists alone: what a record of outcomes, amounts
+        # and missing facts (no rule ids) would leave.
+        "shape without rule ids": lambda: shape_frame(
+            accounts, sources, args.as_of, lists=False, dropped=("_rules",)
+        ),
     }
     identity = "identity mapInArrow"
     times = {name: [] for name in jobs}
