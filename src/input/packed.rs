@@ -50,6 +50,41 @@ const _: () = assert!(std::mem::size_of::<Cell>() == 16);
 /// An account's facts, by slot, in two allocations (three when a value is
 /// spilled). Build one with [`PackedFacts::new`]; evaluate it with
 /// [`crate::Program::decide_packed_into`].
+///
+/// ```
+/// use credo::engine::verdict::{Answer, Verdicts};
+/// use credo::{Format, Limits, PackedFacts, PolicySet, Source, Sources};
+///
+/// # fn main() -> Result<(), credo::Error> {
+/// let mut sources = Sources::default();
+/// sources.add(Source::new("offer.credo", r#"
+///     schema { account { id: text  segment: enum { smb, enterprise } } }
+///     decision smb_offer: eligibility {
+///       allow smb when account.segment == smb because "SMB accounts qualify"
+///     }
+/// "#));
+/// let set = PolicySet::from_sources(sources, &Limits::default())?;
+/// let program = set.program();
+/// // Accounts held in memory are packed as they are loaded.
+/// let accounts: Vec<PackedFacts> = ["smb", "enterprise"]
+///     .iter()
+///     .map(|segment| {
+///         let json = format!(r#"{{"account": {{"id": "a-1", "segment": "{segment}"}}}}"#);
+///         set.facts(&json, Format::Json, &Limits::default())
+///             .map(|loaded| PackedFacts::new(&loaded.facts))
+///     })
+///     .collect::<Result<_, _>>()?;
+/// let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap_or_default();
+/// let mut out = Verdicts::default();
+/// let mut eligible = 0;
+/// for facts in &accounts {
+///     program.decide_packed_into(facts, as_of, &[], &mut out)?;
+///     eligible += out.iter().filter(|v| v.answer == Answer::Eligible).count();
+/// }
+/// assert_eq!(eligible, 1);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct PackedFacts {
     cells: Box<[Cell]>,
