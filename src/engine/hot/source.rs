@@ -331,14 +331,35 @@ impl FactSource for PackedFacts {
         }
     }
 
-    // Two texts by their bytes, in place; the rest through `V`s.
+    // Two texts by their bytes, two amounts of one scale by their signed
+    // magnitudes (as `amounts` orders them), in place; the rest through `V`s.
     #[inline(always)]
     fn compare(&self, a: u32, b: u32, equality: bool) -> Compared {
+        let signed = |negative: bool, magnitude: u64| {
+            let magnitude = i128::from(magnitude);
+            if negative { -magnitude } else { magnitude }
+        };
         match (self.cell(a), self.cell(b)) {
             (Cell::Absent, _) | (_, Cell::Absent) => Compared::Absent,
             (Cell::Unknown, _) | (_, Cell::Unknown) => Compared::Unknown,
             (&Cell::Text { start, len }, &Cell::Text { start: s, len: l }) if equality => {
                 Compared::Order(Some(text_order(self.bytes(start, len), self.bytes(s, l))))
+            }
+            (
+                &Cell::Money {
+                    scale,
+                    negative,
+                    magnitude,
+                    ..
+                },
+                &Cell::Money {
+                    scale: s,
+                    negative: n,
+                    magnitude: m,
+                    ..
+                },
+            ) if scale == s => {
+                Compared::Order(Some(signed(negative, magnitude).cmp(&signed(n, m))))
             }
             _ => compared(self.fact(a), self.fact(b), equality),
         }
