@@ -97,6 +97,10 @@ class PolicySet:
         - ``ID_missing``: the same over the schema's fact paths;
         - ``errors``, ``warnings``: JSON text (string), null when none.
 
+        ``record`` is ``"compact"``, the only record columns hold: rule ids,
+        never messages. ``"full"`` raises ``ValueError`` (``evaluate`` gives
+        full records).
+
         ``dictionaries=False`` builds every one of those dictionary columns
         as plain ``string`` and ``list<string>`` instead, with the same
         values, for consumers that take no dictionaries (Spark's

@@ -302,12 +302,19 @@ impl PolicySet {
         dictionaries: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let decisions = self.chosen(decisions)?;
+        // Columns carry rule ids, never messages: a full record (which
+        // `evaluate` gives) is refused rather than given compact.
         let record = match record {
             "compact" => Record::Compact,
-            "full" => Record::Full,
+            "full" => {
+                return Err(PyValueError::new_err(
+                    "evaluate_arrow gives the compact record's columns (rule ids, never messages); \
+                     record=\"full\" is for JSON records: use evaluate, or leave record out",
+                ));
+            }
             other => {
                 return Err(PyValueError::new_err(format!(
-                    "record must be `compact` or `full`, not `{other}`"
+                    "record must be `compact`, not `{other}`"
                 )));
             }
         };

@@ -187,6 +187,16 @@ def test_evaluate_arrow_takes_chosen_decisions(policies, accounts, tmp_path):
     assert "new_advertiser_credit" not in got.column_names
 
 
+def test_evaluate_arrow_refuses_full_records(policies, accounts):
+    # Its columns carry rule ids, never messages: asking for messages is an
+    # error, not a compact table.
+    table = pj.read_json(accounts)
+    with pytest.raises(ValueError, match="compact record"):
+        policies.evaluate_arrow(table, record="full")
+    with pytest.raises(ValueError, match="not `brief`"):
+        policies.evaluate_arrow(table, record="brief")
+
+
 def test_evaluate_arrow_takes_polars_frames(policies, accounts):
     pl = pytest.importorskip("polars")
     table = pj.read_json(accounts)

@@ -43,9 +43,10 @@ pub struct Args {
     #[arg(long = "decision", value_name = "ID")]
     decisions: Vec<String>,
     /// What each record holds: every reason with its message and place, or
-    /// only outcomes, amounts, deciding rule ids and missing facts.
-    #[arg(long, value_enum, default_value_t = RecordArg::Full)]
-    record: RecordArg,
+    /// only outcomes, amounts, deciding rule ids and missing facts. `full`
+    /// for JSON Lines when not given; CSV and Parquet records are compact.
+    #[arg(long, value_enum)]
+    record: Option<RecordArg>,
     /// The fact copied into every record as its id; `account.id` when the
     /// schema has it.
     #[arg(long, value_name = "FIELD")]
@@ -113,7 +114,29 @@ fn choose(session: &Session, args: &Args) -> Result<(Vec<u32>, Option<Slot>), Ex
     Ok((decisions, id))
 }
 
+/// The record the output format holds: CSV and Parquet carry rule ids,
+/// never messages, so a full record is refused there rather than written
+/// as a compact one.
+fn record(args: &Args) -> Result<Record, Exit> {
+    match (args.record, args.output_format) {
+        (Some(RecordArg::Compact), _) => Ok(Record::Compact),
+        (Some(RecordArg::Full) | None, OutputArg::Jsonl) => Ok(Record::Full),
+        #[cfg(feature = "arrow")]
+        (None, OutputArg::Csv | OutputArg::Parquet) => Ok(Record::Compact),
+        #[cfg(feature = "arrow")]
+        (Some(RecordArg::Full), OutputArg::Csv | OutputArg::Parquet) => {
+            say!(
+                "error: `--record full` is written as JSON Lines only: CSV and Parquet records \
+                 carry rule ids, never messages (the compact record)\n  \
+                 help: leave out `--record full`, or write `--output-format jsonl`"
+            );
+            Err(Exit(2))
+        }
+    }
+}
+
 pub fn run(args: Args) -> Result<(), Exit> {
+    let record = record(&args)?;
     let session = Session::open(
         &args.policies.policies,
         &credo::Limits::default(),
@@ -183,10 +206,7 @@ pub fn run(args: Args) -> Result<(), Exit> {
         as_of: args.as_of.as_of,
         today: chrono::Utc::now().date_naive(),
         decisions,
-        record: match args.record {
-            RecordArg::Full => Record::Full,
-            RecordArg::Compact => Record::Compact,
-        },
+        record,
         id,
         max_line_bytes: args.max_fact_bytes,
         // Parquet keeps the dictionaries; pyarrow and Spark read them back.
