@@ -175,6 +175,21 @@ pub fn run(args: Args) -> Result<(), Exit> {
         // from the file straight into a chunk, not through this buffer.
         (Box::new(std::io::BufReader::new(file)), size)
     };
+    // Read as JSON Lines, a Parquet file would give an error record for
+    // every "line" of its binary: it is named for what it is instead.
+    if args.input_format == InputArg::Jsonl
+        && reader
+            .fill_buf()
+            .is_ok_and(|b| b.starts_with(PARQUET_MAGIC))
+    {
+        let name = if stdin {
+            "stdin".into()
+        } else {
+            input.display().to_string()
+        };
+        say!("error: {name} is a Parquet file, not JSON Lines\n  help: {PARQUET_HELP}");
+        return Err(Exit(2));
+    }
     // Nothing reaches an output file until the run is done. A FIFO or a
     // device (`-o /dev/null`) cannot be replaced: it gets whole records as
     // they come, as stdout does.
@@ -307,6 +322,25 @@ fn progress_bar(size: Option<u64>) -> Option<indicatif::ProgressBar> {
     })
 }
 
+/// The first bytes of every Parquet file.
+const PARQUET_MAGIC: &[u8] = b"PAR1";
+
+#[cfg(feature = "arrow")]
+const PARQUET_HELP: &str = "read it with `--input-format parquet` (from a file, not stdin)";
+#[cfg(not(feature = "arrow"))]
+const PARQUET_HELP: &str = "this build of credo reads no Parquet (it was built without `arrow`)";
+
+/// Whether `path` starts, after any whitespace, with `{`: JSON Lines given
+/// as Parquet.
+#[cfg(feature = "arrow")]
+fn reads_as_json(path: &Path) -> bool {
+    use std::io::Read as _;
+    let mut head = [0u8; 64];
+    let read = std::fs::File::open(path).and_then(|mut f| f.read(&mut head));
+    let head = read.map_or(&[][..], |n| head.get(..n).unwrap_or_default());
+    head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
 /// Rows of a Parquet file, evaluated as the lines of JSON Lines are.
 #[cfg(feature = "arrow")]
 fn parquet_rows(
@@ -320,7 +354,14 @@ fn parquet_rows(
     let file = std::fs::File::open(input).map_err(BatchError::Read)?;
     let rows =
         credo::tools::batch::columnar::RowSource::parquet(file, &program.schema).map_err(|e| {
-            BatchError::Read(std::io::Error::other(format!("{}: {e}", input.display())))
+            let help = match reads_as_json(input) {
+                true => "\n  help: it reads as JSON Lines: leave out `--input-format parquet`",
+                false => "",
+            };
+            BatchError::Read(std::io::Error::other(format!(
+                "{}: {e}{help}",
+                input.display()
+            )))
         })?;
     credo::tools::batch::run_rows(program, rows, &mut &mut *sink, format, options, progress)
 }
