@@ -5,10 +5,11 @@ worker evaluates its first batch once and answers every batch with as many
 of those rows): of the evaluation's whole shape (46 columns, 24 of them
 lists), of that shape without the rule-id and missing-fact lists, and of
 that shape without the rule-id lists alone. They split the evaluation
-job's cost into credo's part, the lists' and the rest of the record's. Also `evaluate_arrow` alone on one core, in rows per
-second. Wall and CPU times (the JVM and its Python workers): a first round
-warms the JVM and is not counted; then the median of interleaved rounds,
-and each round's ratio to that round's identity job.
+job's cost into credo's part, the lists' and the rest of the record's.
+Also `evaluate_arrow` alone on one core, in rows per second. Wall and CPU
+times (the JVM and its Python workers): a first round warms the JVM and is
+not counted; then the median of interleaved rounds, and each round's ratio
+to that round's identity job.
 
     spark-submit --py-files examples/spark/credo_spark.py examples/spark/bench.py \
         --policies policies --input accounts.parquet --output /tmp/bench [--rounds 3]
