@@ -9,16 +9,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use arrow::pyarrow::{FromPyArrow as _, IntoPyArrow as _, Table};
+use arrow::record_batch::RecordBatchReader as _;
 use chrono::NaiveDate;
 use pyo3::create_exception;
-use pyo3::exceptions::{PyException, PyValueError};
+use pyo3::exceptions::{PyException, PyUserWarning, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use credo::engine::eval::Request;
 use credo::engine::outcome::AsOfSource;
 use credo::input::facts::{self, FactProblem, Facts, Format};
-use credo::tools::batch::columnar::{Columns, RowSource};
+use credo::tools::batch::columnar::{Columns, RowSource, unknown_columns};
 use credo::tools::batch::impact::Impact as Tally;
 use credo::tools::batch::{Options, Record, SlotReader};
 use credo::{Checked, Program, Source, Sources};
@@ -322,12 +323,14 @@ impl PolicySet {
         options.jobs = jobs.max(1);
         options.dictionaries = dictionaries;
         let stream = arrow::ffi_stream::RecordBatchStreamReader::from_pyarrow_bound(data)?;
+        let unknown = unknown_columns(&stream.schema(), &self.program.schema);
         let program = self.program.clone();
         let (schema, batches, _) = py
             .detach(move || {
                 credo::tools::batch::collect_rows(&program, RowSource::new(stream), &options)
             })
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        warn_unknown(py, &unknown)?;
         Table::try_new(batches, schema)
             .map_err(|e| PyValueError::new_err(e.to_string()))?
             .into_pyarrow(py)
@@ -397,6 +400,21 @@ impl Impact {
     }
 }
 
+/// Says each of the input's columns that is no fact, as a `UserWarning`
+/// (once a call: the columns are every row's).
+fn warn_unknown(py: Python<'_>, unknown: &[FactProblem]) -> PyResult<()> {
+    for problem in unknown {
+        let mut text = format!("{}: {}", problem.path, problem.message);
+        if let Some(help) = &problem.help {
+            text.push_str(&format!("; {help}"));
+        }
+        let text =
+            std::ffi::CString::new(text).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        PyErr::warn(py, &py.get_type::<PyUserWarning>(), &text, 1)?;
+    }
+    Ok(())
+}
+
 /// Evaluates every row of an Arrow stream under the `old` and the `new`
 /// policy sets and tallies what changes, as `credo diff` does.
 #[pyfunction]
@@ -412,6 +430,13 @@ fn diff_arrow(
     let as_of = date(as_of)?;
     let today = today();
     let stream = arrow::ffi_stream::RecordBatchStreamReader::from_pyarrow_bound(data)?;
+    // A column either set knows is used by it: only one neither knows is said.
+    let unknown: Vec<FactProblem> = unknown_columns(&stream.schema(), &new.program.schema)
+        .into_iter()
+        .filter(|p| {
+            new.program.schema.slot(&p.path).is_none() && old.program.schema.slot(&p.path).is_none()
+        })
+        .collect();
     let (old_program, new_program) = (old.program.clone(), new.program.clone());
     let (old_reader, new_reader) = (old.reader.clone(), new.reader.clone());
     let tally = py.detach(move || -> Result<Tally, String> {
@@ -439,9 +464,9 @@ fn diff_arrow(
         }
         Ok(tally)
     });
-    tally
-        .map(|tally| Impact { tally })
-        .map_err(PyValueError::new_err)
+    let tally = tally.map_err(PyValueError::new_err)?;
+    warn_unknown(py, &unknown)?;
+    Ok(Impact { tally })
 }
 
 #[pymodule]

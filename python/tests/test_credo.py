@@ -197,6 +197,30 @@ def test_evaluate_arrow_refuses_full_records(policies, accounts):
         policies.evaluate_arrow(table, record="brief")
 
 
+def test_evaluate_arrow_names_unknown_columns_once(policies):
+    # A column no fact has is ignored, as a JSON field is, and said once a
+    # call with the closest fact path: not silently left unknown.
+    table = pa.table({
+        "account": pa.array([{"id": "a", "segmnt": "smb"}] * 3),
+        "agncy.partner_status": pa.array(["onramp"] * 3),
+    })
+    with pytest.warns(UserWarning) as caught:
+        got = policies.evaluate_arrow(table, as_of="2026-11-25")
+    said = [str(w.message) for w in caught]
+    assert said == [
+        "account.segmnt: unknown column, ignored (no fact has this path); "
+        "did you mean `account.segment`?",
+        "agncy.partner_status: unknown column, ignored (no fact has this path); "
+        "did you mean `agency.partner_status`?",
+    ]
+    # The fact the column meant stays unknown, never false.
+    assert got.column("new_advertiser_credit").to_pylist()[0] == "undetermined"
+    assert got.column("new_advertiser_credit_missing").to_pylist()[0] == [
+        "account.created_via",
+        "account.segment",
+    ]
+
+
 def test_evaluate_arrow_takes_polars_frames(policies, accounts):
     pl = pytest.importorskip("polars")
     table = pj.read_json(accounts)

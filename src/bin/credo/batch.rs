@@ -363,6 +363,9 @@ fn parquet_rows(
                 input.display()
             )))
         })?;
+    for warning in rows.unknown_columns() {
+        say!("{}", warning.render(&input.display().to_string()));
+    }
     credo::tools::batch::run_rows(program, rows, &mut &mut *sink, format, options, progress)
 }
 

@@ -32,6 +32,8 @@ mod id_lists;
 mod nulls;
 mod repeat;
 mod scale;
+mod unknown;
+pub use unknown::unknown_columns;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -1035,6 +1037,8 @@ pub struct RowSource<'r> {
     pending: Option<RecordBatch>,
     /// An error of the input, returned once the rows before it are out.
     failed: Option<ArrowError>,
+    /// The input's columns that are no fact (see [`unknown_columns`]).
+    unknown: Vec<FactProblem>,
 }
 
 impl<'r> RowSource<'r> {
@@ -1045,18 +1049,28 @@ impl<'r> RowSource<'r> {
             batches: Box::new(batches),
             pending: None,
             failed: None,
+            unknown: Vec::new(),
         }
     }
 
     /// The rows of a Parquet file.
     pub fn parquet(
         file: std::fs::File,
-        _schema: &crate::model::schema::Schema,
+        schema: &crate::model::schema::Schema,
     ) -> Result<RowSource<'static>, parquet::errors::ParquetError> {
-        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)?
-            .with_batch_size(CHUNK_ROWS)
-            .build()?;
-        Ok(RowSource::new(reader))
+        let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)?;
+        let unknown = unknown_columns(builder.schema(), schema);
+        let reader = builder.with_batch_size(CHUNK_ROWS).build()?;
+        Ok(RowSource {
+            unknown,
+            ..RowSource::new(reader)
+        })
+    }
+
+    /// The file's columns that are no fact of the schema, as warnings: the
+    /// caller says them once, before the rows.
+    pub fn unknown_columns(&self) -> &[FactProblem] {
+        &self.unknown
     }
 
     /// The next batches of the input, whole, up to `count` rows together,
