@@ -12,7 +12,6 @@ use chrono::NaiveDate;
 use crate::base::hash::PolicyHash;
 use crate::base::limits::Limits;
 use crate::base::source::Sources;
-use crate::base::suggest;
 use crate::engine::eval::{EvalError, Request};
 use crate::engine::outcome::{AsOfSource, Evaluation};
 use crate::engine::program::Program;
@@ -84,15 +83,7 @@ impl Rejected {
     }
 }
 
-/// A decision id the set does not define.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("no decision `{id}`{}", .suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default())]
-pub struct UnknownDecision {
-    /// The id as asked for.
-    pub id: String,
-    /// The closest defined id, when one is close.
-    pub suggestion: Option<String>,
-}
+pub use crate::model::ir::UnknownDecision;
 
 /// Facts that could not be loaded: every problem, each with its field path.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -199,20 +190,7 @@ impl PolicySet {
     /// The ids asked for, each once in the order first asked, or the first
     /// one the set does not define, with the closest id it does.
     pub fn select(&self, ids: &[String]) -> Result<Vec<String>, UnknownDecision> {
-        let mut chosen: Vec<String> = Vec::with_capacity(ids.len());
-        for id in ids {
-            if self.program.decision(id).is_none() {
-                let known = self.program.decisions.iter().map(|d| d.id.as_str());
-                return Err(UnknownDecision {
-                    id: id.clone(),
-                    suggestion: suggest::closest(id, known).map(str::to_owned),
-                });
-            }
-            if !chosen.contains(id) {
-                chosen.push(id.clone());
-            }
-        }
-        Ok(chosen)
+        self.program.decisions_asked(ids)
     }
 
     /// Loads a JSON or YAML fact document against the schema.

@@ -152,16 +152,12 @@ impl PolicySet {
         }
     }
 
+    /// The decisions asked for, each once, as `credo batch --decision`
+    /// takes them; an unknown id is an error with the closest known one.
     fn chosen(&self, decisions: Option<Vec<String>>) -> PyResult<Vec<String>> {
-        let decisions = decisions.unwrap_or_default();
-        for id in &decisions {
-            if self.program.decision(id).is_none() {
-                return Err(PyValueError::new_err(format!(
-                    "no decision is named `{id}`"
-                )));
-            }
-        }
-        Ok(decisions)
+        self.program
+            .decisions_asked(&decisions.unwrap_or_default())
+            .map_err(|e| PyValueError::new_err(e.to_string()))
     }
 
     fn options(&self, decisions: &[String], as_of: Option<NaiveDate>, record: Record) -> Options {

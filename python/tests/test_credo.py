@@ -103,8 +103,19 @@ def test_facts_error_names_each_problem(policies):
 
 
 def test_unknown_decision_is_a_value_error(policies):
-    with pytest.raises(ValueError, match="credit_trak"):
+    with pytest.raises(ValueError, match="no decision `credit_trak`; did you mean `credit_track`?"):
         policies.evaluate({}, decisions=["credit_trak"])
+
+
+def test_a_decision_asked_twice_is_decided_once(policies):
+    # As `credo batch --decision`: each taken once, in the order first asked.
+    asked = ["credit_track", "new_advertiser_credit", "credit_track"]
+    result = policies.evaluate({"account": {"segment": "smb"}}, decisions=asked)
+    assert [d["id"] for d in result["decisions"]] == ["credit_track", "new_advertiser_credit"]
+    table = pa.table({"account.segment": pa.array(["smb"])})
+    columns = policies.evaluate_arrow(table, decisions=asked).column_names
+    assert columns.count("credit_track") == 1
+    assert columns.count("new_advertiser_credit_rules") == 1
 
 
 def test_explain_and_whatif(policies):

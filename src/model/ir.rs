@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use crate::base::hash::PolicyHash;
 use crate::base::money::{Currency, Money};
 use crate::base::source::{Sources, Span};
+use crate::base::suggest;
 use crate::lang::ast::{ArithOp, CompareOp, Function, KindName, Rate, Rounding};
 use crate::model::schema::{EnumId, Schema, Slot};
 
@@ -25,6 +26,16 @@ pub enum Value {
     /// A member of an enum, by index.
     Member(EnumId, u32),
     Absent,
+}
+
+/// A decision id the set does not define.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("no decision `{id}`{}", .suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default())]
+pub struct UnknownDecision {
+    /// The id as asked for.
+    pub id: String,
+    /// The closest defined id, when one is close.
+    pub suggestion: Option<String>,
 }
 
 /// Index of a node in [`Model::nodes`].
@@ -339,6 +350,25 @@ impl Model {
 
     pub fn decision(&self, id: &str) -> Option<&DecisionIr> {
         self.decisions.iter().find(|d| d.id == id)
+    }
+
+    /// The ids asked for, each once in the order first asked, or the first
+    /// one the set does not define, with the closest id it does.
+    pub fn decisions_asked(&self, ids: &[String]) -> Result<Vec<String>, UnknownDecision> {
+        let mut chosen: Vec<String> = Vec::with_capacity(ids.len());
+        for id in ids {
+            if self.decision(id).is_none() {
+                let known = self.decisions.iter().map(|d| d.id.as_str());
+                return Err(UnknownDecision {
+                    id: id.clone(),
+                    suggestion: suggest::closest(id, known).map(str::to_owned),
+                });
+            }
+            if !chosen.contains(id) {
+                chosen.push(id.clone());
+            }
+        }
+        Ok(chosen)
     }
 
     /// The nodes a node reads, in evaluation order (a named condition reads its condition).
