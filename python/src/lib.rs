@@ -12,7 +12,7 @@ use arrow::pyarrow::{FromPyArrow as _, IntoPyArrow as _, Table};
 use arrow::record_batch::RecordBatchReader as _;
 use chrono::NaiveDate;
 use pyo3::create_exception;
-use pyo3::exceptions::{PyException, PyUserWarning, PyValueError};
+use pyo3::exceptions::{PyException, PyTypeError, PyUserWarning, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
@@ -318,7 +318,7 @@ impl PolicySet {
         let mut options = self.options(&decisions, date(as_of)?, record);
         options.jobs = jobs.max(1);
         options.dictionaries = dictionaries;
-        let stream = arrow::ffi_stream::RecordBatchStreamReader::from_pyarrow_bound(data)?;
+        let stream = arrow_stream(data)?;
         let unknown = unknown_columns(&stream.schema(), &self.program.schema);
         let program = self.program.clone();
         let (schema, batches, _) = py
@@ -396,6 +396,22 @@ impl Impact {
     }
 }
 
+/// `data` as an Arrow stream; a `TypeError` that says what is taken when it
+/// is not one (pyarrow's own message, kept after it, names only
+/// `RecordBatchReader`).
+fn arrow_stream(data: &Bound<'_, PyAny>) -> PyResult<arrow::ffi_stream::RecordBatchStreamReader> {
+    arrow::ffi_stream::RecordBatchStreamReader::from_pyarrow_bound(data).map_err(|e| {
+        let given = data
+            .get_type()
+            .name()
+            .map_or_else(|_| "?".to_owned(), |n| n.to_string());
+        PyTypeError::new_err(format!(
+            "expected an Arrow stream (a pyarrow Table or RecordBatchReader, a polars \
+             DataFrame, anything with `__arrow_c_stream__`), not {given} ({e})"
+        ))
+    })
+}
+
 /// Says each of the input's columns that is no fact, as a `UserWarning`
 /// (once a call: the columns are every row's).
 fn warn_unknown(py: Python<'_>, unknown: &[FactProblem]) -> PyResult<()> {
@@ -425,7 +441,7 @@ fn diff_arrow(
     // As `credo diff --as-of`: a date given overrides each account's own.
     let as_of = date(as_of)?;
     let today = today();
-    let stream = arrow::ffi_stream::RecordBatchStreamReader::from_pyarrow_bound(data)?;
+    let stream = arrow_stream(data)?;
     // A column either set knows is used by it: only one neither knows is said.
     let unknown: Vec<FactProblem> = unknown_columns(&stream.schema(), &new.program.schema)
         .into_iter()

@@ -232,6 +232,13 @@ def test_evaluate_arrow_names_unknown_columns_once(policies):
     ]
 
 
+def test_evaluate_arrow_says_what_it_takes(policies):
+    with pytest.raises(TypeError, match=r"expected an Arrow stream .*, not list"):
+        policies.evaluate_arrow([{"account": {"segment": "smb"}}])
+    with pytest.raises(TypeError, match=r"not NoneType"):
+        credo.diff_arrow(policies, policies, None)
+
+
 def test_evaluate_arrow_takes_polars_frames(policies, accounts):
     pl = pytest.importorskip("polars")
     table = pj.read_json(accounts)
