@@ -443,11 +443,10 @@ fn diff_arrow(
     let today = today();
     let stream = arrow_stream(data)?;
     // A column either set knows is used by it: only one neither knows is said.
+    let unknown_to_old = unknown_columns(&stream.schema(), &old.program.schema);
     let unknown: Vec<FactProblem> = unknown_columns(&stream.schema(), &new.program.schema)
         .into_iter()
-        .filter(|p| {
-            new.program.schema.slot(&p.path).is_none() && old.program.schema.slot(&p.path).is_none()
-        })
+        .filter(|p| unknown_to_old.iter().any(|o| o.path == p.path))
         .collect();
     let (old_program, new_program) = (old.program.clone(), new.program.clone());
     let (old_reader, new_reader) = (old.reader.clone(), new.reader.clone());
