@@ -123,7 +123,7 @@ pub enum MoneyError {
     },
     #[error("cannot combine {0} with {1}")]
     CurrencyMismatch(Currency, Currency),
-    #[error("money arithmetic overflowed")]
+    #[error("money arithmetic overflowed: the exact result needs more than 28 significant digits")]
     Overflow,
 }
 
@@ -181,27 +181,23 @@ impl Money {
 
     pub fn checked_add(&self, other: &Money) -> Result<Money, MoneyError> {
         self.same_currency(other)?;
-        let amount = self
-            .amount
-            .checked_add(other.amount)
-            .ok_or(MoneyError::Overflow)?;
+        let amount = exact_sum(self.amount, other.amount).ok_or(MoneyError::Overflow)?;
         Ok(Money::new(amount, self.currency))
     }
 
     pub fn checked_sub(&self, other: &Money) -> Result<Money, MoneyError> {
         self.same_currency(other)?;
-        let amount = self
-            .amount
-            .checked_sub(other.amount)
-            .ok_or(MoneyError::Overflow)?;
+        let amount = exact_sum(self.amount, -other.amount).ok_or(MoneyError::Overflow)?;
         Ok(Money::new(amount, self.currency))
     }
 
     pub fn checked_mul(&self, factor: i64) -> Result<Money, MoneyError> {
-        let amount = self
-            .amount
-            .checked_mul(Decimal::from(factor))
-            .ok_or(MoneyError::Overflow)?;
+        self.scaled(Decimal::from(factor))
+    }
+
+    /// The amount times `factor` (a rate's), every decimal kept.
+    pub fn scaled(&self, factor: Decimal) -> Result<Money, MoneyError> {
+        let amount = exact_product(self.amount, factor).ok_or(MoneyError::Overflow)?;
         Ok(Money::new(amount, self.currency))
     }
 
@@ -241,6 +237,72 @@ impl Money {
             None => format!("{sign}{grouped} {}", self.currency),
         }
     }
+}
+
+/// `a + b` when a `Decimal` holds it exactly. `Decimal`'s own sum, when it
+/// outgrows 96 bits at the operands' scale, drops decimals and rounds; money
+/// may not lose a cent that way, so that is an overflow here.
+pub(crate) fn exact_sum(a: Decimal, b: Decimal) -> Option<Decimal> {
+    let sum = a.checked_add(b)?;
+    if sum.scale() >= a.scale().max(b.scale()) {
+        return Some(sum);
+    }
+    // Exact only if neither operand had a nonzero digit past the sum's
+    // scale: then no digit was rounded away.
+    let kept = sum.scale();
+    (a.round_dp(kept) == a && b.round_dp(kept) == b).then_some(sum)
+}
+
+/// `a × b` when a `Decimal` holds it exactly: at most 28 decimals and 96
+/// bits once trailing zeros are dropped. `Decimal`'s own product rounds
+/// whatever does not fit, which a rate's product must never do.
+pub(crate) fn exact_product(a: Decimal, b: Decimal) -> Option<Decimal> {
+    let product = a.checked_mul(b)?;
+    // At the full scale, nothing was dropped.
+    if product.scale() == a.scale() + b.scale() {
+        return Some(product);
+    }
+    // The whole product, in 64-bit limbs (each mantissa is under 2^96).
+    let limbs = |m: i128| {
+        let m = m.unsigned_abs();
+        [m as u64, (m >> 64) as u64]
+    };
+    let (x, y) = (limbs(a.mantissa()), limbs(b.mantissa()));
+    let mut whole = [0u64; 4];
+    for (i, xi) in x.iter().enumerate() {
+        let mut carry = 0u128;
+        for (j, yj) in y.iter().enumerate() {
+            let at = whole.get_mut(i + j)?;
+            let t = u128::from(*xi) * u128::from(*yj) + u128::from(*at) + carry;
+            *at = t as u64;
+            carry = t >> 64;
+        }
+        *whole.get_mut(i + 2)? = carry as u64;
+    }
+    // Trailing zeros come off while the product is too long or too fine;
+    // any other digit would be lost, and the product is refused.
+    let mut scale = a.scale() + b.scale();
+    let fits = |w: &[u64; 4]| w[2] == 0 && w[3] == 0 && w[1] >> 32 == 0;
+    while scale > 28 || !fits(&whole) {
+        if scale == 0 {
+            return None;
+        }
+        let mut rest = 0u128;
+        let mut quotient = [0u64; 4];
+        for (q, w) in quotient.iter_mut().zip(&whole).rev() {
+            let t = (rest << 64) | u128::from(*w);
+            *q = (t / 10) as u64;
+            rest = t % 10;
+        }
+        if rest != 0 {
+            return None;
+        }
+        whole = quotient;
+        scale -= 1;
+    }
+    let magnitude = i128::from(whole[0]) | (i128::from(whole[1]) << 64);
+    let negative = a.is_sign_negative() != b.is_sign_negative();
+    Decimal::try_from_i128_with_scale(if negative { -magnitude } else { magnitude }, scale).ok()
 }
 
 impl FromStr for Money {
@@ -326,6 +388,64 @@ mod tests {
     #[test]
     fn trailing_zeros_beyond_minor_digits_are_exact() {
         assert_eq!(usd("1.500").to_string(), "1.50 USD");
+    }
+
+    fn dec(text: &str) -> Decimal {
+        Decimal::from_str_exact(text).unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    #[test]
+    fn products_are_exact_or_refused() {
+        // Within 28 decimals: Decimal's own product.
+        assert_eq!(
+            exact_product(dec("1001.00"), dec("0.005")),
+            Some(dec("5.00500"))
+        );
+        assert_eq!(
+            exact_product(dec("-0.50"), dec("0.25")),
+            Some(dec("-0.1250"))
+        );
+        // 29 decimals that Decimal would round to 0.50: refused.
+        assert_eq!(
+            exact_product(dec("0.50"), dec("1.0000000000000000000000000001")),
+            None
+        );
+        // 29 decimals whose last is a zero: exact at 28.
+        assert_eq!(
+            exact_product(dec("0.5"), dec("0.0000000000000000000000000002")),
+            Some(dec("0.0000000000000000000000000001"))
+        );
+        // Past 96 bits with a nonzero last digit: refused; with zeros to
+        // spare: exact.
+        let big = dec("400000000000000000000000000.01");
+        assert_eq!(exact_product(big, dec("2")), None);
+        assert_eq!(exact_product(big, dec("0.02")), None);
+        assert_eq!(
+            exact_product(dec("400000000000000000000000000.00"), dec("2")),
+            Some(dec("800000000000000000000000000"))
+        );
+        assert_eq!(
+            exact_product(dec("39614081257132168796771975.10"), dec("2.0")),
+            Some(dec("79228162514264337593543950.2"))
+        );
+        assert_eq!(exact_product(Decimal::MAX, Decimal::MAX), None);
+        assert_eq!(exact_product(Decimal::MAX, dec("-1")), Some(Decimal::MIN));
+    }
+
+    #[test]
+    fn sums_are_exact_or_refused() {
+        assert_eq!(exact_sum(dec("1.50"), dec("-0.25")), Some(dec("1.25")));
+        // 28 integer digits and cents: the cents do not fit, and are not dropped.
+        let near = dec("700000000000000000000000000.02");
+        assert_eq!(exact_sum(near, dec("100000000000000000000000000.01")), None);
+        // Whole amounts that outgrow the cents' scale are still exact.
+        assert_eq!(
+            exact_sum(
+                dec("700000000000000000000000000.00"),
+                dec("100000000000000000000000000.00")
+            ),
+            Some(dec("800000000000000000000000000"))
+        );
     }
 
     #[test]

@@ -622,11 +622,12 @@ impl<'p, T: Tracer> Run<'p, '_, T> {
             // Exact: the product keeps every decimal until a `Round` rounds it.
             Node::Scaled { amount, rate } => match self.eval(*amount)? {
                 Tri::Known(Value::Money(m)) => {
-                    let product = rate
+                    let factor = rate
                         .factor()
-                        .and_then(|f| m.amount.checked_mul(f))
                         .ok_or_else(|| self.money_error(MoneyError::Overflow))?;
-                    Tri::Known(Value::Money(Money::new(product, m.currency)))
+                    Tri::Known(Value::Money(
+                        m.scaled(factor).map_err(|e| self.money_error(e))?,
+                    ))
                 }
                 other => other,
             },

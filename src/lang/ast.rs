@@ -320,13 +320,16 @@ pub struct Rate {
 }
 
 impl Rate {
-    /// The factor money is multiplied by: `2.5%` is 0.025.
+    /// The factor money is multiplied by: `2.5%` is 0.025. `None` for a
+    /// percentage whose factor needs more than 28 decimals (a division by
+    /// 100 would round it).
     pub fn factor(&self) -> Option<rust_decimal::Decimal> {
-        if self.percent {
-            self.written.checked_div(rust_decimal::Decimal::ONE_HUNDRED)
-        } else {
-            Some(self.written)
+        if !self.percent {
+            return Some(self.written);
         }
+        let written = self.written.normalize();
+        rust_decimal::Decimal::try_from_i128_with_scale(written.mantissa(), written.scale() + 2)
+            .ok()
     }
 }
 

@@ -717,11 +717,11 @@ impl Walker<'_> {
                 };
                 match self.eval(money, ctx)? {
                     R::Known(Val::Money(m)) => {
-                        let product = rate
+                        let exact = rate
                             .factor()
-                            .and_then(|f| m.amount.checked_mul(f))
-                            .ok_or_else(|| ctx.money(MoneyError::Overflow))?;
-                        let exact = Money::new(product, m.currency);
+                            .ok_or(MoneyError::Overflow)
+                            .and_then(|f| m.scaled(f))
+                            .map_err(|e| ctx.money(e))?;
                         R::Known(Val::Money(match ctx.rounding {
                             Some(mode) => round(exact, mode),
                             None => exact,

@@ -21,7 +21,7 @@ use std::cmp::Ordering;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::base::money::{Currency, Money};
+use crate::base::money::{Currency, Money, exact_product, exact_sum};
 use crate::engine::combine::{self, FirstRow, Rules, Ruling};
 use crate::engine::program::Program;
 use crate::engine::verdict::{Answer, Cause, Verdicts};
@@ -736,10 +736,11 @@ impl<'p, S: FactSource + ?Sized> Hot<'p, S> {
             (ArithOp::Add, V::Int(x), V::Int(y)) => x.checked_add(y).map(V::Int),
             (ArithOp::Sub, V::Int(x), V::Int(y)) => x.checked_sub(y).map(V::Int),
             (ArithOp::Mul, V::Int(x), V::Int(y)) => x.checked_mul(y).map(V::Int),
-            (ArithOp::Add, V::Money(x), V::Money(y)) => x.checked_add(y).map(V::Money),
-            (ArithOp::Sub, V::Money(x), V::Money(y)) => x.checked_sub(y).map(V::Money),
+            // Exact or declined: the full evaluator then reports the overflow.
+            (ArithOp::Add, V::Money(x), V::Money(y)) => exact_sum(x, y).map(V::Money),
+            (ArithOp::Sub, V::Money(x), V::Money(y)) => exact_sum(x, -y).map(V::Money),
             (ArithOp::Mul, V::Money(m), V::Int(n)) | (ArithOp::Mul, V::Int(n), V::Money(m)) => {
-                m.checked_mul(Decimal::from(n)).map(V::Money)
+                exact_product(m, Decimal::from(n)).map(V::Money)
             }
             // The checker admits no other combination.
             _ => Some(V::Absent),

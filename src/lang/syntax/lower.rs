@@ -646,20 +646,27 @@ impl Lower {
 
     /// `2.5%` (`percent`) or `0.025`: a rate, exact.
     fn rate(&mut self, text: &str, percent: bool, span: Span) -> Option<Expr> {
-        match rust_decimal::Decimal::from_str_exact(text) {
-            Ok(written) => Some(Expr {
-                kind: ExprKind::Rate(Rate { written, percent }),
+        let rate = rust_decimal::Decimal::from_str_exact(text)
+            .ok()
+            .map(|written| Rate { written, percent });
+        match rate {
+            // A percentage's factor has two decimals more than it is written with.
+            Some(rate) if rate.factor().is_some() => Some(Expr {
+                kind: ExprKind::Rate(rate),
                 span,
             }),
-            Err(_) => {
+            _ => {
                 self.errors.push(
                     Diagnostic::error(
                         codes::BAD_LITERAL,
                         span,
-                        format!("`{text}` is not a rate credo can hold exactly"),
+                        format!(
+                            "`{text}{}` is not a rate credo can hold exactly",
+                            if percent { "%" } else { "" }
+                        ),
                     )
                     .label("too many digits")
-                    .help("a rate has at most 28 significant digits"),
+                    .help("a rate has at most 28 significant digits and 28 decimals (26 in a percentage)"),
                 );
                 None
             }
