@@ -27,6 +27,13 @@ pub struct DecisionImpact {
     pub after: Option<String>,
     pub undetermined_before: u64,
     pub undetermined_after: u64,
+    /// The total before (after) outgrew an exact decimal: it is `None`
+    /// from then on, through every merge, never restarted from a later
+    /// amount.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub overflowed_before: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub overflowed_after: bool,
 }
 
 /// The impact of a change over some accounts.
@@ -71,7 +78,8 @@ fn outcome(program: &Program, verdicts: &Verdicts, index: u32) -> (String, Optio
     (text, None)
 }
 
-/// Adds money given as text; `None` stays `None` (an overflow).
+/// Adds money to a total given as text (`None`: none yet). `None` when the
+/// sum is no exact decimal: the caller marks the total overflowed.
 fn add(total: &Option<String>, amount: Money) -> Option<String> {
     let sum = match total {
         None => amount,
@@ -80,6 +88,18 @@ fn add(total: &Option<String>, amount: Money) -> Option<String> {
     let mut shown = sum;
     shown.amount.rescale(sum.currency.minor_digits());
     Some(shown.to_string())
+}
+
+/// Adds `amount` to a running total unless it has overflowed, and marks it
+/// overflowed when this sum does.
+fn tally(total: &mut Option<String>, overflowed: &mut bool, amount: Option<Money>) {
+    if *overflowed {
+        return;
+    }
+    if let Some(m) = amount {
+        *total = add(total, m);
+        *overflowed = total.is_none();
+    }
 }
 
 impl Impact {
@@ -152,12 +172,22 @@ impl Impact {
         for (id, tally) in &mut self.decisions {
             let was = before.get(id);
             let now = after.get(id);
-            for (side, total, undetermined) in [
-                (was, &mut tally.before, &mut tally.undetermined_before),
-                (now, &mut tally.after, &mut tally.undetermined_after),
+            for (side, total, overflowed, undetermined) in [
+                (
+                    was,
+                    &mut tally.before,
+                    &mut tally.overflowed_before,
+                    &mut tally.undetermined_before,
+                ),
+                (
+                    now,
+                    &mut tally.after,
+                    &mut tally.overflowed_after,
+                    &mut tally.undetermined_after,
+                ),
             ] {
                 match side {
-                    Some((_, Some(m))) => *total = add(total, *m),
+                    Some((_, Some(m))) => self::tally(total, overflowed, Some(*m)),
                     Some((text, None)) if text == words::UNDETERMINED || text == "error" => {
                         *undetermined += 1
                     }
@@ -186,18 +216,108 @@ impl Impact {
             for (flip, count) in &theirs.flips {
                 *ours.flips.entry(flip.clone()).or_default() += count;
             }
-            for (total, add_in) in [
-                (&mut ours.before, &theirs.before),
-                (&mut ours.after, &theirs.after),
+            for (total, overflowed, add_in, theirs_overflowed) in [
+                (
+                    &mut ours.before,
+                    &mut ours.overflowed_before,
+                    &theirs.before,
+                    theirs.overflowed_before,
+                ),
+                (
+                    &mut ours.after,
+                    &mut ours.overflowed_after,
+                    &theirs.after,
+                    theirs.overflowed_after,
+                ),
             ] {
-                *total = match (total.take(), add_in) {
-                    (None, x) => x.clone(),
-                    (x, None) => x,
-                    (Some(a), Some(b)) => b.parse::<Money>().ok().and_then(|m| add(&Some(a), m)),
-                };
+                if theirs_overflowed {
+                    *overflowed = true;
+                    *total = None;
+                    continue;
+                }
+                match add_in.as_deref().map(str::parse::<Money>) {
+                    None => {}
+                    Some(Ok(m)) => tally(total, overflowed, Some(m)),
+                    // A summary's total that is no money cannot be added.
+                    Some(Err(_)) => {
+                        *overflowed = true;
+                        *total = None;
+                    }
+                }
             }
             ours.undetermined_before += theirs.undetermined_before;
             ours.undetermined_after += theirs.undetermined_after;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn usd(text: &str) -> Money {
+        format!("{text} USD")
+            .parse()
+            .unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    #[test]
+    fn an_overflowed_total_stays_overflowed() {
+        let (mut total, mut overflowed) = (Some("0.00 USD".to_owned()), false);
+        for _ in 0..2 {
+            tally(
+                &mut total,
+                &mut overflowed,
+                Some(usd("70000000000000000000000000000")),
+            );
+        }
+        assert_eq!((total.as_deref(), overflowed), (None, true));
+        // A later amount does not start the total again.
+        tally(&mut total, &mut overflowed, Some(usd("1.00")));
+        assert_eq!((total.as_deref(), overflowed), (None, true));
+    }
+
+    #[test]
+    fn cents_past_28_digits_overflow_rather_than_round() {
+        let (mut total, mut overflowed) = (
+            Some("700000000000000000000000000.02".to_owned() + " USD"),
+            false,
+        );
+        tally(
+            &mut total,
+            &mut overflowed,
+            Some(usd("100000000000000000000000000.01")),
+        );
+        assert!(overflowed && total.is_none());
+    }
+
+    #[test]
+    fn merging_keeps_an_overflow_in_either_order() {
+        let tallied = |before: Option<&str>, overflowed_before: bool| {
+            let decision = DecisionImpact {
+                before: before.map(str::to_owned),
+                overflowed_before,
+                ..DecisionImpact::default()
+            };
+            Impact {
+                decisions: BTreeMap::from([("rebate".to_owned(), decision)]),
+                ..Impact::default()
+            }
+        };
+        let (fine, overflowed) = (tallied(Some("1.00 USD"), false), tallied(None, true));
+        for (first, second) in [(&fine, &overflowed), (&overflowed, &fine)] {
+            let mut merged = Impact::default();
+            merged.merge(first);
+            merged.merge(second);
+            let rebate = &merged.decisions["rebate"];
+            assert_eq!(
+                (rebate.before.as_deref(), rebate.overflowed_before),
+                (None, true)
+            );
+        }
+        let mut two = Impact::default();
+        two.merge(&fine);
+        two.merge(&fine);
+        assert_eq!(two.decisions["rebate"].before.as_deref(), Some("2.00 USD"));
     }
 }
