@@ -14,6 +14,21 @@ pub const MAX_CHAIN: usize = 256;
 /// Height of one expression tree: chains inside brackets inside chains.
 pub const MAX_EXPRESSION_DEPTH: usize = 320;
 
+/// Named conditions used inside named conditions: each level is checked,
+/// shown and evaluated inside the one that uses it.
+pub const MAX_CONDITION_DEPTH: usize = 64;
+
+/// Decisions used inside decisions (through named conditions or not): a
+/// used decision is decided inside the decision that uses it, with frames
+/// of its own on the stack at each level.
+pub const MAX_DECISION_DEPTH: usize = 16;
+
+/// Nodes in one decision written out: each named condition counted at
+/// every place it is used, as the tools that trace, verify and compile it
+/// see it. Conditions that use each other twice would otherwise double it
+/// at each level.
+pub const MAX_WRITTEN_OUT: u64 = 1_000_000;
+
 /// Diagnostics rendered as text in one run; the rest are counted. Each may
 /// quote a source line, so a thousand errors on one long line would print
 /// gigabytes.

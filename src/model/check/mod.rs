@@ -161,6 +161,8 @@ pub fn check(sources: Sources, files: &[ast::File]) -> (Option<Model>, Vec<Diagn
         .collect();
     checker.unused_conditions();
     checker.decision_cycles();
+    checker.decision_depth();
+    checker.written_out(&compiled);
     let decision_ids = std::mem::take(&mut checker.names.decision_ids);
     let Checker {
         schema,

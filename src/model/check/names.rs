@@ -10,10 +10,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::base::limits::{MAX_CONDITION_DEPTH, MAX_DECISION_DEPTH, MAX_WRITTEN_OUT};
 use crate::base::source::Span;
 use crate::lang::ast;
 use crate::lang::diagnostics::{Diagnostic, codes};
-use crate::model::ir::{ConditionIr, Kind, Node, NodeId};
+use crate::model::ir::{Args, ConditionIr, DecisionIr, Kind, Node, NodeId};
 use crate::model::schema::Type;
 
 use super::Checker;
@@ -108,6 +109,20 @@ impl Checker<'_> {
             Named::Done(node) => *node,
             Named::Checking => {
                 self.condition_cycle(name);
+                None
+            }
+            Named::Unchecked(_) if self.names.users.len() > MAX_CONDITION_DEPTH => {
+                self.error(
+                    Diagnostic::error(
+                        codes::TOO_DEEP,
+                        name.span,
+                        format!(
+                            "named conditions used inside each other more than {MAX_CONDITION_DEPTH} deep"
+                        ),
+                    )
+                    .label("this use is one level too many")
+                    .help("write some of the conditions out in full, or combine them with `and`/`or` side by side"),
+                );
                 None
             }
             Named::Unchecked(declared) => {
@@ -218,22 +233,32 @@ impl Checker<'_> {
     /// Every named condition that nothing used: checked for its own errors,
     /// and a warning.
     pub(super) fn unused_conditions(&mut self) {
+        let mut unused = Vec::new();
         for declared in self.names.declared.clone() {
             if matches!(
                 self.names.named.get(&declared.name.name),
                 Some(Named::Unchecked(_))
             ) {
                 self.check_condition(declared);
-                self.diagnostics.push(
-                    Diagnostic::warning(
-                        codes::UNUSED_CONDITION,
-                        declared.name.span,
-                        format!("condition `{}` is never used", declared.name.name),
-                    )
-                    .label("defined here")
-                    .help("use it in a rule, row or assertion, or remove it"),
-                );
+                unused.push(declared);
             }
+        }
+        for declared in unused {
+            // One whose use was cut off as too deep is used all the same
+            // (and so is every condition it uses, checked above).
+            let used = User::Condition(declared.name.name.clone());
+            if self.names.uses.iter().any(|(_, to, _)| *to == used) {
+                continue;
+            }
+            self.diagnostics.push(
+                Diagnostic::warning(
+                    codes::UNUSED_CONDITION,
+                    declared.name.span,
+                    format!("condition `{}` is never used", declared.name.name),
+                )
+                .label("defined here")
+                .help("use it in a rule, row or assertion, or remove it"),
+            );
         }
     }
 
@@ -282,6 +307,118 @@ impl Checker<'_> {
                 .label("this use closes the cycle")
                 .help("a decision can use only decisions that do not use it; decide the shared part in a third decision or a named condition"),
             );
+        }
+    }
+
+    /// Decisions used through decisions at most [`MAX_DECISION_DEPTH`] deep.
+    /// Runs after the cycles are found: uses in a cycle are not followed
+    /// twice. Walked with a stack of its own, so a long chain cannot
+    /// overflow the checker's.
+    pub(super) fn decision_depth(&mut self) {
+        let uses = std::mem::take(&mut self.names.uses);
+        let mut edges: BTreeMap<&User, Vec<(&User, Span)>> = BTreeMap::new();
+        for (from, to, span) in &uses {
+            edges.entry(from).or_default().push((to, *span));
+        }
+        // Decisions along the deepest chain a user starts, itself included.
+        let mut depth: BTreeMap<&User, usize> = BTreeMap::new();
+        for start in edges.keys().copied() {
+            let mut path: Vec<(&User, usize)> = vec![(start, 0)];
+            let mut on_path: BTreeSet<&User> = BTreeSet::from([start]);
+            while let Some((user, next)) = path.last_mut() {
+                let used = edges.get(*user).map_or(&[][..], Vec::as_slice);
+                if let Some((child, _)) = used.get(*next) {
+                    *next += 1;
+                    if !depth.contains_key(child) && on_path.insert(child) {
+                        path.push((child, 0));
+                    }
+                    continue;
+                }
+                let own = usize::from(matches!(user, User::Decision(_)));
+                let below = used.iter().filter_map(|(c, _)| depth.get(c)).max();
+                depth.insert(*user, own + below.copied().unwrap_or(0));
+                on_path.remove(*user);
+                path.pop();
+            }
+        }
+        // Each use that takes a chain past the limit, once: where a decision
+        // uses one already at the limit.
+        let over: Vec<(String, String, Span)> = uses
+            .iter()
+            .filter(|(from, to, _)| {
+                matches!(from, User::Decision(_))
+                    && depth.get(to) == Some(&MAX_DECISION_DEPTH)
+                    && depth.get(from).is_some_and(|d| *d > MAX_DECISION_DEPTH)
+            })
+            .map(|(from, to, span)| (self.user_name(from), self.user_name(to), *span))
+            .collect();
+        self.names.uses = uses;
+        for (user, used, span) in over {
+            self.error(
+                Diagnostic::error(
+                    codes::TOO_DEEP,
+                    span,
+                    format!(
+                        "`{user}` uses `{used}`, which uses decisions {MAX_DECISION_DEPTH} deep: more than {MAX_DECISION_DEPTH} decisions would be decided inside each other"
+                    ),
+                )
+                .label("this use is one level too many")
+                .help("use the facts the deeper decisions read, or name the shared condition with `condition NAME = ..`"),
+            );
+        }
+    }
+
+    /// Each decision at most [`MAX_WRITTEN_OUT`] nodes written out, every
+    /// named condition counted where it is used. The arena holds a node's
+    /// operands before it (a named condition is checked before its first
+    /// use), so one pass in order counts every node.
+    pub(super) fn written_out(&mut self, decisions: &[DecisionIr]) {
+        let mut size: Vec<u64> = Vec::with_capacity(self.nodes.len());
+        for node in &self.nodes {
+            let operand = |id: &NodeId| size.get(id.0 as usize).copied().unwrap_or(1);
+            let args = |a: &Args| {
+                let start = a.start as usize;
+                self.args
+                    .get(start..start + a.len as usize)
+                    .unwrap_or(&[])
+                    .iter()
+                    .fold(0u64, |sum, id| sum.saturating_add(operand(id)))
+            };
+            let below = match node {
+                Node::Fact(_) | Node::Const(_) | Node::Decision(_) => 0,
+                Node::Not(a) | Node::Named { node: a, .. } => operand(a),
+                Node::Scaled { amount: a, .. } | Node::Round { value: a, .. } => operand(a),
+                Node::And(list) | Node::Or(list) | Node::Call(_, list) => args(list),
+                Node::Compare(_, a, b) | Node::Arith(_, a, b) => {
+                    operand(a).saturating_add(operand(b))
+                }
+                Node::In { value, set, .. } => operand(value).saturating_add(args(set)),
+                Node::InRange {
+                    value, low, high, ..
+                } => operand(value)
+                    .saturating_add(operand(low))
+                    .saturating_add(operand(high)),
+            };
+            size.push(below.saturating_add(1));
+        }
+        for d in decisions {
+            let total = crate::model::ir::Model::roots(d).fold(0u64, |sum, id| {
+                sum.saturating_add(size.get(id.0 as usize).copied().unwrap_or(1))
+            });
+            if total > MAX_WRITTEN_OUT {
+                self.error(
+                    Diagnostic::error(
+                        codes::TOO_DEEP,
+                        d.origin.span,
+                        format!(
+                            "decision `{}` has more than {MAX_WRITTEN_OUT} operations once each named condition is written out where it is used",
+                            d.id
+                        ),
+                    )
+                    .label("this decision")
+                    .help("each use of a named condition counts its whole condition; name fewer layers, or use a condition once and combine the results with `and`/`or`"),
+                );
+            }
         }
     }
 
