@@ -193,6 +193,21 @@ fn facts_nested_100000_deep_yaml_flow() {
 }
 
 #[test]
+fn facts_nested_100000_deep_yaml_flow_in_a_value() {
+    // Under a key, serde_yaml's scanner took about a minute over 100 KB of
+    // `[` before its own limit applied; the depth is found first now.
+    let facts = format!("as_of: 2026-11-25\nnote: {}\n", "[".repeat(100_000));
+    insta::assert_snapshot!(eval(SPEND, "facts.yaml", facts.as_bytes(), &[]));
+}
+
+#[test]
+fn facts_with_brackets_in_quotes_and_comments_are_not_nesting() {
+    let quoted = "[".repeat(500);
+    let facts = format!("as_of: 2026-11-25 # {quoted}\nnote: \"{quoted}\"\nother: '{quoted}'\n");
+    insta::assert_snapshot!(eval(SPEND, "facts.yaml", facts.as_bytes(), &[]));
+}
+
+#[test]
 fn facts_nested_100000_deep_yaml_block() {
     let facts: String = (0..100_000).map(|_| "- ").collect::<String>() + "1\n";
     insta::assert_snapshot!(eval(SPEND, "facts.yaml", facts.as_bytes(), &[]));

@@ -94,6 +94,13 @@ pub fn is_negative_zero(number: &str) -> bool {
 
 /// Reads YAML text.
 pub fn from_yaml(text: &str) -> Result<Doc, DocError> {
+    if let Some((line, column)) = flow_too_deep(text) {
+        return Err(DocError {
+            message: strip_location("recursion limit exceeded"),
+            line: Some(line),
+            column: Some(column),
+        });
+    }
     match serde_yaml::from_str::<Doc>(text) {
         Ok(doc) => Ok(doc),
         Err(error) => {
@@ -105,6 +112,48 @@ pub fn from_yaml(text: &str) -> Result<Doc, DocError> {
             })
         }
     }
+}
+
+/// Where `[` and `{` first nest deeper than the facts' depth limit, as a
+/// line and column, found in one pass before serde_yaml sees the text: its
+/// scanner reads the whole document before its own limit applies, in time
+/// that grows with the square of the nesting (100 KB of `[` took a minute).
+/// Quoted text and comments are skipped; a bracket inside a plain scalar
+/// counts, which at worst refuses a document with over a hundred of them.
+fn flow_too_deep(text: &str) -> Option<(usize, usize)> {
+    let limit = crate::base::limits::MAX_FACT_DEPTH;
+    let (mut depth, mut line, mut column) = (0usize, 1usize, 0usize);
+    let (mut quote, mut escaped, mut comment, mut prev) = (None, false, false, '\n');
+    for c in text.chars() {
+        column += 1;
+        if c == '\n' {
+            (line, column, comment) = (line + 1, 0, false);
+        } else if comment {
+        } else if let Some(q) = quote {
+            match c {
+                '\\' if q == '"' && !escaped => escaped = true,
+                _ if c == q && !escaped => quote = None,
+                _ => escaped = false,
+            }
+        } else {
+            // A quote opens a scalar only where a token may start.
+            let token_start = prev.is_whitespace() || matches!(prev, '[' | '{' | ',' | ':');
+            match c {
+                '#' if prev.is_whitespace() => comment = true,
+                '"' | '\'' if token_start => quote = Some(c),
+                '[' | '{' => {
+                    depth += 1;
+                    if depth > limit {
+                        return Some((line, column));
+                    }
+                }
+                ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        prev = c;
+    }
+    None
 }
 
 /// Reads JSON text.
