@@ -220,3 +220,43 @@ fn a_change_in_the_directory_is_loaded_after_the_debounce() {
         "watch"
     );
 }
+
+/// The reloads counted so far, by `/metrics`.
+fn reloads(server: &Server) -> u64 {
+    let text = server.get("/metrics").text();
+    text.lines()
+        .filter(|l| l.starts_with("credo_policy_reloads_total"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum()
+}
+
+#[test]
+fn reading_a_policy_file_reloads_nothing() {
+    // Opening a file is an event the watcher sees; counting it made every
+    // `cat` start a reload, whose own reading of the set started the next,
+    // five or more a second for ever.
+    let dir = policies_copy();
+    let server = Server::start(dir.path(), &["--watch-debounce-ms", "20"]);
+    let before = reloads(&server);
+    for _ in 0..3 {
+        let _ = std::fs::read_to_string(dir.path().join("track.credo")).unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(reloads(&server), before, "a read is no change");
+    // A write still is.
+    let [_, other, _] = variants(dir.path());
+    let hash = server.get("/v1/policies").json()["policy_hash"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    write_atomically(&dir.path().join("track.credo"), &other);
+    changed_hash(&server, &hash);
+    let settled = reloads(&server);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        reloads(&server),
+        settled,
+        "the reload's own reading starts no other"
+    );
+}

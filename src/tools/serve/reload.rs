@@ -102,33 +102,40 @@ fn swap_in(state: &AppState, served: Served) {
 pub fn spawn_triggers(
     state: Arc<AppState>,
     watch: Option<Duration>,
-) -> Option<notify_debouncer_mini::Debouncer<notify::RecommendedWatcher>> {
+) -> Option<notify::RecommendedWatcher> {
+    use notify::Watcher;
+    use notify::event::{AccessKind, AccessMode, EventKind};
+
     let (tx, mut rx) = tokio::sync::mpsc::channel::<&'static str>(1);
-    let debouncer = watch.and_then(|debounce| {
+    let watcher = watch.and_then(|_| {
         let tx = tx.clone();
-        let mut debouncer = notify_debouncer_mini::new_debouncer(
-            debounce,
-            move |events: notify_debouncer_mini::DebounceEventResult| {
-                // Only `.credo` files make the set; editors' temporary files do not.
-                let relevant = match &events {
-                    Ok(events) => events
-                        .iter()
-                        .any(|e| e.path.extension().is_some_and(|x| x == "credo")),
-                    Err(_) => true,
-                };
-                if relevant {
-                    let _ = tx.try_send("watch");
+        let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+            let relevant = match &event {
+                // Opening or reading a file changes nothing: counting it
+                // would make every `cat`, every editor's read, and this
+                // server's own reading of the set start a reload, which
+                // reads the set again, and so on for ever.
+                Ok(e) if matches!(e.kind, EventKind::Access(kind) if kind != AccessKind::Close(AccessMode::Write)) => {
+                    false
                 }
-            },
-        )
+                // Only `.credo` files make the set; editors' temporary files do not.
+                Ok(e) => e
+                    .paths
+                    .iter()
+                    .any(|p| p.extension().is_some_and(|x| x == "credo")),
+                Err(_) => true,
+            };
+            if relevant {
+                let _ = tx.try_send("watch");
+            }
+        })
         .map_err(|e| tracing::warn!("cannot watch the policy directory: {e}"))
         .ok()?;
-        debouncer
-            .watcher()
+        watcher
             .watch(&state.dir, notify::RecursiveMode::NonRecursive)
             .map_err(|e| tracing::warn!("cannot watch `{}`: {e}", state.dir.display()))
             .ok()?;
-        Some(debouncer)
+        Some(watcher)
     });
     #[cfg(unix)]
     {
@@ -145,8 +152,14 @@ pub fn spawn_triggers(
     }
     tokio::spawn(async move {
         while let Some(trigger) = rx.recv().await {
+            // Debounced: an editor's save is several events; the set is
+            // read once they have settled.
+            if let (Some(quiet), "watch") = (watch, trigger) {
+                tokio::time::sleep(quiet).await;
+                while rx.try_recv().is_ok() {}
+            }
             reload(&state, trigger).await;
         }
     });
-    debouncer
+    watcher
 }
