@@ -101,6 +101,9 @@ class PolicySet:
         never messages. ``"full"`` raises ``ValueError`` (``evaluate`` gives
         full records).
 
+        ``jobs`` threads evaluate (from 1 to 65,535, as ``credo batch
+        --jobs``; anything else raises ``ValueError``).
+
         ``dictionaries=False`` builds every one of those dictionary columns
         as plain ``string`` and ``list<string>`` instead, with the same
         values, for consumers that take no dictionaries (Spark's

@@ -315,8 +315,16 @@ impl PolicySet {
                 )));
             }
         };
+        // As `credo batch --jobs`: at least one, and no more than a 16-bit
+        // count (a huge count would start threads until the system refused).
+        if !(1..=usize::from(u16::MAX)).contains(&jobs) {
+            return Err(PyValueError::new_err(format!(
+                "jobs must be from 1 to {}, not {jobs}",
+                u16::MAX
+            )));
+        }
         let mut options = self.options(&decisions, date(as_of)?, record);
-        options.jobs = jobs.max(1);
+        options.jobs = jobs;
         options.dictionaries = dictionaries;
         let stream = arrow_stream(data)?;
         let unknown = unknown_columns(&stream.schema(), &self.program.schema);
@@ -400,7 +408,8 @@ impl Impact {
 /// is not one (pyarrow's own message, kept after it, names only
 /// `RecordBatchReader`).
 fn arrow_stream(data: &Bound<'_, PyAny>) -> PyResult<arrow::ffi_stream::RecordBatchStreamReader> {
-    arrow::ffi_stream::RecordBatchStreamReader::from_pyarrow_bound(data).map_err(|e| {
+    let checked = checked_stream(data)?;
+    arrow::ffi_stream::RecordBatchStreamReader::from_pyarrow_bound(&checked).map_err(|e| {
         let given = data
             .get_type()
             .name()
@@ -410,6 +419,21 @@ fn arrow_stream(data: &Bound<'_, PyAny>) -> PyResult<arrow::ffi_stream::RecordBa
              DataFrame, anything with `__arrow_c_stream__`), not {given} ({e})"
         ))
     })
+}
+
+/// `data` with each batch checked against the stream's schema as it is
+/// read (`checked_stream.py`): the C stream interface trusts the producer,
+/// and a batch of another schema would be read past its buffers.
+fn checked_stream<'py>(data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let py = data.py();
+    let code = std::ffi::CString::new(include_str!("checked_stream.py"))
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let module = PyModule::from_code(py, &code, c"checked_stream.py", c"credo._checked_stream")?;
+    // Anything that is no Arrow stream is left to the reader's own error.
+    Ok(module
+        .getattr("checked")?
+        .call1((data,))
+        .unwrap_or_else(|_| data.clone()))
 }
 
 /// Says each of the input's columns that is no fact, as a `UserWarning`

@@ -208,6 +208,33 @@ def test_evaluate_arrow_refuses_full_records(policies, accounts):
         policies.evaluate_arrow(table, record="brief")
 
 
+def test_evaluate_arrow_refuses_a_thread_count_credo_batch_refuses(policies):
+    # A count of 2**62 started threads until the system refused (24,000 of
+    # them, 5 GB) and never returned.
+    table = pa.Table.from_pylist([{"account": {"id": "a"}}])
+    for jobs in (0, 65_536, 2**62):
+        with pytest.raises(ValueError, match="jobs must be from 1 to 65535"):
+            policies.evaluate_arrow(table, jobs=jobs)
+    assert policies.evaluate_arrow(table, jobs=3).num_rows == 1
+
+
+def test_a_batch_unlike_its_stream_is_refused_not_read_past_its_end(policies):
+    # pyarrow's `from_batches` passes on a batch of any schema; read as the
+    # stream's schema says, its int32 column declared int64 was read past
+    # its end (garbage outcomes), and a string one panicked.
+    declared = pa.schema([("agency", pa.struct([("new_client_accounts", pa.int64())]))])
+    given = pa.record_batch(
+        {"agency": pa.array([{"new_client_accounts": 3}], pa.struct([("new_client_accounts", pa.int32())]))}
+    )
+    for call in (
+        lambda r: policies.evaluate_arrow(r),
+        lambda r: credo.diff_arrow(policies, policies, r),
+    ):
+        reader = pa.RecordBatchReader.from_batches(declared, iter([given]))
+        with pytest.raises(ValueError, match="batch 1 of the stream has the columns"):
+            call(reader)
+
+
 def test_evaluate_arrow_names_unknown_columns_once(policies):
     # A column no fact has is ignored, as a JSON field is, and said once a
     # call with the closest fact path: not silently left unknown.

@@ -98,7 +98,7 @@ pub(super) fn pipeline<'s>(
             waiting: BTreeMap::new(),
             free: Vec::new(),
             made: 0,
-            pool: options.jobs.max(1) * CHUNKS_PER_WORKER,
+            pool: options.jobs.max(1).saturating_mul(CHUNKS_PER_WORKER),
             stopped: false,
             error: None,
         }),
