@@ -20,14 +20,55 @@ pub fn symbol_at(a: &Analysis, target: Target, pos: Pos) -> Option<Symbol> {
             if a.index.decision(word).is_some() {
                 return Some(Symbol::Decision(word.to_owned()));
             }
-            a.index.decisions.iter().find_map(|d| {
-                d.rules.iter().find(|r| r.id == word).map(|r| Symbol::Rule {
-                    decision: d.id.clone(),
-                    id: r.id.clone(),
+            // A rule id is one of the decision the mention sits under
+            // (several decisions may have a rule of that id).
+            let under = decision_above(a, text, offset);
+            a.index
+                .decisions
+                .iter()
+                .filter(|d| under.is_none_or(|u| u == d.id))
+                .find_map(|d| {
+                    d.rules.iter().find(|r| r.id == word).map(|r| Symbol::Rule {
+                        decision: d.id.clone(),
+                        id: r.id.clone(),
+                    })
                 })
-            })
         }
     }
+}
+
+/// The decision a test file's text at `offset` is an expectation of: the
+/// nearest decision id written as a key before it on its line (`credit_track:
+/// {outcome: .., by: [..]}`), else on the closest line above that is less
+/// indented (`credit_track:` over an indented `by:`).
+fn decision_above<'t>(a: &Analysis, text: &'t str, offset: usize) -> Option<&'t str> {
+    let start = text.get(..offset)?.rfind('\n').map_or(0, |i| i + 1);
+    let is_decision = |key: &str| a.index.decision(key).is_some();
+    let keys = |part: &'t str| {
+        part.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+            .filter_map(|w| w.strip_suffix(':'))
+            .collect::<Vec<&'t str>>()
+    };
+    let line = text.get(start..offset)?;
+    if let Some(key) = keys(line).into_iter().rev().find(|k| is_decision(k)) {
+        return Some(key);
+    }
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let mut within = indent(line);
+    for above in text.get(..start)?.lines().rev() {
+        let trimmed = above.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') || indent(above) >= within {
+            continue;
+        }
+        within = indent(above);
+        if let Some(key) = keys(trimmed).into_iter().find(|k| is_decision(k)) {
+            return Some(key);
+        }
+        if within == 0 {
+            break;
+        }
+    }
+    None
 }
 
 /// The word (letters, digits, `_`) around `offset`.
@@ -117,6 +158,11 @@ fn in_tests(a: &Analysis, symbol: &Symbol) -> Vec<Location> {
         // Test files name decisions, rules and fields, never a condition.
         Symbol::Condition(_) => return Vec::new(),
     };
+    // A rule's mentions are those under its own decision.
+    let owner = match symbol {
+        Symbol::Rule { decision, .. } => Some(decision.as_str()),
+        _ => None,
+    };
     let mut found = Vec::new();
     for (i, doc) in a.input.tests.iter().enumerate() {
         let index = LineIndex::new(&doc.text);
@@ -131,7 +177,10 @@ fn in_tests(a: &Analysis, symbol: &Symbol) -> Vec<Location> {
                     && !line.get(end..).is_some_and(|r| {
                         r.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
                     });
-                if bounded && on_line(line, at, end) {
+                let owned = owner.is_none_or(|d| {
+                    decision_above(a, &doc.text, line_start + at).is_none_or(|u| u == d)
+                });
+                if bounded && owned && on_line(line, at, end) {
                     found.push(Location {
                         target: Target::Test(i),
                         range: index.range(&doc.text, line_start + at, line_start + end),
