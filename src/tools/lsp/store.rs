@@ -137,7 +137,10 @@ impl Store {
     }
 
     pub fn open(&mut self, path: &Path, text: String, version: i32) -> bool {
-        let Some(role) = role(path) else {
+        // A `.credo` file elsewhere (another project, a scratch file under
+        // `examples/`) is no member of this set: taken in, it would put
+        // false errors on the set's own files.
+        let Some(role) = role(path).filter(|r| self.member(path, *r)) else {
             return false;
         };
         self.map(role).insert(
@@ -183,9 +186,7 @@ impl Store {
         let Some(role) = role(path) else {
             return;
         };
-        let in_dir = self.dir.as_deref().is_some_and(|d| {
-            path.parent() == Some(d) || path.parent().and_then(Path::parent) == Some(d)
-        });
+        let in_dir = self.dir.is_some() && self.member(path, role);
         match read(path).filter(|_| in_dir) {
             Some(text) => {
                 self.map(role).insert(
@@ -199,6 +200,18 @@ impl Store {
             None => {
                 self.map(role).remove(path);
             }
+        }
+    }
+
+    /// Whether `path` is one of the set's files: a policy directly in its
+    /// directory, a test in its `tests/`. Without a directory, any file.
+    fn member(&self, path: &Path, role: Role) -> bool {
+        let Some(dir) = self.dir.as_deref() else {
+            return true;
+        };
+        match role {
+            Role::Policy => path.parent() == Some(dir),
+            Role::Test => path.parent().and_then(Path::parent) == Some(dir),
         }
     }
 
