@@ -88,6 +88,19 @@ pub fn check(sources: Sources, files: &[ast::File]) -> (Option<Model>, Vec<Diagn
         if checker.names.decisions.contains_key(&decision.id.name) {
             continue;
         }
+        // A bare name reads a fact first: a decision of a fact's name could
+        // never be used by name, and every use would silently read the fact.
+        if checker.schema.slot(&decision.id.name).is_some() {
+            checker.diagnostics.push(
+                Diagnostic::error(
+                    codes::NAME_CLASH,
+                    decision.id.span,
+                    format!("`{}` is already a fact of the schema", decision.id.name),
+                )
+                .label("this name is taken")
+                .help("a bare name reads the fact, never the decision: choose another name for the decision"),
+            );
+        }
         let index = checker.names.decision_ids.len() as u32;
         let kind = checker.kind(decision);
         checker.names.decision_ids.push(decision.id.name.clone());
