@@ -25,7 +25,7 @@ as it was. An OUTPUT that is the input (or a link to it) is refused.
 On stdout, only whole records are written; a signal ends the run after them.
 
 Exit codes: 0 every line evaluated; 1 a line failed, or the policies have errors;
-2 the input cannot be read or the output written; 130/143 stopped by a signal.";
+2 the input cannot be read or the output written; 129/130/143 stopped by a signal (SIGHUP, SIGINT, SIGTERM).";
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -48,19 +48,21 @@ impl<W: Write> Write for WholeRecords<W> {
     }
 }
 
-/// On SIGINT or SIGTERM: wait for the records being written, remove every
+/// On SIGINT, SIGTERM or SIGHUP: wait for the records being written, remove every
 /// temporary file not yet renamed into place (so an output file is left as
-/// it was), and exit 130 or 143. The handlers are registered by the thread
+/// it was), and exit 130, 143 or 129. The handlers are registered by the thread
 /// that serves them, so that when no thread can start the signals keep
 /// their default action rather than being caught and never served.
 pub fn stop_on_signals() {
-    use signal_hook::consts::{SIGINT, SIGTERM};
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     let (ready, registered) = std::sync::mpsc::channel();
     let spawned = std::thread::Builder::new()
         .name("signals".to_owned())
         .stack_size(256 << 10)
         .spawn(move || {
-            let signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]);
+            // A hangup (the terminal closed) ends the run as the others do:
+            // by default it killed the process and left the temporary file.
+            let signals = signal_hook::iterator::Signals::new([SIGHUP, SIGINT, SIGTERM]);
             let _ = ready.send(());
             let Ok(mut signals) = signals else {
                 return;
@@ -79,10 +81,10 @@ fn stop(signal: i32) -> ! {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let (abandoned, files) = credo::base::io::abandon_pending();
-    let name = if signal == signal_hook::consts::SIGINT {
-        "SIGINT"
-    } else {
-        "SIGTERM"
+    let name = match signal {
+        signal_hook::consts::SIGINT => "SIGINT",
+        signal_hook::consts::SIGHUP => "SIGHUP",
+        _ => "SIGTERM",
     };
     let written = BYTES_WRITTEN.load(Ordering::Relaxed);
     let what = if files > 0 {
