@@ -235,6 +235,47 @@ def test_a_batch_unlike_its_stream_is_refused_not_read_past_its_end(policies):
             call(reader)
 
 
+def test_a_value_no_fact_can_hold_is_an_error_not_a_missing_fact(policies):
+    # A uint64 past i64 was cast to null: "not given", and the decision
+    # undetermined naming a fact that was given.
+    table = pa.table({
+        "account": pa.array([{"id": "a"}]),
+        "agency": pa.array(
+            [{"new_client_accounts": 2**63}], pa.struct([("new_client_accounts", pa.uint64())])
+        ),
+    })
+    errors = json.loads(policies.evaluate_arrow(table).column("errors")[0].as_py())
+    assert errors[0]["path"] == "agency.new_client_accounts"
+    assert "too large" in errors[0]["message"]
+
+
+def test_as_of_timestamps_with_a_time_zone_are_read_as_that_zone_s_date(policies):
+    # Spark sends timestamps with the session's zone; a named zone failed
+    # every row. 22:00 in Los Angeles is the next day in UTC.
+    import datetime
+
+    instant = datetime.datetime(2026, 11, 26, 6, 0, tzinfo=datetime.timezone.utc)
+    for zone in ("UTC", "America/Los_Angeles"):
+        table = pa.table({
+            "as_of": pa.array([instant], pa.timestamp("us", tz=zone)),
+            "account": pa.array([{"id": "a", "created_via": "agency"}]),
+        })
+        out = policies.evaluate_arrow(table)
+        assert out.column("errors")[0].as_py() is None
+        expected = datetime.date(2026, 11, 26 if zone == "UTC" else 25)
+        assert out.column("as_of")[0].as_py() == expected
+
+
+def test_a_column_of_nulls_alone_gives_no_fact(policies):
+    table = pa.table({
+        "account": pa.array([{"id": "a", "created_via": "agency"}]),
+        "business_center": pa.array([{"id": None}], pa.struct([("id", pa.null())])),
+    })
+    out = policies.evaluate_arrow(table)
+    assert out.column("errors")[0].as_py() is None
+    assert out.column("credit_track")[0].as_py() == "managed"
+
+
 def test_evaluate_arrow_names_unknown_columns_once(policies):
     # A column no fact has is ignored, as a JSON field is, and said once a
     # call with the closest fact path: not silently left unknown.

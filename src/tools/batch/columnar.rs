@@ -1244,7 +1244,14 @@ fn normal(column: &ArrayRef) -> ArrayRef {
         DataType::Float16 | DataType::Float32 => DataType::Float64,
         _ => return column.clone(),
     };
-    arrow::compute::cast(column, &target).unwrap_or_else(|_| column.clone())
+    match arrow::compute::cast(column, &target) {
+        // A cast that made a null of a value (an integer past i64, a
+        // timestamp past the dates chrono holds) would read as "not given":
+        // the column stays as it is, and its rows go to the careful loader,
+        // which names what is wrong with each value.
+        Ok(cast) if cast.logical_null_count() == column.logical_null_count() => cast,
+        _ => column.clone(),
+    }
 }
 
 impl Columns {
@@ -1475,8 +1482,20 @@ impl Columns {
                 continue;
             };
             let column = &source.column;
+            // A column of nulls alone (`pa.nulls`, an all-None column) gives
+            // no fact: as a null cell does.
+            if column.data_type() == &DataType::Null {
+                continue;
+            }
             let value = match column.data_type() {
                 DataType::Utf8 => serde_json::Value::from(column.as_string::<i32>().value(row)),
+                // Kept as it is only when a value is past i64: the loader
+                // says it is too large.
+                DataType::UInt64 => serde_json::Value::from(
+                    column
+                        .as_primitive::<arrow::datatypes::UInt64Type>()
+                        .value(row),
+                ),
                 DataType::Boolean => serde_json::Value::from(column.as_boolean().value(row)),
                 DataType::Int64 => {
                     serde_json::Value::from(column.as_primitive::<Int64Type>().value(row))
