@@ -50,7 +50,9 @@ class PolicySet:
         as_of: AsOf = None,
     ) -> dict[str, Any]:
         """One account (a dict or a JSON string): the JSON contract of
-        ``credo eval --format json`` as a dict. Raises FactsError."""
+        ``credo eval --format json`` as a dict. Raises FactsError; what
+        ``credo eval`` warns of (a field no fact has, with the closest one)
+        is a ``UserWarning``, here and in ``explain`` and ``whatif``."""
     def explain(
         self,
         facts: Facts,

@@ -138,8 +138,12 @@ impl PolicySet {
             json.call_method("dumps", (facts,), Some(&kwargs))?
                 .extract()?
         };
-        facts::load_text(&self.program.schema, &text, Format::Json)
-            .map_err(|problems| facts_error(py, &problems))
+        let loaded = facts::load_text(&self.program.schema, &text, Format::Json)
+            .map_err(|problems| facts_error(py, &problems))?;
+        // What `credo eval` warns of (a field no fact has, with the closest
+        // one), said as `UserWarning`s rather than dropped.
+        warn_unknown(py, &loaded.warnings)?;
+        Ok(loaded)
     }
 
     fn request_dates(&self, loaded: &Facts, as_of: Option<NaiveDate>) -> (NaiveDate, AsOfSource) {
@@ -436,8 +440,9 @@ fn checked_stream<'py>(data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> 
         .unwrap_or_else(|_| data.clone()))
 }
 
-/// Says each of the input's columns that is no fact, as a `UserWarning`
-/// (once a call: the columns are every row's).
+/// Says each problem as a `UserWarning`: the input's columns that are no
+/// fact (once a call: the columns are every row's), or one account's
+/// warnings.
 fn warn_unknown(py: Python<'_>, unknown: &[FactProblem]) -> PyResult<()> {
     for problem in unknown {
         let mut text = format!("{}: {}", problem.path, problem.message);

@@ -102,6 +102,14 @@ def test_facts_error_names_each_problem(policies):
     assert problem["help"] == "did you mean `agency`?"
 
 
+def test_evaluate_warns_of_a_misspelt_field_as_credo_eval_does(policies):
+    # The loader's warnings were dropped: a misspelt field was ignored in
+    # silence, and the fact it meant was missing.
+    for call in (policies.evaluate, policies.explain):
+        with pytest.warns(UserWarning, match=r"account\.segmnt.*did you mean `account\.segment`"):
+            call({"account": {"created_via": "ads_manager", "segmnt": "smb"}})
+
+
 def test_unknown_decision_is_a_value_error(policies):
     with pytest.raises(ValueError, match="no decision `credit_trak`; did you mean `credit_track`?"):
         policies.evaluate({}, decisions=["credit_trak"])
