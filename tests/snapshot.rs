@@ -231,3 +231,26 @@ fn review_accepts_rejects_skips_and_explains_on_a_terminal() {
     );
     assert!(!screen.contains("[5/8]"), "quit after the fourth");
 }
+
+#[test]
+fn an_unreadable_snapshot_is_named() {
+    // The system's own words named no file ("stream did not contain valid
+    // UTF-8", "Is a directory (os error 21)").
+    let copy = copy_of_policies();
+    let snapshots = copy.path().join("policies/snapshots");
+    let snap = snapshots.join("bc_admin_allocates_within_balance.snap");
+    std::fs::write(&snap, b"\xff\xfe not text").unwrap();
+    let shown = run(copy.path(), "snapshot", &["--check".to_owned()], false);
+    assert!(shown.contains("exit code: 2"), "{shown}");
+    assert!(
+        shown.contains("policies/snapshots/bc_admin_allocates_within_balance.snap: not UTF-8 text"),
+        "{shown}"
+    );
+    std::fs::remove_file(&snap).unwrap();
+    std::fs::create_dir(&snap).unwrap();
+    let shown = run(copy.path(), "snapshot", &["--check".to_owned()], false);
+    assert!(
+        shown.contains("policies/snapshots/bc_admin_allocates_within_balance.snap: Is a directory"),
+        "{shown}"
+    );
+}

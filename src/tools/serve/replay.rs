@@ -22,7 +22,7 @@ use crate::tools::whatif;
 #[derive(Debug, Clone, clap::Args)]
 pub struct ReplayArgs {
     /// The policy directory the decisions should have been made by.
-    #[arg(long, default_value = "policies")]
+    #[arg(long, env = "CREDO_POLICIES", default_value = "policies")]
     pub policies: PathBuf,
     /// A decision log written by `credo serve --decision-log`, or `-` for stdin.
     pub log: PathBuf,

@@ -156,7 +156,8 @@ pub fn pending_for(accepted: &Path) -> PathBuf {
 /// The example fact files under `dir`, in name order: `*.yaml`, `*.yml`
 /// and `*.json`.
 pub fn examples(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)?
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| named(dir, e))?
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| crate::input::facts::Format::of_path(p).is_some() && p.is_file())
@@ -190,8 +191,19 @@ fn listed(snapshots: &Path) -> std::io::Result<Vec<PathBuf>> {
     match std::fs::read_dir(snapshots) {
         Ok(entries) => Ok(entries.filter_map(Result::ok).map(|e| e.path()).collect()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(e) => Err(e),
+        Err(e) => Err(named(snapshots, e)),
     }
+}
+
+/// An I/O error that names the path it is about (the system's own names
+/// none: "Is a directory (os error 21)"), with a plainer word for text that
+/// is not UTF-8.
+pub(crate) fn named(path: &Path, e: std::io::Error) -> std::io::Error {
+    let what = match e.kind() {
+        std::io::ErrorKind::InvalidData => "not UTF-8 text".to_owned(),
+        _ => e.to_string(),
+    };
+    std::io::Error::new(e.kind(), format!("{}: {what}", path.display()))
 }
 
 /// A result waiting for review: `snapshots/NAME.snap.new`.

@@ -66,7 +66,7 @@ pub fn collect(
         let stored = match std::fs::read_to_string(&accepted) {
             Ok(text) => Some(text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(e),
+            Err(e) => return Err(super::named(&accepted, e)),
         };
         let name = example
             .file_stem()
