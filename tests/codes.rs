@@ -76,3 +76,23 @@ fn an_unknown_code_suggests_the_closest() {
         "no diagnostic code `E0010`; did you mean `E0001`?"
     );
 }
+
+#[test]
+fn fact_and_test_file_codes_have_pages_too() {
+    // `credo codes F0101` said "no diagnostic code" though `credo eval`
+    // gives it; so did every `T` code `credo test` gives.
+    let list = credo::tools::codes::list();
+    for (book, said) in [
+        (credo::input::facts::codes::BOOK, "fact document"),
+        (credo::tools::policy_tests::codes::BOOK, "policy test file"),
+    ] {
+        assert!(book.len() >= 7);
+        for (code, _) in book {
+            let page = describe(code, false).unwrap();
+            assert!(page.starts_with(&format!("{code}: ")), "{page}");
+            assert!(page.contains(said), "{page}");
+            assert!(list.contains(&format!("{code}  ")), "{code} is not listed");
+        }
+    }
+    insta::assert_snapshot!(describe("f0101", false).unwrap());
+}

@@ -38,38 +38,40 @@ impl Facts {
 /// The stable codes of fact problems, one per kind (policy problems have
 /// `E` codes, in [`crate::lang::diagnostics::codes`]).
 pub mod codes {
-    /// The document cannot be read: missing, too large, or not UTF-8.
-    pub const UNREADABLE: &str = "F0001";
-    /// Not valid YAML or JSON.
-    pub const SYNTAX: &str = "F0002";
-    /// A YAML feature credo does not read: tags (`!money`) and merge keys (`<<`).
-    pub const UNSUPPORTED_YAML: &str = "F0003";
-    /// Empty, or not a mapping of records and fields.
-    pub const SHAPE: &str = "F0004";
-    /// A field the schema does not declare (a warning).
-    pub const UNKNOWN_FIELD: &str = "F0101";
-    /// A value of the wrong type.
-    pub const WRONG_TYPE: &str = "F0102";
-    /// An enum value that is not one of its members.
-    pub const UNKNOWN_MEMBER: &str = "F0103";
-    /// A date not written YYYY-MM-DD, or no such day.
-    pub const BAD_DATE: &str = "F0104";
-    /// A date before 0001-01-01.
-    pub const DATE_OUT_OF_RANGE: &str = "F0105";
-    /// An integer beyond 64 bits.
-    pub const INT_OUT_OF_RANGE: &str = "F0106";
-    /// A negative value (or a negative zero) in a field that is not `signed`.
-    pub const NEGATIVE: &str = "F0107";
-    /// Money that cannot be read.
-    pub const BAD_MONEY: &str = "F0108";
-    /// Money with more digits than a decimal amount can hold.
-    pub const MONEY_TOO_MANY_DIGITS: &str = "F0109";
-    /// Money holding a look-alike space or an invisible character.
-    pub const MONEY_UNUSUAL_CHARACTER: &str = "F0110";
-    /// Money in another currency than the field's.
-    pub const WRONG_CURRENCY: &str = "F0111";
-    /// Money with more decimals than its currency has.
-    pub const MONEY_TOO_PRECISE: &str = "F0112";
+    crate::base::code_book! {
+        /// The document cannot be read: missing, too large, or not UTF-8.
+        pub const UNREADABLE: &str = "F0001";
+        /// Not valid YAML or JSON.
+        pub const SYNTAX: &str = "F0002";
+        /// A YAML feature credo does not read: tags (`!money`) and merge keys (`<<`).
+        pub const UNSUPPORTED_YAML: &str = "F0003";
+        /// Empty, or not a mapping of records and fields.
+        pub const SHAPE: &str = "F0004";
+        /// A field the schema does not declare (a warning).
+        pub const UNKNOWN_FIELD: &str = "F0101";
+        /// A value of the wrong type.
+        pub const WRONG_TYPE: &str = "F0102";
+        /// An enum value that is not one of its members.
+        pub const UNKNOWN_MEMBER: &str = "F0103";
+        /// A date not written YYYY-MM-DD, or no such day.
+        pub const BAD_DATE: &str = "F0104";
+        /// A date before 0001-01-01.
+        pub const DATE_OUT_OF_RANGE: &str = "F0105";
+        /// An integer beyond 64 bits.
+        pub const INT_OUT_OF_RANGE: &str = "F0106";
+        /// A negative value (or a negative zero) in a field that is not `signed`.
+        pub const NEGATIVE: &str = "F0107";
+        /// Money that cannot be read.
+        pub const BAD_MONEY: &str = "F0108";
+        /// Money with more digits than a decimal amount can hold.
+        pub const MONEY_TOO_MANY_DIGITS: &str = "F0109";
+        /// Money holding a look-alike space or an invisible character.
+        pub const MONEY_UNUSUAL_CHARACTER: &str = "F0110";
+        /// Money in another currency than the field's.
+        pub const WRONG_CURRENCY: &str = "F0111";
+        /// Money with more decimals than its currency has.
+        pub const MONEY_TOO_PRECISE: &str = "F0112";
+    }
 }
 
 /// A problem with one fact: where it is, what is wrong, what would fix it.

@@ -89,20 +89,22 @@ pub struct Problem {
 /// The stable codes of test-file problems, one per kind (policy problems
 /// have `E` codes, fact problems `F` codes).
 pub mod codes {
-    /// The test directory or a test file cannot be read, or holds no tests.
-    pub const UNREADABLE: &str = "T0001";
-    /// A test file that is not valid YAML.
-    pub const SYNTAX: &str = "T0002";
-    /// Not the shape of a test file: no `cases` list, an unknown field, a bad name.
-    pub const SHAPE: &str = "T0003";
-    /// A case's facts that cannot be read or loaded.
-    pub const BAD_FACTS: &str = "T0004";
-    /// A case's evaluation date that is missing or not a date.
-    pub const BAD_DATE: &str = "T0005";
-    /// An expectation that does not fit a decision: its id, outcome, rules or facts.
-    pub const BAD_EXPECTATION: &str = "T0006";
-    /// Two cases with one name.
-    pub const DUPLICATE_CASE: &str = "T0007";
+    crate::base::code_book! {
+        /// The test directory or a test file cannot be read, or holds no tests.
+        pub const UNREADABLE: &str = "T0001";
+        /// A test file that is not valid YAML.
+        pub const SYNTAX: &str = "T0002";
+        /// Not the shape of a test file: no `cases` list, an unknown field, a bad name.
+        pub const SHAPE: &str = "T0003";
+        /// A case's facts that cannot be read or loaded.
+        pub const BAD_FACTS: &str = "T0004";
+        /// A case's evaluation date that is missing or not a date.
+        pub const BAD_DATE: &str = "T0005";
+        /// An expectation that does not fit a decision: its id, outcome, rules or facts.
+        pub const BAD_EXPECTATION: &str = "T0006";
+        /// Two cases with one name.
+        pub const DUPLICATE_CASE: &str = "T0007";
+    }
 }
 
 /// The code of a problem found in a case's `field`.
