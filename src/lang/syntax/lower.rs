@@ -629,7 +629,15 @@ impl Lower {
                 );
                 None
             }
-            Err(_) => {
+            Err(e) => {
+                // Written right but no such day (`2026-02-30`): the help
+                // says so, not how dates are written.
+                let help = match e {
+                    crate::base::dates::DateError::NoSuchDay => {
+                        "the month has fewer days, or there is no such month: months run 01 to 12"
+                    }
+                    _ => "dates are written YYYY-MM-DD, such as `2026-10-01`",
+                };
                 self.errors.push(
                     Diagnostic::error(
                         codes::BAD_LITERAL,
@@ -637,7 +645,7 @@ impl Lower {
                         format!("`{text}` is not a calendar date"),
                     )
                     .label("no such date")
-                    .help("dates are written YYYY-MM-DD, such as `2026-10-01`"),
+                    .help(help),
                 );
                 None
             }
