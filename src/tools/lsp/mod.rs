@@ -34,12 +34,26 @@ pub fn run(policies: Option<PathBuf>) -> std::io::Result<i32> {
     let (connection, io) = lsp_server::Connection::stdio();
     let mut server = Server::new(policies);
     let mut code = 1;
+    // lsp-server's reader hands messages over one at a time (a rendezvous
+    // channel), so nothing ever waited to be batched; a thread of our own
+    // queues what has been read while a batch is being handled.
+    let (queue, waiting) = std::sync::mpsc::channel();
+    let incoming = connection.receiver.clone();
+    std::thread::Builder::new()
+        .name("lsp-queue".to_owned())
+        .spawn(move || {
+            for message in incoming {
+                if queue.send(message).is_err() {
+                    break;
+                }
+            }
+        })?;
     // Everything already waiting is handled as one batch, so that a burst
     // of keystrokes is checked once, and requests it made stale are dropped.
-    while let Ok(first) = connection.receiver.recv() {
+    while let Ok(first) = waiting.recv() {
         let mut batch = vec![first];
         while batch.len() < 1024 {
-            match connection.receiver.try_recv() {
+            match waiting.try_recv() {
                 Ok(message) => batch.push(message),
                 Err(_) => break,
             }
