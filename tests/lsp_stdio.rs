@@ -250,3 +250,51 @@ fn a_burst_of_changes_written_at_once_is_checked_as_one() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[test]
+fn a_frame_that_is_no_message_is_answered_and_the_session_goes_on() {
+    // lsp-server's reader ended the session (exit 2) on bad JSON, a JSON
+    // array or a frame without a Content-Length.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_credo"))
+        .args(["lsp", "--policies"])
+        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let rx = reader(child.stdout.take().unwrap());
+    send(
+        &mut stdin,
+        &json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}),
+    );
+    wait_for(&rx, |m| m["id"] == 1);
+    for (body, code) in [("{not json", -32700), ("[1, 2]", -32600)] {
+        write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        stdin.flush().unwrap();
+        let error = wait_for(&rx, |m| m["error"].is_object() && m["id"].is_null());
+        assert_eq!(error["error"]["code"], code, "{body}: {error}");
+    }
+    write!(stdin, "X-Nothing: 1\r\n\r\n").unwrap();
+    let error = wait_for(&rx, |m| m["error"].is_object() && m["id"].is_null());
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Content-Length"),
+        "{error}"
+    );
+    send(
+        &mut stdin,
+        &json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": null}),
+    );
+    let answer = wait_for(&rx, |m| m["id"] == 2);
+    assert!(answer["error"].is_null(), "{answer}");
+    send(
+        &mut stdin,
+        &json!({"jsonrpc": "2.0", "method": "exit", "params": null}),
+    );
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+}

@@ -23,6 +23,7 @@ pub mod store;
 pub mod test_files;
 pub mod text;
 pub mod uri;
+pub mod wire;
 
 use std::path::PathBuf;
 
@@ -31,44 +32,37 @@ pub use server::Server;
 /// Serves LSP on stdin and stdout until the client says `exit`; the exit
 /// code is 0 after a `shutdown` request, 1 without one.
 pub fn run(policies: Option<PathBuf>) -> std::io::Result<i32> {
-    let (connection, io) = lsp_server::Connection::stdio();
     let mut server = Server::new(policies);
     let mut code = 1;
-    // lsp-server's reader hands messages over one at a time (a rendezvous
-    // channel), so nothing ever waited to be batched; a thread of our own
-    // queues what has been read while a batch is being handled.
+    // Read by a thread of its own into a queue, so that what arrives while
+    // a batch is handled waits there and is handled as the next batch.
     let (queue, waiting) = std::sync::mpsc::channel();
-    let incoming = connection.receiver.clone();
     std::thread::Builder::new()
-        .name("lsp-queue".to_owned())
-        .spawn(move || {
-            for message in incoming {
-                if queue.send(message).is_err() {
-                    break;
-                }
-            }
-        })?;
+        .name("lsp-reader".to_owned())
+        .spawn(move || wire::read_frames(std::io::stdin().lock(), &queue))?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
     // Everything already waiting is handled as one batch, so that a burst
     // of keystrokes is checked once, and requests it made stale are dropped.
     while let Ok(first) = waiting.recv() {
-        let mut batch = vec![first];
-        while batch.len() < 1024 {
-            match waiting.try_recv() {
-                Ok(message) => batch.push(message),
-                Err(_) => break,
+        let mut batch = Vec::new();
+        let mut next = Some(first);
+        while let Some(incoming) = next.take() {
+            match incoming {
+                wire::Incoming::Message(message) => batch.push(message),
+                wire::Incoming::Malformed(code, why) => wire::write_error(&mut out, code, &why)?,
+            }
+            if batch.len() < 1024 {
+                next = waiting.try_recv().ok();
             }
         }
         for message in server.handle_batch(batch) {
-            if connection.sender.send(message).is_err() {
-                break;
-            }
+            wire::write(&mut out, message)?;
         }
         if let Some(exit) = server.exit_code() {
             code = exit;
             break;
         }
     }
-    drop(connection);
-    io.join()?;
     Ok(code)
 }
