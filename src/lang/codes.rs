@@ -173,6 +173,11 @@ pub const BOOK: &[CodeDoc] = &[
         "W0123"
     ),
     doc!(
+        codes::USED_WITHOUT_VERSION,
+        "a decision used on days it has no version in force (a warning)",
+        "W0130"
+    ),
+    doc!(
         codes::IMPLICIT_ROUNDING,
         "money times a rate with no rounding mode",
         "E0124"

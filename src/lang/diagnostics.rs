@@ -162,6 +162,10 @@ pub mod codes {
     pub const BAD_WINDOW: &str = "E0129";
     /// A range of two constants whose start is after its end (a warning).
     pub const EMPTY_RANGE: &str = "W0101";
+    /// A decision used as a value where, on some days, it has no version in
+    /// force (a declared `gap`, or days no version covers): the user is then
+    /// undetermined with no fact missing (a warning).
+    pub const USED_WITHOUT_VERSION: &str = "W0130";
 }
 
 /// Renders diagnostics as rustc does: code, message, `file:line:col`, the

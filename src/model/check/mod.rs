@@ -176,6 +176,7 @@ pub fn check(sources: Sources, files: &[ast::File]) -> (Option<Model>, Vec<Diagn
     checker.decision_cycles();
     checker.decision_depth();
     checker.written_out(&compiled);
+    checker.used_without_version(&compiled);
     let decision_ids = std::mem::take(&mut checker.names.decision_ids);
     let Checker {
         schema,

@@ -422,6 +422,46 @@ impl Checker<'_> {
         }
     }
 
+    /// A decision used as a value that has days with no version in force:
+    /// on those days it is `not_applicable`, has no value, and its user is
+    /// undetermined though no fact is missing. Said once per use, where the
+    /// use is written.
+    pub(super) fn used_without_version(&mut self, decisions: &[DecisionIr]) {
+        let mut said = Vec::new();
+        for (_, used, span) in &self.names.uses {
+            let User::Decision(index) = used else {
+                continue;
+            };
+            let Some(d) = self
+                .names
+                .decision_ids
+                .get(*index as usize)
+                .and_then(|id| decisions.iter().find(|d| d.id == *id))
+            else {
+                continue;
+            };
+            if let Some(day) = first_day_without_version(d) {
+                said.push((d.id.clone(), day, *span));
+            }
+        }
+        for (id, day, span) in said {
+            self.diagnostics.push(
+                Diagnostic::warning(
+                    codes::USED_WITHOUT_VERSION,
+                    span,
+                    format!(
+                        "`{id}` has no version in force from {}: on such days it has no value, and what uses it is undetermined",
+                        day.format("%Y-%m-%d")
+                    ),
+                )
+                .label("used here")
+                .help(format!(
+                    "give `{id}` a version for those days, or use it only in a decision whose versions end before them"
+                )),
+            );
+        }
+    }
+
     fn user_name(&self, user: &User) -> String {
         match user {
             User::Decision(i) => self
@@ -477,4 +517,34 @@ pub(super) fn clash(
     } else {
         None
     }
+}
+
+/// The first day a decision with versions has none in force (a declared
+/// gap, or a day between or around its versions); `None` for a decision in
+/// force every day.
+fn first_day_without_version(d: &DecisionIr) -> Option<chrono::NaiveDate> {
+    if d.versions.is_empty() {
+        return None;
+    }
+    let mut in_force: Vec<&crate::model::ir::Period> = d
+        .versions
+        .iter()
+        .filter(|v| v.gap.is_none())
+        .map(|v| &v.period)
+        .collect();
+    in_force.sort_by_key(|p| p.from);
+    // The first day not yet covered, walking the versions in order.
+    let mut next = Some(crate::base::dates::FIRST);
+    for p in in_force {
+        let day = next?;
+        if p.from.is_some_and(|f| f > day) {
+            return Some(day);
+        }
+        next = match p.until {
+            Some(u) if u >= day => u.succ_opt(),
+            Some(_) => Some(day),
+            None => None,
+        };
+    }
+    next
 }
