@@ -30,6 +30,9 @@ pub struct Server {
     analysis: Option<Analysis>,
     dirty: bool,
     published: BTreeMap<String, Vec<lt::Diagnostic>>,
+    /// Problems of the whole set with no file to show them on (no
+    /// schema, no policy file at all), last shown as a message.
+    shown: Vec<String>,
     state: State,
     cancelled: BTreeSet<RequestId>,
     pub(super) lenses: lens::State,
@@ -84,6 +87,7 @@ impl Server {
             analysis: None,
             dirty: true,
             published: BTreeMap::new(),
+            shown: Vec::new(),
             state: State::Starting,
             cancelled: BTreeSet::new(),
             lenses: lens::State::default(),
@@ -365,12 +369,20 @@ impl Server {
                     ..Default::default()
                 });
         }
+        let mut unplaced = Vec::new();
         for problem in a
             .problems()
             .into_iter()
             .chain(lens::findings(&self.lenses, a))
         {
             let diagnostic = diagnostic(a, &problem);
+            // A problem of the whole set when it has no file ("no schema"
+            // for an empty directory) has no document to be shown on: a
+            // `file://` URI with no path is none.
+            if a.name(problem.file).is_empty() {
+                unplaced.push(diagnostic.message);
+                continue;
+            }
             now.entry(uri::of_path(Path::new(a.name(problem.file))))
                 .or_default()
                 .push(diagnostic);
@@ -391,6 +403,18 @@ impl Server {
             }
         }
         self.published = now;
+        if unplaced != self.shown {
+            for message in &unplaced {
+                out.push(Message::Notification(Notification::new(
+                    "window/showMessage".to_owned(),
+                    lt::ShowMessageParams {
+                        typ: lt::MessageType::ERROR,
+                        message: message.clone(),
+                    },
+                )));
+            }
+            self.shown = unplaced;
+        }
         out
     }
 

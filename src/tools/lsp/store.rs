@@ -168,7 +168,10 @@ impl Store {
         else {
             return false;
         };
-        if doc.version.is_some_and(|v| version < v) {
+        // Only a document the editor opened is the editor's to change: a
+        // change to one never opened would edit the disk's copy, which then
+        // stopped following the disk.
+        if doc.version.is_none_or(|v| version < v) {
             return false;
         }
         for (range, new) in changes {
