@@ -6,20 +6,26 @@
 //! reasons' rule ids, and for an explanation or a what-if, a digest of the
 //! whole answer.
 //!
-//! Requests never wait on the disk: a line goes into a bounded queue that
-//! one thread writes, buffered, rotating the file by size. When the queue
-//! is full or the file cannot be written, the configured behaviour applies:
-//! refuse requests (fail closed), or drop the line and count it.
+//! A line goes into a bounded queue that one thread writes, buffered,
+//! rotating the file by size. When the queue is full or the file cannot be
+//! written, the configured behaviour applies: refuse requests (fail
+//! closed), or drop the line and count it. Failing closed, a single answer
+//! waits until its line is written and flushed, so no `200` goes out for a
+//! line that is not in the file; failing open, nothing waits on the disk.
+//!
+//! A failed write never leaves a torn line for the next one to be glued to:
+//! the file is cut back to its length after the last good flush, and a file
+//! opened without a final newline gets one first.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{
     Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError, sync_channel,
 };
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -163,11 +169,32 @@ impl LoggedDecision {
     }
 }
 
+/// How often, while the log is failing, one request may try to log again
+/// (failing closed): its own line is the test of whether the disk has room.
+const TRIAL_EVERY: Duration = Duration::from_secs(1);
+/// Bytes of lines kept for a retry after a failed write (lines nobody waits
+/// on: batch records, and every line when failing open); past it they are
+/// dropped and counted.
+const RETRY_BYTES: usize = 8 << 20;
+/// The writer's idle tick: how soon kept lines are tried again.
+const TICK: Duration = Duration::from_millis(200);
+
+/// One line for the writer, and who waits to hear it is on disk.
+struct Entry {
+    line: Vec<u8>,
+    /// Told true once the line is written and flushed, false when it was
+    /// not (the waiting answer is then refused, and the line not retried).
+    written: Option<tokio::sync::oneshot::Sender<bool>>,
+}
+
 pub struct DecisionLog {
-    queue: SyncSender<Vec<u8>>,
+    queue: SyncSender<Entry>,
     writer: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
-    /// The writer's last write failed.
+    /// The writer's last round failed, and no round has written since.
     failing: Arc<AtomicBool>,
+    /// When the log opened, and the millisecond after it of the last trial.
+    opened: Instant,
+    last_trial: AtomicU64,
     mask: Vec<Vec<String>>,
     on_failure: OnFailure,
 }
@@ -179,13 +206,19 @@ impl DecisionLog {
         let (queue, lines) = sync_channel(options.queue.max(1));
         let failing = Arc::new(AtomicBool::new(false));
         let flag = failing.clone();
+        // Failing open, a line that failed is lost and counted, as before;
+        // failing closed, a batch record's line (answered once queued) is
+        // kept and tried again, and so is the proof that the disk has room.
+        let retry = options.on_failure == OnFailure::Refuse;
         let writer = std::thread::Builder::new()
             .name("decision-log".into())
-            .spawn(move || write_lines(lines, sink, &flag))?;
+            .spawn(move || write_lines(lines, sink, &flag, retry))?;
         Ok(DecisionLog {
             queue,
             writer: std::sync::Mutex::new(Some(writer)),
             failing,
+            opened: Instant::now(),
+            last_trial: AtomicU64::new(0),
             mask: options
                 .mask
                 .iter()
@@ -197,7 +230,11 @@ impl DecisionLog {
 
     /// Writes every line queued so far and stops the writer (at shutdown).
     pub fn finish(&self) {
-        if self.queue.send(Vec::new()).is_ok()
+        let end = Entry {
+            line: Vec::new(),
+            written: None,
+        };
+        if self.queue.send(end).is_ok()
             && let Ok(mut writer) = self.writer.lock()
             && let Some(writer) = writer.take()
         {
@@ -205,16 +242,38 @@ impl DecisionLog {
         }
     }
 
-    /// Refuses before evaluating, when failing closed and the log is failing.
+    /// Refuses before evaluating, when failing closed and the log is
+    /// failing; except that once every [`TRIAL_EVERY`] one request may go
+    /// on, since only a write can tell that the disk has room again (its
+    /// answer still waits for its own line to be written).
     pub fn ready(&self) -> Result<(), ApiError> {
+        if self.on_failure == OnFailure::Refuse && self.failing.load(Ordering::Relaxed) {
+            let now = u64::try_from(self.opened.elapsed().as_millis()).unwrap_or(u64::MAX);
+            let last = self.last_trial.load(Ordering::Relaxed);
+            let due = now.saturating_sub(last) >= TRIAL_EVERY.as_millis() as u64;
+            if !(due
+                && self
+                    .last_trial
+                    .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                    .is_ok())
+            {
+                return Err(unavailable("the decision log cannot be written"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Like [`ready`](Self::ready), with no trial: for a batch record,
+    /// which is answered once its line is queued.
+    pub fn ready_for_stream(&self) -> Result<(), ApiError> {
         if self.on_failure == OnFailure::Refuse && self.failing.load(Ordering::Relaxed) {
             return Err(unavailable("the decision log cannot be written"));
         }
         Ok(())
     }
 
-    /// Queues the line for one `/v1/evaluate` answer; never waits.
-    pub fn record(
+    /// Logs the line for one `/v1/evaluate` answer (see [`record_answer`](Self::record_answer)).
+    pub async fn record(
         &self,
         set: &Served,
         decision_id: &str,
@@ -222,7 +281,6 @@ impl DecisionLog {
         evaluation: &Evaluation,
         facts: Option<&RawValue>,
     ) -> Result<(), ApiError> {
-        self.ready()?;
         let facts: serde_json::Value = facts
             .and_then(|raw| serde_json::from_str(raw.get()).ok())
             .unwrap_or(serde_json::Value::Null);
@@ -241,20 +299,37 @@ impl DecisionLog {
             },
             facts,
         )
+        .await
     }
 
-    /// Queues the line for one answer of any endpoint; never waits. An
-    /// error (when failing closed) means the answer must not be given.
-    pub fn record_answer(
+    /// Logs the line for one answer of any endpoint. Failing open, it is
+    /// queued and nothing waits; failing closed, this waits until the line
+    /// is written and flushed, and an error means the answer must not be
+    /// given (the line is then not in the file either).
+    pub async fn record_answer(
         &self,
         set: &Served,
         answered: Answered<'_>,
         facts: serde_json::Value,
     ) -> Result<(), ApiError> {
-        self.ready()?;
-        match self.offer(self.line(set, answered, facts)) {
-            Ok(()) => Ok(()),
-            Err(_) => self.give_up(),
+        let line = self.line(set, answered, facts);
+        if self.on_failure == OnFailure::Drop {
+            return match self.offer(line) {
+                Ok(()) => Ok(()),
+                Err(_) => self.give_up(),
+            };
+        }
+        let (told, written) = tokio::sync::oneshot::channel();
+        let entry = Entry {
+            line,
+            written: Some(told),
+        };
+        if self.queue.try_send(entry).is_err() {
+            return self.give_up();
+        }
+        match written.await {
+            Ok(true) => Ok(()),
+            _ => Err(unavailable("the decision log cannot be written")),
         }
     }
 
@@ -296,11 +371,15 @@ impl DecisionLog {
         bytes
     }
 
-    /// Queues a line if there is room; else gives it back.
+    /// Queues a line nobody waits on if there is room; else gives it back.
     pub fn offer(&self, line: Vec<u8>) -> Result<(), Vec<u8>> {
-        match self.queue.try_send(line) {
+        let entry = Entry {
+            line,
+            written: None,
+        };
+        match self.queue.try_send(entry) {
             Ok(()) => Ok(()),
-            Err(TrySendError::Full(line)) | Err(TrySendError::Disconnected(line)) => Err(line),
+            Err(TrySendError::Full(e)) | Err(TrySendError::Disconnected(e)) => Err(e.line),
         }
     }
 
@@ -344,51 +423,106 @@ fn mask(facts: &mut serde_json::Value, path: &[String]) -> bool {
 }
 
 /// The writer thread: writes lines as they come, and flushes whenever
-/// none is waiting, so that a line is on disk within moments.
-fn write_lines(lines: Receiver<Vec<u8>>, mut sink: Sink, failing: &AtomicBool) {
+/// none is waiting, so that a line is on disk within moments. Only a round
+/// that wrote and flushed lines ends a failure: an idle round proves
+/// nothing about the disk. With `retry`, lines of a failed round that
+/// nobody waits on are kept (up to [`RETRY_BYTES`]) and tried again first,
+/// on the next round or idle tick.
+fn write_lines(lines: Receiver<Entry>, mut sink: Sink, failing: &AtomicBool, retry: bool) {
+    let mut kept: Vec<Entry> = Vec::new();
     let mut done = false;
     while !done {
-        let mut next = match lines.recv_timeout(Duration::from_millis(200)) {
-            Ok(line) => Some(line),
-            Err(RecvTimeoutError::Timeout) => None,
-            Err(RecvTimeoutError::Disconnected) => break,
-        };
-        let mut result = Ok(());
-        // Lines in this round: written once the flush succeeds, else dropped.
-        let mut round = 0u64;
-        while let Some(line) = next.take() {
-            if line.is_empty() {
+        let mut round = std::mem::take(&mut kept);
+        match lines.recv_timeout(TICK) {
+            Ok(entry) => round.push(entry),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => done = true,
+        }
+        loop {
+            if round.last().is_some_and(|e| e.line.is_empty()) {
                 // `finish`: everything before it is written.
+                round.pop();
                 done = true;
                 break;
             }
-            round += 1;
-            result = result.and(sink.write(&line));
-            next = match lines.try_recv() {
-                Ok(line) => Some(line),
-                Err(TryRecvError::Empty) => None,
+            match lines.try_recv() {
+                Ok(entry) => round.push(entry),
+                Err(TryRecvError::Empty) => break,
                 Err(TryRecvError::Disconnected) => {
                     done = true;
-                    None
+                    break;
                 }
-            };
+            }
         }
-        match result.and_then(|()| sink.flush()) {
+        if round.is_empty() {
+            continue;
+        }
+        match write_round(&mut sink, &round) {
             Ok(()) => {
-                metrics::counter!(m::LOG_WRITTEN).increment(round);
+                metrics::counter!(m::LOG_WRITTEN).increment(round.len() as u64);
                 failing.store(false, Ordering::Relaxed);
+                for entry in round {
+                    if let Some(told) = entry.written {
+                        let _ = told.send(true);
+                    }
+                }
             }
             Err(e) => {
-                // What is still buffered is given up, not retried for ever.
-                sink.discard();
-                metrics::counter!(m::LOG_DROPPED).increment(round);
                 if !failing.swap(true, Ordering::Relaxed) {
                     tracing::error!("the decision log cannot be written: {e}");
                 }
+                kept = keep_for_retry(round, done || !retry);
             }
         }
     }
     let _ = sink.flush();
+}
+
+/// Writes and flushes a round's lines; on failure, the file is cut back to
+/// where the round began, so no torn line is left behind.
+fn write_round(sink: &mut Sink, round: &[Entry]) -> io::Result<()> {
+    let mut result = Ok(());
+    for entry in round {
+        result = sink.write(&entry.line);
+        if result.is_err() {
+            break;
+        }
+    }
+    match result.and_then(|()| sink.flush()) {
+        Ok(()) => {
+            sink.mark_good();
+            Ok(())
+        }
+        Err(e) => {
+            sink.discard();
+            Err(e)
+        }
+    }
+}
+
+/// What of a failed round is tried again: not the lines whose answers wait
+/// (they are refused, so their lines must not appear later), nor lines past
+/// [`RETRY_BYTES`], nor anything when `none`; each line given up is
+/// counted as dropped.
+fn keep_for_retry(round: Vec<Entry>, none: bool) -> Vec<Entry> {
+    let mut kept = Vec::new();
+    let mut bytes = 0usize;
+    let mut dropped = 0u64;
+    for entry in round {
+        match entry.written {
+            Some(told) => {
+                let _ = told.send(false);
+                dropped += 1;
+            }
+            None if !none && bytes + entry.line.len() <= RETRY_BYTES => {
+                bytes += entry.line.len();
+                kept.push(entry);
+            }
+            None => dropped += 1,
+        }
+    }
+    metrics::counter!(m::LOG_DROPPED).increment(dropped);
+    kept
 }
 
 /// Where lines go: stdout, or a file rotated by size.
@@ -397,7 +531,11 @@ enum Sink {
     File {
         path: PathBuf,
         file: BufWriter<File>,
+        /// Bytes in the file, as far as this writer knows.
         written: u64,
+        /// The file's length after the last good flush: a failed write is
+        /// cut back to it.
+        good: u64,
         max_bytes: u64,
         keep: usize,
     },
@@ -408,12 +546,19 @@ impl Sink {
         if path == Path::new("-") {
             return Ok(Sink::Stdout(BufWriter::new(io::stdout())));
         }
-        let file = File::options().create(true).append(true).open(path)?;
-        let written = file.metadata()?.len();
+        let mut file = File::options().create(true).append(true).open(path)?;
+        let mut written = file.metadata()?.len();
+        if written > 0 && !ends_with_newline(path, written)? {
+            // A line torn by an earlier failure or crash: ended, so that the
+            // next line stays a line of its own (replay reports the fragment).
+            file.write_all(b"\n")?;
+            written += 1;
+        }
         Ok(Sink::File {
             path: path.to_owned(),
             file: BufWriter::with_capacity(64 * 1024, file),
             written,
+            good: written,
             max_bytes,
             keep,
         })
@@ -426,6 +571,7 @@ impl Sink {
                 path,
                 file,
                 written,
+                good,
                 max_bytes,
                 keep,
             } => {
@@ -437,6 +583,7 @@ impl Sink {
                         File::options().create(true).append(true).open(&*path)?,
                     );
                     *written = 0;
+                    *good = 0;
                 }
                 file.write_all(line)?;
                 *written += line.len() as u64;
@@ -445,14 +592,43 @@ impl Sink {
         }
     }
 
-    /// Forgets what is buffered, after a failed write.
+    /// After a good flush: what is in the file stays.
+    fn mark_good(&mut self) {
+        if let Sink::File { written, good, .. } = self {
+            *good = *written;
+        }
+    }
+
+    /// Forgets what is buffered after a failed write, and cuts the file
+    /// back to its last good length: a write that failed part-way must not
+    /// leave a fragment for the next line to be appended to.
     fn discard(&mut self) {
-        if let Sink::File { file, .. } = self {
+        if let Sink::File {
+            file,
+            written,
+            good,
+            ..
+        } = self
+        {
             let fresh = file.get_ref().try_clone();
             if let Ok(fresh) = fresh {
                 let old = std::mem::replace(file, BufWriter::with_capacity(64 * 1024, fresh));
                 let _ = old.into_parts();
             }
+            let handle = file.get_ref();
+            match handle.metadata() {
+                // Shorter than known: cut by someone else; appends go on from there.
+                Ok(meta) if meta.len() <= *good => *good = meta.len(),
+                Ok(_) => {
+                    if let Err(e) = handle.set_len(*good) {
+                        tracing::error!(
+                            "the decision log cannot be cut back to its last line: {e}"
+                        );
+                    }
+                }
+                Err(_) => {}
+            }
+            *written = *good;
         }
     }
 
@@ -462,6 +638,16 @@ impl Sink {
             Sink::File { file, .. } => file.flush(),
         }
     }
+}
+
+/// Whether the file's last byte (of `len`) is a newline.
+fn ends_with_newline(path: &Path, len: u64) -> io::Result<bool> {
+    use std::io::{Read as _, Seek as _, SeekFrom};
+    let mut file = File::open(path)?;
+    file.seek(SeekFrom::Start(len.saturating_sub(1)))?;
+    let mut last = [0u8; 1];
+    file.read_exact(&mut last)?;
+    Ok(last == *b"\n")
 }
 
 /// `log` becomes `log.1`, `log.1` becomes `log.2`, …; past `keep`, the oldest goes.

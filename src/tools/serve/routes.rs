@@ -273,7 +273,8 @@ pub async fn evaluate(
     let decision_id = uuid::Uuid::now_v7().to_string();
     if let Some(log) = &state.log {
         let evaluation = verdicts.to_evaluation_for(set.program(), as_of_source, &facts.values);
-        log.record(&set, &decision_id, &ids, &evaluation, Some(raw))?;
+        log.record(&set, &decision_id, &ids, &evaluation, Some(raw))
+            .await?;
     }
     m::decisions(&set, &verdicts);
     Ok(evaluate_answer(
@@ -392,7 +393,8 @@ pub async fn explain(
                 answer_sha256: Some(log::digest(&explanation.decisions)),
             },
             logged_facts(raw),
-        )?;
+        )
+        .await?;
     }
     #[derive(Serialize)]
     struct Answer<'a> {
@@ -489,7 +491,8 @@ pub async fn whatif(
                 answer_sha256: Some(log::digest(&reply)),
             },
             logged_facts(body.facts),
-        )?;
+        )
+        .await?;
     }
     reply.decision_id = Some(decision_id);
     Ok(json_response(StatusCode::OK, &reply))

@@ -7,7 +7,9 @@
 //! (endpoint `batch`, the batch's id and the record's line number), masked
 //! as `/v1/evaluate`'s are; the batch's id is the `x-credo-batch-id`
 //! header. A record the log cannot take when failing closed becomes an
-//! error record: no decision goes unlogged.
+//! error record. A record is answered once its line is queued, not once it
+//! is written: the lines queued when the disk fills are kept and written
+//! when there is room again (see [`super::log`]).
 //!
 //! Records are sent as whole lines only. When the service shuts down, the
 //! stream ends after the line in hand with one error record saying where it
@@ -86,7 +88,7 @@ pub async fn evaluate_batch(
         None => None,
     };
     if let Some(log) = &state.log {
-        log.ready()?;
+        log.ready_for_stream()?;
     }
     let (tx, rx) = mpsc::channel::<Bytes>(QUEUE);
     let hash = HeaderValue::from_str(&set.hash).ok();
@@ -379,7 +381,7 @@ impl Pump {
         let Some(log) = &self.app.log else {
             return;
         };
-        let mut result = log.ready();
+        let mut result = log.ready_for_stream();
         if result.is_ok() {
             let started = std::time::Instant::now();
             result = loop {
