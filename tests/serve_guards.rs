@@ -221,3 +221,70 @@ fn sigterm_lets_a_request_in_flight_finish() {
     assert_eq!(answer.status, 200, "{}", answer.text());
     assert_eq!(server.wait(), Some(0));
 }
+
+/// Facts with `n` fields the schema does not know, each a warning.
+fn unknown_fields(n: usize) -> serde_json::Value {
+    let fields: serde_json::Map<String, serde_json::Value> = (0..n)
+        .map(|i| (format!("k{i:06}"), serde_json::Value::from(1)))
+        .collect();
+    serde_json::Value::Object(fields)
+}
+
+#[test]
+fn a_slow_evaluation_does_not_hold_up_the_health_probe() {
+    // One async worker: work done on it would stall every other request.
+    let server = shipped(&["--workers", "1"]);
+    let body = serde_json::to_vec(&serde_json::json!({"facts": unknown_fields(80_000)})).unwrap();
+    assert!(body.len() < 1 << 20);
+    let heavy = std::thread::scope(|scope| {
+        let heavy = scope.spawn(|| {
+            let started = Instant::now();
+            let answer = server.request("POST", "/v1/evaluate", &[], &body);
+            (answer, started.elapsed())
+        });
+        std::thread::sleep(Duration::from_millis(300));
+        let started = Instant::now();
+        let health = server.get("/healthz");
+        let waited = started.elapsed();
+        assert_eq!(health.status, 200);
+        let (answer, took) = heavy.join().unwrap();
+        assert!(
+            waited < Duration::from_millis(1000) || took < waited,
+            "/healthz waited {waited:?} behind an evaluation of {took:?}"
+        );
+        answer
+    });
+    assert_eq!(heavy.status, 200, "{}", heavy.text());
+    // The warnings are listed up to a bound, with how many were left out.
+    let warnings = heavy.json()["warnings"].as_array().unwrap().clone();
+    assert_eq!(warnings.len(), 101);
+    assert_eq!(
+        warnings[100]["message"],
+        "and 79900 more unknown fields, ignored, not listed"
+    );
+    assert!(heavy.body.len() < 64 * 1024, "{} bytes", heavy.body.len());
+}
+
+#[test]
+fn a_batch_record_lists_its_warnings_up_to_a_bound() {
+    let server = shipped(&[]);
+    let mut line = serde_json::to_vec(&unknown_fields(150)).unwrap();
+    line.push(b'\n');
+    let answer = server.request(
+        "POST",
+        "/v1/evaluate/batch",
+        &[("Content-Type", "application/x-ndjson")],
+        &line,
+    );
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let record: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
+    let warnings = record["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 101, "{record}");
+    assert!(
+        warnings[100]
+            .to_string()
+            .contains("and 50 more unknown fields"),
+        "{}",
+        warnings[100]
+    );
+}

@@ -272,19 +272,19 @@ impl DecisionLog {
         Ok(())
     }
 
-    /// Logs the line for one `/v1/evaluate` answer (see [`record_answer`](Self::record_answer)).
-    pub async fn record(
+    /// The line for one `/v1/evaluate` answer.
+    pub fn evaluate_line(
         &self,
         set: &Served,
         decision_id: &str,
         requested: &[String],
         evaluation: &Evaluation,
         facts: Option<&RawValue>,
-    ) -> Result<(), ApiError> {
+    ) -> Vec<u8> {
         let facts: serde_json::Value = facts
             .and_then(|raw| serde_json::from_str(raw.get()).ok())
             .unwrap_or(serde_json::Value::Null);
-        self.record_answer(
+        self.line(
             set,
             Answered {
                 endpoint: Endpoint::Evaluate,
@@ -299,20 +299,14 @@ impl DecisionLog {
             },
             facts,
         )
-        .await
     }
 
-    /// Logs the line for one answer of any endpoint. Failing open, it is
-    /// queued and nothing waits; failing closed, this waits until the line
-    /// is written and flushed, and an error means the answer must not be
-    /// given (the line is then not in the file either).
-    pub async fn record_answer(
-        &self,
-        set: &Served,
-        answered: Answered<'_>,
-        facts: serde_json::Value,
-    ) -> Result<(), ApiError> {
-        let line = self.line(set, answered, facts);
+    /// Logs the line for one answer of any endpoint (made by
+    /// [`line`](Self::line)). Failing open, it is queued and nothing waits;
+    /// failing closed, this waits until the line is written and flushed, and
+    /// an error means the answer must not be given (the line is then not in
+    /// the file either).
+    pub async fn submit(&self, line: Vec<u8>) -> Result<(), ApiError> {
         if self.on_failure == OnFailure::Drop {
             return match self.offer(line) {
                 Ok(()) => Ok(()),

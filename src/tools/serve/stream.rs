@@ -32,6 +32,7 @@ use super::app::InFlight;
 use super::log::{Answered, BatchPlace, Endpoint, LoggedDecision};
 use super::openapi as doc;
 use super::problem::ApiError;
+use super::routes::listed;
 use super::set::Served;
 use super::state::AppState;
 use crate::engine::outcome::AsOfSource;
@@ -293,7 +294,9 @@ impl Pump {
                     set.writer.error(number, None, &[problem], &mut self.out);
                     return;
                 };
-                match facts::load_text(&set.program().schema, text, Format::Json) {
+                // The careful loader names every problem, which can take
+                // seconds for a line of many unknown fields.
+                match heavy(|| facts::load_text(&set.program().schema, text, Format::Json)) {
                     Ok(l) => {
                         loaded = l;
                         (&loaded.facts, &loaded.warnings)
@@ -325,7 +328,7 @@ impl Pump {
                     &self.verdicts,
                     &facts.values,
                     as_of,
-                    warnings,
+                    &listed(warnings),
                     &mut self.out,
                 );
                 if let Some(log_line) = self.log_line(number, line, as_of, as_of_source) {
@@ -422,6 +425,19 @@ impl Pump {
         self.set
             .writer
             .error(self.line + 1, None, &[problem], &mut self.out);
+    }
+}
+
+/// Runs slow work in a stream's task, the worker handing its other tasks
+/// to another thread first (on the multi-thread runtime the service uses),
+/// so that `/healthz` and the other requests do not wait behind it.
+fn heavy<T>(work: impl FnOnce() -> T) -> T {
+    let multi_thread = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if multi_thread {
+        tokio::task::block_in_place(work)
+    } else {
+        work()
     }
 }
 
