@@ -288,3 +288,85 @@ fn a_batch_record_lists_its_warnings_up_to_a_bound() {
         warnings[100]
     );
 }
+
+/// Whether the server closes `stream` within `within` (reading whatever it sends).
+fn closed_within(stream: &mut std::net::TcpStream, within: Duration) -> bool {
+    stream
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let started = Instant::now();
+    let mut buffer = [0u8; 4096];
+    while started.elapsed() < within {
+        match stream.read(&mut buffer) {
+            Ok(0) => return true,
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
+            Err(_) => return true,
+        }
+    }
+    false
+}
+
+#[test]
+fn idle_connections_and_unfinished_heads_are_closed() {
+    let server = shipped(&["--header-timeout-ms", "500"]);
+    let mut idle = server.connect();
+    let mut half_head = server.connect();
+    half_head
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let mut kept_alive = server.connect();
+    kept_alive
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    for (name, stream) in [
+        ("an idle connection", &mut idle),
+        ("an unfinished head", &mut half_head),
+        ("a kept-alive connection after its answer", &mut kept_alive),
+    ] {
+        assert!(
+            closed_within(stream, Duration::from_secs(5)),
+            "{name} was still open"
+        );
+    }
+    assert_eq!(server.get("/healthz").status, 200);
+}
+
+#[test]
+fn held_connections_neither_exhaust_descriptors_nor_starve_the_probe() {
+    // 64 descriptors, and more connections held open than that.
+    let server = Server::start_in_shell(
+        "ulimit -n 64",
+        Path::new("policies"),
+        &[
+            "--no-watch",
+            "--header-timeout-ms",
+            "1000",
+            "--max-connections",
+            "32",
+        ],
+    );
+    let held: Vec<_> = (0..70)
+        .map(|_| {
+            let mut stream = server.connect();
+            let _ = stream.write_all(b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\n");
+            stream
+        })
+        .collect();
+    let started = Instant::now();
+    let mut health = server.connect();
+    health
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let answer = read_answer(&mut health);
+    assert_eq!(answer.status, 200);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "/healthz took {:?}",
+        started.elapsed()
+    );
+    drop(held);
+    let log = server.log();
+    assert!(!log.contains("os error 24"), "{log}");
+}

@@ -67,6 +67,16 @@ pub struct ServeArgs {
     /// Requests answered at once; past it, 503 with Retry-After.
     #[arg(long, value_name = "N", default_value_t = 512)]
     pub max_in_flight: usize,
+    /// Longest wait for a request's head (on a new connection, or between
+    /// the requests of a kept-alive one), in milliseconds; past it, the
+    /// connection is closed.
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    pub header_timeout_ms: u64,
+    /// Connections open at once; past it, new ones wait to be accepted.
+    /// Keep it under the process's open-files limit.
+    #[arg(long, value_name = "N", default_value_t = 1000,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_connections: usize,
     /// On SIGTERM, how long requests in flight may take to finish.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     pub shutdown_grace: u64,
@@ -261,6 +271,10 @@ async fn start(args: ServeArgs, extra: Option<ExtraRoutes>) -> u8 {
         app,
         shutdown,
         Duration::from_secs(args.shutdown_grace),
+        app::Connections {
+            header_timeout: Duration::from_millis(args.header_timeout_ms),
+            max: args.max_connections,
+        },
     )
     .await;
     if let Some(log) = &state.log {
