@@ -370,3 +370,115 @@ fn held_connections_neither_exhaust_descriptors_nor_starve_the_probe() {
     let log = server.log();
     assert!(!log.contains("os error 24"), "{log}");
 }
+
+#[test]
+fn a_batch_trickled_a_byte_at_a_time_gives_back_its_place() {
+    let server = shipped(&["--body-deadline-ms", "1000", "--max-in-flight", "1"]);
+    let mut stream = server.connect();
+    stream.write_all(BATCH_HEAD).unwrap();
+    let started = Instant::now();
+    // A byte every 200 ms, well within --body-timeout-ms, never a whole line.
+    let trickle = b"{\"account\": {\"segment\": \"smb\"}}";
+    let mut sent = 0;
+    stream
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        assert!(
+            started.elapsed() < Duration::from_secs(8),
+            "the batch was still open: {}",
+            String::from_utf8_lossy(&answer)
+        );
+        if sent < trickle.len() {
+            let _ = stream.write_all(&chunk(&trickle[sent..=sent]));
+            sent += 1;
+        }
+        match stream.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => answer.extend_from_slice(&buffer[..n]),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => break,
+        }
+        if answer.ends_with(b"0\r\n\r\n") {
+            break;
+        }
+    }
+    let answer = parse_answer(&answer);
+    assert_eq!(answer.status, 200);
+    let text = answer.text();
+    assert!(text.contains("no whole line came within 1000 ms"), "{text}");
+    // The one place is free again.
+    let started = Instant::now();
+    loop {
+        let again = server.post_json("/v1/evaluate", &serde_json::json!({"facts": {}}));
+        if again.status == 200 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{}",
+            again.text()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Sends a head announcing 100 bytes, then a byte every 100 ms, until the answer comes (at most 8 s).
+fn trickle_evaluate(server: &Server) -> (server::Answer, Duration) {
+    let mut stream = server.connect();
+    stream
+        .write_all(b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 100\r\n\r\n")
+        .unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while started.elapsed() < Duration::from_secs(8) {
+        let _ = stream.write_all(b" ");
+        match stream.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => answer.extend_from_slice(&buffer[..n]),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => break,
+        }
+    }
+    (parse_answer(&answer), started.elapsed())
+}
+
+#[test]
+fn a_body_trickled_past_its_deadline_is_408_with_a_problem() {
+    let server = shipped(&["--body-deadline-ms", "1000"]);
+    let (answer, took) = trickle_evaluate(&server);
+    assert_eq!(answer.status, 408, "{}", answer.text());
+    assert_eq!(answer.json()["errors"][0]["code"], "body_incomplete");
+    assert!(took < Duration::from_secs(6), "{took:?}");
+}
+
+#[test]
+fn timeouts_answer_with_a_problem_never_an_empty_body() {
+    // The request timeout comes first: a body still arriving is the client's fault.
+    let server = shipped(&["--request-timeout-ms", "1000", "--body-deadline-ms", "5000"]);
+    let (answer, _) = trickle_evaluate(&server);
+    assert_eq!(answer.status, 408, "{}", answer.text());
+    assert_eq!(answer.json()["errors"][0]["code"], "body_incomplete");
+    // An answer that is not ready in time is the service's: 503 with Retry-After.
+    let server = shipped(&["--request-timeout-ms", "300"]);
+    let body = serde_json::to_vec(&serde_json::json!({"facts": unknown_fields(80_000)})).unwrap();
+    let answer = server.request("POST", "/v1/evaluate", &[], &body);
+    assert_eq!(answer.status, 503, "{}", answer.text());
+    assert_eq!(answer.json()["errors"][0]["code"], "timeout");
+    assert_eq!(answer.header("retry-after"), Some("1"));
+    assert_eq!(answer.header("content-type"), Some("application/json"));
+}

@@ -58,12 +58,16 @@ pub struct ServeArgs {
     /// Which endpoints need the token.
     #[arg(long, value_enum, default_value_t = Protect::All)]
     pub protect: Protect,
-    /// Time to answer a request, in milliseconds; past it, 503.
+    /// Time to answer a request, in milliseconds; past it, 503 (408 when its body was still arriving).
     #[arg(long, value_name = "MS", default_value_t = 10_000)]
     pub request_timeout_ms: u64,
     /// Longest wait for the next piece of a request body, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 10_000)]
     pub body_timeout_ms: u64,
+    /// Longest time for a whole request body to arrive (for a batch, each
+    /// line), in milliseconds; past it, 408 (a batch ends with an error record).
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    pub body_deadline_ms: u64,
     /// Requests answered at once; past it, 503 with Retry-After.
     #[arg(long, value_name = "N", default_value_t = 512)]
     pub max_in_flight: usize,
@@ -254,6 +258,7 @@ async fn start(args: ServeArgs, extra: Option<ExtraRoutes>) -> u8 {
     let guards = app::Guards {
         request_timeout: Duration::from_millis(args.request_timeout_ms),
         body_timeout: Duration::from_millis(args.body_timeout_ms),
+        body_deadline: Duration::from_millis(args.body_deadline_ms),
         max_in_flight: args.max_in_flight,
         bench_constant: args.bench_constant,
     };

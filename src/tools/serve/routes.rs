@@ -298,7 +298,8 @@ fn account<'a>(
         (status = 401, description = "A bearer token is required", body = doc::Problems),
         (status = 413, description = "The body is larger than the facts size limit", body = doc::Problems),
         (status = 422, description = "An unknown decision, with the nearest known one", body = doc::Problems),
-        (status = 503, description = "Not ready, or too many requests in flight", body = doc::Problems),
+        (status = 408, description = "The body did not arrive whole in time (`--body-deadline-ms`, or the request timeout while it was still arriving)", body = doc::Problems),
+        (status = 503, description = "Not ready, too many requests in flight, or the answer not ready within the request timeout; with `Retry-After`", body = doc::Problems),
     ))]
 pub async fn evaluate(
     State(state): Shared,
@@ -414,7 +415,8 @@ const DECISIONS: &[u8] = b"\"decisions\":[";
         (status = 401, description = "A bearer token is required", body = doc::Problems),
         (status = 413, description = "The body is larger than the facts size limit", body = doc::Problems),
         (status = 422, description = "An unknown decision", body = doc::Problems),
-        (status = 503, description = "Not ready, or too many requests in flight", body = doc::Problems),
+        (status = 408, description = "The body did not arrive whole in time (`--body-deadline-ms`, or the request timeout while it was still arriving)", body = doc::Problems),
+        (status = 503, description = "Not ready, too many requests in flight, or the answer not ready within the request timeout; with `Retry-After`", body = doc::Problems),
     ))]
 pub async fn explain(
     State(state): Shared,
@@ -500,7 +502,8 @@ pub async fn explain(
         (status = 401, description = "A bearer token is required", body = doc::Problems),
         (status = 413, description = "The body is larger than the facts size limit", body = doc::Problems),
         (status = 422, description = "An unknown decision or an outcome it cannot have", body = doc::Problems),
-        (status = 503, description = "Not ready, or too many requests in flight", body = doc::Problems),
+        (status = 408, description = "The body did not arrive whole in time (`--body-deadline-ms`, or the request timeout while it was still arriving)", body = doc::Problems),
+        (status = 503, description = "Not ready, too many requests in flight, or the answer not ready within the request timeout; with `Retry-After`", body = doc::Problems),
     ))]
 pub async fn whatif(
     State(state): Shared,
@@ -594,7 +597,7 @@ pub async fn policies(State(state): Shared) -> Response {
         (status = 200, description = "Loaded, or unchanged", body = doc::ReloadStatusDoc),
         (status = 401, description = "A bearer token is required", body = doc::Problems),
         (status = 422, description = "The set did not check; the last good set keeps serving", body = doc::ReloadStatusDoc),
-        (status = 503, description = "Too many requests in flight", body = doc::Problems),
+        (status = 503, description = "Too many requests in flight, or not reloaded within the request timeout; with `Retry-After`", body = doc::Problems),
     ))]
 pub async fn reload(State(state): Shared) -> Response {
     let status = super::reload::reload(&state, "request").await;

@@ -28,7 +28,7 @@ use futures_util::StreamExt as _;
 use serde::Deserialize;
 use tokio::sync::mpsc;
 
-use super::app::InFlight;
+use super::app::{BodyDeadline, InFlight};
 use super::log::{Answered, BatchPlace, Endpoint, LoggedDecision};
 use super::openapi as doc;
 use super::problem::ApiError;
@@ -49,6 +49,8 @@ const QUEUE: usize = 4;
 /// log's failure behaviour applies: a batch outruns the log writer, and
 /// waiting (the stream is paced by its client anyway) loses no line.
 const LOG_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+/// How long a batch may go without a whole line, unless the stack says.
+const LINE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
 /// After a shutdown, how long the rest of a body is read and dropped.
 const DRAIN: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -76,6 +78,7 @@ pub async fn evaluate_batch(
     State(state): State<Arc<AppState>>,
     query: Result<Query<BatchQuery>, axum::extract::rejection::QueryRejection>,
     in_flight: Option<Extension<InFlight>>,
+    deadline: Option<Extension<BodyDeadline>>,
     body: Body,
 ) -> Result<Response, ApiError> {
     let set = state.served()?;
@@ -110,6 +113,8 @@ pub async fn evaluate_batch(
         oversized: false,
         unlogged: None,
         line: 0,
+        line_deadline: deadline.map_or(LINE_DEADLINE, |Extension(BodyDeadline(d))| d),
+        line_due: tokio::time::Instant::now(),
         tx,
     };
     let shutdown = state.shutdown.clone();
@@ -156,6 +161,11 @@ struct Pump {
     unlogged: Option<(usize, u64, Vec<u8>)>,
     /// Lines finished so far.
     line: u64,
+    /// How long the body may go without a whole line, and until when the
+    /// next one is due: a body trickled a byte at a time, or stalled, would
+    /// otherwise hold its place among those in flight for ever.
+    line_deadline: std::time::Duration,
+    line_due: tokio::time::Instant,
     tx: mpsc::Sender<Bytes>,
 }
 
@@ -163,6 +173,7 @@ impl Pump {
     async fn run(mut self, body: Body, mut shutdown: tokio::sync::watch::Receiver<bool>) {
         let mut input = body.into_data_stream();
         let mut stopped = false;
+        self.line_due = tokio::time::Instant::now() + self.line_deadline;
         loop {
             if *shutdown.borrow() {
                 stopped = true;
@@ -178,6 +189,13 @@ impl Pump {
                     continue;
                 }
                 frame = input.next() => frame,
+                () = tokio::time::sleep_until(self.line_due) => {
+                    self.stop(&format!(
+                        "the request body stopped: no whole line came within {} ms (`--body-deadline-ms`)",
+                        self.line_deadline.as_millis()
+                    ));
+                    break;
+                }
             };
             match frame {
                 None => {
@@ -243,6 +261,9 @@ impl Pump {
                     if self.tx.send(Bytes::from(out)).await.is_err() {
                         return false;
                     }
+                    // The time spent waiting for the client to read is
+                    // not the client's to send in.
+                    self.line_due = tokio::time::Instant::now() + self.line_deadline;
                 }
             }
         }
@@ -264,10 +285,12 @@ impl Pump {
             self.set
                 .writer
                 .error(number, None, &[problem], &mut self.out);
+            self.line_due = tokio::time::Instant::now() + self.line_deadline;
         } else {
             let line = line.strip_suffix(b"\r").unwrap_or(&line);
             if !line.iter().all(u8::is_ascii_whitespace) {
                 self.evaluate(number, line);
+                self.line_due = tokio::time::Instant::now() + self.line_deadline;
             }
         }
         // The buffer is reused unless one long line made it large.
