@@ -379,3 +379,41 @@ fn a_log_opened_on_a_torn_line_starts_on_a_line_of_its_own() {
     assert_eq!(lines[1], "{\"torn\":\"abc");
     assert_eq!(torn_lines(&log), (1, true), "only the fragment is torn");
 }
+
+#[test]
+fn failing_closed_no_batch_record_is_sent_before_its_line_is_written() {
+    if !Path::new("/dev/full").exists() {
+        eprintln!("skipped: no /dev/full to fail writes");
+        return;
+    }
+    let server = Server::start(
+        Path::new("policies"),
+        &["--decision-log", "/dev/full", "--log-on-failure", "refuse"],
+    );
+    let lines = "{\"account\": {\"segment\": \"smb\"}}\n".repeat(3);
+    let answer = server.request(
+        "POST",
+        "/v1/evaluate/batch",
+        &[("Content-Type", "application/x-ndjson")],
+        lines.as_bytes(),
+    );
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let text = answer.text();
+    let records: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 3, "{text}");
+    for record in &records {
+        assert!(
+            record.get("decisions").is_none(),
+            "answered unlogged: {record}"
+        );
+        assert!(
+            record
+                .to_string()
+                .contains("the decision log cannot be written"),
+            "{record}"
+        );
+    }
+}

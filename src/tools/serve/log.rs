@@ -9,9 +9,10 @@
 //! A line goes into a bounded queue that one thread writes, buffered,
 //! rotating the file by size. When the queue is full or the file cannot be
 //! written, the configured behaviour applies: refuse requests (fail
-//! closed), or drop the line and count it. Failing closed, a single answer
-//! waits until its line is written and flushed, so no `200` goes out for a
-//! line that is not in the file; failing open, nothing waits on the disk.
+//! closed), or drop the line and count it. Failing closed, an answer (and
+//! a batch record) waits until its line is written and flushed, so nothing
+//! is answered whose line is not in the file; failing open, nothing waits
+//! on the disk.
 //!
 //! A failed write never leaves a torn line for the next one to be glued to:
 //! the file is cut back to its length after the last good flush, and a file
@@ -22,9 +23,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{
-    Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError, sync_channel,
-};
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError, sync_channel};
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
@@ -169,15 +168,28 @@ impl LoggedDecision {
     }
 }
 
-/// How often, while the log is failing, one request may try to log again
-/// (failing closed): its own line is the test of whether the disk has room.
+/// While the log is failing, how long requests are refused before any
+/// work after a failed write; past it they go on, and their own lines test
+/// whether the disk has room again (each still waits for its line).
 const TRIAL_EVERY: Duration = Duration::from_secs(1);
-/// Bytes of lines kept for a retry after a failed write (lines nobody waits
-/// on: batch records, and every line when failing open); past it they are
-/// dropped and counted.
-const RETRY_BYTES: usize = 8 << 20;
-/// The writer's idle tick: how soon kept lines are tried again.
-const TICK: Duration = Duration::from_millis(200);
+
+/// How the writer is doing, shared with the requests.
+struct Health {
+    /// The last round failed, and no round has written since.
+    failing: AtomicBool,
+    /// When the last round failed, in milliseconds after `opened`.
+    failed_at: AtomicU64,
+    opened: Instant,
+}
+
+impl Health {
+    fn now(&self) -> u64 {
+        u64::try_from(self.opened.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+}
+
+/// Told true once a line is written and flushed, false when it was not.
+pub type Written = tokio::sync::oneshot::Receiver<bool>;
 
 /// One line for the writer, and who waits to hear it is on disk.
 struct Entry {
@@ -190,11 +202,7 @@ struct Entry {
 pub struct DecisionLog {
     queue: SyncSender<Entry>,
     writer: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
-    /// The writer's last round failed, and no round has written since.
-    failing: Arc<AtomicBool>,
-    /// When the log opened, and the millisecond after it of the last trial.
-    opened: Instant,
-    last_trial: AtomicU64,
+    health: Arc<Health>,
     mask: Vec<Vec<String>>,
     on_failure: OnFailure,
 }
@@ -204,21 +212,19 @@ impl DecisionLog {
     pub fn open(options: &LogOptions) -> io::Result<DecisionLog> {
         let sink = Sink::open(&options.path, options.max_bytes, options.keep)?;
         let (queue, lines) = sync_channel(options.queue.max(1));
-        let failing = Arc::new(AtomicBool::new(false));
-        let flag = failing.clone();
-        // Failing open, a line that failed is lost and counted, as before;
-        // failing closed, a batch record's line (answered once queued) is
-        // kept and tried again, and so is the proof that the disk has room.
-        let retry = options.on_failure == OnFailure::Refuse;
+        let health = Arc::new(Health {
+            failing: AtomicBool::new(false),
+            failed_at: AtomicU64::new(0),
+            opened: Instant::now(),
+        });
+        let writer_health = health.clone();
         let writer = std::thread::Builder::new()
             .name("decision-log".into())
-            .spawn(move || write_lines(lines, sink, &flag, retry))?;
+            .spawn(move || write_lines(lines, sink, &writer_health))?;
         Ok(DecisionLog {
             queue,
             writer: std::sync::Mutex::new(Some(writer)),
-            failing,
-            opened: Instant::now(),
-            last_trial: AtomicU64::new(0),
+            health,
             mask: options
                 .mask
                 .iter()
@@ -242,31 +248,19 @@ impl DecisionLog {
         }
     }
 
-    /// Refuses before evaluating, when failing closed and the log is
-    /// failing; except that once every [`TRIAL_EVERY`] one request may go
-    /// on, since only a write can tell that the disk has room again (its
-    /// answer still waits for its own line to be written).
+    /// Refuses before evaluating, when failing closed and a write failed
+    /// less than [`TRIAL_EVERY`] ago: only a write can tell that the disk
+    /// has room again, so past that, requests go on (and wait for their
+    /// own lines).
     pub fn ready(&self) -> Result<(), ApiError> {
-        if self.on_failure == OnFailure::Refuse && self.failing.load(Ordering::Relaxed) {
-            let now = u64::try_from(self.opened.elapsed().as_millis()).unwrap_or(u64::MAX);
-            let last = self.last_trial.load(Ordering::Relaxed);
-            let due = now.saturating_sub(last) >= TRIAL_EVERY.as_millis() as u64;
-            if !(due
-                && self
-                    .last_trial
-                    .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-                    .is_ok())
-            {
-                return Err(unavailable("the decision log cannot be written"));
-            }
-        }
-        Ok(())
-    }
-
-    /// Like [`ready`](Self::ready), with no trial: for a batch record,
-    /// which is answered once its line is queued.
-    pub fn ready_for_stream(&self) -> Result<(), ApiError> {
-        if self.on_failure == OnFailure::Refuse && self.failing.load(Ordering::Relaxed) {
+        let health = &self.health;
+        if self.on_failure == OnFailure::Refuse
+            && health.failing.load(Ordering::Relaxed)
+            && health
+                .now()
+                .saturating_sub(health.failed_at.load(Ordering::Relaxed))
+                < TRIAL_EVERY.as_millis() as u64
+        {
             return Err(unavailable("the decision log cannot be written"));
         }
         Ok(())
@@ -307,20 +301,16 @@ impl DecisionLog {
     /// an error means the answer must not be given (the line is then not in
     /// the file either).
     pub async fn submit(&self, line: Vec<u8>) -> Result<(), ApiError> {
-        if self.on_failure == OnFailure::Drop {
-            return match self.offer(line) {
-                Ok(()) => Ok(()),
-                Err(_) => self.give_up(),
-            };
+        match self.offer(line) {
+            Ok(None) => Ok(()),
+            Ok(Some(written)) => Self::written(written).await,
+            Err(_) => self.give_up(),
         }
-        let (told, written) = tokio::sync::oneshot::channel();
-        let entry = Entry {
-            line,
-            written: Some(told),
-        };
-        if self.queue.try_send(entry).is_err() {
-            return self.give_up();
-        }
+    }
+
+    /// Waits for a line [`offer`](Self::offer) queued to be written: an
+    /// error means its answer must not be given.
+    pub async fn written(written: Written) -> Result<(), ApiError> {
         match written.await {
             Ok(true) => Ok(()),
             _ => Err(unavailable("the decision log cannot be written")),
@@ -365,14 +355,22 @@ impl DecisionLog {
         bytes
     }
 
-    /// Queues a line nobody waits on if there is room; else gives it back.
-    pub fn offer(&self, line: Vec<u8>) -> Result<(), Vec<u8>> {
+    /// Queues a line if there is room, else gives it back. Failing
+    /// closed, what to wait on before answering: the line's write.
+    pub fn offer(&self, line: Vec<u8>) -> Result<Option<Written>, Vec<u8>> {
+        let (told, written) = match self.on_failure {
+            OnFailure::Refuse => {
+                let (told, written) = tokio::sync::oneshot::channel();
+                (Some(told), Some(written))
+            }
+            OnFailure::Drop => (None, None),
+        };
         let entry = Entry {
             line,
-            written: None,
+            written: told,
         };
         match self.queue.try_send(entry) {
-            Ok(()) => Ok(()),
+            Ok(()) => Ok(written),
             Err(TrySendError::Full(e)) | Err(TrySendError::Disconnected(e)) => Err(e.line),
         }
     }
@@ -419,18 +417,16 @@ fn mask(facts: &mut serde_json::Value, path: &[String]) -> bool {
 /// The writer thread: writes lines as they come, and flushes whenever
 /// none is waiting, so that a line is on disk within moments. Only a round
 /// that wrote and flushed lines ends a failure: an idle round proves
-/// nothing about the disk. With `retry`, lines of a failed round that
-/// nobody waits on are kept (up to [`RETRY_BYTES`]) and tried again first,
-/// on the next round or idle tick.
-fn write_lines(lines: Receiver<Entry>, mut sink: Sink, failing: &AtomicBool, retry: bool) {
-    let mut kept: Vec<Entry> = Vec::new();
+/// nothing about the disk (an empty flush used to clear the failure after
+/// 200 ms without a request, and the next request was answered, its line
+/// dropped).
+fn write_lines(lines: Receiver<Entry>, mut sink: Sink, health: &Health) {
     let mut done = false;
     while !done {
-        let mut round = std::mem::take(&mut kept);
-        match lines.recv_timeout(TICK) {
+        let mut round = Vec::new();
+        match lines.recv() {
             Ok(entry) => round.push(entry),
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => done = true,
+            Err(_) => break,
         }
         loop {
             if round.last().is_some_and(|e| e.line.is_empty()) {
@@ -451,21 +447,26 @@ fn write_lines(lines: Receiver<Entry>, mut sink: Sink, failing: &AtomicBool, ret
         if round.is_empty() {
             continue;
         }
-        match write_round(&mut sink, &round) {
+        let result = write_round(&mut sink, &round);
+        let ok = result.is_ok();
+        match result {
             Ok(()) => {
                 metrics::counter!(m::LOG_WRITTEN).increment(round.len() as u64);
-                failing.store(false, Ordering::Relaxed);
-                for entry in round {
-                    if let Some(told) = entry.written {
-                        let _ = told.send(true);
-                    }
-                }
+                health.failing.store(false, Ordering::Relaxed);
             }
             Err(e) => {
-                if !failing.swap(true, Ordering::Relaxed) {
+                // Given up, not retried: a line whose answer was refused
+                // must not turn up later.
+                metrics::counter!(m::LOG_DROPPED).increment(round.len() as u64);
+                health.failed_at.store(health.now(), Ordering::Relaxed);
+                if !health.failing.swap(true, Ordering::Relaxed) {
                     tracing::error!("the decision log cannot be written: {e}");
                 }
-                kept = keep_for_retry(round, done || !retry);
+            }
+        }
+        for entry in round {
+            if let Some(told) = entry.written {
+                let _ = told.send(ok);
             }
         }
     }
@@ -475,12 +476,13 @@ fn write_lines(lines: Receiver<Entry>, mut sink: Sink, failing: &AtomicBool, ret
 /// Writes and flushes a round's lines; on failure, the file is cut back to
 /// where the round began, so no torn line is left behind.
 fn write_round(sink: &mut Sink, round: &[Entry]) -> io::Result<()> {
-    let mut result = Ok(());
+    let bytes = round.iter().map(|e| e.line.len() as u64).sum();
+    let mut result = sink.make_room(bytes);
     for entry in round {
-        result = sink.write(&entry.line);
         if result.is_err() {
             break;
         }
+        result = sink.write(&entry.line);
     }
     match result.and_then(|()| sink.flush()) {
         Ok(()) => {
@@ -492,31 +494,6 @@ fn write_round(sink: &mut Sink, round: &[Entry]) -> io::Result<()> {
             Err(e)
         }
     }
-}
-
-/// What of a failed round is tried again: not the lines whose answers wait
-/// (they are refused, so their lines must not appear later), nor lines past
-/// [`RETRY_BYTES`], nor anything when `none`; each line given up is
-/// counted as dropped.
-fn keep_for_retry(round: Vec<Entry>, none: bool) -> Vec<Entry> {
-    let mut kept = Vec::new();
-    let mut bytes = 0usize;
-    let mut dropped = 0u64;
-    for entry in round {
-        match entry.written {
-            Some(told) => {
-                let _ = told.send(false);
-                dropped += 1;
-            }
-            None if !none && bytes + entry.line.len() <= RETRY_BYTES => {
-                bytes += entry.line.len();
-                kept.push(entry);
-            }
-            None => dropped += 1,
-        }
-    }
-    metrics::counter!(m::LOG_DROPPED).increment(dropped);
-    kept
 }
 
 /// Where lines go: stdout, or a file rotated by size.
@@ -558,27 +535,37 @@ impl Sink {
         })
     }
 
+    /// Rotates the file first if `bytes` more would take it past its
+    /// size; a round is never split between two files, so that a round
+    /// that fails leaves none of its lines in either.
+    fn make_room(&mut self, bytes: u64) -> io::Result<()> {
+        if let Sink::File {
+            path,
+            file,
+            written,
+            good,
+            max_bytes,
+            keep,
+        } = self
+            && *written > 0
+            && *written + bytes > *max_bytes
+        {
+            file.flush()?;
+            rotate(path, *keep)?;
+            *file = BufWriter::with_capacity(
+                64 * 1024,
+                File::options().create(true).append(true).open(&*path)?,
+            );
+            *written = 0;
+            *good = 0;
+        }
+        Ok(())
+    }
+
     fn write(&mut self, line: &[u8]) -> io::Result<()> {
         match self {
             Sink::Stdout(out) => out.write_all(line),
-            Sink::File {
-                path,
-                file,
-                written,
-                good,
-                max_bytes,
-                keep,
-            } => {
-                if *written > 0 && *written + line.len() as u64 > *max_bytes {
-                    file.flush()?;
-                    rotate(path, *keep)?;
-                    *file = BufWriter::with_capacity(
-                        64 * 1024,
-                        File::options().create(true).append(true).open(&*path)?,
-                    );
-                    *written = 0;
-                    *good = 0;
-                }
+            Sink::File { file, written, .. } => {
                 file.write_all(line)?;
                 *written += line.len() as u64;
                 Ok(())

@@ -6,10 +6,10 @@
 //! With a decision log, each evaluated record is logged as its own line
 //! (endpoint `batch`, the batch's id and the record's line number), masked
 //! as `/v1/evaluate`'s are; the batch's id is the `x-credo-batch-id`
-//! header. A record the log cannot take when failing closed becomes an
-//! error record. A record is answered once its line is queued, not once it
-//! is written: the lines queued when the disk fills are kept and written
-//! when there is room again (see [`super::log`]).
+//! header. Failing closed, records are sent only once their lines are
+//! written (waited for in groups, as records are sent), and a record whose
+//! line the log cannot take becomes an error record: no decision goes
+//! unlogged.
 //!
 //! Records are sent as whole lines only. When the service shuts down, the
 //! stream ends after the line in hand with one error record saying where it
@@ -29,7 +29,7 @@ use serde::Deserialize;
 use tokio::sync::mpsc;
 
 use super::app::{BodyDeadline, InFlight};
-use super::log::{Answered, BatchPlace, Endpoint, LoggedDecision};
+use super::log::{Answered, BatchPlace, DecisionLog, Endpoint, LoggedDecision, Written};
 use super::openapi as doc;
 use super::problem::ApiError;
 use super::routes::listed;
@@ -92,7 +92,7 @@ pub async fn evaluate_batch(
         None => None,
     };
     if let Some(log) = &state.log {
-        log.ready_for_stream()?;
+        log.ready()?;
     }
     let (tx, rx) = mpsc::channel::<Bytes>(QUEUE);
     let hash = HeaderValue::from_str(&set.hash).ok();
@@ -112,6 +112,7 @@ pub async fn evaluate_batch(
         partial: Vec::new(),
         oversized: false,
         unlogged: None,
+        awaiting: Vec::new(),
         line: 0,
         line_deadline: deadline.map_or(LINE_DEADLINE, |Extension(BodyDeadline(d))| d),
         line_due: tokio::time::Instant::now(),
@@ -159,6 +160,10 @@ struct Pump {
     /// The record just written to `out` (from this offset on), its line
     /// number and its decision log line, until the log has taken it.
     unlogged: Option<(usize, u64, Vec<u8>)>,
+    /// Failing closed, the records in `out` whose lines are queued but not
+    /// known to be written: where each is in `out`, its line number, and
+    /// what to wait on.
+    awaiting: Vec<(std::ops::Range<usize>, u64, Written)>,
     /// Lines finished so far.
     line: u64,
     /// How long the body may go without a whole line, and until when the
@@ -219,6 +224,7 @@ impl Pump {
         if stopped {
             self.stop("the service is shutting down");
         }
+        self.confirm().await;
         let out = std::mem::take(&mut self.out);
         if !out.is_empty() {
             let _ = self.tx.send(Bytes::from(out)).await;
@@ -257,6 +263,7 @@ impl Pump {
                 self.finish_line();
                 self.settle_log().await;
                 if self.out.len() >= SEND_AT {
+                    self.confirm().await;
                     let out = std::mem::replace(&mut self.out, Vec::with_capacity(SEND_AT * 2));
                     if self.tx.send(Bytes::from(out)).await.is_err() {
                         return false;
@@ -407,12 +414,16 @@ impl Pump {
         let Some(log) = &self.app.log else {
             return;
         };
-        let mut result = log.ready_for_stream();
+        let mut result = log.ready();
         if result.is_ok() {
             let started = std::time::Instant::now();
             result = loop {
                 match log.offer(line) {
-                    Ok(()) => break Ok(()),
+                    Ok(None) => break Ok(()),
+                    Ok(Some(written)) => {
+                        self.awaiting.push((mark..self.out.len(), number, written));
+                        break Ok(());
+                    }
                     Err(back) if started.elapsed() < LOG_WAIT => {
                         line = back;
                         tokio::time::sleep(std::time::Duration::from_millis(2)).await;
@@ -423,20 +434,32 @@ impl Pump {
         }
         if let Err(refused) = result {
             self.out.truncate(mark);
-            let why = refused
-                .problems
-                .first()
-                .map_or("the decision log cannot be written", |p| p.message.as_str());
-            let problem = whole(
-                format!("{why}: this line was not answered"),
-                Some(
-                    "the service fails closed (`--log-on-failure refuse`): send the line again later",
-                ),
-            );
-            self.set
-                .writer
-                .error(number, None, &[problem], &mut self.out);
+            refuse(&self.set, number, &refused, &mut self.out);
         }
+    }
+
+    /// Waits until the lines of the records in `out` are written; a record
+    /// whose line was not becomes an error record.
+    async fn confirm(&mut self) {
+        let awaiting = std::mem::take(&mut self.awaiting);
+        let mut failed = Vec::new();
+        for (place, number, written) in awaiting {
+            if let Err(refused) = DecisionLog::written(written).await {
+                failed.push((place, number, refused));
+            }
+        }
+        if failed.is_empty() {
+            return;
+        }
+        let sent = std::mem::replace(&mut self.out, Vec::with_capacity(SEND_AT * 2));
+        let mut at = 0;
+        for (place, number, refused) in failed {
+            self.out
+                .extend_from_slice(sent.get(at..place.start).unwrap_or(&[]));
+            refuse(&self.set, number, &refused, &mut self.out);
+            at = place.end;
+        }
+        self.out.extend_from_slice(sent.get(at..).unwrap_or(&[]));
     }
 
     /// Ends the stream with a record for the next line, saying why.
@@ -449,6 +472,19 @@ impl Pump {
             .writer
             .error(self.line + 1, None, &[problem], &mut self.out);
     }
+}
+
+/// The error record of a line whose decision the log could not take.
+fn refuse(set: &Served, number: u64, refused: &ApiError, out: &mut Vec<u8>) {
+    let why = refused
+        .problems
+        .first()
+        .map_or("the decision log cannot be written", |p| p.message.as_str());
+    let problem = whole(
+        format!("{why}: this line was not answered"),
+        Some("the service fails closed (`--log-on-failure refuse`): send the line again later"),
+    );
+    set.writer.error(number, None, &[problem], out);
 }
 
 /// Runs slow work in a stream's task, the worker handing its other tasks
