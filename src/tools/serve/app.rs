@@ -18,6 +18,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use super::deadline::{BodyDeadline, Deadlines, deadline};
 use super::metrics as m;
 use super::problem::ApiError;
 use super::state::{AppState, Protect};
@@ -111,98 +112,6 @@ async fn constant(body: axum::body::Bytes) -> Response {
         "{\"ok\":true}\n",
     )
         .into_response()
-}
-
-/// How long a batch may go without a whole line (see [`Guards::body_deadline`]).
-#[derive(Debug, Clone, Copy)]
-pub struct BodyDeadline(pub Duration);
-
-#[derive(Debug, Clone, Copy)]
-struct Deadlines {
-    answer: Duration,
-    body: Duration,
-}
-
-/// The request timeout and the body deadline, each answered with the
-/// service's problem shape: a body still arriving when time is up is the
-/// client's fault (408 `body_incomplete`), an answer not ready is the
-/// service's (503 `timeout`, with `Retry-After`). tower-http's timeout
-/// answered an empty 503 for both.
-async fn deadline(State(limits): State<Deadlines>, request: Request, next: Next) -> Response {
-    use axum::body::HttpBody as _;
-    let (parts, body) = request.into_parts();
-    let arrived = Arc::new(std::sync::atomic::AtomicBool::new(body.is_end_stream()));
-    let body = timed(body, limits.body, arrived.clone());
-    let request = Request::from_parts(parts, body);
-    match tokio::time::timeout(limits.answer, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) if !arrived.load(std::sync::atomic::Ordering::Relaxed) => {
-            body_late(limits.answer.min(limits.body)).into_response()
-        }
-        Err(_) => ApiError {
-            retry_after: Some(1),
-            ..ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "timeout",
-                format!(
-                    "the answer was not ready within {} ms",
-                    limits.answer.as_millis()
-                ),
-            )
-            .help("the limit is `--request-timeout-ms`")
-        }
-        .into_response(),
-    }
-}
-
-/// 408: the body did not arrive whole in time.
-pub fn body_late(within: Duration) -> ApiError {
-    ApiError::new(
-        StatusCode::REQUEST_TIMEOUT,
-        "body_incomplete",
-        format!(
-            "the request body did not arrive whole within {} ms",
-            within.as_millis()
-        ),
-    )
-    .help("send the whole body at once; the limit is `--body-deadline-ms`")
-}
-
-/// The body, ending in an error once `within` has passed before its end;
-/// `arrived` becomes true at its end.
-fn timed(
-    body: axum::body::Body,
-    within: Duration,
-    arrived: Arc<std::sync::atomic::AtomicBool>,
-) -> axum::body::Body {
-    use futures_util::StreamExt as _;
-    let until = tokio::time::Instant::now() + within;
-    let frames = body.into_data_stream();
-    let stream = futures_util::stream::unfold(Some(frames), move |frames| {
-        let arrived = arrived.clone();
-        async move {
-            let mut frames = frames?;
-            match tokio::time::timeout_at(until, frames.next()).await {
-                Ok(Some(Ok(bytes))) => Some((Ok(bytes), Some(frames))),
-                Ok(Some(Err(e))) => Some((Err(std::io::Error::other(e)), None)),
-                Ok(None) => {
-                    arrived.store(true, std::sync::atomic::Ordering::Relaxed);
-                    None
-                }
-                Err(_) => Some((
-                    Err(std::io::Error::new(
-                        std::io::ErrorKind::TimedOut,
-                        format!(
-                            "the whole body took longer than {} ms (`--body-deadline-ms`)",
-                            within.as_millis()
-                        ),
-                    )),
-                    None,
-                )),
-            }
-        }
-    });
-    axum::body::Body::from_stream(stream)
 }
 
 /// Past `max_in_flight`, 503 at once: waiting would only make callers time out later.

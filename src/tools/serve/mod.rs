@@ -6,11 +6,13 @@
 //! - [`state`]: what requests share, the set swapped atomically;
 //! - [`reload`]: the watcher, SIGHUP and the reload endpoint;
 //! - [`routes`] and [`stream`]: the endpoints; [`openapi`]: their contract;
-//! - [`app`]: the stack around them and the server's life;
+//! - [`app`]: the stack around them and the server's life; [`deadline`]:
+//!   the request timeout and the body deadline;
 //! - [`metrics`], [`log`]: what the service tells its operators;
 //! - [`replay`]: `credo replay`, the log evaluated again.
 
 pub mod app;
+pub mod deadline;
 pub mod live;
 pub mod local;
 pub mod log;

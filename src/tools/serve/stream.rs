@@ -28,7 +28,8 @@ use futures_util::StreamExt as _;
 use serde::Deserialize;
 use tokio::sync::mpsc;
 
-use super::app::{BodyDeadline, InFlight};
+use super::app::InFlight;
+use super::deadline::BodyDeadline;
 use super::log::{Answered, BatchPlace, DecisionLog, Endpoint, LoggedDecision, Written};
 use super::openapi as doc;
 use super::problem::ApiError;
