@@ -171,7 +171,7 @@ impl LoggedDecision {
 /// While the log is failing, how long requests are refused before any
 /// work after a failed write; past it they go on, and their own lines test
 /// whether the disk has room again (each still waits for its line).
-const TRIAL_EVERY: Duration = Duration::from_secs(1);
+const REFUSE_FOR: Duration = Duration::from_secs(1);
 
 /// How the writer is doing, shared with the requests.
 struct Health {
@@ -249,7 +249,7 @@ impl DecisionLog {
     }
 
     /// Refuses before evaluating, when failing closed and a write failed
-    /// less than [`TRIAL_EVERY`] ago: only a write can tell that the disk
+    /// less than [`REFUSE_FOR`] ago: only a write can tell that the disk
     /// has room again, so past that, requests go on (and wait for their
     /// own lines).
     pub fn ready(&self) -> Result<(), ApiError> {
@@ -259,7 +259,7 @@ impl DecisionLog {
             && health
                 .now()
                 .saturating_sub(health.failed_at.load(Ordering::Relaxed))
-                < TRIAL_EVERY.as_millis() as u64
+                < REFUSE_FOR.as_millis() as u64
         {
             return Err(unavailable("the decision log cannot be written"));
         }
