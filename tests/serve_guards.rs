@@ -221,3 +221,264 @@ fn sigterm_lets_a_request_in_flight_finish() {
     assert_eq!(answer.status, 200, "{}", answer.text());
     assert_eq!(server.wait(), Some(0));
 }
+
+/// Facts with `n` fields the schema does not know, each a warning.
+fn unknown_fields(n: usize) -> serde_json::Value {
+    let fields: serde_json::Map<String, serde_json::Value> = (0..n)
+        .map(|i| (format!("k{i:06}"), serde_json::Value::from(1)))
+        .collect();
+    serde_json::Value::Object(fields)
+}
+
+#[test]
+fn a_slow_evaluation_does_not_hold_up_the_health_probe() {
+    // One async worker: work done on it would stall every other request.
+    let server = shipped(&["--workers", "1"]);
+    let body = serde_json::to_vec(&serde_json::json!({"facts": unknown_fields(80_000)})).unwrap();
+    assert!(body.len() < 1 << 20);
+    let heavy = std::thread::scope(|scope| {
+        let heavy = scope.spawn(|| {
+            let started = Instant::now();
+            let answer = server.request("POST", "/v1/evaluate", &[], &body);
+            (answer, started.elapsed())
+        });
+        std::thread::sleep(Duration::from_millis(300));
+        let started = Instant::now();
+        let health = server.get("/healthz");
+        let waited = started.elapsed();
+        assert_eq!(health.status, 200);
+        let (answer, took) = heavy.join().unwrap();
+        assert!(
+            waited < Duration::from_millis(1000) || took < waited,
+            "/healthz waited {waited:?} behind an evaluation of {took:?}"
+        );
+        answer
+    });
+    assert_eq!(heavy.status, 200, "{}", heavy.text());
+    // The warnings are listed up to a bound, with how many were left out.
+    let warnings = heavy.json()["warnings"].as_array().unwrap().clone();
+    assert_eq!(warnings.len(), 101);
+    assert_eq!(
+        warnings[100]["message"],
+        "and 79900 more unknown fields, ignored, not listed"
+    );
+    assert!(heavy.body.len() < 64 * 1024, "{} bytes", heavy.body.len());
+}
+
+#[test]
+fn a_batch_record_lists_its_warnings_up_to_a_bound() {
+    let server = shipped(&[]);
+    let mut line = serde_json::to_vec(&unknown_fields(150)).unwrap();
+    line.push(b'\n');
+    let answer = server.request(
+        "POST",
+        "/v1/evaluate/batch",
+        &[("Content-Type", "application/x-ndjson")],
+        &line,
+    );
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let record: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
+    let warnings = record["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 101, "{record}");
+    assert!(
+        warnings[100]
+            .to_string()
+            .contains("and 50 more unknown fields"),
+        "{}",
+        warnings[100]
+    );
+}
+
+/// Whether the server closes `stream` within `within` (reading whatever it sends).
+fn closed_within(stream: &mut std::net::TcpStream, within: Duration) -> bool {
+    stream
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let started = Instant::now();
+    let mut buffer = [0u8; 4096];
+    while started.elapsed() < within {
+        match stream.read(&mut buffer) {
+            Ok(0) => return true,
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
+            Err(_) => return true,
+        }
+    }
+    false
+}
+
+#[test]
+fn idle_connections_and_unfinished_heads_are_closed() {
+    let server = shipped(&["--header-timeout-ms", "500"]);
+    let mut idle = server.connect();
+    let mut half_head = server.connect();
+    half_head
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let mut kept_alive = server.connect();
+    kept_alive
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    for (name, stream) in [
+        ("an idle connection", &mut idle),
+        ("an unfinished head", &mut half_head),
+        ("a kept-alive connection after its answer", &mut kept_alive),
+    ] {
+        assert!(
+            closed_within(stream, Duration::from_secs(5)),
+            "{name} was still open"
+        );
+    }
+    assert_eq!(server.get("/healthz").status, 200);
+}
+
+#[test]
+fn held_connections_neither_exhaust_descriptors_nor_starve_the_probe() {
+    // 64 descriptors, and more connections held open than that.
+    let server = Server::start_in_shell(
+        "ulimit -n 64",
+        Path::new("policies"),
+        &[
+            "--no-watch",
+            "--header-timeout-ms",
+            "1000",
+            "--max-connections",
+            "32",
+        ],
+    );
+    let held: Vec<_> = (0..70)
+        .map(|_| {
+            let mut stream = server.connect();
+            let _ = stream.write_all(b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\n");
+            stream
+        })
+        .collect();
+    let started = Instant::now();
+    let mut health = server.connect();
+    health
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let answer = read_answer(&mut health);
+    assert_eq!(answer.status, 200);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "/healthz took {:?}",
+        started.elapsed()
+    );
+    drop(held);
+    let log = server.log();
+    assert!(!log.contains("os error 24"), "{log}");
+}
+
+#[test]
+fn a_batch_trickled_a_byte_at_a_time_gives_back_its_place() {
+    let server = shipped(&["--body-deadline-ms", "1000", "--max-in-flight", "1"]);
+    let mut stream = server.connect();
+    stream.write_all(BATCH_HEAD).unwrap();
+    let started = Instant::now();
+    // A byte every 200 ms, well within --body-timeout-ms, never a whole line.
+    let trickle = b"{\"account\": {\"segment\": \"smb\"}}";
+    let mut sent = 0;
+    stream
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        assert!(
+            started.elapsed() < Duration::from_secs(8),
+            "the batch was still open: {}",
+            String::from_utf8_lossy(&answer)
+        );
+        if sent < trickle.len() {
+            let _ = stream.write_all(&chunk(&trickle[sent..=sent]));
+            sent += 1;
+        }
+        match stream.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => answer.extend_from_slice(&buffer[..n]),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => break,
+        }
+        if answer.ends_with(b"0\r\n\r\n") {
+            break;
+        }
+    }
+    let answer = parse_answer(&answer);
+    assert_eq!(answer.status, 200);
+    let text = answer.text();
+    assert!(text.contains("no whole line came within 1000 ms"), "{text}");
+    // The one place is free again.
+    let started = Instant::now();
+    loop {
+        let again = server.post_json("/v1/evaluate", &serde_json::json!({"facts": {}}));
+        if again.status == 200 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{}",
+            again.text()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Sends a head announcing 100 bytes, then a byte every 100 ms, until the answer comes (at most 8 s).
+fn trickle_evaluate(server: &Server) -> (server::Answer, Duration) {
+    let mut stream = server.connect();
+    stream
+        .write_all(b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 100\r\n\r\n")
+        .unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while started.elapsed() < Duration::from_secs(8) {
+        let _ = stream.write_all(b" ");
+        match stream.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => answer.extend_from_slice(&buffer[..n]),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => break,
+        }
+    }
+    (parse_answer(&answer), started.elapsed())
+}
+
+#[test]
+fn a_body_trickled_past_its_deadline_is_408_with_a_problem() {
+    let server = shipped(&["--body-deadline-ms", "1000"]);
+    let (answer, took) = trickle_evaluate(&server);
+    assert_eq!(answer.status, 408, "{}", answer.text());
+    assert_eq!(answer.json()["errors"][0]["code"], "body_incomplete");
+    assert!(took < Duration::from_secs(6), "{took:?}");
+}
+
+#[test]
+fn timeouts_answer_with_a_problem_never_an_empty_body() {
+    // The request timeout comes first: a body still arriving is the client's fault.
+    let server = shipped(&["--request-timeout-ms", "1000", "--body-deadline-ms", "5000"]);
+    let (answer, _) = trickle_evaluate(&server);
+    assert_eq!(answer.status, 408, "{}", answer.text());
+    assert_eq!(answer.json()["errors"][0]["code"], "body_incomplete");
+    // An answer that is not ready in time is the service's: 503 with Retry-After.
+    let server = shipped(&["--request-timeout-ms", "300"]);
+    let body = serde_json::to_vec(&serde_json::json!({"facts": unknown_fields(80_000)})).unwrap();
+    let answer = server.request("POST", "/v1/evaluate", &[], &body);
+    assert_eq!(answer.status, 503, "{}", answer.text());
+    assert_eq!(answer.json()["errors"][0]["code"], "timeout");
+    assert_eq!(answer.header("retry-after"), Some("1"));
+    assert_eq!(answer.header("content-type"), Some("application/json"));
+}

@@ -270,3 +270,150 @@ fn a_log_that_cannot_be_written_counts_drops_by_default() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Counts the file's lines that are not whole JSON values, and says whether it ends in a newline.
+fn torn_lines(log: &Path) -> (usize, bool) {
+    let bytes = std::fs::read(log).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    let bad = text
+        .lines()
+        .filter(|l| serde_json::from_str::<serde_json::Value>(l).is_err())
+        .count();
+    (bad, bytes.is_empty() || bytes.ends_with(b"\n"))
+}
+
+#[test]
+fn failing_closed_no_request_is_answered_while_its_line_cannot_be_written() {
+    if !Path::new("/dev/full").exists() {
+        eprintln!("skipped: no /dev/full to fail writes");
+        return;
+    }
+    let server = Server::start(
+        Path::new("policies"),
+        &["--decision-log", "/dev/full", "--log-on-failure", "refuse"],
+    );
+    // Spaced past the writer's idle tick (200 ms), which used to clear the
+    // failure: each of these was answered 200 and its line dropped. The
+    // first one, too, used to be answered once its line was queued.
+    for i in 0..6 {
+        let answer = server.post_json(
+            "/v1/evaluate",
+            &serde_json::json!({"facts": {}, "decisions": ["credit_track"]}),
+        );
+        assert_eq!(answer.status, 503, "request {i}: {}", answer.text());
+        assert_eq!(answer.json()["errors"][0]["code"], "log_unavailable");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+#[test]
+fn a_write_that_fails_part_way_leaves_no_torn_line_and_the_log_recovers() {
+    if !Path::new("/dev/full").exists() {
+        eprintln!("skipped: Linux only (RLIMIT_FSIZE from sh's ulimit)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("decisions.jsonl");
+    // Whole lines up to near the file size limit (64 blocks of 512 bytes).
+    let filler = format!("{{\"filler\":\"{}\"}}\n", "f".repeat(1000));
+    let prefill = filler.repeat(31);
+    std::fs::write(&log, &prefill).unwrap();
+    let server = Server::start_in_shell(
+        // Past the limit a write fails (EFBIG) instead of killing the process.
+        "trap '' XFSZ; ulimit -f 64",
+        Path::new("policies"),
+        &[
+            "--decision-log",
+            log.to_str().unwrap(),
+            "--log-on-failure",
+            "refuse",
+        ],
+    );
+    // A line of about 6 KB: it does not fit, and is written in part.
+    let big =
+        serde_json::json!({"facts": {"note": "n".repeat(6000)}, "decisions": ["credit_track"]});
+    for i in 0..3 {
+        let answer = server.post_json("/v1/evaluate", &big);
+        assert_eq!(answer.status, 503, "request {i}: {}", answer.text());
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert_eq!(
+        std::fs::read(&log).unwrap().len(),
+        prefill.len(),
+        "a failed write is cut back to the last whole line"
+    );
+    // Room again: the next trial writes, and answers.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&log)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    let answered = until(&server, 200);
+    assert_eq!(answered.status, 200, "{}", answered.text());
+    let id = answered.json()["decision_id"].as_str().unwrap().to_owned();
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains(&id), "the answered decision is logged");
+    assert_eq!(torn_lines(&log), (0, true), "{text}");
+}
+
+#[test]
+fn a_log_opened_on_a_torn_line_starts_on_a_line_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("decisions.jsonl");
+    std::fs::write(&log, "{\"whole\":1}\n{\"torn\":\"abc").unwrap();
+    let server = Server::start(
+        Path::new("policies"),
+        &["--decision-log", log.to_str().unwrap()],
+    );
+    let answered = until(&server, 200);
+    let id = answered.json()["decision_id"].as_str().unwrap().to_owned();
+    let started = Instant::now();
+    while !std::fs::read_to_string(&log).unwrap().contains(&id) {
+        assert!(started.elapsed() < Duration::from_secs(10), "not logged");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert_eq!(lines[1], "{\"torn\":\"abc");
+    assert_eq!(torn_lines(&log), (1, true), "only the fragment is torn");
+}
+
+#[test]
+fn failing_closed_no_batch_record_is_sent_before_its_line_is_written() {
+    if !Path::new("/dev/full").exists() {
+        eprintln!("skipped: no /dev/full to fail writes");
+        return;
+    }
+    let server = Server::start(
+        Path::new("policies"),
+        &["--decision-log", "/dev/full", "--log-on-failure", "refuse"],
+    );
+    let lines = "{\"account\": {\"segment\": \"smb\"}}\n".repeat(3);
+    let answer = server.request(
+        "POST",
+        "/v1/evaluate/batch",
+        &[("Content-Type", "application/x-ndjson")],
+        lines.as_bytes(),
+    );
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let text = answer.text();
+    let records: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 3, "{text}");
+    for record in &records {
+        assert!(
+            record.get("decisions").is_none(),
+            "answered unlogged: {record}"
+        );
+        assert!(
+            record
+                .to_string()
+                .contains("the decision log cannot be written"),
+            "{record}"
+        );
+    }
+}

@@ -49,8 +49,39 @@ impl Server {
         Server::try_run("serve", dir, args)
     }
 
+    /// Starts `credo serve` from `sh`, which first runs `setup` (a `ulimit`,
+    /// a `trap`) and then execs the server, so that the child is the server.
+    pub fn start_in_shell(setup: &str, dir: &Path, args: &[&str]) -> Server {
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!("{setup}; exec \"$0\" \"$@\""))
+            .arg(env!("CARGO_BIN_EXE_credo"));
+        match Server::spawn(command, "serve", dir, args) {
+            Ok(server) => server,
+            Err(exited) => panic!(
+                "credo serve exited ({:?}) before listening:\n{}",
+                exited.code, exited.stderr
+            ),
+        }
+    }
+
     fn try_run(command: &str, dir: &Path, args: &[&str]) -> Result<Server, Exited> {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_credo"))
+        Server::spawn(
+            Command::new(env!("CARGO_BIN_EXE_credo")),
+            command,
+            dir,
+            args,
+        )
+    }
+
+    fn spawn(
+        mut program: Command,
+        command: &str,
+        dir: &Path,
+        args: &[&str],
+    ) -> Result<Server, Exited> {
+        let mut child = program
             .arg(command)
             .arg("--policies")
             .arg(dir)

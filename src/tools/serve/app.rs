@@ -15,9 +15,10 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tower_http::compression::predicate::{DefaultPredicate, Predicate, SizeAbove};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use super::deadline::{BodyDeadline, Deadlines, deadline};
 use super::metrics as m;
 use super::problem::ApiError;
 use super::state::{AppState, Protect};
@@ -30,6 +31,10 @@ pub struct Guards {
     pub request_timeout: Duration,
     /// Longest wait for the next piece of a request body.
     pub body_timeout: Duration,
+    /// Longest time for a whole request body to arrive (for a batch, each
+    /// line): a body trickled a byte at a time used to hold its place
+    /// among those in flight for ever.
+    pub body_deadline: Duration,
     /// Requests answered at once; past it, 503 with `Retry-After`.
     pub max_in_flight: usize,
     /// The hidden constant endpoint the benchmark compares against.
@@ -50,12 +55,13 @@ pub fn router(state: Arc<AppState>, guards: &Guards) -> Router {
     if guards.bench_constant {
         api = api.route("/bench/constant", post(constant));
     }
-    let api = api
-        .layer(compression())
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            guards.request_timeout,
-        ));
+    let api = api.layer(compression()).layer(from_fn_with_state(
+        Deadlines {
+            answer: guards.request_timeout,
+            body: guards.body_deadline,
+        },
+        deadline,
+    ));
     // Streams are not compressed: a compressor holds records back.
     let limited = api
         .route("/v1/evaluate/batch", post(stream::evaluate_batch))
@@ -75,6 +81,7 @@ pub fn router(state: Arc<AppState>, guards: &Guards) -> Router {
         .route_layer(from_fn(measure))
         .fallback(not_found)
         .with_state(state)
+        .layer(axum::Extension(BodyDeadline(guards.body_deadline)))
         .layer(RequestBodyTimeoutLayer::new(guards.body_timeout))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())
@@ -177,37 +184,89 @@ async fn measure(request: Request, next: Next) -> Response {
     response
 }
 
+/// How the server guards its connections.
+#[derive(Debug, Clone, Copy)]
+pub struct Connections {
+    /// Longest wait for a request's head, on a new connection or between
+    /// the requests of a kept-alive one; past it the connection is closed.
+    pub header_timeout: Duration,
+    /// Connections open at once; past it, new ones wait to be accepted.
+    pub max: usize,
+}
+
 /// Serves until SIGTERM or SIGINT, then finishes the requests in flight
 /// (streams end at a whole line) for at most `grace`.
+///
+/// Each connection holds one of `connections.max` places, and one that
+/// sends no complete head within the header timeout is closed: a client
+/// holding sockets open, idle or with half a head, used to keep them all,
+/// until the process ran out of file descriptors and nothing, not even
+/// `/healthz`, was accepted.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
     shutdown: tokio::sync::watch::Sender<bool>,
     grace: Duration,
+    connections: Connections,
 ) -> std::io::Result<()> {
     let mut stopping = shutdown.subscribe();
-    let signalled = async move {
+    tokio::spawn(async move {
         terminated().await;
         tracing::info!("shutting down: finishing the requests in flight");
         let _ = shutdown.send(true);
-    };
-    use axum::serve::ListenerExt as _;
-    // Answers go out at once: with Nagle's algorithm a head and a body
-    // written apart wait for the client's delayed acknowledgement.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
     });
-    let server = axum::serve(listener, app).with_graceful_shutdown(signalled);
+    let places = connections.max.clamp(1, Semaphore::MAX_PERMITS);
+    let open = Arc::new(Semaphore::new(places));
+    let (closing, closed) = tokio::sync::watch::channel(false);
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(connections.header_timeout)
+        .keep_alive(true);
+    loop {
+        let place = tokio::select! {
+            place = open.clone().acquire_owned() => place,
+            _ = stopping.wait_for(|s| *s) => break,
+        };
+        let Ok(place) = place else { break };
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stopping.wait_for(|s| *s) => break,
+        };
+        let tcp = match accepted {
+            Ok((tcp, _)) => tcp,
+            Err(e) => {
+                // Out of descriptors, say: wait for some to be given back.
+                tracing::error!("accept error: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        // Answers go out at once: with Nagle's algorithm a head and a body
+        // written apart wait for the client's delayed acknowledgement.
+        let _ = tcp.set_nodelay(true);
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let connection = http.serve_connection(hyper_util::rt::TokioIo::new(tcp), service);
+        let mut closed = closed.clone();
+        tokio::spawn(async move {
+            let _place = place;
+            let mut connection = std::pin::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => return,
+                _ = closed.wait_for(|c| *c) => connection.as_mut().graceful_shutdown(),
+            }
+            let _ = connection.await;
+        });
+    }
+    drop(listener);
+    let _ = closing.send(true);
+    let all = u32::try_from(places).unwrap_or(u32::MAX);
     tokio::select! {
-        result = server => result,
-        () = async {
-            let _ = stopping.wait_for(|s| *s).await;
-            tokio::time::sleep(grace).await;
-        } => {
+        _ = open.acquire_many(all) => {}
+        () = tokio::time::sleep(grace) => {
             tracing::warn!("shutting down: requests still in flight after {grace:?} were cut");
-            Ok(())
         }
     }
+    Ok(())
 }
 
 async fn terminated() {

@@ -69,6 +69,7 @@ impl Local {
         let guards = Guards {
             request_timeout: Duration::from_secs(30),
             body_timeout: Duration::from_secs(30),
+            body_deadline: Duration::from_secs(30),
             max_in_flight: 64,
             bench_constant: false,
         };

@@ -6,20 +6,25 @@
 //! reasons' rule ids, and for an explanation or a what-if, a digest of the
 //! whole answer.
 //!
-//! Requests never wait on the disk: a line goes into a bounded queue that
-//! one thread writes, buffered, rotating the file by size. When the queue
-//! is full or the file cannot be written, the configured behaviour applies:
-//! refuse requests (fail closed), or drop the line and count it.
+//! A line goes into a bounded queue that one thread writes, buffered,
+//! rotating the file by size. When the queue is full or the file cannot be
+//! written, the configured behaviour applies: refuse requests (fail
+//! closed), or drop the line and count it. Failing closed, an answer (and
+//! a batch record) waits until its line is written and flushed, so nothing
+//! is answered whose line is not in the file; failing open, nothing waits
+//! on the disk.
+//!
+//! A failed write never leaves a torn line for the next one to be glued to:
+//! the file is cut back to its length after the last good flush, and a file
+//! opened without a final newline gets one first.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{
-    Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError, sync_channel,
-};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError, sync_channel};
+use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -163,11 +168,41 @@ impl LoggedDecision {
     }
 }
 
+/// While the log is failing, how long requests are refused before any
+/// work after a failed write; past it they go on, and their own lines test
+/// whether the disk has room again (each still waits for its line).
+const REFUSE_FOR: Duration = Duration::from_secs(1);
+
+/// How the writer is doing, shared with the requests.
+struct Health {
+    /// The last round failed, and no round has written since.
+    failing: AtomicBool,
+    /// When the last round failed, in milliseconds after `opened`.
+    failed_at: AtomicU64,
+    opened: Instant,
+}
+
+impl Health {
+    fn now(&self) -> u64 {
+        u64::try_from(self.opened.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+}
+
+/// Told true once a line is written and flushed, false when it was not.
+pub type Written = tokio::sync::oneshot::Receiver<bool>;
+
+/// One line for the writer, and who waits to hear it is on disk.
+struct Entry {
+    line: Vec<u8>,
+    /// Told true once the line is written and flushed, false when it was
+    /// not (the waiting answer is then refused, and the line not retried).
+    written: Option<tokio::sync::oneshot::Sender<bool>>,
+}
+
 pub struct DecisionLog {
-    queue: SyncSender<Vec<u8>>,
+    queue: SyncSender<Entry>,
     writer: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
-    /// The writer's last write failed.
-    failing: Arc<AtomicBool>,
+    health: Arc<Health>,
     mask: Vec<Vec<String>>,
     on_failure: OnFailure,
 }
@@ -177,15 +212,19 @@ impl DecisionLog {
     pub fn open(options: &LogOptions) -> io::Result<DecisionLog> {
         let sink = Sink::open(&options.path, options.max_bytes, options.keep)?;
         let (queue, lines) = sync_channel(options.queue.max(1));
-        let failing = Arc::new(AtomicBool::new(false));
-        let flag = failing.clone();
+        let health = Arc::new(Health {
+            failing: AtomicBool::new(false),
+            failed_at: AtomicU64::new(0),
+            opened: Instant::now(),
+        });
+        let writer_health = health.clone();
         let writer = std::thread::Builder::new()
             .name("decision-log".into())
-            .spawn(move || write_lines(lines, sink, &flag))?;
+            .spawn(move || write_lines(lines, sink, &writer_health))?;
         Ok(DecisionLog {
             queue,
             writer: std::sync::Mutex::new(Some(writer)),
-            failing,
+            health,
             mask: options
                 .mask
                 .iter()
@@ -197,7 +236,11 @@ impl DecisionLog {
 
     /// Writes every line queued so far and stops the writer (at shutdown).
     pub fn finish(&self) {
-        if self.queue.send(Vec::new()).is_ok()
+        let end = Entry {
+            line: Vec::new(),
+            written: None,
+        };
+        if self.queue.send(end).is_ok()
             && let Ok(mut writer) = self.writer.lock()
             && let Some(writer) = writer.take()
         {
@@ -205,28 +248,37 @@ impl DecisionLog {
         }
     }
 
-    /// Refuses before evaluating, when failing closed and the log is failing.
+    /// Refuses before evaluating, when failing closed and a write failed
+    /// less than [`REFUSE_FOR`] ago: only a write can tell that the disk
+    /// has room again, so past that, requests go on (and wait for their
+    /// own lines).
     pub fn ready(&self) -> Result<(), ApiError> {
-        if self.on_failure == OnFailure::Refuse && self.failing.load(Ordering::Relaxed) {
+        let health = &self.health;
+        if self.on_failure == OnFailure::Refuse
+            && health.failing.load(Ordering::Relaxed)
+            && health
+                .now()
+                .saturating_sub(health.failed_at.load(Ordering::Relaxed))
+                < REFUSE_FOR.as_millis() as u64
+        {
             return Err(unavailable("the decision log cannot be written"));
         }
         Ok(())
     }
 
-    /// Queues the line for one `/v1/evaluate` answer; never waits.
-    pub fn record(
+    /// The line for one `/v1/evaluate` answer.
+    pub fn evaluate_line(
         &self,
         set: &Served,
         decision_id: &str,
         requested: &[String],
         evaluation: &Evaluation,
         facts: Option<&RawValue>,
-    ) -> Result<(), ApiError> {
-        self.ready()?;
+    ) -> Vec<u8> {
         let facts: serde_json::Value = facts
             .and_then(|raw| serde_json::from_str(raw.get()).ok())
             .unwrap_or(serde_json::Value::Null);
-        self.record_answer(
+        self.line(
             set,
             Answered {
                 endpoint: Endpoint::Evaluate,
@@ -243,18 +295,25 @@ impl DecisionLog {
         )
     }
 
-    /// Queues the line for one answer of any endpoint; never waits. An
-    /// error (when failing closed) means the answer must not be given.
-    pub fn record_answer(
-        &self,
-        set: &Served,
-        answered: Answered<'_>,
-        facts: serde_json::Value,
-    ) -> Result<(), ApiError> {
-        self.ready()?;
-        match self.offer(self.line(set, answered, facts)) {
-            Ok(()) => Ok(()),
+    /// Logs the line for one answer of any endpoint (made by
+    /// [`line`](Self::line)). Failing open, it is queued and nothing waits;
+    /// failing closed, this waits until the line is written and flushed, and
+    /// an error means the answer must not be given (the line is then not in
+    /// the file either).
+    pub async fn submit(&self, line: Vec<u8>) -> Result<(), ApiError> {
+        match self.offer(line) {
+            Ok(None) => Ok(()),
+            Ok(Some(written)) => Self::written(written).await,
             Err(_) => self.give_up(),
+        }
+    }
+
+    /// Waits for a line [`offer`](Self::offer) queued to be written: an
+    /// error means its answer must not be given.
+    pub async fn written(written: Written) -> Result<(), ApiError> {
+        match written.await {
+            Ok(true) => Ok(()),
+            _ => Err(unavailable("the decision log cannot be written")),
         }
     }
 
@@ -296,11 +355,23 @@ impl DecisionLog {
         bytes
     }
 
-    /// Queues a line if there is room; else gives it back.
-    pub fn offer(&self, line: Vec<u8>) -> Result<(), Vec<u8>> {
-        match self.queue.try_send(line) {
-            Ok(()) => Ok(()),
-            Err(TrySendError::Full(line)) | Err(TrySendError::Disconnected(line)) => Err(line),
+    /// Queues a line if there is room, else gives it back. Failing
+    /// closed, what to wait on before answering: the line's write.
+    pub fn offer(&self, line: Vec<u8>) -> Result<Option<Written>, Vec<u8>> {
+        let (told, written) = match self.on_failure {
+            OnFailure::Refuse => {
+                let (told, written) = tokio::sync::oneshot::channel();
+                (Some(told), Some(written))
+            }
+            OnFailure::Drop => (None, None),
+        };
+        let entry = Entry {
+            line,
+            written: told,
+        };
+        match self.queue.try_send(entry) {
+            Ok(()) => Ok(written),
+            Err(TrySendError::Full(e)) | Err(TrySendError::Disconnected(e)) => Err(e.line),
         }
     }
 
@@ -344,51 +415,85 @@ fn mask(facts: &mut serde_json::Value, path: &[String]) -> bool {
 }
 
 /// The writer thread: writes lines as they come, and flushes whenever
-/// none is waiting, so that a line is on disk within moments.
-fn write_lines(lines: Receiver<Vec<u8>>, mut sink: Sink, failing: &AtomicBool) {
+/// none is waiting, so that a line is on disk within moments. Only a round
+/// that wrote and flushed lines ends a failure: an idle round proves
+/// nothing about the disk (an empty flush used to clear the failure after
+/// 200 ms without a request, and the next request was answered, its line
+/// dropped).
+fn write_lines(lines: Receiver<Entry>, mut sink: Sink, health: &Health) {
     let mut done = false;
     while !done {
-        let mut next = match lines.recv_timeout(Duration::from_millis(200)) {
-            Ok(line) => Some(line),
-            Err(RecvTimeoutError::Timeout) => None,
-            Err(RecvTimeoutError::Disconnected) => break,
-        };
-        let mut result = Ok(());
-        // Lines in this round: written once the flush succeeds, else dropped.
-        let mut round = 0u64;
-        while let Some(line) = next.take() {
-            if line.is_empty() {
+        let mut round = Vec::new();
+        match lines.recv() {
+            Ok(entry) => round.push(entry),
+            Err(_) => break,
+        }
+        loop {
+            if round.last().is_some_and(|e| e.line.is_empty()) {
                 // `finish`: everything before it is written.
+                round.pop();
                 done = true;
                 break;
             }
-            round += 1;
-            result = result.and(sink.write(&line));
-            next = match lines.try_recv() {
-                Ok(line) => Some(line),
-                Err(TryRecvError::Empty) => None,
+            match lines.try_recv() {
+                Ok(entry) => round.push(entry),
+                Err(TryRecvError::Empty) => break,
                 Err(TryRecvError::Disconnected) => {
                     done = true;
-                    None
+                    break;
                 }
-            };
+            }
         }
-        match result.and_then(|()| sink.flush()) {
+        if round.is_empty() {
+            continue;
+        }
+        let result = write_round(&mut sink, &round);
+        let ok = result.is_ok();
+        match result {
             Ok(()) => {
-                metrics::counter!(m::LOG_WRITTEN).increment(round);
-                failing.store(false, Ordering::Relaxed);
+                metrics::counter!(m::LOG_WRITTEN).increment(round.len() as u64);
+                health.failing.store(false, Ordering::Relaxed);
             }
             Err(e) => {
-                // What is still buffered is given up, not retried for ever.
-                sink.discard();
-                metrics::counter!(m::LOG_DROPPED).increment(round);
-                if !failing.swap(true, Ordering::Relaxed) {
+                // Given up, not retried: a line whose answer was refused
+                // must not turn up later.
+                metrics::counter!(m::LOG_DROPPED).increment(round.len() as u64);
+                health.failed_at.store(health.now(), Ordering::Relaxed);
+                if !health.failing.swap(true, Ordering::Relaxed) {
                     tracing::error!("the decision log cannot be written: {e}");
                 }
             }
         }
+        for entry in round {
+            if let Some(told) = entry.written {
+                let _ = told.send(ok);
+            }
+        }
     }
     let _ = sink.flush();
+}
+
+/// Writes and flushes a round's lines; on failure, the file is cut back to
+/// where the round began, so no torn line is left behind.
+fn write_round(sink: &mut Sink, round: &[Entry]) -> io::Result<()> {
+    let bytes = round.iter().map(|e| e.line.len() as u64).sum();
+    let mut result = sink.make_room(bytes);
+    for entry in round {
+        if result.is_err() {
+            break;
+        }
+        result = sink.write(&entry.line);
+    }
+    match result.and_then(|()| sink.flush()) {
+        Ok(()) => {
+            sink.mark_good();
+            Ok(())
+        }
+        Err(e) => {
+            sink.discard();
+            Err(e)
+        }
+    }
 }
 
 /// Where lines go: stdout, or a file rotated by size.
@@ -397,7 +502,11 @@ enum Sink {
     File {
         path: PathBuf,
         file: BufWriter<File>,
+        /// Bytes in the file, as far as this writer knows.
         written: u64,
+        /// The file's length after the last good flush: a failed write is
+        /// cut back to it.
+        good: u64,
         max_bytes: u64,
         keep: usize,
     },
@@ -408,36 +517,55 @@ impl Sink {
         if path == Path::new("-") {
             return Ok(Sink::Stdout(BufWriter::new(io::stdout())));
         }
-        let file = File::options().create(true).append(true).open(path)?;
-        let written = file.metadata()?.len();
+        let mut file = File::options().create(true).append(true).open(path)?;
+        let mut written = file.metadata()?.len();
+        if written > 0 && !ends_with_newline(path, written)? {
+            // A line torn by an earlier failure or crash: ended, so that the
+            // next line stays a line of its own (replay reports the fragment).
+            file.write_all(b"\n")?;
+            written += 1;
+        }
         Ok(Sink::File {
             path: path.to_owned(),
             file: BufWriter::with_capacity(64 * 1024, file),
             written,
+            good: written,
             max_bytes,
             keep,
         })
     }
 
+    /// Rotates the file first if `bytes` more would take it past its
+    /// size; a round is never split between two files, so that a round
+    /// that fails leaves none of its lines in either.
+    fn make_room(&mut self, bytes: u64) -> io::Result<()> {
+        if let Sink::File {
+            path,
+            file,
+            written,
+            good,
+            max_bytes,
+            keep,
+        } = self
+            && *written > 0
+            && *written + bytes > *max_bytes
+        {
+            file.flush()?;
+            rotate(path, *keep)?;
+            *file = BufWriter::with_capacity(
+                64 * 1024,
+                File::options().create(true).append(true).open(&*path)?,
+            );
+            *written = 0;
+            *good = 0;
+        }
+        Ok(())
+    }
+
     fn write(&mut self, line: &[u8]) -> io::Result<()> {
         match self {
             Sink::Stdout(out) => out.write_all(line),
-            Sink::File {
-                path,
-                file,
-                written,
-                max_bytes,
-                keep,
-            } => {
-                if *written > 0 && *written + line.len() as u64 > *max_bytes {
-                    file.flush()?;
-                    rotate(path, *keep)?;
-                    *file = BufWriter::with_capacity(
-                        64 * 1024,
-                        File::options().create(true).append(true).open(&*path)?,
-                    );
-                    *written = 0;
-                }
+            Sink::File { file, written, .. } => {
                 file.write_all(line)?;
                 *written += line.len() as u64;
                 Ok(())
@@ -445,14 +573,43 @@ impl Sink {
         }
     }
 
-    /// Forgets what is buffered, after a failed write.
+    /// After a good flush: what is in the file stays.
+    fn mark_good(&mut self) {
+        if let Sink::File { written, good, .. } = self {
+            *good = *written;
+        }
+    }
+
+    /// Forgets what is buffered after a failed write, and cuts the file
+    /// back to its last good length: a write that failed part-way must not
+    /// leave a fragment for the next line to be appended to.
     fn discard(&mut self) {
-        if let Sink::File { file, .. } = self {
+        if let Sink::File {
+            file,
+            written,
+            good,
+            ..
+        } = self
+        {
             let fresh = file.get_ref().try_clone();
             if let Ok(fresh) = fresh {
                 let old = std::mem::replace(file, BufWriter::with_capacity(64 * 1024, fresh));
                 let _ = old.into_parts();
             }
+            let handle = file.get_ref();
+            match handle.metadata() {
+                // Shorter than known: cut by someone else; appends go on from there.
+                Ok(meta) if meta.len() <= *good => *good = meta.len(),
+                Ok(_) => {
+                    if let Err(e) = handle.set_len(*good) {
+                        tracing::error!(
+                            "the decision log cannot be cut back to its last line: {e}"
+                        );
+                    }
+                }
+                Err(_) => {}
+            }
+            *written = *good;
         }
     }
 
@@ -462,6 +619,16 @@ impl Sink {
             Sink::File { file, .. } => file.flush(),
         }
     }
+}
+
+/// Whether the file's last byte (of `len`) is a newline.
+fn ends_with_newline(path: &Path, len: u64) -> io::Result<bool> {
+    use std::io::{Read as _, Seek as _, SeekFrom};
+    let mut file = File::open(path)?;
+    file.seek(SeekFrom::Start(len.saturating_sub(1)))?;
+    let mut last = [0u8; 1];
+    file.read_exact(&mut last)?;
+    Ok(last == *b"\n")
 }
 
 /// `log` becomes `log.1`, `log.1` becomes `log.2`, …; past `keep`, the oldest goes.

@@ -6,11 +6,13 @@
 //! - [`state`]: what requests share, the set swapped atomically;
 //! - [`reload`]: the watcher, SIGHUP and the reload endpoint;
 //! - [`routes`] and [`stream`]: the endpoints; [`openapi`]: their contract;
-//! - [`app`]: the stack around them and the server's life;
+//! - [`app`]: the stack around them and the server's life; [`deadline`]:
+//!   the request timeout and the body deadline;
 //! - [`metrics`], [`log`]: what the service tells its operators;
 //! - [`replay`]: `credo replay`, the log evaluated again.
 
 pub mod app;
+pub mod deadline;
 pub mod live;
 pub mod local;
 pub mod log;
@@ -58,15 +60,29 @@ pub struct ServeArgs {
     /// Which endpoints need the token.
     #[arg(long, value_enum, default_value_t = Protect::All)]
     pub protect: Protect,
-    /// Time to answer a request, in milliseconds; past it, 503.
+    /// Time to answer a request, in milliseconds; past it, 503 (408 when its body was still arriving).
     #[arg(long, value_name = "MS", default_value_t = 10_000)]
     pub request_timeout_ms: u64,
     /// Longest wait for the next piece of a request body, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 10_000)]
     pub body_timeout_ms: u64,
+    /// Longest time for a whole request body to arrive (for a batch, each
+    /// line), in milliseconds; past it, 408 (a batch ends with an error record).
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    pub body_deadline_ms: u64,
     /// Requests answered at once; past it, 503 with Retry-After.
     #[arg(long, value_name = "N", default_value_t = 512)]
     pub max_in_flight: usize,
+    /// Longest wait for a request's head (on a new connection, or between
+    /// the requests of a kept-alive one), in milliseconds; past it, the
+    /// connection is closed.
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    pub header_timeout_ms: u64,
+    /// Connections open at once; past it, new ones wait to be accepted.
+    /// Keep it under the process's open-files limit.
+    #[arg(long, value_name = "N", default_value_t = 1000,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_connections: usize,
     /// On SIGTERM, how long requests in flight may take to finish.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     pub shutdown_grace: u64,
@@ -244,6 +260,7 @@ async fn start(args: ServeArgs, extra: Option<ExtraRoutes>) -> u8 {
     let guards = app::Guards {
         request_timeout: Duration::from_millis(args.request_timeout_ms),
         body_timeout: Duration::from_millis(args.body_timeout_ms),
+        body_deadline: Duration::from_millis(args.body_deadline_ms),
         max_in_flight: args.max_in_flight,
         bench_constant: args.bench_constant,
     };
@@ -261,6 +278,10 @@ async fn start(args: ServeArgs, extra: Option<ExtraRoutes>) -> u8 {
         app,
         shutdown,
         Duration::from_secs(args.shutdown_grace),
+        app::Connections {
+            header_timeout: Duration::from_millis(args.header_timeout_ms),
+            max: args.max_connections,
+        },
     )
     .await;
     if let Some(log) = &state.log {

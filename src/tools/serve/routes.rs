@@ -3,6 +3,9 @@
 
 use std::sync::Arc;
 
+use std::borrow::Cow;
+
+use axum::Extension;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -12,6 +15,7 @@ use futures_util::StreamExt as _;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+use super::app::InFlight;
 use super::log::{self, Answered, Endpoint, LoggedDecision, WhatifAsk};
 use super::metrics as m;
 use super::openapi as doc;
@@ -172,16 +176,61 @@ fn dated(
     })
 }
 
+/// Warnings listed in one answer at most: a document of 80,000 unknown
+/// fields was answered with 7.5 MB of them.
+pub const LISTED_WARNINGS: usize = 100;
+
+/// The first [`LISTED_WARNINGS`] warnings, and past them one more saying
+/// how many were left out.
+pub fn listed(found: &[FactProblem]) -> Cow<'_, [FactProblem]> {
+    let Some(left_out) = found.len().checked_sub(LISTED_WARNINGS).filter(|n| *n > 0) else {
+        return Cow::Borrowed(found);
+    };
+    let mut shown = found.get(..LISTED_WARNINGS).unwrap_or(found).to_vec();
+    shown.push(FactProblem {
+        code: facts::codes::UNKNOWN_FIELD,
+        path: String::new(),
+        message: format!("and {left_out} more unknown fields, ignored, not listed"),
+        help: Some(format!(
+            "only the first {LISTED_WARNINGS} warnings are listed"
+        )),
+        position: None,
+        severity: crate::lang::diagnostics::Severity::Warning,
+    });
+    Cow::Owned(shown)
+}
+
 fn warnings(found: &[FactProblem]) -> Vec<Problem> {
-    found
+    listed(found)
         .iter()
         .map(|p| Problem {
             code: "unknown_fact",
             message: p.message.clone(),
-            path: format!("facts.{}", p.path),
+            path: if p.path.is_empty() {
+                "facts".to_owned()
+            } else {
+                format!("facts.{}", p.path)
+            },
             help: p.help.clone(),
         })
         .collect()
+}
+
+/// Runs a request's CPU-bound part (loading the facts, evaluating,
+/// explaining, searching) on the blocking pool, so that it never holds an
+/// async worker (a document of many unknown fields took seconds, and
+/// `/healthz` waited behind it). The request's in-flight place is held
+/// until the work ends, even if the answer was given up on by then.
+async fn off_the_reactor<T: Send + 'static>(
+    in_flight: Option<Extension<InFlight>>,
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        let _held = in_flight;
+        work()
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
 }
 
 fn eval_failed(e: impl std::fmt::Display) -> ApiError {
@@ -249,42 +298,55 @@ fn account<'a>(
         (status = 401, description = "A bearer token is required", body = doc::Problems),
         (status = 413, description = "The body is larger than the facts size limit", body = doc::Problems),
         (status = 422, description = "An unknown decision, with the nearest known one", body = doc::Problems),
-        (status = 503, description = "Not ready, or too many requests in flight", body = doc::Problems),
+        (status = 408, description = "The body did not arrive whole in time (`--body-deadline-ms`, or the request timeout while it was still arriving)", body = doc::Problems),
+        (status = 503, description = "Not ready, too many requests in flight, or the answer not ready within the request timeout; with `Retry-After`", body = doc::Problems),
     ))]
 pub async fn evaluate(
     State(state): Shared,
+    in_flight: Option<Extension<InFlight>>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
     let (set, bytes) = admit(&state, &headers, body).await?;
-    let Account {
-        raw,
-        ids,
-        facts,
-        found,
-        as_of,
-        as_of_source,
-    } = account(&set, &bytes, &state.limits)?;
-    let chosen = set.program().select(&ids).map_err(eval_failed)?;
-    let mut verdicts = Verdicts::default();
-    set.program()
-        .decide_into(&facts, as_of, &chosen, &mut verdicts)
-        .map_err(eval_failed)?;
-    let decision_id = uuid::Uuid::now_v7().to_string();
-    if let Some(log) = &state.log {
-        let evaluation = verdicts.to_evaluation_for(set.program(), as_of_source, &facts.values);
-        log.record(&set, &decision_id, &ids, &evaluation, Some(raw))?;
+    let app = state.clone();
+    let served = set.clone();
+    let (answer, line, verdicts) = off_the_reactor(in_flight, move || {
+        let set = served;
+        let Account {
+            raw,
+            ids,
+            facts,
+            found,
+            as_of,
+            as_of_source,
+        } = account(&set, &bytes, &app.limits)?;
+        let chosen = set.program().select(&ids).map_err(eval_failed)?;
+        let mut verdicts = Verdicts::default();
+        set.program()
+            .decide_into(&facts, as_of, &chosen, &mut verdicts)
+            .map_err(eval_failed)?;
+        let decision_id = uuid::Uuid::now_v7().to_string();
+        let line = app.log.as_ref().map(|log| {
+            let evaluation = verdicts.to_evaluation_for(set.program(), as_of_source, &facts.values);
+            log.evaluate_line(&set, &decision_id, &ids, &evaluation, Some(raw))
+        });
+        let answer = evaluate_answer(
+            &set,
+            &decision_id,
+            &verdicts,
+            &facts.values,
+            as_of,
+            as_of_source,
+            &found,
+        );
+        Ok((answer, line, verdicts))
+    })
+    .await?;
+    if let (Some(log), Some(line)) = (&state.log, line) {
+        log.submit(line).await?;
     }
     m::decisions(&set, &verdicts);
-    Ok(evaluate_answer(
-        &set,
-        &decision_id,
-        &verdicts,
-        &facts.values,
-        as_of,
-        as_of_source,
-        &found,
-    ))
+    Ok(answer)
 }
 
 /// The answer, its decisions written by the batch's record writer (the
@@ -353,69 +415,82 @@ const DECISIONS: &[u8] = b"\"decisions\":[";
         (status = 401, description = "A bearer token is required", body = doc::Problems),
         (status = 413, description = "The body is larger than the facts size limit", body = doc::Problems),
         (status = 422, description = "An unknown decision", body = doc::Problems),
-        (status = 503, description = "Not ready, or too many requests in flight", body = doc::Problems),
+        (status = 408, description = "The body did not arrive whole in time (`--body-deadline-ms`, or the request timeout while it was still arriving)", body = doc::Problems),
+        (status = 503, description = "Not ready, too many requests in flight, or the answer not ready within the request timeout; with `Retry-After`", body = doc::Problems),
     ))]
 pub async fn explain(
     State(state): Shared,
+    in_flight: Option<Extension<InFlight>>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
     let (set, bytes) = admit(&state, &headers, body).await?;
-    let Account {
-        raw,
-        ids,
-        facts,
-        found,
-        as_of,
-        as_of_source,
-    } = account(&set, &bytes, &state.limits)?;
-    let request = Request {
-        as_of,
-        as_of_source,
-        decisions: &ids,
-    };
-    let explanation =
-        crate::tools::explain::explain(set.program(), &facts, &request).map_err(eval_failed)?;
-    let decision_id = uuid::Uuid::now_v7().to_string();
-    if let Some(log) = &state.log {
-        log.record_answer(
-            &set,
-            Answered {
-                endpoint: Endpoint::Explain,
-                decision_id: &decision_id,
-                batch: None,
-                requested: &ids,
-                whatif: None,
-                as_of,
-                as_of_source,
-                decisions: LoggedDecision::all(explanation.decisions.iter().map(|d| &d.outcome)),
-                answer_sha256: Some(log::digest(&explanation.decisions)),
-            },
-            logged_facts(raw),
-        )?;
-    }
-    #[derive(Serialize)]
-    struct Answer<'a> {
-        decision_id: &'a str,
-        policy_hash: &'a str,
-        #[serde(serialize_with = "date")]
-        as_of: NaiveDate,
-        as_of_source: AsOfSource,
-        decisions: &'a [crate::tools::explain::DecisionTrace],
-        #[serde(skip_serializing_if = "Vec::is_empty")]
-        warnings: Vec<Problem>,
-    }
-    Ok(json_response(
-        StatusCode::OK,
-        &Answer {
-            decision_id: &decision_id,
-            policy_hash: &set.hash,
+    let app = state.clone();
+    let (answer, line) = off_the_reactor(in_flight, move || {
+        let Account {
+            raw,
+            ids,
+            facts,
+            found,
             as_of,
             as_of_source,
-            decisions: &explanation.decisions,
-            warnings: warnings(&found),
-        },
-    ))
+        } = account(&set, &bytes, &app.limits)?;
+        let request = Request {
+            as_of,
+            as_of_source,
+            decisions: &ids,
+        };
+        let explanation =
+            crate::tools::explain::explain(set.program(), &facts, &request).map_err(eval_failed)?;
+        let decision_id = uuid::Uuid::now_v7().to_string();
+        let line = app.log.as_ref().map(|log| {
+            log.line(
+                &set,
+                Answered {
+                    endpoint: Endpoint::Explain,
+                    decision_id: &decision_id,
+                    batch: None,
+                    requested: &ids,
+                    whatif: None,
+                    as_of,
+                    as_of_source,
+                    decisions: LoggedDecision::all(
+                        explanation.decisions.iter().map(|d| &d.outcome),
+                    ),
+                    answer_sha256: Some(log::digest(&explanation.decisions)),
+                },
+                logged_facts(raw),
+            )
+        });
+        #[derive(Serialize)]
+        struct Answer<'a> {
+            decision_id: &'a str,
+            policy_hash: &'a str,
+            #[serde(serialize_with = "date")]
+            as_of: NaiveDate,
+            as_of_source: AsOfSource,
+            decisions: &'a [crate::tools::explain::DecisionTrace],
+            #[serde(skip_serializing_if = "Vec::is_empty")]
+            warnings: Vec<Problem>,
+        }
+        let answer = json_response(
+            StatusCode::OK,
+            &Answer {
+                decision_id: &decision_id,
+                policy_hash: &set.hash,
+                as_of,
+                as_of_source,
+                decisions: &explanation.decisions,
+                warnings: warnings(&found),
+            },
+        );
+        Ok((answer, line))
+    })
+    .await?;
+    if let (Some(log), Some(line)) = (&state.log, line) {
+        log.submit(line).await?;
+    }
+    Ok(answer)
 }
 
 /// The smallest changes to the facts that give a decision an outcome.
@@ -427,72 +502,78 @@ pub async fn explain(
         (status = 401, description = "A bearer token is required", body = doc::Problems),
         (status = 413, description = "The body is larger than the facts size limit", body = doc::Problems),
         (status = 422, description = "An unknown decision or an outcome it cannot have", body = doc::Problems),
-        (status = 503, description = "Not ready, or too many requests in flight", body = doc::Problems),
+        (status = 408, description = "The body did not arrive whole in time (`--body-deadline-ms`, or the request timeout while it was still arriving)", body = doc::Problems),
+        (status = 503, description = "Not ready, too many requests in flight, or the answer not ready within the request timeout; with `Retry-After`", body = doc::Problems),
     ))]
 pub async fn whatif(
     State(state): Shared,
+    in_flight: Option<Extension<InFlight>>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
     let (set, bytes) = admit(&state, &headers, body).await?;
-    let body: WhatifBody = parse(&bytes)?;
-    check_decisions(&set, std::slice::from_ref(&body.decision)).map_err(|mut e| {
-        for p in &mut e.problems {
-            p.path = "decision".into();
-        }
-        e
-    })?;
-    let target = crate::tools::whatif::target(set.program(), &body.decision, body.to.as_deref())
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "bad_target",
-                e.to_string(),
-            )
-            .at("to")
+    let app = state.clone();
+    // The search may evaluate many documents.
+    let (reply, line) = off_the_reactor(in_flight, move || {
+        let body: WhatifBody = parse(&bytes)?;
+        check_decisions(&set, std::slice::from_ref(&body.decision)).map_err(|mut e| {
+            for p in &mut e.problems {
+                p.path = "decision".into();
+            }
+            e
         })?;
-    let (facts, _) = load_facts(&set, body.facts, &state.limits)?;
-    let (as_of, as_of_source) = dated(&set, body.as_of.as_deref(), &facts)?;
-    let decision = body.decision.clone();
-    let searching = set.clone();
-    // The search may evaluate many documents: off the request threads.
-    let answer = tokio::task::spawn_blocking(move || {
-        crate::tools::whatif::whatif(searching.program(), &facts, as_of, &decision, target)
+        let target =
+            crate::tools::whatif::target(set.program(), &body.decision, body.to.as_deref())
+                .map_err(|e| {
+                    ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "bad_target",
+                        e.to_string(),
+                    )
+                    .at("to")
+                })?;
+        let (facts, _) = load_facts(&set, body.facts, &app.limits)?;
+        let (as_of, as_of_source) = dated(&set, body.as_of.as_deref(), &facts)?;
+        let answer =
+            crate::tools::whatif::whatif(set.program(), &facts, as_of, &body.decision, target)
+                .map_err(|e| {
+                    ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "unanswerable",
+                        e.to_string(),
+                    )
+                })?;
+        let mut reply = doc::WhatifAnswer::new(&set, as_of, &answer);
+        let decision_id = uuid::Uuid::now_v7().to_string();
+        let line = app.log.as_ref().map(|log| {
+            log.line(
+                &set,
+                Answered {
+                    endpoint: Endpoint::Whatif,
+                    decision_id: &decision_id,
+                    batch: None,
+                    requested: std::slice::from_ref(&body.decision),
+                    whatif: Some(WhatifAsk {
+                        decision: body.decision.clone(),
+                        to: body.to.clone(),
+                    }),
+                    as_of,
+                    as_of_source,
+                    decisions: LoggedDecision::all([&answer.now]),
+                    // The answer before its id is added: what a replay gives again.
+                    answer_sha256: Some(log::digest(&reply)),
+                },
+                logged_facts(body.facts),
+            )
+        });
+        reply.decision_id = Some(decision_id);
+        Ok((json_response(StatusCode::OK, &reply), line))
     })
-    .await
-    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
-    .map_err(|e| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unanswerable",
-            e.to_string(),
-        )
-    })?;
-    let mut reply = doc::WhatifAnswer::new(&set, as_of, &answer);
-    let decision_id = uuid::Uuid::now_v7().to_string();
-    if let Some(log) = &state.log {
-        log.record_answer(
-            &set,
-            Answered {
-                endpoint: Endpoint::Whatif,
-                decision_id: &decision_id,
-                batch: None,
-                requested: std::slice::from_ref(&body.decision),
-                whatif: Some(WhatifAsk {
-                    decision: body.decision.clone(),
-                    to: body.to.clone(),
-                }),
-                as_of,
-                as_of_source,
-                decisions: LoggedDecision::all([&answer.now]),
-                // The answer before its id is added: what a replay gives again.
-                answer_sha256: Some(log::digest(&reply)),
-            },
-            logged_facts(body.facts),
-        )?;
+    .await?;
+    if let (Some(log), Some(line)) = (&state.log, line) {
+        log.submit(line).await?;
     }
-    reply.decision_id = Some(decision_id);
-    Ok(json_response(StatusCode::OK, &reply))
+    Ok(reply)
 }
 
 /// The request's facts as the log keeps them (before masking).
@@ -516,7 +597,7 @@ pub async fn policies(State(state): Shared) -> Response {
         (status = 200, description = "Loaded, or unchanged", body = doc::ReloadStatusDoc),
         (status = 401, description = "A bearer token is required", body = doc::Problems),
         (status = 422, description = "The set did not check; the last good set keeps serving", body = doc::ReloadStatusDoc),
-        (status = 503, description = "Too many requests in flight", body = doc::Problems),
+        (status = 503, description = "Too many requests in flight, or not reloaded within the request timeout; with `Retry-After`", body = doc::Problems),
     ))]
 pub async fn reload(State(state): Shared) -> Response {
     let status = super::reload::reload(&state, "request").await;

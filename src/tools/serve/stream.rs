@@ -6,8 +6,10 @@
 //! With a decision log, each evaluated record is logged as its own line
 //! (endpoint `batch`, the batch's id and the record's line number), masked
 //! as `/v1/evaluate`'s are; the batch's id is the `x-credo-batch-id`
-//! header. A record the log cannot take when failing closed becomes an
-//! error record: no decision goes unlogged.
+//! header. Failing closed, records are sent only once their lines are
+//! written (waited for in groups, as records are sent), and a record whose
+//! line the log cannot take becomes an error record: no decision goes
+//! unlogged.
 //!
 //! Records are sent as whole lines only. When the service shuts down, the
 //! stream ends after the line in hand with one error record saying where it
@@ -27,9 +29,11 @@ use serde::Deserialize;
 use tokio::sync::mpsc;
 
 use super::app::InFlight;
-use super::log::{Answered, BatchPlace, Endpoint, LoggedDecision};
+use super::deadline::BodyDeadline;
+use super::log::{Answered, BatchPlace, DecisionLog, Endpoint, LoggedDecision, Written};
 use super::openapi as doc;
 use super::problem::ApiError;
+use super::routes::listed;
 use super::set::Served;
 use super::state::AppState;
 use crate::engine::outcome::AsOfSource;
@@ -46,6 +50,8 @@ const QUEUE: usize = 4;
 /// log's failure behaviour applies: a batch outruns the log writer, and
 /// waiting (the stream is paced by its client anyway) loses no line.
 const LOG_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+/// How long a batch may go without a whole line, unless the stack says.
+const LINE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
 /// After a shutdown, how long the rest of a body is read and dropped.
 const DRAIN: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -73,6 +79,7 @@ pub async fn evaluate_batch(
     State(state): State<Arc<AppState>>,
     query: Result<Query<BatchQuery>, axum::extract::rejection::QueryRejection>,
     in_flight: Option<Extension<InFlight>>,
+    deadline: Option<Extension<BodyDeadline>>,
     body: Body,
 ) -> Result<Response, ApiError> {
     let set = state.served()?;
@@ -106,7 +113,10 @@ pub async fn evaluate_batch(
         partial: Vec::new(),
         oversized: false,
         unlogged: None,
+        awaiting: Vec::new(),
         line: 0,
+        line_deadline: deadline.map_or(LINE_DEADLINE, |Extension(BodyDeadline(d))| d),
+        line_due: tokio::time::Instant::now(),
         tx,
     };
     let shutdown = state.shutdown.clone();
@@ -151,8 +161,17 @@ struct Pump {
     /// The record just written to `out` (from this offset on), its line
     /// number and its decision log line, until the log has taken it.
     unlogged: Option<(usize, u64, Vec<u8>)>,
+    /// Failing closed, the records in `out` whose lines are queued but not
+    /// known to be written: where each is in `out`, its line number, and
+    /// what to wait on.
+    awaiting: Vec<(std::ops::Range<usize>, u64, Written)>,
     /// Lines finished so far.
     line: u64,
+    /// How long the body may go without a whole line, and until when the
+    /// next one is due: a body trickled a byte at a time, or stalled, would
+    /// otherwise hold its place among those in flight for ever.
+    line_deadline: std::time::Duration,
+    line_due: tokio::time::Instant,
     tx: mpsc::Sender<Bytes>,
 }
 
@@ -160,6 +179,7 @@ impl Pump {
     async fn run(mut self, body: Body, mut shutdown: tokio::sync::watch::Receiver<bool>) {
         let mut input = body.into_data_stream();
         let mut stopped = false;
+        self.line_due = tokio::time::Instant::now() + self.line_deadline;
         loop {
             if *shutdown.borrow() {
                 stopped = true;
@@ -175,6 +195,13 @@ impl Pump {
                     continue;
                 }
                 frame = input.next() => frame,
+                () = tokio::time::sleep_until(self.line_due) => {
+                    self.stop(&format!(
+                        "the request body stopped: no whole line came within {} ms (`--body-deadline-ms`)",
+                        self.line_deadline.as_millis()
+                    ));
+                    break;
+                }
             };
             match frame {
                 None => {
@@ -198,6 +225,7 @@ impl Pump {
         if stopped {
             self.stop("the service is shutting down");
         }
+        self.confirm().await;
         let out = std::mem::take(&mut self.out);
         if !out.is_empty() {
             let _ = self.tx.send(Bytes::from(out)).await;
@@ -236,10 +264,14 @@ impl Pump {
                 self.finish_line();
                 self.settle_log().await;
                 if self.out.len() >= SEND_AT {
+                    self.confirm().await;
                     let out = std::mem::replace(&mut self.out, Vec::with_capacity(SEND_AT * 2));
                     if self.tx.send(Bytes::from(out)).await.is_err() {
                         return false;
                     }
+                    // The time spent waiting for the client to read is
+                    // not the client's to send in.
+                    self.line_due = tokio::time::Instant::now() + self.line_deadline;
                 }
             }
         }
@@ -261,10 +293,12 @@ impl Pump {
             self.set
                 .writer
                 .error(number, None, &[problem], &mut self.out);
+            self.line_due = tokio::time::Instant::now() + self.line_deadline;
         } else {
             let line = line.strip_suffix(b"\r").unwrap_or(&line);
             if !line.iter().all(u8::is_ascii_whitespace) {
                 self.evaluate(number, line);
+                self.line_due = tokio::time::Instant::now() + self.line_deadline;
             }
         }
         // The buffer is reused unless one long line made it large.
@@ -291,7 +325,9 @@ impl Pump {
                     set.writer.error(number, None, &[problem], &mut self.out);
                     return;
                 };
-                match facts::load_text(&set.program().schema, text, Format::Json) {
+                // The careful loader names every problem, which can take
+                // seconds for a line of many unknown fields.
+                match heavy(|| facts::load_text(&set.program().schema, text, Format::Json)) {
                     Ok(l) => {
                         loaded = l;
                         (&loaded.facts, &loaded.warnings)
@@ -323,7 +359,7 @@ impl Pump {
                     &self.verdicts,
                     &facts.values,
                     as_of,
-                    warnings,
+                    &listed(warnings),
                     &mut self.out,
                 );
                 if let Some(log_line) = self.log_line(number, line, as_of, as_of_source) {
@@ -384,7 +420,11 @@ impl Pump {
             let started = std::time::Instant::now();
             result = loop {
                 match log.offer(line) {
-                    Ok(()) => break Ok(()),
+                    Ok(None) => break Ok(()),
+                    Ok(Some(written)) => {
+                        self.awaiting.push((mark..self.out.len(), number, written));
+                        break Ok(());
+                    }
                     Err(back) if started.elapsed() < LOG_WAIT => {
                         line = back;
                         tokio::time::sleep(std::time::Duration::from_millis(2)).await;
@@ -395,20 +435,32 @@ impl Pump {
         }
         if let Err(refused) = result {
             self.out.truncate(mark);
-            let why = refused
-                .problems
-                .first()
-                .map_or("the decision log cannot be written", |p| p.message.as_str());
-            let problem = whole(
-                format!("{why}: this line was not answered"),
-                Some(
-                    "the service fails closed (`--log-on-failure refuse`): send the line again later",
-                ),
-            );
-            self.set
-                .writer
-                .error(number, None, &[problem], &mut self.out);
+            refuse(&self.set, number, &refused, &mut self.out);
         }
+    }
+
+    /// Waits until the lines of the records in `out` are written; a record
+    /// whose line was not becomes an error record.
+    async fn confirm(&mut self) {
+        let awaiting = std::mem::take(&mut self.awaiting);
+        let mut failed = Vec::new();
+        for (place, number, written) in awaiting {
+            if let Err(refused) = DecisionLog::written(written).await {
+                failed.push((place, number, refused));
+            }
+        }
+        if failed.is_empty() {
+            return;
+        }
+        let sent = std::mem::replace(&mut self.out, Vec::with_capacity(SEND_AT * 2));
+        let mut at = 0;
+        for (place, number, refused) in failed {
+            self.out
+                .extend_from_slice(sent.get(at..place.start).unwrap_or(&[]));
+            refuse(&self.set, number, &refused, &mut self.out);
+            at = place.end;
+        }
+        self.out.extend_from_slice(sent.get(at..).unwrap_or(&[]));
     }
 
     /// Ends the stream with a record for the next line, saying why.
@@ -420,6 +472,32 @@ impl Pump {
         self.set
             .writer
             .error(self.line + 1, None, &[problem], &mut self.out);
+    }
+}
+
+/// The error record of a line whose decision the log could not take.
+fn refuse(set: &Served, number: u64, refused: &ApiError, out: &mut Vec<u8>) {
+    let why = refused
+        .problems
+        .first()
+        .map_or("the decision log cannot be written", |p| p.message.as_str());
+    let problem = whole(
+        format!("{why}: this line was not answered"),
+        Some("the service fails closed (`--log-on-failure refuse`): send the line again later"),
+    );
+    set.writer.error(number, None, &[problem], out);
+}
+
+/// Runs slow work in a stream's task, the worker handing its other tasks
+/// to another thread first (on the multi-thread runtime the service uses),
+/// so that `/healthz` and the other requests do not wait behind it.
+fn heavy<T>(work: impl FnOnce() -> T) -> T {
+    let multi_thread = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if multi_thread {
+        tokio::task::block_in_place(work)
+    } else {
+        work()
     }
 }
 
