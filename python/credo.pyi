@@ -12,6 +12,7 @@ from typing import Any, Mapping, Optional, Sequence, Union
 import pyarrow
 
 Facts = Union[str, Mapping[str, Any]]
+# A `YYYY-MM-DD` text, a date, or a datetime (its date: a pandas Timestamp too).
 AsOf = Union[str, date, None]
 
 class PolicyError(Exception):

@@ -8,7 +8,7 @@ account as Parquet: the columns of `credo batch --output-format parquet`,
 without the per-partition `line`.
 
     spark-submit --py-files examples/spark/credo_spark.py examples/spark/evaluate.py --policies policies \
-        --input accounts.jsonl --output decisions.parquet [--record compact]
+        --input accounts.jsonl --output decisions.parquet
 """
 
 import argparse
@@ -26,13 +26,12 @@ def main():
     parser.add_argument("--output", required=True)
     parser.add_argument("--as-of")
     parser.add_argument("--decision", action="append")
-    parser.add_argument("--record", choices=["compact", "full"], default="compact")
     args = parser.parse_args()
     spark = SparkSession.builder.appName("credo-evaluate").getOrCreate()
     accounts = read_accounts(spark, args.input, args.input_format)
-    decisions = evaluate_frame(
-        accounts, policy_sources(args.policies), args.decision, args.as_of, args.record
-    )
+    # Columns carry the compact record (rule ids, never messages): the only
+    # record `evaluate_arrow` gives.
+    decisions = evaluate_frame(accounts, policy_sources(args.policies), args.decision, args.as_of)
     decisions.write.mode("overwrite").parquet(args.output)
     spark.stop()
 

@@ -62,6 +62,11 @@ fn date(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<NaiveDate>> {
     if value.is_none() {
         return Ok(None);
     }
+    // A `datetime` or a pandas `Timestamp` is a day too: its `date()`.
+    let value = match value.call_method0("date") {
+        Ok(day) if !value.is_instance_of::<pyo3::types::PyString>() => day,
+        _ => value.clone(),
+    };
     let text = value.str()?.to_string();
     facts::parse_date(&text)
         .map(Some)
@@ -182,9 +187,27 @@ impl PolicySet {
     /// Loads and checks every `*.credo` file in a directory.
     #[staticmethod]
     fn load(py: Python<'_>, path: PathBuf) -> PyResult<PolicySet> {
-        let checked = py
-            .detach(|| credo::load_dir(&path))
-            .map_err(|e| PyValueError::new_err(format!("{}: {e}", path.display())))?;
+        // A directory that cannot be read is a policy set with an error,
+        // as `credo check` says (E0004), not some other exception.
+        let checked = py.detach(|| credo::load_dir(&path)).map_err(|e| {
+            let message = format!("{}: {e}", path.display());
+            let err = PolicyError::new_err(format!("the policy set has 1 error(s):\n{message}"));
+            let diagnostic = PyDict::new(py);
+            let filled = [
+                ("code", credo::lang::diagnostics::codes::UNREADABLE),
+                ("severity", "error"),
+                ("message", &message),
+                ("file", &path.display().to_string()),
+            ]
+            .into_iter()
+            .try_for_each(|(key, value)| diagnostic.set_item(key, value));
+            if filled.is_ok() {
+                let _ = err
+                    .value(py)
+                    .setattr("diagnostics", PyList::new(py, [diagnostic]).ok());
+            }
+            err
+        })?;
         PolicySet::from_checked(py, checked)
     }
 

@@ -110,6 +110,21 @@ def test_evaluate_warns_of_a_misspelt_field_as_credo_eval_does(policies):
             call({"account": {"created_via": "ads_manager", "segmnt": "smb"}})
 
 
+def test_a_directory_that_cannot_be_read_is_a_policy_error(tmp_path):
+    with pytest.raises(credo.PolicyError) as caught:
+        credo.PolicySet.load(str(tmp_path / "no_such_directory"))
+    assert caught.value.diagnostics[0]["code"] == "E0004"
+
+
+def test_as_of_may_be_a_datetime(policies):
+    import datetime
+
+    facts = {"account": {"created_via": "ads_manager", "segment": "smb"}}
+    day = policies.evaluate(facts, as_of=datetime.date(2026, 11, 25))
+    moment = policies.evaluate(facts, as_of=datetime.datetime(2026, 11, 25, 23, 59))
+    assert day["as_of"] == moment["as_of"] == "2026-11-25"
+
+
 def test_unknown_decision_is_a_value_error(policies):
     with pytest.raises(ValueError, match="no decision `credit_trak`; did you mean `credit_track`?"):
         policies.evaluate({}, decisions=["credit_trak"])
