@@ -7,6 +7,7 @@ mod assertion;
 mod expr;
 mod names;
 mod rates;
+mod reach;
 mod windows;
 
 use std::collections::BTreeMap;
