@@ -144,6 +144,30 @@ impl Checker<'_> {
             _ => None,
         };
         let (da, db) = (self.schema.describe(ta), self.schema.describe(tb));
+        // Two enums written alike are still two types: said so, not "one of
+        // low, high with one of low, high".
+        if let (Type::Enum(id), Type::Enum(_)) = (ta, tb)
+            && da == db
+        {
+            let member = self
+                .schema
+                .enum_type(id)
+                .and_then(|e| e.members.first().cloned())
+                .unwrap_or_default();
+            self.error(
+                Diagnostic::error(
+                    code,
+                    b.span,
+                    format!("cannot compare `{a}` with `{b}`: each is an enum of its own, though both are {da}"),
+                )
+                .label("another enum")
+                .also(a.span, "one enum")
+                .help(format!(
+                    "every `enum {{ .. }}` is a type of its own; compare each with a member instead, such as `{a} == {member} and {b} == {member}`"
+                )),
+            );
+            return;
+        }
         self.error(
             Diagnostic::error(code, b.span, format!("cannot compare {da} with {db}"))
                 .label(format!("this is {db}"))
