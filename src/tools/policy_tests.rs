@@ -617,7 +617,8 @@ impl Reader<'_> {
             return None;
         };
         if let Kind::Amount(currency) = decision.kind
-            && text != words::UNDETERMINED
+            && !(text == words::UNDETERMINED
+                || text == words::NOT_APPLICABLE && known.contains(text))
         {
             return match text.parse::<Money>() {
                 Ok(m) if m.currency == currency => Some(m.to_string()),
@@ -626,7 +627,13 @@ impl Reader<'_> {
                         field,
                         format!("`{text}` is not an amount in {currency}"),
                         Some(format!(
-                            "write an amount such as \"1500.00 {currency}\", or `undetermined`"
+                            "write an amount such as \"1500.00 {currency}\", or {}",
+                            known
+                                .iter()
+                                .skip(1)
+                                .map(|w| format!("`{w}`"))
+                                .collect::<Vec<_>>()
+                                .join(" or ")
                         )),
                     );
                     None
@@ -732,6 +739,11 @@ fn outcomes(program: &Program, decision: &DecisionIr) -> Vec<String> {
         Kind::Amount(c) => vec![format!("\"1500.00 {c}\"")],
         kind => kind.outcome_words(&program.schema),
     };
+    // A decision written in versions is `not_applicable` on the days none
+    // is in force (a `gap`): a case may expect that too.
+    if !decision.versions.is_empty() && !known.iter().any(|k| k == words::NOT_APPLICABLE) {
+        known.push(words::NOT_APPLICABLE.into());
+    }
     known.push(words::UNDETERMINED.into());
     known
 }
