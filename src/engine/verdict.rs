@@ -418,6 +418,20 @@ pub fn paths(program: &Program, missing: &Missing) -> Vec<String> {
 /// The rule, message and place of a cause.
 pub fn reason(d: &DecisionIr, cause: Cause) -> Reason {
     let (rule, message, at): (&str, String, &str) = match cause {
+        // A decision written in versions is not applicable on a day none is
+        // in force (its versions compile to its `applies`); only an action
+        // has a request to apply to as well.
+        Cause::NotApplicable if !d.versions.is_empty() => (
+            "applies",
+            match d.kind {
+                Kind::Action => {
+                    "no version of this decision is in force on this day, or the facts hold no request it applies to"
+                }
+                _ => "no version of this decision is in force on this day",
+            }
+            .into(),
+            &d.origin.at,
+        ),
         Cause::NotApplicable => (
             "applies",
             "the facts hold no request this decision applies to".into(),

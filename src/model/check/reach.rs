@@ -145,18 +145,25 @@ impl Checker<'_> {
             else {
                 continue;
             };
-            if let Some(day) = first_day_without_version(d) {
-                said.push((d.id.clone(), day, *span));
+            if let Some(days) = first_days_without_version(d) {
+                said.push((d.id.clone(), days, *span));
             }
         }
-        for (id, day, span) in said {
+        for (id, (first, last), span) in said {
+            let days = match last {
+                Some(last) => format!(
+                    "from {} to {}",
+                    first.format("%Y-%m-%d"),
+                    last.format("%Y-%m-%d")
+                ),
+                None => format!("from {}", first.format("%Y-%m-%d")),
+            };
             self.diagnostics.push(
                 Diagnostic::warning(
                     codes::USED_WITHOUT_VERSION,
                     span,
                     format!(
-                        "`{id}` has no version in force from {}: on such days it has no value, and what uses it is undetermined",
-                        day.format("%Y-%m-%d")
+                        "`{id}` has no version in force {days}: on such days it has no value, and what uses it is undetermined"
                     ),
                 )
                 .label("used here")
@@ -168,10 +175,12 @@ impl Checker<'_> {
     }
 }
 
-/// The first day a decision with versions has none in force (a declared
-/// gap, or a day between or around its versions); `None` for a decision in
-/// force every day.
-fn first_day_without_version(d: &DecisionIr) -> Option<chrono::NaiveDate> {
+/// The first days a decision with versions has none in force (a declared
+/// gap, or days between or around its versions), as a first day and the
+/// last when it has one; `None` for a decision in force every day.
+fn first_days_without_version(
+    d: &DecisionIr,
+) -> Option<(chrono::NaiveDate, Option<chrono::NaiveDate>)> {
     if d.versions.is_empty() {
         return None;
     }
@@ -186,8 +195,8 @@ fn first_day_without_version(d: &DecisionIr) -> Option<chrono::NaiveDate> {
     let mut next = Some(crate::base::dates::FIRST);
     for p in in_force {
         let day = next?;
-        if p.from.is_some_and(|f| f > day) {
-            return Some(day);
+        if let Some(from) = p.from.filter(|f| *f > day) {
+            return Some((day, from.pred_opt()));
         }
         next = match p.until {
             Some(u) if u >= day => u.succ_opt(),
@@ -195,5 +204,5 @@ fn first_day_without_version(d: &DecisionIr) -> Option<chrono::NaiveDate> {
             None => None,
         };
     }
-    next
+    next.map(|day| (day, None))
 }
