@@ -357,6 +357,14 @@ pub fn reason_on(d: &DecisionIr, cause: Cause, day: Option<NaiveDate>) -> Reason
     {
         reason = gap_reason(gap, message);
     }
+    // A day no version covers (a decision outside the catalog need declare
+    // no gap): that is why, not a request the facts do not hold.
+    if cause == Cause::NotApplicable
+        && !d.versions.is_empty()
+        && day.is_some_and(|day| d.version_on(day).is_none())
+    {
+        reason.message = NO_VERSION.into();
+    }
     if cause == Cause::NoRuleAllowed
         && let Some(day) = day
         && d.allows.iter().any(|r| r.window.is_some())
@@ -374,6 +382,9 @@ pub fn reason_on(d: &DecisionIr, cause: Cause, day: Option<NaiveDate>) -> Reason
     }
     reason
 }
+
+/// Why a decision written in versions does not apply on a day none covers.
+pub const NO_VERSION: &str = "no version of this decision is in force on this day";
 
 /// `no rule allowed it (a, b did not match)`, naming the allows tried.
 fn no_rule_allowed<'a>(tried: impl Iterator<Item = &'a str>) -> String {
@@ -418,20 +429,6 @@ pub fn paths(program: &Program, missing: &Missing) -> Vec<String> {
 /// The rule, message and place of a cause.
 pub fn reason(d: &DecisionIr, cause: Cause) -> Reason {
     let (rule, message, at): (&str, String, &str) = match cause {
-        // A decision written in versions is not applicable on a day none is
-        // in force (its versions compile to its `applies`); only an action
-        // has a request to apply to as well.
-        Cause::NotApplicable if !d.versions.is_empty() => (
-            "applies",
-            match d.kind {
-                Kind::Action => {
-                    "no version of this decision is in force on this day, or the facts hold no request it applies to"
-                }
-                _ => "no version of this decision is in force on this day",
-            }
-            .into(),
-            &d.origin.at,
-        ),
         Cause::NotApplicable => (
             "applies",
             "the facts hold no request this decision applies to".into(),

@@ -253,11 +253,7 @@ impl Walker<'_> {
                 outcome: Outcome::NotApplicable,
                 reasons: vec![match gap {
                     Some(g) => self.reason("gap", &g.because.value, g.decision.span),
-                    None => self.reason(
-                        "applies",
-                        "the facts hold no request this decision applies to",
-                        d.id.span,
-                    ),
+                    None => self.reason("applies", crate::engine::verdict::NO_VERSION, d.id.span),
                 }],
                 missing: Vec::new(),
                 notes: Vec::new(),
