@@ -18,7 +18,9 @@ use crate::base::source::{Sources, Span};
 use crate::base::suggest;
 use crate::lang::ast::{self, DecisionItem, DecisionKind, Effect};
 use crate::lang::diagnostics::{Diagnostic, codes};
-use crate::model::ir::{ConditionIr, DecisionIr, Kind, Model, Node, NodeId, Origin, RowIr, RuleIr};
+use crate::model::ir::{
+    ConditionIr, DecisionIr, Kind, Model, Node, NodeId, Origin, Period, RowIr, RuleIr,
+};
 use crate::model::schema::{EnumId, EnumType, Schema, Type};
 
 /// Checks and compiles a policy set: the program when there is no error,
@@ -452,9 +454,13 @@ impl<'s> Checker<'s> {
                     let versioned = first.is_none_or(|f| {
                         f.window.is_some() && rule.window.is_some() && f.effect == rule.effect
                     });
-                    if let (Some(window), true) = (&rule.window, versioned)
-                        && let Some(period) = self.period(window)
-                    {
+                    // A versioned rule's window is read here, once: `rule`
+                    // is given what it came to.
+                    let read = match (&rule.window, versioned) {
+                        (Some(window), true) => Some(self.period(window)),
+                        _ => None,
+                    };
+                    if let (Some(window), Some(Some(period))) = (&rule.window, read) {
                         rule_versions
                             .entry(&rule.id.name)
                             .or_default()
@@ -476,7 +482,7 @@ impl<'s> Checker<'s> {
                         );
                     }
                     rule_ids.entry(&rule.id.name).or_insert(rule);
-                    self.rule(rule, &kind, &mut ir);
+                    self.rule(rule, read, &kind, &mut ir);
                 }
                 DecisionItem::Table(table) => {
                     tables += 1;
@@ -546,7 +552,15 @@ impl<'s> Checker<'s> {
         EnumId(self.schema.enums.len() as u32 - 1)
     }
 
-    fn rule(&mut self, rule: &ast::Rule, kind: &Kind, ir: &mut DecisionIr) {
+    /// One rule; `read` is its window's period when the caller read it
+    /// already (`None` inside when the window is never in force).
+    fn rule(
+        &mut self,
+        rule: &ast::Rule,
+        read: Option<Option<Period>>,
+        kind: &Kind,
+        ir: &mut DecisionIr,
+    ) {
         if rule.effect == Effect::Allow && !matches!(kind, Kind::Eligibility | Kind::Action) {
             self.misplaced(
                 rule.span,
@@ -581,7 +595,7 @@ impl<'s> Checker<'s> {
         let (window, test) = match &rule.window {
             None => (None, None),
             Some(w) => {
-                let Some(period) = self.period(w) else {
+                let Some(period) = read.unwrap_or_else(|| self.period(w)) else {
                     return;
                 };
                 (Some(period), self.in_force(period, w.span))

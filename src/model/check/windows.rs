@@ -39,15 +39,6 @@ impl Checker<'_> {
         if let (Some(from), Some(until)) = (window.from, window.until)
             && from > until
         {
-            // A rule's window is read where its version is checked and
-            // where its rules are: said once.
-            let said = self
-                .diagnostics
-                .iter()
-                .any(|d| d.code == codes::BAD_WINDOW && d.span == window.span);
-            if said {
-                return None;
-            }
             self.error(
                 Diagnostic::error(
                     codes::BAD_WINDOW,
