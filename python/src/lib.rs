@@ -452,13 +452,19 @@ fn arrow_stream(data: &Bound<'_, PyAny>) -> PyResult<arrow::ffi_stream::RecordBa
 /// read (`checked_stream.py`): the C stream interface trusts the producer,
 /// and a batch of another schema would be read past its buffers.
 fn checked_stream<'py>(data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    // Compiled once per process, not per call (a Spark worker calls once a batch).
+    static CHECKED: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
     let py = data.py();
-    let code = std::ffi::CString::new(include_str!("checked_stream.py"))
-        .map_err(|e| PyValueError::new_err(e.to_string()))?;
-    let module = PyModule::from_code(py, &code, c"checked_stream.py", c"credo._checked_stream")?;
+    let checked = CHECKED.get_or_try_init(py, || {
+        let code = std::ffi::CString::new(include_str!("checked_stream.py"))
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let module =
+            PyModule::from_code(py, &code, c"checked_stream.py", c"credo._checked_stream")?;
+        PyResult::Ok(module.getattr("checked")?.unbind())
+    })?;
     // Anything that is no Arrow stream is left to the reader's own error.
-    Ok(module
-        .getattr("checked")?
+    Ok(checked
+        .bind(py)
         .call1((data,))
         .unwrap_or_else(|_| data.clone()))
 }
