@@ -66,8 +66,9 @@ fn wait_for(rx: &mpsc::Receiver<Value>, want: impl Fn(&Value) -> bool) -> Value 
     }
 }
 
-#[test]
-fn a_whole_session_over_stdio() {
+/// A copy of the shipped policy files (the `.credo` ones) in a directory of
+/// its own: the directory, kept alive by the caller, and the files' place.
+fn shipped_policy_files() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let policies = dir.path().join("policies");
     std::fs::create_dir_all(&policies).unwrap();
@@ -78,20 +79,38 @@ fn a_whole_session_over_stdio() {
             std::fs::copy(&path, policies.join(path.file_name().unwrap())).unwrap();
         }
     }
-    let file = policies.join("new_advertiser.credo");
-    let text = std::fs::read_to_string(&file).unwrap();
-    let uri = format!("file://{}", file.display());
+    (dir, policies)
+}
 
+/// `credo lsp` on `policies`: the process, its stdin, and what it says.
+fn lsp(
+    policies: &std::path::Path,
+) -> (
+    std::process::Child,
+    std::process::ChildStdin,
+    mpsc::Receiver<Value>,
+) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_credo"))
         .args(["lsp", "--policies"])
-        .arg(&policies)
+        .arg(policies)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
+    let stdin = child.stdin.take().unwrap();
     let rx = reader(child.stdout.take().unwrap());
+    (child, stdin, rx)
+}
+
+#[test]
+fn a_whole_session_over_stdio() {
+    let (_dir, policies) = shipped_policy_files();
+    let file = policies.join("new_advertiser.credo");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let uri = format!("file://{}", file.display());
+
+    let (mut child, mut stdin, rx) = lsp(&policies);
 
     send(
         &mut stdin,
@@ -175,29 +194,11 @@ fn a_burst_of_changes_written_at_once_is_checked_as_one() {
     // lsp-server's reader hands over one message at a time: 200 changes in
     // one write were checked 200 times (a 200 KB set took 18 s to answer
     // the next request).
-    let dir = tempfile::tempdir().unwrap();
-    let policies = dir.path().join("policies");
-    std::fs::create_dir_all(&policies).unwrap();
-    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
-    for entry in std::fs::read_dir(&shipped).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "credo") {
-            std::fs::copy(&path, policies.join(path.file_name().unwrap())).unwrap();
-        }
-    }
+    let (_dir, policies) = shipped_policy_files();
     let file = policies.join("new_advertiser.credo");
     let text = std::fs::read_to_string(&file).unwrap();
     let uri = format!("file://{}", file.display());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_credo"))
-        .args(["lsp", "--policies"])
-        .arg(&policies)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let rx = reader(child.stdout.take().unwrap());
+    let (mut child, mut stdin, rx) = lsp(&policies);
     send(
         &mut stdin,
         &json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}),
@@ -255,16 +256,8 @@ fn a_burst_of_changes_written_at_once_is_checked_as_one() {
 fn a_frame_that_is_no_message_is_answered_and_the_session_goes_on() {
     // lsp-server's reader ended the session (exit 2) on bad JSON, a JSON
     // array or a frame without a Content-Length.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_credo"))
-        .args(["lsp", "--policies"])
-        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let rx = reader(child.stdout.take().unwrap());
+    let (mut child, mut stdin, rx) =
+        lsp(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies"));
     send(
         &mut stdin,
         &json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}),
